@@ -1,0 +1,433 @@
+"""The metrics of metrics.md as pure, vectorised functions over pandas DataFrames.
+
+Pipeline: `order_events` → `at_time` (as of T) → `map_levels` → `build_stints` → the tables.
+`analyse` runs it all and `compute_report` returns the five report tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.calendar import CSMOP_WORKING_DAYS, WorkCalendar, elapsed_days
+from analytics.hierarchy import LevelTable
+from analytics.schema import ACTION_RANK, AGE_BUCKETS, IST, REPORT_COLUMNS, STINT_ACTIONS
+
+AsOf = pd.Timestamp | str | None
+_NOBODY = ""
+
+
+# --- order ----------------------------------------------------------------------------------
+
+
+def order_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Each file's events in log order (log-format.md, "Order"), with `file_key` and `seq`.
+
+    Rows sort by file, timestamp and action rank; same-time events of one action follow the
+    chain of holders. Input row order is the read order that breaks remaining ties.
+    """
+    df = events.reset_index(drop=True)
+    _require(df, ("state", "file_id", "action", "from_user", "to_user", "timestamp"))
+    state_codes = pd.factorize(df["state"], sort=True)[0].astype(np.int64)
+    file_codes = pd.factorize(df["file_id"], sort=True)[0].astype(np.int64)
+    key = state_codes * (int(file_codes.max(initial=0)) + 1) + file_codes
+    ts = df["timestamp"].dt.as_unit("us").array.asi8
+    rank = df["action"].map(ACTION_RANK).to_numpy(dtype=np.int64)
+    order = np.lexsort((np.arange(len(df)), rank, ts, key))
+    order = _follow_chains(order, key, ts, rank, df)
+    df = df.iloc[order].reset_index(drop=True)
+    key = key[order]
+    starts = np.r_[True, key[1:] != key[:-1]] if len(key) else np.array([], dtype=bool)
+    df["file_key"] = np.cumsum(starts) - 1
+    first_pos = np.flatnonzero(starts)
+    df["seq"] = np.arange(len(df)) - np.repeat(first_pos, np.diff(np.r_[first_pos, len(df)]))
+    return df
+
+
+def _follow_chains(
+    order: np.ndarray, key: np.ndarray, ts: np.ndarray, rank: np.ndarray, df: pd.DataFrame
+) -> np.ndarray:
+    """Reorder runs of same-file, same-time, same-action events along the chain of holders."""
+    k, t, r = key[order], ts[order], rank[order]
+    same = (k[1:] == k[:-1]) & (t[1:] == t[:-1]) & (r[1:] == r[:-1])
+    if not same.any():
+        return order
+    order = order.copy()
+    action = df["action"].to_numpy()
+    from_user = df["from_user"].to_numpy()
+    to_user = df["to_user"].to_numpy()
+    edges = np.diff(np.r_[0, same.astype(np.int8), 0])
+    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
+    for start, end in zip(run_starts, run_ends, strict=True):  # only tied runs: rare
+        holder = _NOBODY
+        if start > 0 and k[start - 1] == k[start]:
+            prev = order[start - 1]
+            holder = _holder_after(action[prev], from_user[prev], to_user[prev])
+        left = list(order[start:end])
+        chained = []
+        while left:
+            pick = next((row for row in left if from_user[row] == holder), left[0])
+            left.remove(pick)
+            chained.append(pick)
+            holder = to_user[pick]
+        order[start:end] = chained
+    return order
+
+
+def _holder_after(action: str, from_user: str, to_user: str) -> str:
+    if action in STINT_ACTIONS:
+        return to_user
+    return from_user if action == "parked" else _NOBODY
+
+
+# --- as of T --------------------------------------------------------------------------------
+
+
+def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
+    """T per state: the given moment for all (naive = IST), else each state's latest event."""
+    states = pd.Index(pd.unique(events["state"]), name="state").sort_values()
+    if as_of is None:
+        latest = events.groupby("state")["timestamp"].max()
+        return latest.reindex(states).dt.tz_convert(IST)
+    moment = pd.Timestamp(as_of)
+    moment = moment.tz_localize(IST) if moment.tzinfo is None else moment.tz_convert(IST)
+    return pd.Series(moment, index=states, name="timestamp").dt.as_unit("us")
+
+
+def at_time(events: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
+    """Only the events at or before their state's T."""
+    limit = events["state"].map(as_of)
+    return events[events["timestamp"] <= limit].reset_index(drop=True)
+
+
+# --- levels and stints ----------------------------------------------------------------------
+
+
+def map_levels(events: pd.DataFrame, levels: LevelTable) -> pd.DataFrame:
+    """Add `from_level` and `to_level` (nullable Int64; NA = unmapped)."""
+    out = events.copy()
+    for side in ("from", "to"):
+        designation = out[f"{side}_designation"]
+        pairs = pd.MultiIndex.from_arrays([out["state"], designation])
+        codes, uniques = pd.factorize(pairs)
+        looked = levels.lookup(
+            pd.Series(uniques.get_level_values(0)), pd.Series(uniques.get_level_values(1))
+        )
+        out[f"{side}_level"] = pd.array(looked.to_numpy(), dtype="Int64")[codes]
+    return out
+
+
+def file_departments(events: pd.DataFrame) -> pd.Series:
+    """Each event's file department: the department of the file's first event in log order."""
+    first = events.groupby("file_key", sort=False)["department"].transform("first")
+    return first
+
+
+def build_stints(events: pd.DataFrame, levels: LevelTable | None = None) -> pd.DataFrame:
+    """One row per stint (metrics.md, "Stints") from ordered events; `end` NaT when open.
+
+    Columns: state, file_id, file_key, department, holder, designation, level, start, end,
+    received_at, end_action, broken, seq.
+    """
+    if "file_key" not in events:
+        events = order_events(events)
+    if "to_level" not in events:
+        events = map_levels(events, levels or LevelTable.default())
+    key = events["file_key"].to_numpy()
+    has_next = np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
+    nxt = events.shift(-1)
+    is_stint = events["action"].isin(STINT_ACTIONS).to_numpy()
+    holder = events["to_user"]
+    next_from = nxt["from_user"].fillna(_NOBODY)
+    stints = pd.DataFrame(
+        {
+            "state": events["state"],
+            "file_id": events["file_id"],
+            "file_key": events["file_key"],
+            "department": file_departments(events),
+            "holder": holder,
+            "designation": events["to_designation"],
+            "level": events["to_level"],
+            "start": events["timestamp"],
+            "end": nxt["timestamp"].where(has_next),
+            "received_at": events["received_at"],
+            "end_action": nxt["action"].where(has_next),
+            "broken": has_next & next_from.ne(holder).to_numpy(),
+            "seq": events["seq"],
+        }
+    )
+    return stints[is_stint].reset_index(drop=True)
+
+
+def add_durations(stints: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
+    """Add `days`, `working_days`, waiting/processing splits, and the CSMOP 7-working-day flag."""
+    out = stints.copy()
+    opened = out["received_at"]
+    received = opened.mask(opened < out["start"], out["start"])
+    received = received.mask(received > out["end"], out["end"])
+    out["days"] = elapsed_days(out["start"], out["end"])
+    out["working_days"] = calendar.working_days(out["start"], out["end"], out["state"])
+    out["waiting_days"] = elapsed_days(out["start"], received)
+    out["processing_days"] = elapsed_days(received, out["end"])
+    out["waiting_working_days"] = calendar.working_days(out["start"], received, out["state"])
+    out["processing_working_days"] = calendar.working_days(received, out["end"], out["state"])
+    out["over_7_working_days"] = out["working_days"].gt(CSMOP_WORKING_DAYS)
+    return out
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+
+def movement_ratio(events: pd.DataFrame) -> pd.DataFrame:
+    """Per state, department and IST month with events: files_created, movements, ratio."""
+    local = events["timestamp"].dt.tz_convert(IST)
+    frame = pd.DataFrame(
+        {
+            "state": events["state"],
+            "department": events["department"],
+            "month": local.dt.year * 100 + local.dt.month,
+            "files_created": events["action"].eq("created").astype(np.int64),
+            "movements": events["action"].eq("moved").astype(np.int64),
+        }
+    )
+    out = frame.groupby(["state", "department", "month"], as_index=False, sort=True).sum()
+    out["month"] = (
+        (out["month"] // 100).astype(str) + "-" + (out["month"] % 100).map("{:02d}".format)
+    )
+    out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
+    return out[list(REPORT_COLUMNS["movement_ratio"])]
+
+
+def level_turnaround(stints: pd.DataFrame, duration: str = "days") -> pd.DataFrame:
+    """Per state and level over ended stints: stints, median_days, mean_days, p90_days."""
+    ended = stints[stints["end"].notna()]
+    grouped = ended.groupby(["state", "level"], dropna=False, sort=False)[duration]
+    out = pd.DataFrame(
+        {
+            "stints": grouped.size(),
+            "median_days": grouped.median(),
+            "mean_days": grouped.mean(),
+            "p90_days": grouped.quantile(0.9),
+        }
+    ).reset_index()
+    return _sort(out, ("state", "level"))[list(REPORT_COLUMNS["level_turnaround"])]
+
+
+def waiting_processing(stints: pd.DataFrame, working_days: bool = False) -> pd.DataFrame:
+    """Per state and level, over ended stints with `received_at`: waiting vs processing."""
+    suffix = "working_days" if working_days else "days"
+    known = stints[stints["end"].notna() & stints[f"waiting_{suffix}"].notna()]
+    grouped = known.groupby(["state", "level"], dropna=False, sort=False)
+    out = grouped.agg(
+        stints=(f"waiting_{suffix}", "size"),
+        median_waiting_days=(f"waiting_{suffix}", "median"),
+        median_processing_days=(f"processing_{suffix}", "median"),
+        mean_waiting_days=(f"waiting_{suffix}", "mean"),
+        mean_processing_days=(f"processing_{suffix}", "mean"),
+    ).reset_index()
+    return _sort(out, ("state", "level"))
+
+
+def file_facts(
+    events: pd.DataFrame,
+    stints: pd.DataFrame,
+    as_of: pd.Series,
+    calendar: WorkCalendar | None = None,
+) -> pd.DataFrame:
+    """One row per file with the `files` table's columns plus what pendency needs.
+
+    Extra columns: file_number, subject, file_type, last_action, holder, designation, level
+    (of the open stint, or of the parked event's sender), since, age_days, age_working_days.
+    """
+    calendar = calendar or WorkCalendar()
+    g = events.groupby("file_key", sort=True)
+    first = g[["state", "file_id", "department", "file_number", "subject"]].first()
+    last = events.drop_duplicates("file_key", keep="last").set_index("file_key")
+    created = events[events["action"].eq("created")].drop_duplicates("file_key", keep="first")
+    created = created.set_index("file_key")
+    closed = events[events["action"].eq("closed")].groupby("file_key")["timestamp"].max()
+    moved = events["action"].eq("moved")
+    returns = moved & (events["to_level"] < events["from_level"]).fillna(False)
+    facts = first.copy()
+    facts["created_at"] = created["timestamp"].reindex(facts.index)
+    facts["file_type"] = created["file_type"].reindex(facts.index)
+    facts["last_action"] = last["action"]
+    facts["status"] = (
+        last["action"]
+        .map({"created": "pending", "moved": "pending", "reopened": "pending"})
+        .fillna(last["action"])
+    )
+    facts["closed_at"] = closed.reindex(facts.index).where(facts["status"].eq("closed"))
+    facts["movements"] = moved.groupby(events["file_key"]).sum().reindex(facts.index)
+    mapped = stints[stints["level"].notna()].drop_duplicates(["file_key", "level"])
+    facts["levels_traversed"] = _count(mapped["file_key"], facts.index)
+    facts["holders"] = _count(
+        stints.drop_duplicates(["file_key", "holder"])["file_key"], facts.index
+    )
+    facts["returns"] = returns.groupby(events["file_key"]).sum().reindex(facts.index)
+    facts["disposal_days"] = elapsed_days(facts["created_at"], facts["closed_at"])
+    facts["over_4_levels"] = facts["levels_traversed"].gt(4)
+
+    open_stint = stints[stints["end"].isna()].set_index("file_key")
+    parked = facts["status"].eq("parked")
+    pending = facts["status"].eq("pending")
+    facts["holder"] = open_stint["holder"].reindex(facts.index).where(pending)
+    facts["designation"] = open_stint["designation"].reindex(facts.index).where(pending)
+    facts["level"] = open_stint["level"].reindex(facts.index).where(pending)
+    facts["since"] = open_stint["start"].reindex(facts.index).where(pending)
+    facts.loc[parked, "holder"] = last.loc[parked[parked].index, "from_user"]
+    facts.loc[parked, "designation"] = last.loc[parked[parked].index, "from_designation"]
+    facts.loc[parked, "level"] = last.loc[parked[parked].index, "from_level"]
+    facts.loc[parked, "since"] = last.loc[parked[parked].index, "timestamp"]
+    t = facts["state"].map(as_of)
+    facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
+    facts["age_working_days"] = calendar.working_days(facts["since"], t, facts["state"]).where(
+        pending
+    )
+    for c in ("movements", "levels_traversed", "holders", "returns"):
+        facts[c] = facts[c].fillna(0).astype(np.int64)
+    facts["level"] = facts["level"].astype("Int64")
+    return facts.reset_index()
+
+
+def files_table(facts: pd.DataFrame) -> pd.DataFrame:
+    """The `files` report table."""
+    return _sort(facts, ("state", "file_id"))[list(REPORT_COLUMNS["files"])]
+
+
+def pendency(facts: pd.DataFrame, age: str = "age_days") -> pd.DataFrame:
+    """Per state, department and level: pending files by age bucket, and parked files."""
+    held = facts[facts["status"].isin(["pending", "parked"])]
+    days = held[age]
+    pending = held["status"].eq("pending")
+    buckets = {
+        "age_0_7": pending & days.le(7),
+        "age_8_15": pending & days.gt(7) & days.le(15),
+        "age_16_30": pending & days.gt(15) & days.le(30),
+        "age_31_60": pending & days.gt(30) & days.le(60),
+        "age_over_60": pending & days.gt(60),
+        "parked": held["status"].eq("parked"),
+    }
+    frame = pd.DataFrame({k: v.astype(np.int64) for k, v in buckets.items()})
+    keys = held[["state", "department", "level"]]
+    out = pd.concat([keys, frame], axis=1)
+    out = out.groupby(["state", "department", "level"], dropna=False, sort=False).sum()
+    out = out.reset_index()
+    out["pending"] = out[list(AGE_BUCKETS)].sum(axis=1)
+    return _sort(out, ("state", "department", "level"))[list(REPORT_COLUMNS["pendency"])]
+
+
+def summary(ratio: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Per state and department: totals, e-file share, pendency and delayering figures."""
+    keys = ["state", "department"]
+    totals = ratio.groupby(keys)[["files_created", "movements"]].sum()
+    g = facts.groupby(keys)
+    with_created = facts["created_at"].notna()
+    efile = facts["file_type"].eq("electronic") & with_created
+    pending = facts["status"].eq("pending")
+    out = pd.DataFrame(index=g.size().index)
+    out = out.join(totals)
+    out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
+    out["efile_share"] = _ratio(
+        efile.groupby([facts["state"], facts["department"]]).sum(),
+        with_created.groupby([facts["state"], facts["department"]]).sum(),
+    )
+    out["pending"] = pending.groupby([facts["state"], facts["department"]]).sum()
+    out["parked"] = (
+        facts["status"].eq("parked").groupby([facts["state"], facts["department"]]).sum()
+    )
+    pend = facts[pending].groupby(keys)
+    out["mean_levels_pending"] = pend["levels_traversed"].mean()
+    out["mean_holders_pending"] = pend["holders"].mean()
+    out["files_over_4_levels"] = g["over_4_levels"].sum()
+    for c in ("files_created", "movements", "pending", "parked", "files_over_4_levels"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    return out.reset_index()[list(REPORT_COLUMNS["summary"])]
+
+
+# --- everything at once ---------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """The log as of T, its stints and per-file facts, and the five report tables."""
+
+    as_of: pd.Series
+    events: pd.DataFrame
+    stints: pd.DataFrame
+    facts: pd.DataFrame
+    working_days: bool
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def analyse(
+    events: pd.DataFrame,
+    *,
+    as_of: AsOf = None,
+    levels: LevelTable | None = None,
+    calendar: WorkCalendar | None = None,
+    working_days: bool = False,
+) -> Analysis:
+    """Order, cut at T, map levels, build stints and facts, and compute every report table.
+
+    `working_days` counts turnaround and pendency age in working days of `calendar`.
+    """
+    levels = levels or LevelTable.default()
+    calendar = calendar or WorkCalendar()
+    ordered = events if "file_key" in events else order_events(events)
+    t = as_of_by_state(ordered, as_of)
+    cut = at_time(ordered, t)
+    cut = map_levels(cut, levels)
+    cut["department"] = file_departments(cut)
+    stints = add_durations(build_stints(cut), calendar)
+    facts = file_facts(cut, stints, t, calendar)
+    unit = "working_days" if working_days else "days"
+    ratio = movement_ratio(cut)
+    tables = {
+        "movement_ratio": ratio,
+        "level_turnaround": level_turnaround(stints, unit),
+        "pendency": pendency(facts, "age_working_days" if working_days else "age_days"),
+        "files": files_table(facts),
+        "summary": summary(ratio, facts),
+    }
+    return Analysis(t, cut, stints, facts, working_days, tables)
+
+
+def compute_report(
+    events: pd.DataFrame,
+    *,
+    as_of: AsOf = None,
+    levels: LevelTable | None = None,
+    calendar: WorkCalendar | None = None,
+    working_days: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """The five report tables of metrics.md for a log."""
+    return analyse(
+        events, as_of=as_of, levels=levels, calendar=calendar, working_days=working_days
+    ).tables
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = numerator.astype("float64")
+    den = denominator.astype("float64")
+    return (num / den).where(den > 0)
+
+
+def _count(keys: pd.Series, index: pd.Index) -> pd.Series:
+    return keys.value_counts().reindex(index, fill_value=0)
+
+
+def _sort(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Sort ascending by keys; a `level` key sorts as numbers with unmapped (NA) last."""
+    return frame.sort_values(list(keys), na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"events table lacks column(s): {', '.join(missing)}")

@@ -1,0 +1,631 @@
+"""Reading e-Office extracts (CSV, Excel) into the canonical events table, with a validation report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analytics.hierarchy import LevelTable
+from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
+
+Source = str | Path | tuple[str, bytes]
+"""A path, or (file name, bytes) as an upload gives it."""
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "state": ("state",),
+    "department": ("department", "ministry", "section"),
+    "file_id": ("file_id", "computer no.", "computer number", "file id", "e-file no."),
+    "file_number": ("file_number", "file no.", "file number"),
+    "subject": ("subject",),
+    "file_type": ("file_type", "file type", "type"),
+    "action": ("action",),
+    "from_user": ("from_user", "sent by", "sender", "from"),
+    "to_user": ("to_user", "sent to", "receiver", "to", "marked to"),
+    "from_designation": ("from_designation", "sender designation", "sent by designation"),
+    "to_designation": ("to_designation", "receiver designation", "sent to designation"),
+    "timestamp": ("timestamp", "sent on", "sent date", "date", "event time", "action date"),
+    "received_at": ("received_at", "received on", "receipt date"),
+    "remarks": ("remarks",),
+}
+ACTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "created": ("created", "create", "new", "file created", "opened"),
+    "moved": (
+        "moved",
+        "forwarded",
+        "sent",
+        "send",
+        "marked",
+        "returned",
+        "sent back",
+        "movement",
+    ),
+    "parked": ("parked", "park", "parked file"),
+    "closed": ("closed", "close", "disposed", "file closed"),
+    "reopened": ("reopened", "reopen", "re-opened", "unparked", "unpark", "reactivated"),
+}
+FILE_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "electronic": ("electronic", "e", "efile", "e-file", "electronic file"),
+    "physical": ("physical", "p", "physical file"),
+}
+REQUIRED_HEADERS = ("file_id", "action", "from_user", "to_user", "timestamp")
+GIVEN_ONCE = ("state", "department")
+HEADER_SEARCH_ROWS = 30
+DAY_FIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y %I:%M %p",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %I:%M:%S %p",
+    "%d-%m-%Y %I:%M %p",
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y %I:%M:%S %p",
+    "%d-%b-%Y %I:%M %p",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d-%b-%Y",
+    "%d.%m.%Y",
+)
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+
+
+class UnusableInputError(ValueError):
+    """A whole file cannot be used (empty, not CSV/Excel, truncated, required column missing)."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+@dataclass
+class ValidationReport:
+    """What reading found; `to_dict()` is the JSON form of log-format.md."""
+
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    duplicates_dropped: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    unknown_designations: dict[str, int] = field(default_factory=dict)
+    broken_chains: int = 0
+    files_without_created: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready values."""
+        return asdict(self)
+
+    def summary_line(self) -> str:
+        """One line: read, accepted, rejected, duplicates."""
+        return (
+            f"read {self.rows_read:,} rows: {self.rows_accepted:,} accepted, "
+            f"{self.rows_rejected:,} rejected, {self.duplicates_dropped:,} duplicates dropped"
+        )
+
+
+@dataclass
+class ReadResult:
+    """Canonical events (+ `source`, `line`), the validation report and the rejected rows."""
+
+    events: pd.DataFrame
+    report: ValidationReport
+    rejected_rows: pd.DataFrame
+
+
+def normalise_header(name: object) -> str:
+    """Header text as matched against aliases: case-, space-, dot- and underscore-insensitive."""
+    text = str(name).replace("_", " ").replace(".", " ").lower()
+    return " ".join(text.split())
+
+
+def _normalise_value(text: str) -> str:
+    return " ".join(text.replace("_", " ").lower().split())
+
+
+_HEADER_LOOKUP = {
+    normalise_header(alias): canonical
+    for canonical, aliases in HEADER_ALIASES.items()
+    for alias in aliases
+}
+_ACTION_LOOKUP = {
+    _normalise_value(alias): canonical
+    for canonical, aliases in ACTION_ALIASES.items()
+    for alias in aliases
+}
+_FILE_TYPE_LOOKUP = {
+    _normalise_value(alias): canonical
+    for canonical, aliases in FILE_TYPE_ALIASES.items()
+    for alias in aliases
+}
+
+
+def read_logs(
+    sources: Sequence[Source],
+    *,
+    state: str | None = None,
+    department: str | None = None,
+    levels: LevelTable | None = None,
+) -> ReadResult:
+    """Read extracts in the order given into one de-duplicated log with its validation report.
+
+    Raises UnusableInputError naming the first file that cannot be used at all.
+    """
+    from analytics.metrics import build_stints, order_events
+
+    levels = levels or LevelTable.default()
+    report = ValidationReport()
+    frames, rejected = [], []
+    for source in sources:
+        name, data = _source_bytes(source)
+        report.files.append(name)
+        raw, lines = _load_table(name, data)
+        events, issues, warnings, bad_rows = _validate(name, raw, lines, state, department)
+        report.rows_read += len(raw)
+        report.rows_accepted += len(events)
+        report.rows_rejected += len(bad_rows)
+        report.rejected.extend(issues)
+        report.warnings.extend(warnings)
+        frames.append(events)
+        rejected.append(bad_rows)
+    events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
+    before = len(events)
+    events = events.drop_duplicates(subset=list(DEDUP_KEY), keep="first").reset_index(drop=True)
+    report.duplicates_dropped = before - len(events)
+    report.unknown_designations = _unknown_designations(events, levels)
+    report.files_without_created = _files_without_created(events)
+    report.broken_chains = int(build_stints(order_events(events), levels)["broken"].sum())
+    rejected_rows = (
+        pd.concat(rejected, ignore_index=True)
+        if rejected
+        else pd.DataFrame(columns=["file", "line", "column", "reason", "raw"])
+    )
+    return ReadResult(events, report, rejected_rows)
+
+
+def _source_bytes(source: Source) -> tuple[str, bytes]:
+    if isinstance(source, tuple):
+        return source[0], source[1]
+    path = Path(source)
+    try:
+        return path.name, path.read_bytes()
+    except OSError as exc:
+        raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
+
+
+# --- from bytes to a raw table of strings -------------------------------------------------
+
+
+def _load_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+    """Raw cells under their original headers, and each row's spreadsheet line number."""
+    if not data.strip():
+        raise UnusableInputError(name, "the file is empty")
+    if data[:4] == b"PK\x03\x04":
+        grid = _excel_grid(name, data)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
+    else:
+        return _csv_table(name, _decode(name, data))
+    header_at = _find_header(name, grid.head(HEADER_SEARCH_ROWS).to_numpy().tolist())
+    header = [_cell_text(v) for v in grid.iloc[header_at]]
+    body = grid.iloc[header_at + 1 :]
+    lines = body.index.to_numpy() + 1
+    body = body.set_axis(range(len(body.columns)), axis=1).reset_index(drop=True)
+    raw = _with_header(name, body, header)
+    keep = ~raw.apply(lambda col: col.map(_cell_text).eq("")).all(axis=1).to_numpy()
+    raw, lines = raw[keep].reset_index(drop=True), lines[keep]
+    if raw.empty:
+        raise UnusableInputError(name, "the header has no rows under it")
+    return raw, lines
+
+
+def _excel_grid(name: str, data: bytes) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                raise UnusableInputError(name, "a zip archive that is not an Excel workbook")
+            bad = archive.testzip()
+        if bad is not None:
+            raise UnusableInputError(name, f"the workbook is damaged ({bad} is corrupt)")
+        grid = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object)
+    except UnusableInputError:
+        raise
+    except Exception as exc:
+        raise UnusableInputError(name, f"the workbook is truncated or damaged ({exc})") from exc
+    if grid.empty:
+        raise UnusableInputError(name, "the workbook's first sheet is empty")
+    return grid
+
+
+def _decode(name: str, data: bytes) -> str:
+    if b"\x00" in data[:65536]:
+        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnusableInputError(
+            name, "the bytes are neither CSV text (UTF-8 or Windows-1252) nor an Excel workbook"
+        ) from exc
+    controls = sum(ch < " " and ch not in "\r\n\t" for ch in text[:65536])
+    if controls > 0:
+        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+    return text
+
+
+def _csv_table(name: str, text: str) -> tuple[pd.DataFrame, np.ndarray]:
+    head = text[:200_000].splitlines()[: HEADER_SEARCH_ROWS + 5]
+    best: tuple[int, str, int] | None = None
+    for delimiter in (",", ";", "\t", "|"):
+        rows = list(csv.reader(head, delimiter=delimiter))
+        scores = [_header_score(r) for r in rows[:HEADER_SEARCH_ROWS]]
+        if scores and max(scores) > (best[0] if best else 0):
+            at = scores.index(max(scores))
+            best = (max(scores), delimiter, at)
+    if best is None or best[0] < 2:
+        _find_header(name, [next(csv.reader([line]), []) for line in head])
+    assert best is not None
+    _, delimiter, header_at = best
+    raw, lines = _csv_fast(text, delimiter, header_at)
+    if raw is None:
+        raw, lines = _csv_rows(name, text, delimiter, header_at)
+    if raw.empty:
+        raise UnusableInputError(name, "the header has no rows under it")
+    return raw, lines
+
+
+def _csv_fast(text: str, delimiter: str, header_at: int) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """Arrow's parser for well-formed files; None when the file needs the careful reader."""
+    lines = text.split("\n", header_at + 1)
+    if len(lines) <= header_at + 1:
+        return None, np.array([])
+    header = next(csv.reader([lines[header_at]], delimiter=delimiter))
+    body = lines[header_at + 1]
+    if "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r\n")):
+        return None, np.array([])
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None, np.array([])
+    frame = table.to_pandas()
+    frame.columns = range(len(names))
+    raw = _with_header("", frame, header)
+    keep = ~(raw.apply(lambda col: col.str.strip().eq("")).all(axis=1)).to_numpy()
+    line_numbers = np.arange(len(frame)) + header_at + 2
+    return raw[keep].reset_index(drop=True), line_numbers[keep]
+
+
+def _csv_rows(
+    name: str, text: str, delimiter: str, header_at: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The careful reader: every record, ragged rows padded, line numbers kept exact."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header = rows[header_at]
+    width = len(header)
+    body, lines, ragged = [], [], []
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            ragged.append((number, len(row)))
+        body.append((row + [""] * width)[:width])
+        lines.append(number)
+    frame = pd.DataFrame(body, columns=range(width), dtype="str")
+    raw = _with_header(name, frame, header)
+    raw.attrs["ragged"] = {line: n for line, n in ragged}
+    return raw, np.array(lines, dtype=np.int64)
+
+
+def _header_score(row: Sequence[object]) -> int:
+    return len({_HEADER_LOOKUP.get(normalise_header(c)) for c in row} - {None})
+
+
+def _find_header(name: str, rows: list[list[object]]) -> int:
+    scores = [_header_score(r) for r in rows]
+    if scores and max(scores) >= 2:
+        return scores.index(max(scores))
+    tried = "; ".join(f"{c} ({', '.join(HEADER_ALIASES[c])})" for c in REQUIRED_HEADERS)
+    raise UnusableInputError(
+        name, f"no header row found in the first {HEADER_SEARCH_ROWS} rows; looked for {tried}"
+    )
+
+
+def _with_header(name: str, body: pd.DataFrame, header: list[object]) -> pd.DataFrame:
+    """Name body columns by their canonical field; unknown and repeated columns are dropped."""
+    chosen: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        canonical = _HEADER_LOOKUP.get(normalise_header(cell))
+        if canonical and canonical not in chosen:
+            chosen[canonical] = position
+    missing = [c for c in REQUIRED_HEADERS if c not in chosen]
+    if missing:
+        tried = "; ".join(f"{c} (tried: {', '.join(HEADER_ALIASES[c])})" for c in missing)
+        raise UnusableInputError(name, f"missing required column {tried}")
+    raw = pd.DataFrame({c: body[p] for c, p in chosen.items()})
+    raw.attrs["header"] = {c: str(header[p]) for c, p in chosen.items()}
+    return raw
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+# --- validation: raw cells to canonical events ----------------------------------------------
+
+
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """Timestamps in every form of log-format.md as tz-aware IST; NaT where unreadable.
+
+    Naive stamps are IST; a date alone is 00:00 IST; Excel date cells are read as dates.
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype=pd.DatetimeTZDtype("us", IST))
+    is_dt = values.map(lambda v: isinstance(v, datetime)) if values.dtype == object else None
+    if is_dt is not None and is_dt.any():
+        cells = pd.to_datetime(values[is_dt].astype(object), errors="coerce")
+        if getattr(cells.dt, "tz", None) is None:
+            cells = cells.dt.tz_localize(IST)
+        out[is_dt] = cells.dt.tz_convert(IST).dt.as_unit("us")
+        values = values.where(~is_dt, "")
+    text = values.map(_cell_text) if values.dtype == object else values.str.strip()
+    todo = text.ne("") & out.isna()
+    fast = pd.to_datetime(text[todo], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    _fill(out, fast, naive=True)
+    todo &= out.isna()
+    if todo.any():
+        rest = text[todo]
+        has_offset = rest.str.contains(_OFFSET) & rest.str.match(r"\d{4}-")
+        aware = pd.to_datetime(rest[has_offset], format="ISO8601", utc=True, errors="coerce")
+        _fill(out, aware, naive=False)
+        naive = pd.to_datetime(rest[~has_offset], format="ISO8601", errors="coerce")
+        _fill(out, naive, naive=True)
+        for fmt in DAY_FIRST_FORMATS:
+            todo &= out.isna()
+            if not todo.any():
+                break
+            _fill(out, pd.to_datetime(text[todo], format=fmt, errors="coerce"), naive=True)
+    return out
+
+
+def _fill(out: pd.Series, parsed: pd.Series, *, naive: bool) -> None:
+    parsed = parsed.dropna()
+    if parsed.empty:
+        return
+    parsed = parsed.dt.tz_localize(IST) if naive else parsed.dt.tz_convert(IST)
+    out.loc[parsed.index] = parsed.dt.as_unit("us")
+
+
+def _validate(
+    name: str,
+    raw: pd.DataFrame,
+    lines: np.ndarray,
+    state: str | None,
+    department: str | None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame]:
+    headers = raw.attrs.get("header", {})
+    n = len(raw)
+    text = {
+        c: (raw[c].map(_cell_text) if raw[c].dtype == object else raw[c].str.strip())
+        for c in raw.columns
+        if c not in ("timestamp", "received_at")
+    }
+    blank = pd.Series("", index=raw.index, dtype="str")
+
+    def column(name_: str) -> pd.Series:
+        return text.get(name_, blank).astype("str")
+
+    given = {"state": state, "department": department}
+    values = {c: column(c) for c in EVENT_COLUMNS if c not in ("timestamp", "received_at")}
+    for c in GIVEN_ONCE:
+        if given[c]:
+            values[c] = values[c].mask(values[c].eq(""), given[c].strip())
+    for c in ("from_designation", "to_designation"):
+        values[c] = values[c].str.replace(r"\s+", " ", regex=True)
+    action_raw = values["action"]
+    action = action_raw.map(lambda a: _ACTION_LOOKUP.get(_normalise_value(a)))
+    type_raw = values["file_type"]
+    file_type = type_raw.map(lambda t: _FILE_TYPE_LOOKUP.get(_normalise_value(t), "electronic"))
+    ts_raw = raw["timestamp"]
+    timestamp = parse_timestamps(ts_raw)
+    received_raw = raw["received_at"] if "received_at" in raw else pd.Series("", index=raw.index)
+    received_at = parse_timestamps(received_raw)
+
+    def shown(c: str) -> str:
+        return headers.get(c, c)
+
+    issues: list[tuple[pd.Series, str, pd.Series | str]] = []
+    for c in ("state", "department", "file_id"):
+        extra = " (no such column, and none given for the upload)" if c in GIVEN_ONCE else ""
+        issues.append((values[c].eq(""), c, f"{shown(c)} is blank{extra}"))
+    issues.append((action_raw.eq(""), "action", f"{shown('action')} is blank"))
+    issues.append(
+        (
+            action_raw.ne("") & action.isna(),
+            "action",
+            "'" + action_raw + "' is not a known action (created, moved, parked, closed, "
+            "reopened or an alias of one)",
+        )
+    )
+    ts_text = ts_raw.map(_cell_text) if ts_raw.dtype == object else ts_raw.str.strip()
+    issues.append((ts_text.eq(""), "timestamp", f"{shown('timestamp')} is blank"))
+    issues.append(
+        (
+            ts_text.ne("") & timestamp.isna(),
+            "timestamp",
+            "'" + ts_text + "' is not a readable date and time",
+        )
+    )
+    needs_to = action.isin(["created", "reopened", "moved"])
+    needs_from = action.isin(["moved", "parked", "closed"])
+    issues.append(
+        (
+            needs_to & values["to_user"].eq(""),
+            "to_user",
+            shown("to_user") + " is blank; a '" + action.fillna("") + "' event needs it",
+        )
+    )
+    issues.append(
+        (
+            needs_from & values["from_user"].eq(""),
+            "from_user",
+            shown("from_user") + " is blank; a '" + action.fillna("") + "' event needs it",
+        )
+    )
+    ragged = raw.attrs.get("ragged", {})
+    if ragged:
+        mask = pd.Series(np.isin(lines, list(ragged)), index=raw.index)
+        issues.append((mask, "", "the row has more values than the header has columns"))
+
+    bad = pd.Series(False, index=raw.index)
+    entries: list[tuple[int, int, str, str]] = []
+    for order, (mask, col, reason) in enumerate(issues):
+        hit = mask.fillna(False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        bad |= hit
+        reasons = reason[hit] if isinstance(reason, pd.Series) else [reason] * int(hit.sum())
+        for pos, why in zip(np.flatnonzero(hit), reasons, strict=True):
+            entries.append((int(lines[pos]), order, col, str(why)))
+    entries.sort()
+    rejected = [{"line": ln, "column": c, "reason": r, "file": name} for ln, _, c, r in entries]
+
+    warn_mask = (
+        received_raw.map(_cell_text).ne("") & received_at.isna() & action.eq("moved")
+    ).to_numpy(dtype=bool)
+    warnings = [
+        {
+            "line": int(lines[p]),
+            "column": "received_at",
+            "reason": f"'{_cell_text(received_raw.iloc[p])}' is not a readable date and time; "
+            "left empty",
+            "file": name,
+        }
+        for p in np.flatnonzero(warn_mask)
+    ]
+    type_bad = (type_raw.ne("") & ~type_raw.map(_normalise_value).isin(_FILE_TYPE_LOOKUP)).to_numpy(
+        dtype=bool
+    )
+    warnings += [
+        {
+            "line": int(lines[p]),
+            "column": "file_type",
+            "reason": f"'{type_raw.iloc[p]}' is not a known file type; counted as electronic",
+            "file": name,
+        }
+        for p in np.flatnonzero(type_bad)
+    ]
+    warnings.sort(key=lambda w: (w["line"], w["column"]))
+
+    good = ~bad.to_numpy()
+    events = pd.DataFrame(
+        {
+            c: (
+                values[c]
+                if c in ("from_user", "to_user")
+                else values[c].mask(values[c].eq(""), pd.NA)
+            )
+            for c in values
+        }
+    )
+    events["action"] = action
+    events["file_type"] = file_type
+    events["timestamp"] = timestamp
+    events["received_at"] = received_at.where(action.eq("moved"))
+    events["source"] = name
+    events["line"] = lines
+    events = events.loc[good, [*EVENT_COLUMNS, "source", "line"]].reset_index(drop=True)
+    for c in EVENT_COLUMNS:
+        if c not in ("timestamp", "received_at"):
+            events[c] = events[c].astype("str") if c in ("from_user", "to_user") else events[c]
+
+    bad_pos = np.flatnonzero(~good)
+    reasons_by_line: dict[int, list[tuple[str, str]]] = {}
+    for entry in rejected:
+        reasons_by_line.setdefault(entry["line"], []).append((entry["column"], entry["reason"]))
+    original = raw.iloc[bad_pos]
+    rejected_rows = pd.DataFrame(
+        {
+            "file": name,
+            "line": lines[bad_pos].astype(np.int64),
+            "column": [", ".join(c for c, _ in reasons_by_line[int(lines[p])]) for p in bad_pos],
+            "reason": ["; ".join(r for _, r in reasons_by_line[int(lines[p])]) for p in bad_pos],
+            "raw": [
+                {headers.get(c, c): _cell_text(v) for c, v in row.items()}
+                for _, row in original.iterrows()
+            ],
+        }
+    )
+    assert len(events) + len(rejected_rows) == n
+    return events, rejected, warnings, rejected_rows
+
+
+def _empty_events() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in (*EVENT_COLUMNS, "source")})
+    frame["timestamp"] = pd.Series(dtype=pd.DatetimeTZDtype("us", IST))
+    frame["received_at"] = frame["timestamp"]
+    frame["line"] = pd.Series(dtype="int64")
+    return frame
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and the canonical columns and types."""
+    return _empty_events()
+
+
+def _unknown_designations(events: pd.DataFrame, levels: LevelTable) -> dict[str, int]:
+    rows = []
+    for c in ("from_designation", "to_designation"):
+        designation = events[c]
+        unknown = designation.notna() & levels.lookup(events["state"], designation).isna()
+        rows.append(designation.where(unknown))
+    both = pd.concat(rows, axis=1)
+    both.columns = ["a", "b"]
+    long = pd.concat(
+        [
+            both["a"].dropna(),
+            both["b"].where(both["b"].ne(both["a"]) | both["a"].isna()).dropna(),
+        ]
+    )
+    counts = long.value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def _files_without_created(events: pd.DataFrame) -> int:
+    created = events.loc[events["action"].eq("created"), ["state", "file_id"]].drop_duplicates()
+    files = events[["state", "file_id"]].drop_duplicates()
+    return len(files) - len(created)

@@ -1,0 +1,99 @@
+"""Names shared by every layer: canonical event columns, actions, time zone, report columns."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+ACTIONS = ("created", "reopened", "moved", "parked", "closed")
+"""Canonical actions, in the order they sort at equal timestamps."""
+ACTION_RANK = {action: rank for rank, action in enumerate(ACTIONS)}
+STINT_ACTIONS = ("created", "moved", "reopened")
+"""Actions that start a stint (the file is with `to_user` afterwards)."""
+
+EVENT_COLUMNS = (
+    "state",
+    "department",
+    "file_id",
+    "file_number",
+    "subject",
+    "file_type",
+    "action",
+    "from_user",
+    "to_user",
+    "from_designation",
+    "to_designation",
+    "timestamp",
+    "received_at",
+    "remarks",
+)
+"""The canonical events table of log-format.md. `timestamp`/`received_at` are tz-aware (IST);
+text columns are strings, missing values are NA; `from_user`/`to_user` are trimmed and never
+NA after reading (a blank user is the empty string, so it can take part in a unique key)."""
+
+SOURCE_COLUMNS = ("source", "line")
+"""Where an event was read: file name and spreadsheet line."""
+
+DEDUP_KEY = ("state", "file_id", "action", "from_user", "to_user", "timestamp")
+
+REQUIRED_COLUMNS = ("state", "department", "file_id", "action", "from_user", "to_user", "timestamp")
+
+REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "movement_ratio": (
+        "state",
+        "department",
+        "month",
+        "files_created",
+        "movements",
+        "movement_ratio",
+    ),
+    "level_turnaround": ("state", "level", "stints", "median_days", "mean_days", "p90_days"),
+    "pendency": (
+        "state",
+        "department",
+        "level",
+        "pending",
+        "age_0_7",
+        "age_8_15",
+        "age_16_30",
+        "age_31_60",
+        "age_over_60",
+        "parked",
+    ),
+    "files": (
+        "state",
+        "file_id",
+        "department",
+        "created_at",
+        "closed_at",
+        "status",
+        "movements",
+        "levels_traversed",
+        "holders",
+        "returns",
+        "disposal_days",
+        "over_4_levels",
+    ),
+    "summary": (
+        "state",
+        "department",
+        "files_created",
+        "movements",
+        "movement_ratio",
+        "efile_share",
+        "pending",
+        "parked",
+        "mean_levels_pending",
+        "mean_holders_pending",
+        "files_over_4_levels",
+    ),
+}
+REPORT_KEYS: dict[str, tuple[str, ...]] = {
+    "movement_ratio": ("state", "department", "month"),
+    "level_turnaround": ("state", "level"),
+    "pendency": ("state", "department", "level"),
+    "files": ("state", "file_id"),
+    "summary": ("state", "department"),
+}
+AGE_BUCKETS = ("age_0_7", "age_8_15", "age_16_30", "age_31_60", "age_over_60")
