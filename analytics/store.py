@@ -1,0 +1,1017 @@
+"""The store: every accepted event with where it came from, in SQLite or PostgreSQL.
+
+`open_store(url)` opens (and creates or upgrades, through the Alembic migrations in
+`analytics/migrations/`) a database and returns a `Store`. An upload is read and validated
+first (`analytics.reading.read_logs`), then written in ONE transaction: the upload record, its
+rejected rows, the new events (an event already stored, from any upload, is not stored again)
+and the derived `stints` / `file_facts` rows of the files it touched, recomputed from those
+files' whole stored history. Either all of that commits or none of it does.
+
+Writers are serialised: every writing transaction starts by bumping the `store_state` counter
+(SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the row lock of that UPDATE, held to commit), so two
+uploads at once never compute a file's stints from two different pasts. Readers never wait.
+
+Test hooks (documented, for the test suite only): the environment variable
+`EOFFICE_STORE_TEST_HOOK=<stage>:<what>` with stage `events` (new events inserted, derived
+rows not yet) or `derived` (derived rows being replaced) and what `fail` (raise
+`InjectedFailure`) or `pause` (print `EOFFICE_STORE_HOOK <stage>` on stdout and sleep, so a
+test can kill the process inside the open transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import make_url
+
+from analytics.hierarchy import LevelTable
+from analytics.metrics import (
+    as_of_by_state,
+    build_stints,
+    file_departments,
+    map_levels,
+    order_events,
+)
+from analytics.metrics import file_facts as metrics_file_facts
+from analytics.models import RejectedRow, StoreState, Upload
+from analytics.reading import ReadResult, Source, UnusableInputError, read_logs
+from analytics.report import neutralise_formulas
+from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
+
+ENV_URL = "EOFFICE_DB_URL"
+HOOK_ENV = "EOFFICE_STORE_TEST_HOOK"
+BUSY_TIMEOUT_S = 600
+"""How long a SQLite writer waits for another upload to commit before giving up."""
+REPORT_LIST_CAP = 1000
+"""`rejected` / `warnings` entries kept in an upload's stored report (all rejected rows are
+kept in `rejected_rows`)."""
+_TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+# Column kinds of the bulk paths: text, int, float, bool, ts (UTC moment).
+EVENT_DB_COLUMNS: dict[str, str] = {
+    "upload_id": "int",
+    **{c: "text" for c in EVENT_COLUMNS},
+    "timestamp": "ts",
+    "received_at": "ts",
+    "source": "text",
+    "line": "int",
+}
+EVENT_DB_COLUMNS = {c: EVENT_DB_COLUMNS[c] for c in ("upload_id", *EVENT_COLUMNS, "source", "line")}
+STINT_DB_COLUMNS: dict[str, str] = {
+    "state": "text",
+    "file_id": "text",
+    "seq": "int",
+    "department": "text",
+    "holder": "text",
+    "designation": "text",
+    "level": "int",
+    "start": "ts",
+    "end": "ts",
+    "received_at": "ts",
+    "end_action": "text",
+    "broken": "bool",
+}
+FACT_DB_COLUMNS: dict[str, str] = {
+    "state": "text",
+    "file_id": "text",
+    "department": "text",
+    "file_number": "text",
+    "subject": "text",
+    "file_type": "text",
+    "first_event_at": "ts",
+    "last_event_at": "ts",
+    "last_action": "text",
+    "status": "text",
+    "created_at": "ts",
+    "closed_at": "ts",
+    "n_events": "int",
+    "movements": "int",
+    "levels_traversed": "int",
+    "holders": "int",
+    "returns": "int",
+    "disposal_days": "float",
+    "over_4_levels": "bool",
+    "holder": "text",
+    "designation": "text",
+    "level": "int",
+    "since": "ts",
+}
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the `fail` test hook."""
+
+
+class _DuplicateUpload(Exception):
+    def __init__(self, earlier: int) -> None:
+        super().__init__(earlier)
+        self.earlier = earlier
+
+
+# --- where the store lives ------------------------------------------------------------------
+
+
+def project_root() -> Path:
+    """The project checkout (holds pyproject.toml), else the current folder when installed."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").exists() else Path.cwd()
+
+
+def default_url() -> str:
+    """`EOFFICE_DB_URL` when set, else the SQLite file `data/eoffice.sqlite` of the project."""
+    url = os.environ.get(ENV_URL, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{project_root() / 'data' / 'eoffice.sqlite'}"
+
+
+def _normalise_url(url: str) -> str:
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL, configured for the store (SQLite: WAL, foreign keys, timeout)."""
+    url = _normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-262144")
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ValueError(
+        f"unsupported database URL {parsed.render_as_string()}: use sqlite or postgresql"
+    )
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    location = str(Path(__file__).resolve().parent / "migrations").replace("%", "%%")
+    config.set_main_option("script_location", location)
+    return config
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (a no-op when it is there already)."""
+    from alembic import command
+
+    head = _head_revision()
+    with engine.connect() as conn:
+        current = _current_revision(conn)
+        conn.rollback()
+    if current == head and _has_state_row(engine):
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(74201)"))
+            if _current_revision(conn) != head:
+                config = _alembic_config()
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+            exists = conn.execute(select(StoreState.id).where(StoreState.id == 1)).first()
+            if exists is None:
+                conn.execute(
+                    insert(StoreState).values(id=1, store_id=str(uuid.uuid4()), data_version=0)
+                )
+
+
+def _has_state_row(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(StoreState.id).where(StoreState.id == 1)).first() is not None
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at `url` (default: `default_url()`), creating or upgrading its schema."""
+    url = _normalise_url(url or default_url())
+    engine = make_engine(url)
+    upgrade(engine)
+    return Store(engine)
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    """What an upload did. `status`: stored, duplicate_file or unusable."""
+
+    status: str
+    file_name: str
+    sha256: str
+    upload_id: int | None = None
+    duplicate_of: int | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    duplicates_dropped: int = 0
+    events_new: int = 0
+    events_already_stored: int = 0
+    files_touched: int = 0
+    message: str = ""
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for people."""
+        if self.status == "duplicate_file":
+            return (
+                f"already uploaded as upload {self.duplicate_of} (same bytes, SHA-256 "
+                f"{self.sha256[:12]}…); nothing changed"
+            )
+        if self.status == "unusable":
+            return f"unusable, nothing stored: {self.message}"
+        return (
+            f"stored as upload {self.upload_id}: read {self.rows_read:,} rows, "
+            f"{self.rows_accepted:,} accepted, {self.rows_rejected:,} rejected, "
+            f"{self.duplicates_dropped:,} duplicates dropped; {self.events_new:,} new events, "
+            f"{self.events_already_stored:,} already stored; {self.files_touched:,} files updated"
+        )
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class Store:
+    """Uploads in, events / stints / per-file facts out. Thread-safe; one per process is enough."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def version(self) -> str:
+        """A token that changes whenever stored data changes (key a cache on it)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(StoreState.store_id, StoreState.data_version).where(StoreState.id == 1)
+            ).one()
+        return f"{row.store_id}:{row.data_version}"
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction that holds the store's writer lock until it ends."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                conn.execute(
+                    text("UPDATE store_state SET data_version = data_version + 1 WHERE id = 1")
+                )
+                yield conn
+
+    # -- levels --------------------------------------------------------------------------------
+
+    def levels(self) -> LevelTable:
+        """The hierarchy mapping in force (the default table until one is set)."""
+        with self.engine.connect() as conn:
+            return self._levels(conn)
+
+    def _levels(self, conn: Connection) -> LevelTable:
+        rows = conn.execute(
+            text("SELECT state, designation, level, level_name FROM levels ORDER BY id")
+        ).all()
+        if not rows:
+            return LevelTable.default()
+        frame = pd.DataFrame(rows, columns=["state", "designation", "level", "level_name"])
+        return LevelTable(frame)
+
+    def set_levels(self, table: LevelTable) -> None:
+        """Replace the mapping in force and recompute every derived row that depends on it."""
+        frame = table.to_frame()
+        with self._writing() as conn:
+            conn.execute(text("DELETE FROM levels"))
+            records = [
+                {
+                    "state": None if pd.isna(r.state) else str(r.state),
+                    "designation": str(r.designation),
+                    "level": int(r.level),
+                    "level_name": None if pd.isna(r.level_name) else str(r.level_name),
+                }
+                for r in frame.itertuples(index=False)
+            ]
+            if records:
+                conn.execute(
+                    text(
+                        "INSERT INTO levels (state, designation, level, level_name) "
+                        "VALUES (:state, :designation, :level, :level_name)"
+                    ),
+                    records,
+                )
+            levels = self._levels(conn)
+            states = [r[0] for r in conn.execute(text("SELECT DISTINCT state FROM events"))]
+            for state in states:
+                history = self._fetch_events(conn, where="e.state = {p}", params=[state])
+                conn.execute(text("DELETE FROM stints WHERE state = :s"), {"s": state})
+                conn.execute(text("DELETE FROM file_facts WHERE state = :s"), {"s": state})
+                stints, facts = derive(history, levels)
+                self._bulk_insert(conn, "stints", stints, STINT_DB_COLUMNS)
+                self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    def preview(
+        self,
+        sources: Sequence[Source],
+        *,
+        state: str | None = None,
+        department: str | None = None,
+    ) -> ReadResult:
+        """Read and validate only (nothing is written): what an upload of these would load."""
+        return read_logs(sources, state=state, department=department, levels=self.levels())
+
+    def ingest(
+        self,
+        sources: Sequence[Source],
+        *,
+        state: str | None = None,
+        department: str | None = None,
+        by: str | None = None,
+    ) -> IngestResult:
+        """Upload extracts as one all-or-nothing transaction (see the module docstring).
+
+        The same bytes (with the same state/department given) as a stored upload → status
+        `duplicate_file`, nothing written. An unusable file → the attempt is recorded as an
+        upload with status `unusable` and its reason, no event is written, and the
+        `UnusableInputError` is raised again (with `upload_id` set on it).
+        """
+        named = [_source_bytes(s) for s in sources]
+        if not named:
+            raise ValueError("nothing to upload: give at least one file")
+        file_name = ", ".join(name for name, _ in named)
+        digest = _sha256([data for _, data in named])
+        base = IngestResult(status="stored", file_name=file_name, sha256=digest)
+
+        with self.engine.connect() as conn:
+            earlier = self._find_duplicate(conn, digest, state, department)
+        if earlier is not None:
+            return _duplicate(base, earlier)
+
+        try:
+            read = read_logs(named, state=state, department=department, levels=self.levels())
+        except UnusableInputError as exc:
+            exc.upload_id = self._record_unusable(  # type: ignore[attr-defined]
+                file_name, digest, state, department, by, exc
+            )
+            raise
+
+        try:
+            return self._commit_upload(read, base, state, department, by)
+        except _DuplicateUpload as dup:
+            return _duplicate(base, dup.earlier)
+
+    def _commit_upload(
+        self,
+        read: ReadResult,
+        base: IngestResult,
+        state: str | None,
+        department: str | None,
+        by: str | None,
+    ) -> IngestResult:
+        report, incoming = read.report, read.events
+        file_name, digest = base.file_name, base.sha256
+        with self._writing() as conn:
+            earlier = self._find_duplicate(conn, digest, state, department)
+            if earlier is not None:
+                raise _DuplicateUpload(earlier)  # rolls the (empty) transaction back
+            upload_id = conn.execute(
+                insert(Upload)
+                .values(
+                    uploaded_by=by,
+                    uploaded_at=datetime.now(UTC),
+                    file_name=file_name,
+                    sha256=digest,
+                    state_given=state,
+                    department_given=department,
+                    rows_read=report.rows_read,
+                    rows_accepted=report.rows_accepted,
+                    rows_rejected=report.rows_rejected,
+                    duplicates_dropped=report.duplicates_dropped,
+                    events_new=0,
+                    events_already_stored=0,
+                    status="storing",
+                )
+                .returning(Upload.id)
+            ).scalar_one()
+            self._insert_rejected(conn, upload_id, read.rejected_rows)
+
+            events_new, files_touched = self._store_events(conn, upload_id, incoming)
+            already = len(incoming) - events_new
+            stored_report = _capped(report.to_dict())
+            conn.execute(
+                Upload.__table__.update()
+                .where(Upload.id == upload_id)
+                .values(
+                    events_new=events_new,
+                    events_already_stored=already,
+                    status="stored",
+                    report=stored_report,
+                )
+            )
+        return IngestResult(
+            status="stored",
+            file_name=file_name,
+            sha256=digest,
+            upload_id=upload_id,
+            rows_read=report.rows_read,
+            rows_accepted=report.rows_accepted,
+            rows_rejected=report.rows_rejected,
+            duplicates_dropped=report.duplicates_dropped,
+            events_new=events_new,
+            events_already_stored=already,
+            files_touched=files_touched,
+            report=report.to_dict(),
+        )
+
+    def _find_duplicate(
+        self, conn: Connection, digest: str, state: str | None, department: str | None
+    ) -> int | None:
+        query = select(Upload.id).where(
+            Upload.sha256 == digest,
+            Upload.status == "stored",
+            Upload.state_given.is_(None) if state is None else Upload.state_given == state,
+            Upload.department_given.is_(None)
+            if department is None
+            else Upload.department_given == department,
+        )
+        return conn.execute(query.order_by(Upload.id).limit(1)).scalar()
+
+    def _record_unusable(
+        self,
+        file_name: str,
+        digest: str,
+        state: str | None,
+        department: str | None,
+        by: str | None,
+        exc: UnusableInputError,
+    ) -> int:
+        with self._writing() as conn:
+            return conn.execute(
+                insert(Upload)
+                .values(
+                    uploaded_by=by,
+                    uploaded_at=datetime.now(UTC),
+                    file_name=file_name,
+                    sha256=digest,
+                    state_given=state,
+                    department_given=department,
+                    rows_read=0,
+                    rows_accepted=0,
+                    rows_rejected=0,
+                    duplicates_dropped=0,
+                    events_new=0,
+                    events_already_stored=0,
+                    status="unusable",
+                    message=f"{exc.file}: {exc.reason}",
+                    report={"file": exc.file, "reason": exc.reason},
+                )
+                .returning(Upload.id)
+            ).scalar_one()
+
+    def _insert_rejected(self, conn: Connection, upload_id: int, rejected: pd.DataFrame) -> None:
+        if rejected.empty:
+            return
+        records = [
+            {
+                "upload_id": upload_id,
+                "file": str(r.file),
+                "line": int(r.line),
+                "column": str(r.column),
+                "reason": str(r.reason),
+                "raw": dict(r.raw),
+            }
+            for r in rejected.itertuples(index=False)
+        ]
+        conn.execute(insert(RejectedRow), records)
+
+    def _store_events(
+        self, conn: Connection, upload_id: int, incoming: pd.DataFrame
+    ) -> tuple[int, int]:
+        """Insert the new events, then recompute the touched files' derived rows.
+
+        Returns (events inserted, files touched).
+        """
+        if incoming.empty:
+            return 0, 0
+        keys = incoming[["state", "file_id"]].drop_duplicates()
+        self._load_touched(conn, keys)
+        stored = self._fetch_events(conn, join_touched=True)
+        incoming = incoming.assign(upload_id=upload_id)
+        if stored.empty:
+            history, new = incoming, incoming
+        else:
+            both = pd.concat(
+                [stored.assign(_new=False), incoming.assign(_new=True)], ignore_index=True
+            )
+            history = both.drop_duplicates(subset=list(DEDUP_KEY), keep="first")
+            new = history[history["_new"]]
+            history = history.drop(columns="_new")
+            new = new.drop(columns="_new")
+        inserted = self._bulk_insert(
+            conn, "events", new, EVENT_DB_COLUMNS, on_conflict="uq_events_key"
+        )
+        if inserted != len(new):  # another writer got in despite the lock: trust the table
+            history = self._fetch_events(conn, join_touched=True)
+        _hook("events")
+        stints, facts = derive(history, self._levels(conn))
+        if not stored.empty:
+            conn.execute(
+                text(
+                    "DELETE FROM stints WHERE (state, file_id) IN "
+                    "(SELECT state, file_id FROM touched)"
+                )
+            )
+            conn.execute(
+                text(
+                    "DELETE FROM file_facts WHERE (state, file_id) IN "
+                    "(SELECT state, file_id FROM touched)"
+                )
+            )
+        self._bulk_insert(conn, "stints", stints, STINT_DB_COLUMNS)
+        _hook("derived")
+        self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
+        return inserted, len(keys)
+
+    # -- reading back --------------------------------------------------------------------------
+
+    def load_events(
+        self, *, states: Sequence[str] | None = None, departments: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Stored events in log order (`order_events`): canonical columns + source, line,
+        upload_id, file_key, seq. `departments` selects files by the file's department."""
+        where, params = self._filters("e", states, departments)
+        with self.engine.connect() as conn:
+            events = self._fetch_events(conn, where=where, params=params)
+        return order_events(events.drop(columns="id"))
+
+    def load_stints(
+        self, *, states: Sequence[str] | None = None, departments: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Derived stints (as `build_stints` gives them), by state, file_id and seq."""
+        return self._load_table(
+            "stints", STINT_DB_COLUMNS, ("state", "file_id", "seq"), states, departments
+        )
+
+    def load_file_facts(
+        self, *, states: Sequence[str] | None = None, departments: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Derived per-file facts, as each file stands at the end of its stored log."""
+        return self._load_table(
+            "file_facts", FACT_DB_COLUMNS, ("state", "file_id"), states, departments
+        )
+
+    def uploads(self) -> pd.DataFrame:
+        """Upload history, oldest first; `uploaded_at` in IST."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Upload).order_by(Upload.id)).mappings().all()
+        columns = [c.name for c in Upload.__table__.columns]
+        frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+        if frame.empty:
+            frame["uploaded_at"] = pd.Series(dtype=pd.DatetimeTZDtype("us", IST))
+        else:
+            frame["uploaded_at"] = pd.to_datetime(frame["uploaded_at"], utc=True).dt.tz_convert(IST)
+        return frame
+
+    def rejected_rows(self, upload_id: int) -> pd.DataFrame:
+        """The rows an upload rejected: file, line, column, reason, raw (original cells)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    RejectedRow.file,
+                    RejectedRow.line,
+                    RejectedRow.column,
+                    RejectedRow.reason,
+                    RejectedRow.raw,
+                )
+                .where(RejectedRow.upload_id == upload_id)
+                .order_by(RejectedRow.id)
+            ).all()
+        frame = pd.DataFrame(rows, columns=["file", "line", "column", "reason", "raw"])
+        frame["line"] = frame["line"].astype("int64")
+        return frame
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (for checks and the CLI)."""
+        with self.engine.connect() as conn:
+            return {
+                t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())
+                for t in ("uploads", "rejected_rows", "events", "stints", "file_facts")
+            }
+
+    # -- SQL plumbing --------------------------------------------------------------------------
+
+    def _p(self) -> str:
+        return "?" if self.dialect == "sqlite" else "%s"
+
+    def _filters(
+        self, alias: str, states: Sequence[str] | None, departments: Sequence[str] | None
+    ) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if states is not None:
+            clauses.append(f"{alias}.state IN ({', '.join(['{p}'] * len(states)) or 'NULL'})")
+            params += list(states)
+        if departments is not None:
+            marks = ", ".join(["{p}"] * len(departments)) or "NULL"
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM file_facts ff WHERE ff.state = {alias}.state AND "
+                f"ff.file_id = {alias}.file_id AND ff.department IN ({marks}))"
+            )
+            params += list(departments)
+        return " AND ".join(clauses), params
+
+    def _select_list(self, alias: str, kinds: dict[str, str]) -> str:
+        parts = []
+        for c, kind in kinds.items():
+            col = f'{alias}."{c}"'
+            if kind == "ts" and self.dialect == "postgresql":
+                col = f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+            elif kind == "bool" and self.dialect == "postgresql":
+                col = f"CASE WHEN {col} THEN 1 ELSE 0 END"
+            parts.append(col)
+        return ", ".join(parts)
+
+    def _fetch_events(
+        self,
+        conn: Connection,
+        *,
+        where: str = "",
+        params: Sequence[Any] = (),
+        join_touched: bool = False,
+    ) -> pd.DataFrame:
+        """Events in stored (= read) order, canonical dtypes, plus `id`."""
+        kinds = {"id": "int", **EVENT_DB_COLUMNS}
+        sql = f"SELECT {self._select_list('e', kinds)} FROM events e"
+        if join_touched:
+            sql += " JOIN touched t ON e.state = t.state AND e.file_id = t.file_id"
+        if where:
+            sql += " WHERE " + where.format(p=self._p())
+        sql += " ORDER BY e.id"
+        return self._query(conn, sql, list(params), kinds)
+
+    def _load_table(
+        self,
+        table: str,
+        kinds: dict[str, str],
+        order: tuple[str, ...],
+        states: Sequence[str] | None,
+        departments: Sequence[str] | None,
+    ) -> pd.DataFrame:
+        where, params = self._filters("x", states, departments)
+        sql = f"SELECT {self._select_list('x', kinds)} FROM {table} x"
+        if where:
+            sql += " WHERE " + where.format(p=self._p())
+        sql += " ORDER BY " + ", ".join(f'x."{c}"' for c in order)
+        with self.engine.connect() as conn:
+            return self._query(conn, sql, params, kinds)
+
+    def _query(
+        self, conn: Connection, sql: str, params: list[Any], kinds: dict[str, str]
+    ) -> pd.DataFrame:
+        names = list(kinds)
+        raw = conn.connection.driver_connection
+        if self.dialect == "sqlite":
+            cursor = raw.cursor()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+            if not rows:
+                frame = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        else:
+            buffer = io.BytesIO()
+            with raw.cursor() as cursor:
+                copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+                with cursor.copy(copy_sql, params or None) as copy:
+                    for chunk in copy:
+                        buffer.write(chunk)
+            frame = _csv_frame(buffer.getvalue(), names)
+        return _typed(frame, kinds)
+
+    def _load_touched(self, conn: Connection, keys: pd.DataFrame) -> None:
+        raw = conn.connection.driver_connection
+        if self.dialect == "sqlite":
+            cursor = raw.cursor()
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS touched "
+                "(state TEXT NOT NULL, file_id TEXT NOT NULL, PRIMARY KEY (state, file_id))"
+            )
+            cursor.execute("DELETE FROM touched")
+            cursor.executemany(
+                "INSERT INTO touched (state, file_id) VALUES (?, ?)",
+                zip(keys["state"].tolist(), keys["file_id"].tolist(), strict=True),
+            )
+            cursor.close()
+        else:
+            with raw.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS touched")
+                cursor.execute(
+                    "CREATE TEMP TABLE touched (state text NOT NULL, file_id text NOT NULL, "
+                    "PRIMARY KEY (state, file_id)) ON COMMIT DROP"
+                )
+                with cursor.copy("COPY touched (state, file_id) FROM STDIN (FORMAT csv)") as cp:
+                    cp.write(_csv_bytes(keys, {"state": "text", "file_id": "text"}))
+                cursor.execute("ANALYZE touched")
+
+    def _bulk_insert(
+        self,
+        conn: Connection,
+        table: str,
+        frame: pd.DataFrame,
+        kinds: dict[str, str],
+        on_conflict: str | None = None,
+    ) -> int:
+        """Insert rows fast (executemany / COPY); with `on_conflict`, skip rows already there.
+
+        Returns the number of rows inserted.
+        """
+        if frame.empty:
+            return 0
+        names = list(kinds)
+        cols = ", ".join(f'"{c}"' for c in names)
+        raw = conn.connection.driver_connection
+        if self.dialect == "sqlite":
+            values = [_db_values(frame[c], kinds[c], self.dialect) for c in names]
+            marks = ", ".join("?" * len(names))
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+            if on_conflict:
+                sql += " ON CONFLICT DO NOTHING"
+            cursor = raw.cursor()
+            cursor.executemany(sql, zip(*values, strict=True))
+            count = cursor.rowcount
+            cursor.close()
+            return int(count)
+        data = _csv_bytes(frame[names], kinds)
+        with raw.cursor() as cursor:
+            if on_conflict is None:
+                with cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(data)
+                return len(frame)
+            staging = f"staging_{table}"
+            cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {cols} FROM {table} WITH NO DATA"
+            )
+            cursor.execute(f"ALTER TABLE {staging} ADD COLUMN pos bigserial")
+            with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(data)
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY pos "
+                f"ON CONFLICT ON CONSTRAINT {on_conflict} DO NOTHING"
+            )
+            count = cursor.rowcount
+            cursor.execute(f"DROP TABLE {staging}")
+            return int(count)
+
+
+# --- derived tables -------------------------------------------------------------------------
+
+
+def derive(history: pd.DataFrame, levels: LevelTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stints and per-file facts of whole files' histories (rows in read order)."""
+    if history.empty:
+        return (
+            pd.DataFrame(columns=list(STINT_DB_COLUMNS)),
+            pd.DataFrame(columns=list(FACT_DB_COLUMNS)),
+        )
+    ordered = order_events(history[[*EVENT_COLUMNS]])
+    mapped = map_levels(ordered, levels)
+    mapped["department"] = file_departments(mapped)
+    stints = build_stints(mapped)
+    facts = metrics_file_facts(mapped, stints, as_of_by_state(mapped))
+    g = mapped.groupby("file_key", sort=True)["timestamp"]
+    extra = pd.DataFrame(
+        {"first_event_at": g.min(), "last_event_at": g.max(), "n_events": g.size()}
+    )
+    facts = facts.join(extra, on="file_key")
+    return stints[list(STINT_DB_COLUMNS)], facts[list(FACT_DB_COLUMNS)]
+
+
+# --- values in and out ----------------------------------------------------------------------
+
+
+def _ts_text(values: pd.Series) -> np.ndarray:
+    """UTC moments as `YYYY-MM-DD HH:MM:SS.ffffff` (object array, None for NaT)."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True)
+    utc = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    missing = np.isnat(utc)
+    text_ = np.datetime_as_string(utc, unit="us").astype("U26")
+    codes = text_.view(np.uint32).reshape(len(text_), 26)
+    codes[:, 10] = ord(" ")
+    out = text_.astype(object)
+    out[missing] = None
+    return out
+
+
+def _db_values(values: pd.Series, kind: str, dialect: str) -> list[Any]:
+    """A column as Python values for the DBAPI (None for missing)."""
+    if kind == "ts":
+        return _ts_text(values).tolist()
+    if kind == "int":
+        return pd.array(values, dtype="Int64").to_numpy(dtype=object, na_value=None).tolist()
+    if kind == "float":
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        return [None if np.isnan(v) else v for v in arr.tolist()]
+    if kind == "bool":
+        return values.astype(bool).tolist()
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def _csv_bytes(frame: pd.DataFrame, kinds: dict[str, str]) -> bytes:
+    """Rows as PostgreSQL COPY csv: NULL unquoted-empty, every value quoted."""
+    arrays = {}
+    for c, kind in kinds.items():
+        col = frame[c]
+        if kind == "ts":
+            txt = _ts_text(col)
+            arrays[c] = pa.array([None if v is None else v + "+00" for v in txt], pa.string())
+        elif kind == "int":
+            arrays[c] = pa.array(pd.array(col, dtype="Int64"), pa.int64())
+        elif kind == "float":
+            arrays[c] = pa.array(col.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+        elif kind == "bool":
+            arrays[c] = pa.array(col.astype(bool).to_numpy(), pa.bool_())
+        else:
+            arrays[c] = pa.array(col.astype(object).where(col.notna(), None), pa.string())
+    table = pa.table(arrays)
+    sink = io.BytesIO()
+    pacsv.write_csv(
+        table,
+        sink,
+        write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
+    )
+    return sink.getvalue()
+
+
+def _csv_frame(data: bytes, names: list[str]) -> pd.DataFrame:
+    if not data:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table.to_pandas()
+
+
+def _typed(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Raw query values (SQLite objects or COPY text) to the canonical pandas dtypes."""
+    out = {}
+    for c, kind in kinds.items():
+        col = frame[c]
+        if kind == "ts":
+            parsed = pd.to_datetime(col, format=_TS_FORMAT, utc=True)
+            out[c] = parsed.dt.tz_convert(IST).dt.as_unit("us")
+        elif kind == "int":
+            nums = pd.to_numeric(col).astype("Int64")
+            out[c] = nums if c == "level" or nums.isna().any() else nums.astype("int64")
+        elif kind == "float":
+            out[c] = pd.to_numeric(col).astype("float64")
+        elif kind == "bool":
+            out[c] = pd.to_numeric(col).astype(bool)
+        else:
+            out[c] = col.astype("str") if len(col) else pd.Series(dtype="str")
+    return pd.DataFrame(out, index=frame.index)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _source_bytes(source: Source) -> tuple[str, bytes]:
+    if isinstance(source, tuple):
+        return source[0], bytes(source[1])
+    path = Path(source)
+    try:
+        return path.name, path.read_bytes()
+    except OSError as exc:
+        raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
+
+
+def _sha256(contents: list[bytes]) -> str:
+    if len(contents) == 1:
+        return hashlib.sha256(contents[0]).hexdigest()
+    parts = "\n".join(hashlib.sha256(c).hexdigest() for c in contents)
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _duplicate(base: IngestResult, earlier: int) -> IngestResult:
+    base.status = "duplicate_file"
+    base.duplicate_of = earlier
+    base.message = f"the same bytes were stored as upload {earlier}"
+    return base
+
+
+def _capped(report: dict[str, Any]) -> dict[str, Any]:
+    out = dict(report)
+    for key in ("rejected", "warnings"):
+        entries = out.get(key) or []
+        out[f"{key}_total"] = len(entries)
+        out[key] = entries[:REPORT_LIST_CAP]
+    return json.loads(json.dumps(out, default=str))
+
+
+def _hook(stage: str) -> None:
+    """The documented test hook (see the module docstring)."""
+    spec = os.environ.get(HOOK_ENV, "")
+    if not spec:
+        return
+    where, _, what = spec.partition(":")
+    if where != stage:
+        return
+    if what == "fail":
+        raise InjectedFailure(f"injected failure at stage {stage!r} ({HOOK_ENV})")
+    if what == "pause":
+        print(f"EOFFICE_STORE_HOOK {stage}", flush=True)
+        sys.stdout.flush()
+        time.sleep(3600)
+
+
+def neutralise_for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell starting with = + - @ prefixed by ' (for CSV/Excel out).
+
+    The store keeps such cells exactly as uploaded; only what the project writes out for a
+    spreadsheet is neutralised against formula injection.
+    """
+    out = frame.copy()
+    for name, col in out.items():
+        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            out[name] = neutralise_formulas(col)
+    return out
