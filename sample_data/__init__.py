@@ -1,0 +1,1 @@
+"""Synthetic e-Office movement logs: the generator and the committed samples."""
