@@ -244,7 +244,9 @@ def _excel_grid(name: str, data: bytes) -> pd.DataFrame:
             bad = archive.testzip()
         if bad is not None:
             raise UnusableInputError(name, f"the workbook is damaged ({bad} is corrupt)")
-        grid = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object)
+        grid = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="calamine"
+        )
     except UnusableInputError:
         raise
     except Exception as exc:
@@ -286,7 +288,7 @@ def _csv_table(name: str, text: str) -> tuple[pd.DataFrame, np.ndarray]:
         _find_header(name, [next(csv.reader([line]), []) for line in head])
     assert best is not None
     _, delimiter, header_at = best
-    raw, lines = _csv_fast(text, delimiter, header_at)
+    raw, lines = _csv_fast(name, text, delimiter, header_at)
     if raw is None:
         raw, lines = _csv_rows(name, text, delimiter, header_at)
     if raw.empty:
@@ -294,7 +296,9 @@ def _csv_table(name: str, text: str) -> tuple[pd.DataFrame, np.ndarray]:
     return raw, lines
 
 
-def _csv_fast(text: str, delimiter: str, header_at: int) -> tuple[pd.DataFrame | None, np.ndarray]:
+def _csv_fast(
+    name: str, text: str, delimiter: str, header_at: int
+) -> tuple[pd.DataFrame | None, np.ndarray]:
     """Arrow's parser for well-formed files; None when the file needs the careful reader."""
     lines = text.split("\n", header_at + 1)
     if len(lines) <= header_at + 1:
@@ -319,7 +323,7 @@ def _csv_fast(text: str, delimiter: str, header_at: int) -> tuple[pd.DataFrame |
         return None, np.array([])
     frame = table.to_pandas()
     frame.columns = range(len(names))
-    raw = _with_header("", frame, header)
+    raw = _with_header(name, frame.astype("str"), header)
     keep = ~(raw.apply(lambda col: col.str.strip().eq("")).all(axis=1)).to_numpy()
     line_numbers = np.arange(len(frame)) + header_at + 2
     return raw[keep].reset_index(drop=True), line_numbers[keep]

@@ -18,9 +18,10 @@ def format_timestamps(values: pd.Series) -> pd.Series:
     local = values.dt.tz_convert(IST)
     text = local.dt.strftime("%Y-%m-%d %H:%M:%S")
     micro = local.dt.microsecond
+    frac = pd.Series("", index=text.index, dtype="str")
     has_frac = micro.fillna(0).ne(0)
-    frac = micro[has_frac].map(lambda us: f".{int(us):06d}".rstrip("0"))
-    return (text + frac.reindex(text.index, fill_value="")).fillna("")
+    frac[has_frac] = micro[has_frac].map(lambda us: f".{int(us):06d}".rstrip("0"))
+    return (text + frac).fillna("")
 
 
 def neutralise_formulas(values: pd.Series) -> pd.Series:

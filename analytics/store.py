@@ -614,7 +614,8 @@ class Store:
         where, params = self._filters("e", states, departments)
         with self.engine.connect() as conn:
             events = self._fetch_events(conn, where=where, params=params)
-        return order_events(events.drop(columns="id"))
+        events = events[[*EVENT_COLUMNS, "source", "line", "upload_id"]]
+        return order_events(events)
 
     def load_stints(
         self, *, states: Sequence[str] | None = None, departments: Sequence[str] | None = None

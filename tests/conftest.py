@@ -1,0 +1,69 @@
+"""Shared helpers: tiny hand-built logs written as real CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+HEADER = (
+    "state",
+    "department",
+    "file_id",
+    "file_type",
+    "action",
+    "from_user",
+    "to_user",
+    "from_designation",
+    "to_designation",
+    "timestamp",
+    "received_at",
+)
+
+
+def csv_text(rows: list[dict[str, str]], header: tuple[str, ...] = HEADER) -> str:
+    """CSV text of rows (dicts; missing keys blank; state/department/file default)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        full = {"state": "Manipur", "department": "Finance", "file_id": "F1"} | row
+        writer.writerow({k: full.get(k, "") for k in header})
+    return buffer.getvalue()
+
+
+def ev(action: str, frm: str, to: str, fd: str, td: str, ts: str, **extra: str) -> dict[str, str]:
+    """One event row: action, from_user, to_user, their designations, timestamp."""
+    return {
+        "action": action,
+        "from_user": frm,
+        "to_user": to,
+        "from_designation": fd,
+        "to_designation": td,
+        "timestamp": ts,
+        **extra,
+    }
+
+
+WORKED_EXAMPLE = [
+    ev("created", "", "A", "", "Assistant", "2024-03-01 10:00"),
+    ev("moved", "A", "B", "Assistant", "Section Officer", "2024-03-02 10:00"),
+    ev("moved", "B", "C", "Section Officer", "Under Secretary", "2024-03-02 10:00"),
+    ev("moved", "C", "B", "Under Secretary", "Section Officer", "2024-03-04 16:00"),
+    ev("moved", "B", "D", "Section Officer", "Director", "2024-03-05 10:00"),
+]
+
+
+@pytest.fixture
+def write_log(tmp_path: Path):
+    """Write rows to a CSV file under tmp_path and return its path."""
+    counter = iter(range(10_000))
+
+    def write(rows: list[dict[str, str]], name: str | None = None, **kw) -> Path:
+        path = tmp_path / (name or f"log{next(counter)}.csv")
+        path.write_text(csv_text(rows, **kw), encoding="utf-8")
+        return path
+
+    return write
