@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Project tasks that need only Python on a fresh machine.
+
+    python3 tasks.py dashboard   # the dashboard on the embedded SQLite store, sample preloaded
+    python3 tasks.py test        # lint and the whole test suite
+    python3 tasks.py bench       # the benchmark (bench/README.md)
+
+Each task first makes `.venv` with the project and its test extras (again whenever
+pyproject.toml changes), so nothing needs installing by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+SAMPLE = ROOT / "sample_data" / "sample_events.csv"
+
+
+def ensure_env(extras: str = "test") -> Path:
+    """Create .venv and install the project with `extras` unless already done for this pyproject."""
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras}"
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    if not stamp.exists() or stamp.read_text() != want:
+        run([PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        run([PYTHON, "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
+        stamp.write_text(want)
+    return PYTHON
+
+
+def run(cmd: list[object]) -> None:
+    """Run a command from the project root; stop with its status if it fails."""
+    code = subprocess.call([str(c) for c in cmd], cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def dashboard(args: list[str]) -> None:
+    """Load the sample into the default store (a no-op once loaded) and start Streamlit."""
+    python = ensure_env()
+    run([python, "-m", "analytics.cli", "ingest", SAMPLE, "--by", "sample-data"])
+    os.chdir(ROOT)
+    os.execv(python, [python, "-m", "streamlit", "run", "dashboard/app.py", *args])
+
+
+def test(args: list[str]) -> None:
+    """ruff (lint and format) and pytest; extra arguments go to pytest."""
+    python = ensure_env()
+    run([python, "-m", "ruff", "check", "."])
+    run([python, "-m", "ruff", "format", "--check", "."])
+    run([python, "-m", "pytest", *args])
+
+
+def bench(args: list[str]) -> None:
+    """The benchmark of bench/README.md."""
+    python = ensure_env("test,bench")
+    run([python, "bench/run.py", *args])
+
+
+TASKS = {"dashboard": dashboard, "test": test, "bench": bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(f"usage: python3 tasks.py {{{','.join(TASKS)}}} [args...]")
+    TASKS[sys.argv[1]](sys.argv[2:])
