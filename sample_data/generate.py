@@ -470,6 +470,7 @@ def _plan(config: GeneratorConfig, total_w: int) -> _Plan:
     create_w = np.where(has_created, create_w, create_w // 8)
     k = 2.5
     m = rng.negative_binomial(k, k / (k + mean_moves)).astype(np.int64)
+    m = np.where(has_created, m, np.maximum(m, 1))  # a file seen mid-life has moved at least once
     top = rng.choice(np.arange(2, 10), size=n, p=[0.08, 0.22, 0.22, 0.16, 0.1, 0.1, 0.08, 0.04])
     s0 = np.where(
         has_created,

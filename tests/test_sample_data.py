@@ -136,6 +136,11 @@ def test_header_is_exactly_canonical() -> None:
     assert ",".join(gen.CANONICAL_COLUMNS) == HEADER
 
 
+def test_every_file_appears(run2000: pd.DataFrame, sample: pd.DataFrame) -> None:
+    assert run2000.groupby(["state", "file_id"]).ngroups == 2000
+    assert sample.groupby(["state", "file_id"]).ngroups == 2400
+
+
 def test_required_values_per_action(run2000: pd.DataFrame) -> None:
     df = run2000
     assert set(df["action"]) == {"created", "moved", "parked", "closed", "reopened"}
