@@ -1,0 +1,730 @@
+"""The dashboard's aggregates, as pure functions over an `Analysis` (metrics.md terms).
+
+The dashboard computes the full `Analysis` once per store version, wraps it with `prepare`
+(a few arrays and small daily cubes built once), and answers every filter change with the
+functions below, which only mask arrays and aggregate the subset, so a filter change stays
+fast on a store of hundreds of thousands of files.
+
+Filter semantics (`Filters`):
+- state, department and file type select files (a file's department is its first event's, its
+  type that of its `created` event; a file type filter drops files without one);
+- the date range (IST calendar days, both ends included) selects activity: events by their
+  timestamp (files created, movements, level-to-level flow), stints by the moment they ended
+  (turnaround, metrics.md), and files by `created_at` for the e-file share;
+- pendency (pending, parked, age, levels of pending files, files over 4 levels) is a snapshot
+  at each state's T and does not depend on the date range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.access import Scope
+from analytics.calendar import CSMOP_WORKING_DAYS
+from analytics.metrics import Analysis, level_turnaround, pendency
+from analytics.schema import AGE_BUCKETS, IST, REPORT_COLUMNS
+
+_EPOCH = pd.Timestamp("1970-01-01")
+AGE_BUCKET_LABELS: dict[str, str] = {
+    "age_0_7": "0–7 days",
+    "age_8_15": "8–15 days",
+    "age_16_30": "16–30 days",
+    "age_31_60": "31–60 days",
+    "age_over_60": "Over 60 days",
+}
+DURATIONS = ("days", "working_days")
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the officer chose; an empty tuple means every value."""
+
+    states: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    file_types: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def has_range(self) -> bool:
+        """True when a start or end date is set."""
+        return self.start is not None or self.end is not None
+
+
+def ist_day(moments: pd.Series) -> np.ndarray:
+    """Each moment's IST calendar day as days since 1970-01-01 (float, NaN for NaT)."""
+    local = moments.dt.tz_convert(IST).dt.tz_localize(None).dt.floor("D")
+    days = (local - _EPOCH).dt.days
+    return days.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def day_number(day: date) -> int:
+    """A calendar date as days since 1970-01-01."""
+    return (pd.Timestamp(day) - _EPOCH).days
+
+
+def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
+    keep = np.ones(len(days), dtype=bool)
+    if filters.start is not None:
+        keep &= days >= day_number(filters.start)
+    if filters.end is not None:
+        keep &= days <= day_number(filters.end)
+    return keep
+
+
+# --- scope ----------------------------------------------------------------------------------
+
+
+def scope_states(scope: Scope) -> list[str] | None:
+    """The states whose events a scope needs loaded (None: every state)."""
+    if scope.unrestricted:
+        return None
+    return sorted(set(scope.states or ()) | {s for s, _ in scope.departments})
+
+
+def scoped(analysis: Analysis, scope: Scope) -> Analysis:
+    """The analysis with only the events, stints and files inside the scope.
+
+    T stays each state's own (computed on the whole state before scoping).
+    """
+    if scope.unrestricted:
+        return analysis
+    events = scope.filter(analysis.events).reset_index(drop=True)
+    states = pd.unique(events["state"])
+    return Analysis(
+        as_of=analysis.as_of[analysis.as_of.index.isin(states)],
+        events=events,
+        stints=scope.filter(analysis.stints).reset_index(drop=True),
+        facts=scope.filter(analysis.facts).reset_index(drop=True),
+        working_days=analysis.working_days,
+        tables={},
+    )
+
+
+# --- prepared arrays (once per store version) -----------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """An analysis with what filter changes need: daily activity, movements, sorted stints."""
+
+    analysis: Analysis
+    facts: pd.DataFrame
+    activity: pd.DataFrame
+    stints: pd.DataFrame
+    movements: pd.DataFrame
+    n_keys: int
+    _order: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def value_order(self, frame: str, column: str) -> np.ndarray:
+        """Row order of `frame` (stints or movements) by `column`, NaN last (memoised)."""
+        key = f"{frame}.{column}"
+        if key not in self._order:
+            values = getattr(self, frame)[column].to_numpy(dtype="float64", na_value=np.nan)
+            self._order[key] = np.argsort(values, kind="stable")
+        return self._order[key]
+
+
+def prepare(analysis: Analysis) -> Prepared:
+    """Build the arrays and daily cubes the views read, from one `Analysis`."""
+    events, stints, facts = analysis.events, analysis.stints, analysis.facts
+    n_keys = 1 + int(
+        max(
+            events["file_key"].to_numpy().max(initial=-1),
+            facts["file_key"].to_numpy().max(initial=-1),
+        )
+    )
+    facts = facts.copy()
+    facts["created_day"] = ist_day(facts["created_at"])
+    file_type = np.full(n_keys, "", dtype=object)
+    file_type[facts["file_key"].to_numpy()] = facts["file_type"].fillna("").to_numpy()
+
+    day = ist_day(events["timestamp"])
+    action = events["action"]
+    counted = action.isin(["created", "moved"]).to_numpy()
+    activity = pd.DataFrame(
+        {
+            "state": events["state"].to_numpy()[counted],
+            "department": events["department"].to_numpy()[counted],
+            "file_type": file_type[events["file_key"].to_numpy()[counted]],
+            "day": day[counted].astype(np.int64),
+            "files_created": action.eq("created").to_numpy()[counted].astype(np.int64),
+            "movements": action.eq("moved").to_numpy()[counted].astype(np.int64),
+        }
+    )
+    activity = activity.groupby(
+        ["state", "department", "file_type", "day"], as_index=False, sort=True
+    ).sum()
+
+    slim = stints[
+        [
+            "state",
+            "file_key",
+            "level",
+            "end",
+            "end_action",
+            "days",
+            "working_days",
+            "waiting_days",
+            "processing_days",
+            "waiting_working_days",
+            "processing_working_days",
+        ]
+    ].copy()
+    slim["end_day"] = ist_day(slim["end"])
+    return Prepared(
+        analysis=analysis,
+        facts=facts,
+        activity=activity,
+        stints=slim,
+        movements=_movements(events, stints),
+        n_keys=n_keys,
+    )
+
+
+def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
+    """Every `moved` event with its levels and the time the sender held the file before it."""
+    moved = events[events["action"].eq("moved")]
+    # The stint a `moved` event ends is the file's stint just before the one it starts.
+    same_file = stints["file_key"].eq(stints["file_key"].shift(1)).to_numpy()
+    prev_moved = stints["end_action"].shift(1).eq("moved").to_numpy() & same_file
+    held = pd.DataFrame(
+        {
+            "file_key": stints["file_key"].to_numpy(),
+            "seq": stints["seq"].to_numpy(),
+            "sender_days": stints["days"].shift(1).where(prev_moved).to_numpy(),
+            "sender_working_days": stints["working_days"].shift(1).where(prev_moved).to_numpy(),
+        }
+    )
+    out = pd.DataFrame(
+        {
+            "state": moved["state"].to_numpy(),
+            "department": moved["department"].to_numpy(),
+            "file_key": moved["file_key"].to_numpy(),
+            "seq": moved["seq"].to_numpy(),
+            "day": ist_day(moved["timestamp"]),
+            "from_level": moved["from_level"].to_numpy(),
+            "to_level": moved["to_level"].to_numpy(),
+        }
+    )
+    out = out.merge(held, on=["file_key", "seq"], how="left", sort=False)
+    out["from_level"] = out["from_level"].astype("Int64")
+    out["to_level"] = out["to_level"].astype("Int64")
+    return out
+
+
+def file_keep(prepared: Prepared, filters: Filters) -> np.ndarray:
+    """Per file_key: True when the file passes the state, department and file type filters."""
+    facts = prepared.facts
+    keep = np.ones(len(facts), dtype=bool)
+    if filters.states:
+        keep &= facts["state"].isin(filters.states).to_numpy()
+    if filters.departments:
+        keep &= facts["department"].isin(filters.departments).to_numpy()
+    if filters.file_types:
+        keep &= facts["file_type"].isin(filters.file_types).to_numpy()
+    by_key = np.zeros(prepared.n_keys, dtype=bool)
+    by_key[facts["file_key"].to_numpy()[keep]] = True
+    return by_key
+
+
+def filtered_facts(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """The per-file facts of the files the filters select."""
+    keep = file_keep(prepared, filters)[prepared.facts["file_key"].to_numpy()]
+    return prepared.facts[keep]
+
+
+def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
+    """The analysis cut by the filters (module docstring): events and ended stints in range.
+
+    The straightforward form of what the fast views compute; tables are recomputed on
+    request by the metric functions, so `tables` is left empty.
+    """
+    prepared_keys = analysis.facts
+    keep = np.ones(len(prepared_keys), dtype=bool)
+    if filters.states:
+        keep &= prepared_keys["state"].isin(filters.states).to_numpy()
+    if filters.departments:
+        keep &= prepared_keys["department"].isin(filters.departments).to_numpy()
+    if filters.file_types:
+        keep &= prepared_keys["file_type"].isin(filters.file_types).to_numpy()
+    files = set(prepared_keys["file_key"].to_numpy()[keep].tolist())
+    events = analysis.events[analysis.events["file_key"].isin(files)]
+    events = events[_in_range(ist_day(events["timestamp"]), filters)]
+    stints = analysis.stints[analysis.stints["file_key"].isin(files)]
+    if filters.has_range:
+        stints = stints[_in_range(ist_day(stints["end"]), filters) & stints["end"].notna()]
+    return replace(
+        analysis,
+        events=events.reset_index(drop=True),
+        stints=stints.reset_index(drop=True),
+        facts=prepared_keys[keep].reset_index(drop=True),
+        tables={},
+    )
+
+
+# --- activity: creation vs movement ---------------------------------------------------------
+
+
+def _activity(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    act = prepared.activity
+    keep = _in_range(act["day"].to_numpy(dtype="float64"), filters)
+    if filters.states:
+        keep &= act["state"].isin(filters.states).to_numpy()
+    if filters.departments:
+        keep &= act["department"].isin(filters.departments).to_numpy()
+    if filters.file_types:
+        keep &= act["file_type"].isin(filters.file_types).to_numpy()
+    return act[keep]
+
+
+def movement_trend(prepared: Prepared, filters: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per IST month (and `by` columns): files_created, movements, movement_ratio."""
+    act = _activity(prepared, filters)
+    month = (pd.to_datetime(act["day"], unit="D")).dt.strftime("%Y-%m")
+    keys = [*by, "month"]
+    out = (
+        act.assign(month=month)
+        .groupby(keys, as_index=False, sort=True)[["files_created", "movements"]]
+        .sum()
+    )
+    out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
+    return out.reset_index(drop=True)
+
+
+# --- figures per state (overview cards, states compared) ------------------------------------
+
+FIGURE_COLUMNS = (
+    "files_created",
+    "movements",
+    "movement_ratio",
+    "efile_share",
+    "pending",
+    "pending_over_7_working_days",
+    "parked",
+    "mean_levels_pending",
+    "mean_holders_pending",
+    "files_over_4_levels",
+)
+
+
+def state_figures(prepared: Prepared, filters: Filters, by: tuple[str, ...] = ("state",)):
+    """The overview figures per `by` group (empty `by`: one row for the whole selection).
+
+    files_created, movements and movement_ratio count events in the date range; efile_share
+    is over the files created in the range; the rest is the pendency snapshot at T.
+    """
+    act = _activity(prepared, filters)
+    facts = filtered_facts(prepared, filters)
+    group = list(by)
+    key = [facts[c] for c in group] if group else np.zeros(len(facts), dtype=np.int64)
+    akey = [act[c] for c in group] if group else np.zeros(len(act), dtype=np.int64)
+    created = facts["created_at"].notna().to_numpy() & _in_range(
+        facts["created_day"].to_numpy(), filters
+    )
+    pending = facts["status"].eq("pending").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "efile": facts["file_type"].eq("electronic").to_numpy() & created,
+            "created": created,
+            "pending": pending,
+            "pending_over_7": pending & facts["age_working_days"].gt(CSMOP_WORKING_DAYS).to_numpy(),
+            "parked": facts["status"].eq("parked").to_numpy(),
+            "levels_pending": facts["levels_traversed"].where(pending).to_numpy(),
+            "holders_pending": facts["holders"].where(pending).to_numpy(),
+            "over_4": facts["over_4_levels"].to_numpy(),
+        },
+        index=facts.index,
+    )
+    g = frame.groupby(key, sort=True)
+    out = pd.DataFrame(
+        {
+            "efile": g["efile"].sum(),
+            "created": g["created"].sum(),
+            "pending": g["pending"].sum(),
+            "pending_over_7_working_days": g["pending_over_7"].sum(),
+            "parked": g["parked"].sum(),
+            "mean_levels_pending": g["levels_pending"].mean(),
+            "mean_holders_pending": g["holders_pending"].mean(),
+            "files_over_4_levels": g["over_4"].sum(),
+        }
+    )
+    counts = act.groupby(akey, sort=True)[["files_created", "movements"]].sum()
+    out = out.join(counts, how="outer")
+    for c in (
+        "files_created",
+        "movements",
+        "pending",
+        "pending_over_7_working_days",
+        "parked",
+        "files_over_4_levels",
+    ):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
+    out["efile_share"] = _ratio(out["efile"].fillna(0), out["created"].fillna(0))
+    out = out.reset_index()
+    if group:
+        out.columns = [*group, *out.columns[len(group) :]]
+    else:
+        out = out.drop(columns=out.columns[0])
+    if out.empty and not group:
+        out = pd.DataFrame([dict.fromkeys(FIGURE_COLUMNS, np.nan)])
+        for c in ("files_created", "movements", "pending", "parked", "files_over_4_levels"):
+            out[c] = 0
+        out["pending_over_7_working_days"] = 0
+    return out[[*group, *FIGURE_COLUMNS]].reset_index(drop=True)
+
+
+def overview_figures(prepared: Prepared, filters: Filters) -> dict[str, float]:
+    """The overview cards for the whole selection (see `state_figures`)."""
+    frame = state_figures(prepared, filters, by=())
+    out: dict[str, float] = {}
+    for c in FIGURE_COLUMNS:
+        value = frame[c].iloc[0]
+        out[c] = None if pd.isna(value) else value.item()
+    return out
+
+
+def states_compared(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """Each state side by side on the overview figures, with its T (`as_of`)."""
+    out = state_figures(prepared, filters, by=("state",))
+    out.insert(1, "as_of", out["state"].map(prepared.analysis.as_of))
+    return out
+
+
+# --- hierarchy: turnaround per level --------------------------------------------------------
+
+
+def _stint_mask(prepared: Prepared, filters: Filters) -> np.ndarray:
+    s = prepared.stints
+    keep = file_keep(prepared, filters)[s["file_key"].to_numpy()]
+    keep &= s["end"].notna().to_numpy()
+    if filters.has_range:
+        keep &= _in_range(s["end_day"].to_numpy(), filters)
+    return keep
+
+
+def _grouped_quantiles(
+    values: np.ndarray,
+    order: np.ndarray,
+    keep: np.ndarray,
+    groups: np.ndarray,
+    n_groups: int,
+    quantiles: tuple[float, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count, sum and linear-interpolated quantiles of `values` per group code.
+
+    `order` sorts `values` ascending (NaN last); rows with `keep` False or NaN are left out.
+    Returns (count, sum, quantiles[n_groups, len(quantiles)], present groups).
+    """
+    picked = order[keep[order]]
+    v = values[picked]
+    valid = ~np.isnan(v)
+    picked, v = picked[valid], v[valid]
+    g = groups[picked]
+    by_group = np.argsort(g, kind="stable")  # values stay ascending inside each group
+    v, g = v[by_group], g[by_group]
+    count = np.bincount(g, minlength=n_groups)
+    total = np.bincount(g, weights=v, minlength=n_groups)
+    starts = np.r_[0, np.cumsum(count)[:-1]]
+    out = np.full((n_groups, len(quantiles)), np.nan)
+    present = np.flatnonzero(count)
+    for j, q in enumerate(quantiles):
+        pos = q * (count[present] - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, count[present] - 1)
+        frac = pos - lo
+        a = v[starts[present] + lo]
+        b = v[starts[present] + hi]
+        out[present, j] = a + (b - a) * frac
+    return count, total, out, present
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    n = len(uniques)
+    codes[codes < 0] = n  # NA (unmapped) is a group of its own, last
+    return codes, pd.Index(uniques)
+
+
+def _level_values(uniques: pd.Index, n: int, present: np.ndarray) -> pd.array:
+    levels = [uniques[i] if i < len(uniques) else pd.NA for i in range(n + 1)]
+    return pd.array([levels[i] for i in present], dtype="Int64")
+
+
+def turnaround(
+    prepared: Prepared, filters: Filters, duration: str = "days", by_state: bool = True
+) -> pd.DataFrame:
+    """Per state (unless `by_state` is False) and level over ended stints in the selection.
+
+    Columns: [state,] level, stints, median_days, mean_days, p90_days, p10_days, q1_days,
+    q3_days; the same numbers as `metrics.level_turnaround` on the filtered stints.
+    """
+    s = prepared.stints
+    keep = _stint_mask(prepared, filters)
+    level_codes, level_uniques = _codes(s["level"])
+    n_levels = len(level_uniques) + 1
+    if by_state:
+        state_codes, state_uniques = pd.factorize(s["state"], sort=True)
+        groups = state_codes.astype(np.int64) * n_levels + level_codes
+        n_groups = max(len(state_uniques), 1) * n_levels
+    else:
+        groups, n_groups = level_codes, n_levels
+    qs = (0.5, 0.9, 0.1, 0.25, 0.75)
+    values = s[duration].to_numpy(dtype="float64", na_value=np.nan)
+    count, total, quant, present = _grouped_quantiles(
+        values, prepared.value_order("stints", duration), keep, groups, n_groups, qs
+    )
+    out = pd.DataFrame(
+        {
+            "level": _level_values(level_uniques, n_levels - 1, present % n_levels),
+            "stints": count[present].astype(np.int64),
+            "median_days": quant[present, 0],
+            "mean_days": total[present] / count[present],
+            "p90_days": quant[present, 1],
+            "p10_days": quant[present, 2],
+            "q1_days": quant[present, 3],
+            "q3_days": quant[present, 4],
+        }
+    )
+    if by_state:
+        out.insert(0, "state", state_uniques[present // n_levels])
+    keys = ["state", "level"] if by_state else ["level"]
+    return out.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def waiting_vs_processing(
+    prepared: Prepared, filters: Filters, duration: str = "days"
+) -> pd.DataFrame:
+    """Per level, over ended stints whose receipt time is known: median waiting and processing.
+
+    Waiting runs from the stint's start to the holder opening the file (`received_at`),
+    processing from then to the stint's end.
+    """
+    s = prepared.stints
+    keep = _stint_mask(prepared, filters)
+    suffix = "working_days" if duration == "working_days" else "days"
+    wait = s[f"waiting_{suffix}"].to_numpy(dtype="float64", na_value=np.nan)
+    keep &= ~np.isnan(wait)
+    level_codes, uniques = _codes(s["level"])
+    n = len(uniques) + 1
+    parts = {}
+    for part in ("waiting", "processing"):
+        column = f"{part}_{suffix}"
+        values = s[column].to_numpy(dtype="float64", na_value=np.nan)
+        count, total, quant, present = _grouped_quantiles(
+            values, prepared.value_order("stints", column), keep, level_codes, n, (0.5,)
+        )
+        parts[part] = (count, total, quant, present)
+    count, _, _, present = parts["waiting"]
+    return pd.DataFrame(
+        {
+            "level": _level_values(uniques, n - 1, present),
+            "stints": count[present].astype(np.int64),
+            "median_waiting_days": parts["waiting"][2][present, 0],
+            "median_processing_days": parts["processing"][2][present, 0],
+            "mean_waiting_days": parts["waiting"][1][present] / count[present],
+            "mean_processing_days": parts["processing"][1][present] / count[present],
+        }
+    )
+
+
+# --- flow: level-to-level movements ---------------------------------------------------------
+
+
+def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Per (from_level, to_level) pair of `moved` events in the selection.
+
+    Columns: from_level, to_level, movements, median_days (median time the sender had held
+    the file before sending it; stints ended by the move), direction (up, same, down; empty
+    when either level is unmapped). `down` rows are the returns of metrics.md.
+    """
+    m = prepared.movements
+    keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
+    if filters.has_range:
+        keep &= _in_range(m["day"].to_numpy(), filters)
+    f_codes, f_uni = _codes(m["from_level"])
+    t_codes, t_uni = _codes(m["to_level"])
+    nf, nt = len(f_uni) + 1, len(t_uni) + 1
+    groups = f_codes * nt + t_codes
+    column = f"sender_{duration}"
+    values = m[column].to_numpy(dtype="float64", na_value=np.nan)
+    moves = np.bincount(groups[keep], minlength=nf * nt)
+    _, _, quant, _ = _grouped_quantiles(
+        values, prepared.value_order("movements", column), keep, groups, nf * nt, (0.5,)
+    )
+    present = np.flatnonzero(moves)
+    out = pd.DataFrame(
+        {
+            "from_level": _level_values(f_uni, nf - 1, present // nt),
+            "to_level": _level_values(t_uni, nt - 1, present % nt),
+            "movements": moves[present].astype(np.int64),
+            "median_days": quant[present, 0],
+        }
+    )
+    diff = out["to_level"] - out["from_level"]
+    direction = np.select(
+        [diff.gt(0).fillna(False), diff.eq(0).fillna(False), diff.lt(0).fillna(False)],
+        ["up", "same", "down"],
+        default="",
+    )
+    out["direction"] = direction
+    return out.sort_values(["from_level", "to_level"], na_position="last").reset_index(drop=True)
+
+
+# --- pendency -------------------------------------------------------------------------------
+
+
+def pendency_table(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """The `pendency` report table of the selected files (age in calendar or working days)."""
+    facts = filtered_facts(prepared, filters)
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    return pendency(facts, age)
+
+
+def pendency_by(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The pendency table summed per `by` (level or department): buckets, pending, parked."""
+    cols = ["pending", *AGE_BUCKETS, "parked"]
+    out = table.groupby(by, dropna=False, sort=True)[cols].sum().reset_index()
+    if by == "level":
+        out["level"] = out["level"].astype("Int64")
+        out = out.sort_values("level", na_position="last")
+    return out.reset_index(drop=True)
+
+
+def longest_pending(
+    prepared: Prepared, filters: Filters, n: int = 50, duration: str = "days"
+) -> pd.DataFrame:
+    """The `n` pending files that have waited longest with their present holder."""
+    facts = filtered_facts(prepared, filters)
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    pending = facts[facts["status"].eq("pending")]
+    top = pending.nlargest(n, age, keep="first")
+    out = top[
+        [
+            "state",
+            "department",
+            "file_id",
+            "file_number",
+            "subject",
+            "holder",
+            "designation",
+            "level",
+            "since",
+            age,
+            "levels_traversed",
+        ]
+    ].rename(columns={age: "age_days"})
+    return out.reset_index(drop=True)
+
+
+def parked_files(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """Parked files (counted apart from pendency): who parked them, where and since when."""
+    facts = filtered_facts(prepared, filters)
+    parked = facts[facts["status"].eq("parked")]
+    cols = ["state", "department", "file_id", "file_number", "holder", "designation", "level"]
+    out = parked[[*cols, "since"]].sort_values("since", kind="stable")
+    return out.reset_index(drop=True)
+
+
+# --- file journey ---------------------------------------------------------------------------
+
+
+def find_files(facts: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame:
+    """Files whose file number or computer number (file_id) contains `query` (any case).
+
+    An exact match (either number) comes first.
+    """
+    text = query.strip().lower()
+    if not text:
+        return facts.iloc[0:0]
+    number = facts["file_number"].fillna("").str.lower()
+    fid = facts["file_id"].str.lower()
+    exact = number.eq(text) | fid.eq(text)
+    found = exact | number.str.contains(text, regex=False) | fid.str.contains(text, regex=False)
+    hits = facts[found].assign(_exact=exact[found])
+    hits = hits.sort_values(["_exact", "state", "file_id"], ascending=[False, True, True])
+    return hits.drop(columns="_exact").head(limit).reset_index(drop=True)
+
+
+def file_journey(analysis: Analysis, file_key: int) -> pd.DataFrame:
+    """One file's stints in order: holder, designation, level, start, end, time held.
+
+    `end_action` says what ended the stint (moved, parked, closed; empty while open).
+    """
+    s = analysis.stints
+    keys = s["file_key"].to_numpy()
+    lo, hi = np.searchsorted(keys, file_key, "left"), np.searchsorted(keys, file_key, "right")
+    if not (len(keys) and (keys[lo:hi] == file_key).all()):  # not sorted: plain filter
+        rows = s[s["file_key"].eq(file_key)]
+    else:
+        rows = s.iloc[lo:hi]
+    cols = [
+        "seq",
+        "holder",
+        "designation",
+        "level",
+        "start",
+        "end",
+        "received_at",
+        "days",
+        "working_days",
+        "end_action",
+        "broken",
+    ]
+    out = rows.sort_values("seq")[cols].reset_index(drop=True)
+    out.insert(0, "stint", np.arange(1, len(out) + 1))
+    return out
+
+
+def file_events(analysis: Analysis, file_key: int) -> pd.DataFrame:
+    """One file's events in log order (as of T)."""
+    e = analysis.events
+    rows = e[e["file_key"].eq(file_key)]
+    cols = [
+        "seq",
+        "action",
+        "from_user",
+        "from_designation",
+        "to_user",
+        "to_designation",
+        "timestamp",
+        "received_at",
+        "remarks",
+    ]
+    return rows.sort_values("seq")[cols].reset_index(drop=True)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def outside_scope(events: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Rows of an upload outside `scope`, counted per state and department."""
+    inside = scope.filter(events)
+    outside = events.drop(index=inside.index)
+    return outside.groupby(["state", "department"], as_index=False).size()
+
+
+def spec_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A table cut to the report columns of metrics.md for `name`."""
+    return table[list(REPORT_COLUMNS[name])]
+
+
+def reference_turnaround(analysis: Analysis, filters: Filters, duration: str) -> pd.DataFrame:
+    """`metrics.level_turnaround` on the filtered analysis (the slow, obvious way)."""
+    return level_turnaround(filter_analysis(analysis, filters).stints, duration)
+
+
+def _ratio(numerator: Any, denominator: Any) -> pd.Series:
+    num = pd.Series(numerator).astype("float64")
+    den = pd.Series(denominator).astype("float64")
+    return (num / den).where(den > 0)
