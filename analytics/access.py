@@ -1,10 +1,50 @@
-"""Who may see what: a user's scope, applied wherever data is read."""
+"""Who may see what: a user's scope, applied wherever data is read.
+
+A `Scope` is resolved from the user's grants (`analytics.auth.resolve`). Everything that reads
+the store for a person goes through it:
+
+- `query_args(scope, states=..., departments=...)` turns a scope (and the filters a page or a
+  query parameter asked for) into the `states=` / `departments=` arguments of
+  `Store.load_events` / `load_stints` / `load_file_facts` — one call per argument set, because
+  a scope may mix whole states with single departments of other states. A filter outside the
+  scope simply selects nothing.
+- `load_scoped(store, scope, "events" | "stints" | "file_facts", ...)` runs those calls.
+- `scope.filter(frame)` keeps only rows inside the scope of any frame with `state` and
+  `department` columns; `scope.protect(frame)` filters and pseudonymises.
+- `pseudonymise(frame, scope)` replaces officer names / user IDs by a stable keyed pseudonym
+  (HMAC-SHA256 of the ID with the deployment's key) unless the scope may see names.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from analytics.store import Store
+
+PERSON_COLUMNS = frozenset(
+    {
+        "from_user",
+        "to_user",
+        "holder",
+        "user",
+        "user_id",
+        "officer",
+        "officer_name",
+        "from_name",
+        "to_name",
+        "holder_name",
+    }
+)
+"""Columns that name a person (officer name or user ID); `*_user` columns count too."""
+PSEUDONYM_PREFIX = "P-"
 
 
 @dataclass(frozen=True)
@@ -12,25 +52,46 @@ class Scope:
     """The states and (state, department) pairs a user may read; None means every one.
 
     A grant of a whole state puts the state in `states`; a grant of one department puts the
-    pair in `departments`. `see_names` allows officer names and user IDs to be shown.
+    pair in `departments`. `see_names` allows officer names and user IDs to be shown;
+    without it, `protect` / `pseudonymise` replace them using `pseudonym_key`.
     """
 
     states: frozenset[str] | None = None
     departments: frozenset[tuple[str, str]] = frozenset()
     see_names: bool = True
+    pseudonym_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def everything(cls) -> Scope:
         """Every state and department, names shown (national viewer, admin, demo)."""
         return cls()
 
+    @classmethod
+    def nothing(cls) -> Scope:
+        """No state at all (a signed-in user without any reading grant)."""
+        return cls(states=frozenset(), departments=frozenset(), see_names=False)
+
     @property
     def unrestricted(self) -> bool:
         """True when the scope is every state."""
         return self.states is None
 
+    @property
+    def empty(self) -> bool:
+        """True when the scope includes no state and no department."""
+        return self.states is not None and not self.states and not self.departments
+
+    def visible_states(self) -> frozenset[str] | None:
+        """States with at least something visible (None: every state)."""
+        if self.states is None:
+            return None
+        return self.states | {s for s, _ in self.departments}
+
     def allows(self, state: str, department: str | None = None) -> bool:
-        """True when the scope includes this state (and department, if given)."""
+        """True when the scope includes this state (and department, if given).
+
+        Without a department: True when anything of the state is visible.
+        """
         if self.states is None or state in self.states:
             return True
         if department is None:
@@ -46,3 +107,178 @@ class Scope:
             pairs = pd.MultiIndex.from_arrays([frame["state"], frame["department"]])
             keep |= pairs.isin(list(self.departments))
         return frame[keep]
+
+    def with_key(self, key: bytes | None) -> Scope:
+        """The same scope with the deployment's pseudonym key."""
+        return replace(self, pseudonym_key=key)
+
+    def protect(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`filter` (when the frame has state/department) and then `pseudonymise`."""
+        if {"state", "department"} <= set(frame.columns):
+            frame = self.filter(frame)
+        elif "state" in frame.columns and self.states is not None:
+            visible = self.visible_states() or frozenset()
+            frame = frame[frame["state"].isin(visible)]
+        return pseudonymise(frame, self)
+
+
+# --- turning a scope into store queries -----------------------------------------------------
+
+
+def clamp(
+    scope: Scope,
+    states: Sequence[str] | None = None,
+    departments: Sequence[str] | None = None,
+) -> tuple[list[str] | None, list[str]]:
+    """The requested states kept inside the scope, and the requested states refused.
+
+    `(None, [])` means "every state the scope allows" (no state filter was asked for).
+    """
+    if states is None:
+        return None, []
+    visible = scope.visible_states()
+    if visible is None:
+        return list(states), []
+    kept = [s for s in states if s in visible]
+    refused = [s for s in states if s not in visible]
+    if departments is not None:
+        wanted = set(departments)
+        kept = [
+            s
+            for s in kept
+            if s in (scope.states or ()) or any((s, d) in scope.departments for d in wanted)
+        ]
+    return kept, refused
+
+
+def query_args(
+    scope: Scope,
+    states: Sequence[str] | None = None,
+    departments: Sequence[str] | None = None,
+) -> list[dict[str, list[str] | None]]:
+    """`states=` / `departments=` argument sets whose union is (request ∩ scope).
+
+    Each dict is one call of `Store.load_events` (or stints, file facts). The sets select
+    disjoint states. An empty request result is one call selecting nothing (`states=[]`), so
+    the caller still gets a typed empty frame.
+    """
+    want_states = None if states is None else set(states)
+    want_depts = None if departments is None else set(departments)
+    dept_arg = None if want_depts is None else sorted(want_depts)
+    if scope.states is None:
+        return [
+            {
+                "states": None if want_states is None else sorted(want_states),
+                "departments": dept_arg,
+            }
+        ]
+    calls: list[dict[str, list[str] | None]] = []
+    whole = set(scope.states) if want_states is None else set(scope.states) & want_states
+    if whole:
+        calls.append({"states": sorted(whole), "departments": dept_arg})
+    by_state: dict[str, set[str]] = {}
+    for state, dept in scope.departments:
+        if state in scope.states:
+            continue  # the whole state is visible already
+        if want_states is not None and state not in want_states:
+            continue
+        if want_depts is not None and dept not in want_depts:
+            continue
+        by_state.setdefault(state, set()).add(dept)
+    for state in sorted(by_state):
+        calls.append({"states": [state], "departments": sorted(by_state[state])})
+    return calls or [{"states": [], "departments": None}]
+
+
+def load_scoped(
+    store: Store,
+    scope: Scope,
+    table: Literal["events", "stints", "file_facts"] = "events",
+    *,
+    states: Sequence[str] | None = None,
+    departments: Sequence[str] | None = None,
+    protect: bool = True,
+) -> pd.DataFrame:
+    """Rows of a store table inside the scope (and the filters asked for), pseudonymised.
+
+    `departments` select files by the file's department, as the store does. With
+    `protect=False` names are left as stored (for computing figures, never for display).
+    """
+    loader = {
+        "events": store.load_events,
+        "stints": store.load_stints,
+        "file_facts": store.load_file_facts,
+    }[table]
+    parts = [loader(**args) for args in query_args(scope, states, departments)]
+    frame = parts[0] if len(parts) == 1 else _combine(parts, table)
+    visible = scope.visible_states()
+    if visible is not None:  # belt and braces: never a row of a state outside the scope
+        frame = frame[frame["state"].isin(visible)].reset_index(drop=True)
+    return pseudonymise(frame, scope) if protect else frame
+
+
+def _combine(parts: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    """Concatenate per-state parts; events get `file_key` / `seq` renumbered in log order."""
+    parts = [p for p in parts if len(p)] or parts[:1]
+    frame = pd.concat(parts, ignore_index=True)
+    if table != "events" or frame.empty:
+        return frame
+    frame = frame.sort_values(["state", "file_id"], kind="stable").reset_index(drop=True)
+    new_file = (frame["state"] != frame["state"].shift()) | (
+        frame["file_id"] != frame["file_id"].shift()
+    )
+    frame["file_key"] = new_file.cumsum() - 1
+    frame["seq"] = frame.groupby("file_key").cumcount()
+    return frame
+
+
+# --- pseudonyms -----------------------------------------------------------------------------
+
+
+def person_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of `frame` that name a person."""
+    return [
+        c
+        for c in frame.columns
+        if isinstance(c, str) and (c in PERSON_COLUMNS or c.endswith("_user"))
+    ]
+
+
+def pseudonym(user_id: str, key: bytes) -> str:
+    """A stable pseudonym of a user ID: `P-` and 10 characters of its keyed HMAC-SHA256."""
+    digest = hmac.new(key, user_id.strip().casefold().encode("utf-8"), hashlib.sha256).digest()
+    return PSEUDONYM_PREFIX + base64.b32encode(digest)[:10].decode("ascii")
+
+
+def pseudonymise(frame: pd.DataFrame, scope: Scope, key: bytes | None = None) -> pd.DataFrame:
+    """A copy of `frame` with person columns replaced by pseudonyms unless `scope.see_names`.
+
+    Blank and missing values stay as they are; designations are kept. The key is `key`, else
+    `scope.pseudonym_key`; without either (and without the names permission) this refuses
+    rather than show names.
+    """
+    if scope.see_names:
+        return frame
+    columns = person_columns(frame)
+    if not columns:
+        return frame
+    key = key or scope.pseudonym_key
+    if not key:
+        raise PermissionError("no pseudonym key: names cannot be hidden, so nothing is shown")
+    out = frame.copy()
+    cache: dict[str, str] = {}
+
+    def one(value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return value
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = pseudonym(value, key)
+        return found
+
+    for column in columns:
+        col = out[column]
+        uniques = pd.unique(col.dropna())
+        mapping = {u: one(u) for u in uniques}
+        out[column] = col.map(mapping).where(col.notna(), col).astype(col.dtype)
+    return out

@@ -1,0 +1,944 @@
+"""Accounts, scoped grants, sign-in, upload authorisation and the audit log (docs/access.md).
+
+`Accounts(store)` works on the store's own database (tables of `analytics.auth_models`):
+
+- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail must belong to an
+  active user) or with a local password (`sign_in_password`: argon2id hashes, lock-out after
+  `EOFFICE_LOCKOUT_ATTEMPTS` failures (default 5) for `EOFFICE_LOCKOUT_MINUTES` (default 15),
+  during which even the right password is refused);
+- a signed-in user is a `SignedInUser` carrying its read `Scope` and upload scope, resolved
+  from its grants on every request (a revoked grant takes effect at once);
+- `authorise_upload` / `ingest_as` refuse rows outside a nodal officer's states/departments;
+- every sign-in, failed sign-in, lock-out, upload, user or grant change and export is written
+  to `audit_log` (UTC) and read back by `audit_log()`.
+
+There is no default account and no default password: the first admin is made with
+`eoffice-analytics users add EMAIL --role admin --password-stdin` (or without a password, to
+sign in only by SSO).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from analytics.access import Scope
+from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, User
+from analytics.schema import IST
+from analytics.store import IngestResult, Store
+
+LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
+LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
+PSEUDONYM_KEY_ENV = "EOFFICE_PSEUDONYM_KEY"
+DEMO_ENV = "EOFFICE_DEMO"
+MIN_PASSWORD_LENGTH = 10
+DEMO_EMAIL = "demo"
+
+READ_ROLES = ("viewer", "nodal_officer")
+"""Roles whose grant is scoped to a state (and optionally a department)."""
+GLOBAL_ROLES = ("admin", "national_viewer")
+"""Roles that read every state; their grants carry no state."""
+
+_hasher = PasswordHasher()
+"""argon2id with argon2-cffi's default (RFC 9106 low-memory) parameters."""
+_dummy_hash: str | None = None
+
+
+class AuthError(Exception):
+    """An access-control request that cannot be done; the message is for people."""
+
+
+class SignInRefused(AuthError):
+    """A sign-in that failed or was refused (already audited)."""
+
+
+class UploadRefused(AuthError):
+    """An upload refused for rows outside the uploader's scope (already audited)."""
+
+    def __init__(self, message: str, refused: list[Refusal]) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    """One grant: a role over a state (None = every state) and a department (None = all)."""
+
+    role: str
+    state: str | None = None
+    department: str | None = None
+
+    def describe(self) -> str:
+        """E.g. `viewer: Manipur / Finance`."""
+        where = "every state" if self.state is None else self.state
+        if self.department:
+            where += f" / {self.department}"
+        return f"{self.role}: {where}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Rows of one state/department an upload may not bring."""
+
+    state: str
+    department: str
+    rows: int
+
+    def describe(self) -> str:
+        """E.g. `120 rows of Assam / Health`."""
+        return (
+            f"{self.rows:,} row{'s' if self.rows != 1 else ''} of {self.state} / {self.department}"
+        )
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """A signed-in person: identity, how they signed in, grants, and what they may do."""
+
+    email: str
+    name: str | None
+    method: str
+    grants: tuple[GrantInfo, ...] = ()
+    see_names: bool = False
+    scope: Scope = field(default_factory=Scope.nothing)
+    upload_scope: Scope = field(default_factory=Scope.nothing)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles of the user's grants."""
+        return frozenset(g.role for g in self.grants)
+
+    @property
+    def is_admin(self) -> bool:
+        """May manage users and grants and read the audit log."""
+        return "admin" in self.roles
+
+    @property
+    def is_demo(self) -> bool:
+        """The read-only demo session."""
+        return self.method == "demo"
+
+    @property
+    def can_upload(self) -> bool:
+        """Holds at least one nodal-officer grant."""
+        return not self.upload_scope.empty
+
+    @property
+    def can_read(self) -> bool:
+        """Can read at least something."""
+        return not self.scope.empty
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """`read`, `upload`, `manage_users`, `see_names`, as held."""
+        held = set()
+        if self.can_read:
+            held.add("read")
+        if self.can_upload:
+            held.add("upload")
+        if self.is_admin:
+            held.add("manage_users")
+        if self.see_names:
+            held.add("see_names")
+        return frozenset(held)
+
+    @property
+    def label(self) -> str:
+        """Name and e-mail for display."""
+        return f"{self.name} ({self.email})" if self.name else self.email
+
+
+def lockout_policy() -> tuple[int, timedelta]:
+    """(failed attempts before lock-out, lock duration) from the environment or defaults."""
+    attempts = int(os.environ.get(LOCKOUT_ATTEMPTS_ENV, "5") or 5)
+    minutes = float(os.environ.get(LOCKOUT_MINUTES_ENV, "15") or 15)
+    return max(1, attempts), timedelta(minutes=minutes)
+
+
+def normalise_email(email: str) -> str:
+    """E-mail as stored and matched: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short or blank."""
+    if len(password) < MIN_PASSWORD_LENGTH or not password.strip():
+        raise AuthError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def resolve(
+    grants: Sequence[GrantInfo], see_names: bool, key: bytes | None = None
+) -> tuple[Scope, Scope]:
+    """The (read scope, upload scope) of a set of grants."""
+    roles = {g.role for g in grants}
+    if roles & set(GLOBAL_ROLES):
+        read = Scope(states=None, see_names=see_names, pseudonym_key=key)
+    else:
+        read = _scope_of([g for g in grants if g.role in READ_ROLES], see_names, key)
+    upload = _scope_of([g for g in grants if g.role == "nodal_officer"], see_names, key)
+    return read, upload
+
+
+def _scope_of(grants: Sequence[GrantInfo], see_names: bool, key: bytes | None) -> Scope:
+    states = frozenset(g.state for g in grants if g.state and not g.department)
+    departments = frozenset(
+        (g.state, g.department)
+        for g in grants
+        if g.state and g.department and g.state not in states
+    )
+    return Scope(states=states, departments=departments, see_names=see_names, pseudonym_key=key)
+
+
+def authorise_upload(user: SignedInUser, events: pd.DataFrame) -> list[Refusal]:
+    """The (state, department) groups of `events` outside the user's upload scope, with counts.
+
+    An empty list means the upload is allowed. A user without a nodal-officer grant (or the
+    demo) is refused every row.
+    """
+    if events.empty:
+        return []
+    counts = events.groupby(["state", "department"], dropna=False, sort=True).size()
+    refused = []
+    for (state, department), rows in counts.items():
+        s = "" if pd.isna(state) else str(state)
+        d = "" if pd.isna(department) else str(department)
+        if user.is_demo or not user.upload_scope.allows(s, d):
+            refused.append(Refusal(s, d, int(rows)))
+    return refused
+
+
+def demo_enabled() -> bool:
+    """True when `EOFFICE_DEMO=1` asks for the read-only demo."""
+    return os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now.astimezone(UTC) if now is not None else datetime.now(UTC)
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+class Accounts:
+    """Users, grants, sign-in and audit on the store's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+        self._key: bytes | None = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _write(self) -> Any:
+        """A connection whose transaction takes the write lock at once (SQLite IMMEDIATE)."""
+        return self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+
+    def _audit(
+        self,
+        conn: Connection,
+        actor: str,
+        action: str,
+        outcome: str,
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        conn.execute(
+            insert(AuditEntry).values(
+                at=_now(now),
+                actor=actor,
+                action=action,
+                outcome=outcome,
+                target=target,
+                details=details,
+            )
+        )
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        outcome: str = "ok",
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Write one audit row (its own transaction)."""
+        with self._write() as conn, conn.begin():
+            self._audit(conn, actor, action, outcome, target, details)
+
+    def audit_log(
+        self, *, limit: int = 1000, action: str | None = None, actor: str | None = None
+    ) -> pd.DataFrame:
+        """Newest audit rows first: at (IST), actor, action, outcome, target, details."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        if actor:
+            query = query.where(AuditEntry.actor == actor)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": r.id,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "outcome": r.outcome,
+                    "target": r.target,
+                    "details": r.details,
+                }
+                for r in rows
+            ],
+            columns=["id", "at", "actor", "action", "outcome", "target", "details"],
+        )
+        frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(IST)
+        return frame
+
+    def pseudonym_key(self) -> bytes:
+        """`EOFFICE_PSEUDONYM_KEY`, else the deployment's generated key (made on first use)."""
+        env = os.environ.get(PSEUDONYM_KEY_ENV, "").strip()
+        if env:
+            return env.encode("utf-8")
+        if self._key is not None:
+            return self._key
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(AuthSetting.value).where(AuthSetting.key == "pseudonym_key")
+            ).scalar()
+        if value is None:
+            try:
+                with self._write() as conn, conn.begin():
+                    conn.execute(
+                        insert(AuthSetting).values(key="pseudonym_key", value=secrets.token_hex(32))
+                    )
+            except IntegrityError:
+                pass  # another process made it first
+            with self.engine.connect() as conn:
+                value = conn.execute(
+                    select(AuthSetting.value).where(AuthSetting.key == "pseudonym_key")
+                ).scalar_one()
+        self._key = bytes.fromhex(value)
+        return self._key
+
+    # -- users and grants ----------------------------------------------------------------------
+
+    def _user_row(self, conn: Connection, email: str) -> Any:
+        return conn.execute(select(User).where(User.email == normalise_email(email))).first()
+
+    def _require_user(self, conn: Connection, email: str) -> Any:
+        row = self._user_row(conn, email)
+        if row is None:
+            raise AuthError(f"no user {normalise_email(email)!r}")
+        return row
+
+    @staticmethod
+    def _check_grant(role: str, state: str | None, department: str | None) -> tuple[str, str]:
+        if role not in ROLES:
+            raise AuthError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        state = (state or "").strip()
+        department = (department or "").strip()
+        if role in GLOBAL_ROLES and (state or department):
+            raise AuthError(f"the {role} role covers every state: give no --state/--department")
+        if role in READ_ROLES and not state:
+            raise AuthError(f"the {role} role needs a --state (and optionally a --department)")
+        return state, department
+
+    def add_user(
+        self,
+        email: str,
+        role: str | None = None,
+        *,
+        state: str | None = None,
+        department: str | None = None,
+        password: str | None = None,
+        name: str | None = None,
+        see_names: bool = False,
+        by: str = "system",
+    ) -> None:
+        """Create a user (with a first grant when `role` is given). Without a password the
+        user can sign in only by SSO."""
+        email = normalise_email(email)
+        if "@" not in email:
+            raise AuthError(f"{email!r} is not an e-mail address")
+        if role is not None:
+            grant_state, grant_dept = self._check_grant(role, state, department)
+        password_hash = None
+        if password is not None:
+            check_password_strength(password)
+            password_hash = _hasher.hash(password)
+        now = _now(None)
+        with self._write() as conn, conn.begin():
+            if self._user_row(conn, email) is not None:
+                raise AuthError(f"user {email!r} exists already; use `users grant`")
+            user_id = conn.execute(
+                insert(User)
+                .values(
+                    email=email,
+                    display_name=name,
+                    password_hash=password_hash,
+                    see_names=see_names,
+                    active=True,
+                    failed_attempts=0,
+                    created_at=now,
+                )
+                .returning(User.id)
+            ).scalar_one()
+            details: dict[str, Any] = {
+                "name": name,
+                "local_password": password_hash is not None,
+                "see_names": see_names,
+            }
+            if role is not None:
+                conn.execute(
+                    insert(Grant).values(
+                        user_id=user_id,
+                        role=role,
+                        state=grant_state,
+                        department=grant_dept,
+                        granted_at=now,
+                        granted_by=by,
+                    )
+                )
+                details["grant"] = GrantInfo(
+                    role, grant_state or None, grant_dept or None
+                ).describe()
+            self._audit(conn, by, "user_add", "ok", email, details)
+
+    def grant(
+        self,
+        email: str,
+        role: str,
+        *,
+        state: str | None = None,
+        department: str | None = None,
+        by: str = "system",
+    ) -> bool:
+        """Give a user a role over a state/department; False when the grant existed."""
+        grant_state, grant_dept = self._check_grant(role, state, department)
+        info = GrantInfo(role, grant_state or None, grant_dept or None)
+        with self._write() as conn, conn.begin():
+            user = self._require_user(conn, email)
+            exists = conn.execute(
+                select(Grant.id).where(
+                    Grant.user_id == user.id,
+                    Grant.role == role,
+                    Grant.state == grant_state,
+                    Grant.department == grant_dept,
+                )
+            ).first()
+            if exists is not None:
+                return False
+            conn.execute(
+                insert(Grant).values(
+                    user_id=user.id,
+                    role=role,
+                    state=grant_state,
+                    department=grant_dept,
+                    granted_at=_now(None),
+                    granted_by=by,
+                )
+            )
+            self._audit(conn, by, "grant", "ok", user.email, {"grant": info.describe()})
+        return True
+
+    def revoke(
+        self,
+        email: str,
+        role: str,
+        *,
+        state: str | None = None,
+        department: str | None = None,
+        by: str = "system",
+    ) -> bool:
+        """Remove one grant; False when the user had no such grant."""
+        grant_state, grant_dept = (state or "").strip(), (department or "").strip()
+        info = GrantInfo(role, grant_state or None, grant_dept or None)
+        with self._write() as conn, conn.begin():
+            user = self._require_user(conn, email)
+            removed = conn.execute(
+                delete(Grant).where(
+                    Grant.user_id == user.id,
+                    Grant.role == role,
+                    Grant.state == grant_state,
+                    Grant.department == grant_dept,
+                )
+            ).rowcount
+            if removed:
+                self._audit(conn, by, "revoke", "ok", user.email, {"grant": info.describe()})
+        return bool(removed)
+
+    def _update_user(self, email: str, action: str, by: str, **values: Any) -> None:
+        with self._write() as conn, conn.begin():
+            user = self._require_user(conn, email)
+            conn.execute(update(User).where(User.id == user.id).values(**values))
+            shown = {k: v for k, v in values.items() if k != "password_hash"}
+            self._audit(conn, by, action, "ok", user.email, {k: str(v) for k, v in shown.items()})
+
+    def set_password(self, email: str, password: str | None, *, by: str = "system") -> None:
+        """Set (or with None remove) a user's local password; also clears a lock-out."""
+        if password is not None:
+            check_password_strength(password)
+        self._update_user(
+            email,
+            "password_set" if password is not None else "password_removed",
+            by,
+            password_hash=None if password is None else _hasher.hash(password),
+            failed_attempts=0,
+            locked_until=None,
+        )
+
+    def set_see_names(self, email: str, allow: bool, *, by: str = "system") -> None:
+        """Allow or deny a user the officer names and user IDs."""
+        self._update_user(email, "names_permission", by, see_names=allow)
+
+    def set_active(self, email: str, active: bool, *, by: str = "system") -> None:
+        """Enable or disable a user (a disabled user cannot sign in by any method)."""
+        self._update_user(email, "user_enable" if active else "user_disable", by, active=active)
+
+    def unlock(self, email: str, *, by: str = "system") -> None:
+        """End a lock-out now."""
+        self._update_user(email, "unlock", by, failed_attempts=0, locked_until=None)
+
+    def grants_of(self, email: str) -> list[GrantInfo]:
+        """A user's grants (empty for an unknown user)."""
+        with self.engine.connect() as conn:
+            return self._grants(conn, email)
+
+    def _grants(self, conn: Connection, email: str) -> list[GrantInfo]:
+        rows = conn.execute(
+            select(Grant.role, Grant.state, Grant.department)
+            .join(User, User.id == Grant.user_id)
+            .where(User.email == normalise_email(email))
+            .order_by(Grant.id)
+        ).all()
+        return [GrantInfo(r.role, r.state or None, r.department or None) for r in rows]
+
+    def users(self) -> pd.DataFrame:
+        """Every user with its grants: email, name, grants, see_names, local_password, active,
+        locked_until (IST), last_sign_in_at (IST)."""
+        with self.engine.connect() as conn:
+            users = conn.execute(select(User).order_by(User.email)).all()
+            grants = {u.email: self._grants(conn, u.email) for u in users}
+        frame = pd.DataFrame(
+            [
+                {
+                    "email": u.email,
+                    "name": u.display_name,
+                    "grants": "; ".join(g.describe() for g in grants[u.email]),
+                    "see_names": bool(u.see_names),
+                    "local_password": u.password_hash is not None,
+                    "active": bool(u.active),
+                    "locked_until": u.locked_until,
+                    "last_sign_in_at": u.last_sign_in_at,
+                }
+                for u in users
+            ],
+            columns=[
+                "email",
+                "name",
+                "grants",
+                "see_names",
+                "local_password",
+                "active",
+                "locked_until",
+                "last_sign_in_at",
+            ],
+        )
+        for column in ("locked_until", "last_sign_in_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(IST)
+        return frame
+
+    def has_users(self) -> bool:
+        """True when at least one account exists."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(User.id).limit(1)).first() is not None
+
+    def user(self, email: str, method: str = "password") -> SignedInUser | None:
+        """The active user with this e-mail, resolved (grants → scopes), else None."""
+        with self.engine.connect() as conn:
+            row = self._user_row(conn, email)
+            if row is None or not row.active:
+                return None
+            grants = tuple(self._grants(conn, email))
+        return self._signed_in(row, grants, method)
+
+    def _signed_in(self, row: Any, grants: tuple[GrantInfo, ...], method: str) -> SignedInUser:
+        key = None if row.see_names else self.pseudonym_key()
+        read, upload = resolve(grants, bool(row.see_names), key)
+        return SignedInUser(
+            email=row.email,
+            name=row.display_name,
+            method=method,
+            grants=grants,
+            see_names=bool(row.see_names),
+            scope=read,
+            upload_scope=upload,
+        )
+
+    def demo_user(self) -> SignedInUser:
+        """The read-only demo session; refused once the store has accounts."""
+        if self.has_users():
+            raise SignInRefused(
+                "demo mode is off: this store has user accounts, so everyone must sign in"
+            )
+        return SignedInUser(
+            email=DEMO_EMAIL,
+            name="Demo (read-only)",
+            method="demo",
+            grants=(GrantInfo("national_viewer"),),
+            see_names=True,
+            scope=Scope.everything(),
+            upload_scope=Scope.nothing(),
+        )
+
+    # -- sign-in -------------------------------------------------------------------------------
+
+    def sign_in_password(
+        self, email: str, password: str, *, now: datetime | None = None
+    ) -> SignedInUser:
+        """Check a local password; raises `SignInRefused` (audited) when it does not pass."""
+        email = normalise_email(email)
+        at = _now(now)
+        attempts, duration = lockout_policy()
+        error: str | None = None
+        with self._write() as conn, conn.begin():
+            row = self._user_row(conn, email)
+            if row is None or not row.active or row.password_hash is None:
+                _verify(_dummy(), password)  # the same work as a real check
+                why = (
+                    "unknown account"
+                    if row is None
+                    else "account disabled"
+                    if not row.active
+                    else "no local password (SSO only)"
+                )
+                self._audit(
+                    conn,
+                    email,
+                    "sign_in",
+                    "failed",
+                    email,
+                    {"method": "password", "reason": why},
+                    at,
+                )
+                error = "wrong e-mail or password"
+            elif row.locked_until is not None and row.locked_until > at:
+                self._audit(
+                    conn,
+                    email,
+                    "sign_in",
+                    "refused",
+                    email,
+                    {
+                        "method": "password",
+                        "reason": "locked",
+                        "locked_until": row.locked_until.isoformat(),
+                    },
+                    at,
+                )
+                until = row.locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
+                error = f"this account is locked after repeated failed sign-ins until {until}"
+            else:
+                failed = 0 if row.locked_until is not None else row.failed_attempts
+                if _verify(row.password_hash, password):
+                    values: dict[str, Any] = {
+                        "failed_attempts": 0,
+                        "locked_until": None,
+                        "last_sign_in_at": at,
+                    }
+                    if _hasher.check_needs_rehash(row.password_hash):
+                        values["password_hash"] = _hasher.hash(password)
+                    conn.execute(update(User).where(User.id == row.id).values(**values))
+                    self._audit(conn, email, "sign_in", "ok", email, {"method": "password"}, at)
+                    grants = tuple(self._grants(conn, email))
+                else:
+                    failed += 1
+                    locked_until = at + duration if failed >= attempts else None
+                    conn.execute(
+                        update(User)
+                        .where(User.id == row.id)
+                        .values(
+                            failed_attempts=0 if locked_until else failed,
+                            locked_until=locked_until,
+                        )
+                    )
+                    self._audit(
+                        conn,
+                        email,
+                        "sign_in",
+                        "failed",
+                        email,
+                        {"method": "password", "reason": "wrong password", "attempt": failed},
+                        at,
+                    )
+                    error = "wrong e-mail or password"
+                    if locked_until is not None:
+                        self._audit(
+                            conn,
+                            email,
+                            "lockout",
+                            "ok",
+                            email,
+                            {"attempts": failed, "locked_until": locked_until.isoformat()},
+                            at,
+                        )
+                        until = locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
+                        error = f"too many failed sign-ins: the account is locked until {until}"
+        if error is not None:
+            raise SignInRefused(error)
+        return self._signed_in(row, grants, "password")
+
+    def sign_in_sso(
+        self, email: str | None, name: str | None = None, *, verified: bool | None = None
+    ) -> SignedInUser:
+        """Map an SSO identity (its e-mail) to an active user; unknown → refused (audited)."""
+        if not email:
+            self.audit(
+                "sso:?", "sign_in", "refused", None, {"method": "sso", "reason": "no e-mail"}
+            )
+            raise SignInRefused("the single sign-on identity carries no e-mail address")
+        email = normalise_email(email)
+        reason = None
+        if verified is False:
+            reason = "e-mail not verified by the identity provider"
+        with self._write() as conn, conn.begin():
+            row = self._user_row(conn, email)
+            if reason is None and (row is None or not row.active):
+                reason = "no account" if row is None else "account disabled"
+            if reason is not None:
+                self._audit(
+                    conn, email, "sign_in", "refused", email, {"method": "sso", "reason": reason}
+                )
+            else:
+                conn.execute(
+                    update(User).where(User.id == row.id).values(last_sign_in_at=_now(None))
+                )
+                self._audit(conn, email, "sign_in", "ok", email, {"method": "sso", "name": name})
+                grants = tuple(self._grants(conn, email))
+        if reason is not None:
+            raise SignInRefused(
+                f"{email} has no active account here ({reason}); ask an administrator for access"
+            )
+        return self._signed_in(row, grants, "sso")
+
+    def sign_out(self, user: SignedInUser) -> None:
+        """Record a sign-out."""
+        self.audit(user.email, "sign_out", "ok", user.email, {"method": user.method})
+
+    # -- uploads and exports -------------------------------------------------------------------
+
+    def ingest_as(
+        self,
+        user: SignedInUser,
+        sources: Sequence[Any],
+        *,
+        state: str | None = None,
+        department: str | None = None,
+    ) -> IngestResult:
+        """Upload for `user`: refused (audited, nothing stored) when any row lies outside the
+        user's upload scope; otherwise `Store.ingest` with `by=user.email`, audited."""
+        names = [s[0] if isinstance(s, tuple) else str(s) for s in sources]
+        target = ", ".join(names)
+        if not user.can_upload:
+            refused = [Refusal(state or "?", department or "?", 0)]
+            message = "refused: uploading needs a nodal-officer grant; nothing was stored"
+            self.audit(user.email, "upload", "refused", target, {"reason": "no upload grant"})
+            raise UploadRefused(message, refused)
+        read = self.store.preview(sources, state=state, department=department)
+        refused = authorise_upload(user, read.events)
+        if refused:
+            allowed = _describe_scope(user.upload_scope)
+            message = (
+                "refused, nothing was stored: "
+                + ", ".join(r.describe() for r in refused)
+                + f" lie outside your upload scope ({allowed})"
+            )
+            self.audit(
+                user.email,
+                "upload",
+                "refused",
+                target,
+                {"refused": [r.__dict__ for r in refused], "scope": allowed},
+            )
+            raise UploadRefused(message, refused)
+        result = self.store.ingest(sources, state=state, department=department, by=user.email)
+        self.audit(
+            user.email,
+            "upload",
+            "ok" if result.status == "stored" else result.status,
+            target,
+            {
+                "upload_id": result.upload_id or result.duplicate_of,
+                "rows_accepted": result.rows_accepted,
+                "rows_rejected": result.rows_rejected,
+                "events_new": result.events_new,
+            },
+        )
+        return result
+
+    def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
+        """Audit an export (a download of a table)."""
+        self.audit(
+            user.email,
+            "export",
+            "ok",
+            what,
+            {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names},
+        )
+
+
+def _dummy() -> str:
+    """A hash of a random password, verified for unknown accounts (equal timing)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(16))
+    return _dummy_hash
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _describe_scope(scope: Scope) -> str:
+    if scope.states is None:
+        return "every state"
+    parts = sorted(scope.states) + [f"{s} / {d}" for s, d in sorted(scope.departments)]
+    return ", ".join(parts) if parts else "none"
+
+
+# --- command line: `eoffice-analytics users ...` --------------------------------------------
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers."""
+    users = subparsers.add_parser("users", help="manage accounts and their scoped grants")
+    users.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    sub = users.add_subparsers(dest="users_command", required=True)
+
+    def scoped(p: argparse.ArgumentParser, role_required: bool = True) -> None:
+        p.add_argument("email")
+        p.add_argument("--role", choices=ROLES, required=role_required)
+        p.add_argument("--state", help="state of the grant (viewer, nodal_officer)")
+        p.add_argument("--department", help="department within --state (default: all)")
+
+    add = sub.add_parser("add", help="create a user (the first admin too)")
+    scoped(add)
+    add.add_argument("--name", help="display name")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read a local password from standard input (else SSO sign-in only)",
+    )
+    add.add_argument("--see-names", action="store_true", help="may see officer names and user IDs")
+    scoped(sub.add_parser("grant", help="give a user a role over a state/department"))
+    scoped(sub.add_parser("revoke", help="remove one of a user's grants"))
+    sub.add_parser("list", help="every user with grants and status")
+    passwd = sub.add_parser("passwd", help="set a local password (read from standard input)")
+    passwd.add_argument("email")
+    passwd.add_argument("--remove", action="store_true", help="remove it (SSO only)")
+    names = sub.add_parser("names", help="allow or deny officer names and user IDs")
+    names.add_argument("email")
+    names.add_argument("setting", choices=("allow", "deny"))
+    unlock = sub.add_parser("unlock", help="end a lock-out")
+    unlock.add_argument("email")
+    for verb in ("disable", "enable"):
+        sub.add_parser(verb, help=f"{verb} a user").add_argument("email")
+    audit = sub.add_parser("audit", help="show the newest audit rows")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.add_argument("--action")
+
+
+def users_command(args: argparse.Namespace) -> int:
+    """Run `eoffice-analytics users ...`; returns the exit status."""
+    from analytics.store import open_store
+
+    store = open_store(args.db)
+    accounts = Accounts(store)
+    by = _cli_actor()
+    cmd = args.users_command
+    try:
+        if cmd == "add":
+            password = _read_password() if args.password_stdin else None
+            accounts.add_user(
+                args.email,
+                args.role,
+                state=args.state,
+                department=args.department,
+                password=password,
+                name=args.name,
+                see_names=args.see_names,
+                by=by,
+            )
+            how = "password and SSO" if password else "SSO only"
+            print(f"added {normalise_email(args.email)} ({args.role}; sign-in: {how})")
+        elif cmd == "grant":
+            done = accounts.grant(
+                args.email, args.role, state=args.state, department=args.department, by=by
+            )
+            print("granted" if done else "already granted")
+        elif cmd == "revoke":
+            done = accounts.revoke(
+                args.email, args.role, state=args.state, department=args.department, by=by
+            )
+            if not done:
+                print("no such grant", file=sys.stderr)
+                return 1
+            print("revoked")
+        elif cmd == "list":
+            frame = accounts.users()
+            if frame.empty:
+                print("no users yet: add the first admin with `users add EMAIL --role admin`")
+            else:
+                print(frame.to_string(index=False))
+        elif cmd == "passwd":
+            accounts.set_password(args.email, None if args.remove else _read_password(), by=by)
+            print("password removed" if args.remove else "password set")
+        elif cmd == "names":
+            accounts.set_see_names(args.email, args.setting == "allow", by=by)
+            print(f"names {args.setting}ed".replace("denyed", "denied"))
+        elif cmd == "unlock":
+            accounts.unlock(args.email, by=by)
+            print("unlocked")
+        elif cmd in ("disable", "enable"):
+            accounts.set_active(args.email, cmd == "enable", by=by)
+            print(f"{cmd}d")
+        elif cmd == "audit":
+            print(accounts.audit_log(limit=args.limit, action=args.action).to_string(index=False))
+    except AuthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _read_password() -> str:
+    """One line from standard input (no echo when it is a terminal)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise AuthError("the two passwords differ")
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
