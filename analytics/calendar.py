@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.schema import IST
-
 SECONDS_PER_DAY = 86_400.0
+_DAY_US = 86_400_000_000
+_IST_OFFSET_US = 19_800_000_000
+_EPOCH = np.datetime64("1970-01-01", "D")
 CSMOP_WORKING_DAYS = 7
 """CSMOP's norm: a file should not stay with one holder more than 7 working days."""
 
@@ -39,31 +40,31 @@ class WorkCalendar:
 
     def working_days(self, start: pd.Series, end: pd.Series, state: pd.Series) -> pd.Series:
         """Working days between start and end (tz-aware), per row's state; NaN where either is NaT."""
-        out = np.full(len(start), np.nan)
-        states = state.to_numpy()
-        for name in pd.unique(states):
-            mask = states == name
-            holidays = np.array(self.holidays.get(name, ()), dtype="datetime64[D]")
-            a = self._cumulative(start[mask], holidays)
-            b = self._cumulative(end[mask], holidays)
-            out[mask] = b - a
-        return pd.Series(out, index=start.index)
+        return pd.Series(self.position(end, state) - self.position(start, state), index=start.index)
 
-    def _cumulative(self, moments: pd.Series, holidays: np.ndarray) -> np.ndarray:
-        """Working days from 1970-01-01 IST to each moment (NaN for NaT)."""
-        local = moments.dt.tz_convert(IST).dt.tz_localize(None)
-        valid = local.notna().to_numpy()
-        values = local.to_numpy(dtype="datetime64[us]")
-        result = np.full(len(values), np.nan)
-        if not valid.any():
-            return result
-        v = values[valid]
-        days = v.astype("datetime64[D]")
-        frac = (v - days).astype("timedelta64[us]").astype(np.int64) / (SECONDS_PER_DAY * 1e6)
-        epoch = np.datetime64("1970-01-01", "D")
-        whole = np.busday_count(epoch, days, weekmask=self.weekmask, holidays=holidays)
-        on = np.is_busday(days, weekmask=self.weekmask, holidays=holidays)
-        result[valid] = whole + np.where(on, frac, 0.0)
+    def position(self, moments: pd.Series, state: pd.Series) -> np.ndarray:
+        """Working days from 1970-01-01 IST to each moment in its state's calendar (NaN for NaT).
+
+        The difference of two positions is the working time between them.
+        """
+        micros = moments.dt.as_unit("us").array.asi8
+        valid = ~moments.isna().to_numpy()
+        local = micros[valid] + _IST_OFFSET_US
+        days = local // _DAY_US
+        frac = (local - days * _DAY_US) / _DAY_US
+        days = days.astype("datetime64[D]")
+        result = np.full(len(micros), np.nan)
+        out = np.empty(len(local))
+        codes, names = pd.factorize(state.to_numpy()[valid])
+        groups = [(None, None)] if not self.holidays else enumerate(names)
+        for code, name in groups:
+            mask = slice(None) if code is None else codes == code
+            holidays = np.array(self.holidays.get(name, ()), dtype="datetime64[D]")
+            d = days[mask]
+            whole = np.busday_count(_EPOCH, d, weekmask=self.weekmask, holidays=holidays)
+            on = np.is_busday(d, weekmask=self.weekmask, holidays=holidays)
+            out[mask] = whole + np.where(on, frac[mask], 0.0)
+        result[valid] = out
         return result
 
 

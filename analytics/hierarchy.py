@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -115,19 +116,37 @@ class LevelTable:
         return sorted(int(v) for v in self.frame["level"].unique())
 
     def lookup(self, states: pd.Series, designations: pd.Series) -> pd.Series:
-        """Level (nullable Int64) of each designation in its state; NA when unknown or blank."""
-        key = normalise_designation(designations)
+        """Level (nullable Int64) of each designation in its state; NA when unknown or blank.
+
+        Works on the distinct (state, designation) pairs, so it costs little on long logs.
+        """
         frame = self.frame.assign(_key=normalise_designation(self.frame["designation"]))
         general = frame[frame["state"].isna()].set_index("_key")["level"]
-        result = key.map(general).astype("Int64")
         specific = frame[frame["state"].notna()]
+        d_codes, d_uniques = pd.factorize(designations.astype("string"))
+        if specific.empty:
+            pair_codes = d_codes
+            u_states = pd.Series(pd.NA, index=range(len(d_uniques)), dtype="string")
+            u_designations = pd.Series(d_uniques, dtype="string")
+        else:
+            s_codes, s_uniques = pd.factorize(states.astype("string"))
+            width = len(d_uniques) + 1
+            pair_codes, pairs = pd.factorize(s_codes.astype(np.int64) * width + d_codes + 1)
+            u_states = pd.Series(
+                np.asarray(s_uniques, dtype=object)[pairs // width], dtype="string"
+            )
+            u_designations = pd.Series(
+                np.r_[np.asarray(d_uniques, dtype=object), [pd.NA]][pairs % width - 1],
+                dtype="string",
+            )
+        keys = normalise_designation(u_designations)
+        levels = keys.map(general).astype("Int64")
         if not specific.empty:
             spec = specific.set_index([specific["state"], specific["_key"]])["level"]
-            idx = pd.MultiIndex.from_arrays([states.astype("string"), key])
-            override = pd.Series(spec.reindex(idx).to_numpy(), index=key.index).astype("Int64")
-            result = override.fillna(result)
-        result.index = designations.index
-        return result
+            override = spec.reindex(pd.MultiIndex.from_arrays([u_states, keys])).to_numpy()
+            levels = pd.Series(override, index=levels.index).astype("Int64").fillna(levels)
+        looked = pd.array(np.r_[levels.to_numpy(dtype=object), [pd.NA]], dtype="Int64")
+        return pd.Series(looked[pair_codes], index=designations.index)
 
 
 def _is_yaml(path: Path) -> bool:

@@ -34,10 +34,12 @@ def order_events(events: pd.DataFrame) -> pd.DataFrame:
     file_codes = pd.factorize(df["file_id"], sort=True)[0].astype(np.int64)
     key = state_codes * (int(file_codes.max(initial=0)) + 1) + file_codes
     ts = df["timestamp"].dt.as_unit("us").array.asi8
-    rank = df["action"].map(ACTION_RANK).to_numpy(dtype=np.int64)
+    codes, actions = pd.factorize(df["action"])
+    rank = np.array([ACTION_RANK[a] for a in actions], dtype=np.int64)[codes]
     order = np.lexsort((np.arange(len(df)), rank, ts, key))
     order = _follow_chains(order, key, ts, rank, df)
-    df = df.iloc[order].reset_index(drop=True)
+    if not (order == np.arange(len(order))).all():
+        df = df.iloc[order].reset_index(drop=True)
     key = key[order]
     starts = np.r_[True, key[1:] != key[:-1]] if len(key) else np.array([], dtype=bool)
     df["file_key"] = np.cumsum(starts) - 1
@@ -109,13 +111,7 @@ def map_levels(events: pd.DataFrame, levels: LevelTable) -> pd.DataFrame:
     """Add `from_level` and `to_level` (nullable Int64; NA = unmapped)."""
     out = events.copy()
     for side in ("from", "to"):
-        designation = out[f"{side}_designation"]
-        pairs = pd.MultiIndex.from_arrays([out["state"], designation])
-        codes, uniques = pd.factorize(pairs)
-        looked = levels.lookup(
-            pd.Series(uniques.get_level_values(0)), pd.Series(uniques.get_level_values(1))
-        )
-        out[f"{side}_level"] = pd.array(looked.to_numpy(), dtype="Int64")[codes]
+        out[f"{side}_level"] = levels.lookup(out["state"], out[f"{side}_designation"])
     return out
 
 
@@ -125,16 +121,14 @@ def file_departments(events: pd.DataFrame) -> pd.Series:
     return first
 
 
-def build_stints(events: pd.DataFrame, levels: LevelTable | None = None) -> pd.DataFrame:
+def build_stints(events: pd.DataFrame) -> pd.DataFrame:
     """One row per stint (metrics.md, "Stints") from ordered events; `end` NaT when open.
 
-    Columns: state, file_id, file_key, department, holder, designation, level, start, end,
-    received_at, end_action, broken, seq.
+    Columns: state, file_id, file_key, department, holder, designation, level (NA when the
+    events carry no `to_level`), start, end, received_at, end_action, broken, seq.
     """
     if "file_key" not in events:
         events = order_events(events)
-    if "to_level" not in events:
-        events = map_levels(events, levels or LevelTable.default())
     key = events["file_key"].to_numpy()
     has_next = np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
     nxt = events.shift(-1)
@@ -149,7 +143,7 @@ def build_stints(events: pd.DataFrame, levels: LevelTable | None = None) -> pd.D
             "department": file_departments(events),
             "holder": holder,
             "designation": events["to_designation"],
-            "level": events["to_level"],
+            "level": events.get("to_level", pd.NA),
             "start": events["timestamp"],
             "end": nxt["timestamp"].where(has_next),
             "received_at": events["received_at"],
@@ -167,12 +161,15 @@ def add_durations(stints: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
     opened = out["received_at"]
     received = opened.mask(opened < out["start"], out["start"])
     received = received.mask(received > out["end"], out["end"])
+    start = calendar.position(out["start"], out["state"])
+    end = calendar.position(out["end"], out["state"])
+    opened_at = calendar.position(received, out["state"])
     out["days"] = elapsed_days(out["start"], out["end"])
-    out["working_days"] = calendar.working_days(out["start"], out["end"], out["state"])
+    out["working_days"] = end - start
     out["waiting_days"] = elapsed_days(out["start"], received)
     out["processing_days"] = elapsed_days(received, out["end"])
-    out["waiting_working_days"] = calendar.working_days(out["start"], received, out["state"])
-    out["processing_working_days"] = calendar.working_days(received, out["end"], out["state"])
+    out["waiting_working_days"] = opened_at - start
+    out["processing_working_days"] = end - opened_at
     out["over_7_working_days"] = out["working_days"].gt(CSMOP_WORKING_DAYS)
     return out
 

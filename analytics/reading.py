@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,7 +191,9 @@ def read_logs(
     report.duplicates_dropped = before - len(events)
     report.unknown_designations = _unknown_designations(events, levels)
     report.files_without_created = _files_without_created(events)
-    report.broken_chains = int(build_stints(order_events(events), levels)["broken"].sum())
+    ordered = order_events(events)
+    report.broken_chains = int(build_stints(ordered)["broken"].sum())
+    events = ordered.drop(columns=["file_key", "seq"])
     rejected_rows = (
         pd.concat(rejected, ignore_index=True)
         if rejected
@@ -212,31 +214,33 @@ def _source_bytes(source: Source) -> tuple[str, bytes]:
 
 # --- from bytes to a raw table of strings -------------------------------------------------
 
+_BOM = b"\xef\xbb\xbf"
+_TIME_COLUMNS = ("timestamp", "received_at")
+
 
 def _load_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
-    """Raw cells under their original headers, and each row's spreadsheet line number."""
+    """Cells under canonical column names, and each row's spreadsheet line number.
+
+    Text cells are stripped strings; Excel date cells stay datetimes; empty rows are dropped.
+    """
     if not data.strip():
         raise UnusableInputError(name, "the file is empty")
     if data[:4] == b"PK\x03\x04":
-        grid = _excel_grid(name, data)
+        raw, lines = _excel_table(name, data)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
     else:
-        return _csv_table(name, _decode(name, data))
-    header_at = _find_header(name, grid.head(HEADER_SEARCH_ROWS).to_numpy().tolist())
-    header = [_cell_text(v) for v in grid.iloc[header_at]]
-    body = grid.iloc[header_at + 1 :]
-    lines = body.index.to_numpy() + 1
-    body = body.set_axis(range(len(body.columns)), axis=1).reset_index(drop=True)
-    raw = _with_header(name, body, header)
-    keep = ~raw.apply(lambda col: col.map(_cell_text).eq("")).all(axis=1).to_numpy()
-    raw, lines = raw[keep].reset_index(drop=True), lines[keep]
+        raw, lines = _csv_table(name, data)
+    filled = np.zeros(len(raw), dtype=bool)
+    for c in raw.columns:
+        filled |= _as_text(raw[c]).ne("").to_numpy()
+    raw, lines = raw[filled].reset_index(drop=True), lines[filled]
     if raw.empty:
         raise UnusableInputError(name, "the header has no rows under it")
     return raw, lines
 
 
-def _excel_grid(name: str, data: bytes) -> pd.DataFrame:
+def _excel_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
@@ -253,12 +257,100 @@ def _excel_grid(name: str, data: bytes) -> pd.DataFrame:
         raise UnusableInputError(name, f"the workbook is truncated or damaged ({exc})") from exc
     if grid.empty:
         raise UnusableInputError(name, "the workbook's first sheet is empty")
-    return grid
+    header_at = _find_header(name, grid.head(HEADER_SEARCH_ROWS).to_numpy().tolist())
+    header = [_cell_text(v) for v in grid.iloc[header_at]]
+    body = grid.iloc[header_at + 1 :]
+    lines = body.index.to_numpy() + 1
+    body = body.set_axis(range(len(body.columns)), axis=1).reset_index(drop=True)
+    raw = _with_header(name, body, header)
+    for c in raw.columns:
+        if c not in _TIME_COLUMNS:
+            raw[c] = _map_unique(raw[c], _cell_text).astype("str")
+    return raw, lines
+
+
+def _csv_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+    if b"\x00" in data[:65536]:
+        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+    body = data.removeprefix(_BOM)
+    head_bytes = body[:200_000]
+    if len(body) > len(head_bytes):
+        head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1]
+    head = _decode(name, head_bytes).splitlines()[: HEADER_SEARCH_ROWS + 5]
+    best: tuple[int, str, int] | None = None
+    for delimiter in (",", ";", "\t", "|"):
+        rows = list(csv.reader(head, delimiter=delimiter))
+        scores = [_header_score(r) for r in rows[:HEADER_SEARCH_ROWS]]
+        if scores and max(scores) > (best[0] if best else 0):
+            best = (max(scores), delimiter, scores.index(max(scores)))
+    if best is None or best[0] < 2:
+        _find_header(name, [next(csv.reader([line]), []) for line in head])
+    assert best is not None
+    _, delimiter, header_at = best
+    header = next(csv.reader([head[header_at]], delimiter=delimiter))
+    fast = _csv_fast(name, body, header, delimiter, header_at)
+    if fast is not None:
+        return fast
+    text = _decode(name, body)
+    fast = _csv_fast(name, text.encode("utf-8"), header, delimiter, header_at)
+    return fast if fast is not None else _csv_rows(name, text, header, delimiter, header_at)
+
+
+def _csv_fast(
+    name: str, data: bytes, header: list[str], delimiter: str, header_at: int
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Arrow's parser for well-formed UTF-8; None when the file needs the careful reader."""
+    start = 0
+    for _ in range(header_at + 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = len(data)
+    while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
+        end -= 1
+    if end == start or data.find(b"\n\n", start, end) >= 0 or data.find(b"\n\r\n", start, end) >= 0:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(memoryview(data)[start:end])),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    frame = pd.DataFrame(
+        {i: table.column(i).to_pandas().astype("str").str.strip() for i in range(len(names))}
+    )
+    raw = _with_header(name, frame, header)
+    return raw, np.arange(len(frame)) + header_at + 2
+
+
+def _csv_rows(
+    name: str, text: str, header: list[str], delimiter: str, header_at: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The careful reader: every record, ragged rows padded, line numbers kept exact."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    width = len(header)
+    body, lines, ragged = [], [], []
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            ragged.append(number)
+        body.append([cell.strip() for cell in (row + [""] * width)[:width]])
+        lines.append(number)
+    frame = pd.DataFrame(body, columns=range(width), dtype="str")
+    raw = _with_header(name, frame, header)
+    raw.attrs["ragged"] = ragged
+    return raw, np.array(lines, dtype=np.int64)
 
 
 def _decode(name: str, data: bytes) -> str:
-    if b"\x00" in data[:65536]:
-        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+    """UTF-8 (with or without BOM), else Windows-1252; anything else is not CSV text."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -269,85 +361,16 @@ def _decode(name: str, data: bytes) -> str:
         raise UnusableInputError(
             name, "the bytes are neither CSV text (UTF-8 or Windows-1252) nor an Excel workbook"
         ) from exc
-    controls = sum(ch < " " and ch not in "\r\n\t" for ch in text[:65536])
-    if controls > 0:
+    if any(ch < " " and ch not in "\r\n\t" for ch in text[:65536]):
         raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
     return text
 
 
-def _csv_table(name: str, text: str) -> tuple[pd.DataFrame, np.ndarray]:
-    head = text[:200_000].splitlines()[: HEADER_SEARCH_ROWS + 5]
-    best: tuple[int, str, int] | None = None
-    for delimiter in (",", ";", "\t", "|"):
-        rows = list(csv.reader(head, delimiter=delimiter))
-        scores = [_header_score(r) for r in rows[:HEADER_SEARCH_ROWS]]
-        if scores and max(scores) > (best[0] if best else 0):
-            at = scores.index(max(scores))
-            best = (max(scores), delimiter, at)
-    if best is None or best[0] < 2:
-        _find_header(name, [next(csv.reader([line]), []) for line in head])
-    assert best is not None
-    _, delimiter, header_at = best
-    raw, lines = _csv_fast(name, text, delimiter, header_at)
-    if raw is None:
-        raw, lines = _csv_rows(name, text, delimiter, header_at)
-    if raw.empty:
-        raise UnusableInputError(name, "the header has no rows under it")
-    return raw, lines
-
-
-def _csv_fast(
-    name: str, text: str, delimiter: str, header_at: int
-) -> tuple[pd.DataFrame | None, np.ndarray]:
-    """Arrow's parser for well-formed files; None when the file needs the careful reader."""
-    lines = text.split("\n", header_at + 1)
-    if len(lines) <= header_at + 1:
-        return None, np.array([])
-    header = next(csv.reader([lines[header_at]], delimiter=delimiter))
-    body = lines[header_at + 1]
-    if "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r\n")):
-        return None, np.array([])
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, ValueError):
-        return None, np.array([])
-    frame = table.to_pandas()
-    frame.columns = range(len(names))
-    raw = _with_header(name, frame.astype("str"), header)
-    keep = ~(raw.apply(lambda col: col.str.strip().eq("")).all(axis=1)).to_numpy()
-    line_numbers = np.arange(len(frame)) + header_at + 2
-    return raw[keep].reset_index(drop=True), line_numbers[keep]
-
-
-def _csv_rows(
-    name: str, text: str, delimiter: str, header_at: int
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The careful reader: every record, ragged rows padded, line numbers kept exact."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = rows[header_at]
-    width = len(header)
-    body, lines, ragged = [], [], []
-    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            ragged.append((number, len(row)))
-        body.append((row + [""] * width)[:width])
-        lines.append(number)
-    frame = pd.DataFrame(body, columns=range(width), dtype="str")
-    raw = _with_header(name, frame, header)
-    raw.attrs["ragged"] = {line: n for line, n in ragged}
-    return raw, np.array(lines, dtype=np.int64)
+def _map_unique(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """`values.map(fn)`, calling fn once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index)
 
 
 def _header_score(row: Sequence[object]) -> int:
@@ -406,7 +429,7 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
             cells = cells.dt.tz_localize(IST)
         out[is_dt] = cells.dt.tz_convert(IST).dt.as_unit("us")
         values = values.where(~is_dt, "")
-    text = values.map(_cell_text) if values.dtype == object else values.str.strip()
+    text = _as_text(values)
     todo = text.ne("") & out.isna()
     fast = pd.to_datetime(text[todo], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     _fill(out, fast, naive=True)
@@ -443,30 +466,23 @@ def _validate(
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame]:
     headers = raw.attrs.get("header", {})
     n = len(raw)
-    text = {
-        c: (raw[c].map(_cell_text) if raw[c].dtype == object else raw[c].str.strip())
-        for c in raw.columns
-        if c not in ("timestamp", "received_at")
-    }
     blank = pd.Series("", index=raw.index, dtype="str")
-
-    def column(name_: str) -> pd.Series:
-        return text.get(name_, blank).astype("str")
-
     given = {"state": state, "department": department}
-    values = {c: column(c) for c in EVENT_COLUMNS if c not in ("timestamp", "received_at")}
+    values = {c: raw.get(c, blank) for c in EVENT_COLUMNS if c not in _TIME_COLUMNS}
     for c in GIVEN_ONCE:
         if given[c]:
             values[c] = values[c].mask(values[c].eq(""), given[c].strip())
     for c in ("from_designation", "to_designation"):
-        values[c] = values[c].str.replace(r"\s+", " ", regex=True)
+        values[c] = _map_unique(values[c], lambda d: " ".join(d.split())).astype("str")
     action_raw = values["action"]
-    action = action_raw.map(lambda a: _ACTION_LOOKUP.get(_normalise_value(a)))
+    action = _map_unique(action_raw, lambda a: _ACTION_LOOKUP.get(_normalise_value(a)))
     type_raw = values["file_type"]
-    file_type = type_raw.map(lambda t: _FILE_TYPE_LOOKUP.get(_normalise_value(t), "electronic"))
+    file_type = _map_unique(
+        type_raw, lambda t: _FILE_TYPE_LOOKUP.get(_normalise_value(t), "electronic")
+    )
     ts_raw = raw["timestamp"]
     timestamp = parse_timestamps(ts_raw)
-    received_raw = raw["received_at"] if "received_at" in raw else pd.Series("", index=raw.index)
+    received_raw = raw.get("received_at", blank)
     received_at = parse_timestamps(received_raw)
 
     def shown(c: str) -> str:
@@ -485,7 +501,7 @@ def _validate(
             "reopened or an alias of one)",
         )
     )
-    ts_text = ts_raw.map(_cell_text) if ts_raw.dtype == object else ts_raw.str.strip()
+    ts_text = _as_text(ts_raw)
     issues.append((ts_text.eq(""), "timestamp", f"{shown('timestamp')} is blank"))
     issues.append(
         (
@@ -528,9 +544,9 @@ def _validate(
     entries.sort()
     rejected = [{"line": ln, "column": c, "reason": r, "file": name} for ln, _, c, r in entries]
 
-    warn_mask = (
-        received_raw.map(_cell_text).ne("") & received_at.isna() & action.eq("moved")
-    ).to_numpy(dtype=bool)
+    warn_mask = (_as_text(received_raw).ne("") & received_at.isna() & action.eq("moved")).to_numpy(
+        dtype=bool
+    )
     warnings = [
         {
             "line": int(lines[p]),
@@ -541,9 +557,8 @@ def _validate(
         }
         for p in np.flatnonzero(warn_mask)
     ]
-    type_bad = (type_raw.ne("") & ~type_raw.map(_normalise_value).isin(_FILE_TYPE_LOOKUP)).to_numpy(
-        dtype=bool
-    )
+    known_type = _map_unique(type_raw, lambda t: _normalise_value(t) in _FILE_TYPE_LOOKUP)
+    type_bad = (type_raw.ne("") & ~known_type.astype(bool)).to_numpy(dtype=bool)
     warnings += [
         {
             "line": int(lines[p]),
@@ -596,6 +611,11 @@ def _validate(
     )
     assert len(events) + len(rejected_rows) == n
     return events, rejected, warnings, rejected_rows
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (Excel cells of any type included)."""
+    return _map_unique(values, _cell_text).astype("str") if values.dtype == object else values
 
 
 def _empty_events() -> pd.DataFrame:
