@@ -1,0 +1,300 @@
+"""Every chart of the dashboard: pure functions, prepared DataFrame in, Plotly figure out.
+
+All figures use the one house template `eoffice` registered here. Values shown on hover are
+pre-formatted (Indian grouping, days) by the caller's columns or by `dashboard.format`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard import format as fmt
+
+NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
+PALETTE = [NAVY, SAFFRON, GREEN, "#6a4c93", "#00838f", RED, "#795548", GREY, "#f9a825"]
+AGE_COLOURS = ["#c8e6c9", "#fff59d", "#ffcc80", "#ef9a9a", "#c62828"]
+
+pio.templates["eoffice"] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 13, "color": "#222"},
+        colorway=PALETTE,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        title={"x": 0, "xanchor": "left", "font": {"size": 16}},
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        xaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False},
+        yaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hoverlabel={"bgcolor": "white"},
+    )
+)
+TEMPLATE = "eoffice"
+
+
+def _figure(title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE, title=title)
+    return fig
+
+
+def empty(title: str, message: str = "No data for this selection") -> go.Figure:
+    """A blank figure that says there is nothing to show."""
+    fig = _figure(title)
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": GREY})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
+    """Monthly files created and movements (bars) with the movement ratio (line, right axis).
+
+    `trend`: month (YYYY-MM), files_created, movements, movement_ratio.
+    """
+    title = "Files created vs movements, by month"
+    if trend.empty:
+        return empty(title)
+    months = pd.to_datetime(trend["month"] + "-01").dt.strftime("%b-%Y")
+    fig = _figure(title)
+    for column, name, colour in (
+        ("files_created", "Files created", SAFFRON),
+        ("movements", "Movements", NAVY),
+    ):
+        fig.add_bar(
+            x=months,
+            y=trend[column],
+            name=name,
+            marker_color=colour,
+            customdata=[fmt.indian(v) for v in trend[column]],
+            hovertemplate="%{x}: %{customdata} " + name.lower() + "<extra></extra>",
+        )
+    fig.add_scatter(
+        x=months,
+        y=trend["movement_ratio"],
+        name="Movements per file created",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": GREEN, "width": 3},
+        hovertemplate="%{x}: %{y:.1f} movements per file created<extra></extra>",
+    )
+    fig.update_layout(
+        barmode="group",
+        yaxis={"title": "Count"},
+        yaxis2={
+            "title": "Movements per file created",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        margin={"r": 70},
+    )
+    return fig
+
+
+def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) -> go.Figure:
+    """States ranked on one figure, largest on top. `text`: the formatted values."""
+    title = f"{label}, by state"
+    data = frame.assign(_text=text).dropna(subset=[value]).sort_values(value)
+    if data.empty:
+        return empty(title)
+    fig = _figure(title)
+    fig.add_bar(
+        x=data[value],
+        y=data["state"],
+        orientation="h",
+        marker_color=NAVY,
+        text=data["_text"],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    )
+    fig.update_layout(
+        xaxis={"title": label}, yaxis={"title": None}, height=120 + 36 * len(data), showlegend=False
+    )
+    return fig
+
+
+def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
+    """Median and 90th-percentile time held per level. `table`: level_label, median, p90."""
+    title = f"Time a file stays at each level ({unit_label})"
+    if table.empty:
+        return empty(title)
+    fig = _figure(title)
+    for column, name, colour in (
+        ("median_days", "Median", NAVY),
+        ("p90_days", "90th percentile", SAFFRON),
+    ):
+        fig.add_bar(
+            x=table["level_label"],
+            y=table[column],
+            name=name,
+            marker_color=colour,
+            customdata=[fmt.days(v, 2) for v in table[column]],
+            hovertemplate="%{x}<br>" + name + ": %{customdata}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    return fig
+
+
+def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
+    """Spread of time held per level as boxes: quartiles, median, whiskers at p10 and p90."""
+    title = f"Distribution of time held per level ({unit_label}; whiskers 10th–90th percentile)"
+    if table.empty:
+        return empty(title)
+    fig = _figure(title)
+    fig.add_box(
+        x=table["level_label"],
+        q1=table["q1_days"],
+        median=table["median_days"],
+        q3=table["q3_days"],
+        lowerfence=table["p10_days"],
+        upperfence=table["p90_days"],
+        mean=table["mean_days"],
+        marker_color=NAVY,
+        name="Time held",
+        showlegend=False,
+    )
+    fig.update_layout(yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    return fig
+
+
+def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
+    """Median waiting (until opened) and processing (opened to sent on) per level, stacked."""
+    title = f"Waiting vs processing per level, median ({unit_label})"
+    if table.empty:
+        return empty(title, "No receipt times (received_at) in this selection")
+    fig = _figure(title)
+    for column, name, colour in (
+        ("median_waiting_days", "Waiting to be opened", SAFFRON),
+        ("median_processing_days", "Processing after opening", NAVY),
+    ):
+        fig.add_bar(
+            x=table["level_label"],
+            y=table[column],
+            name=name,
+            marker_color=colour,
+            customdata=[fmt.days(v, 2) for v in table[column]],
+            hovertemplate="%{x}<br>" + name + ": %{customdata}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    return fig
+
+
+def flow_sankey(flow: pd.DataFrame) -> go.Figure:
+    """Upward and same-level movements between levels as a Sankey (returns drawn apart).
+
+    `flow`: from_label, to_label, movements, median_days.
+    """
+    title = "How files move up the hierarchy (movements between levels)"
+    if flow.empty:
+        return empty(title)
+    senders = [f"{x} (from)" for x in flow["from_label"]]
+    receivers = [f"{x} (to)" for x in flow["to_label"]]
+    labels = list(dict.fromkeys([*sorted(set(senders)), *sorted(set(receivers))]))
+    index = {name: i for i, name in enumerate(labels)}
+    fig = _figure(title)
+    fig.add_trace(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": NAVY, "pad": 12, "thickness": 14},
+            link={
+                "source": [index[s] for s in senders],
+                "target": [index[t] for t in receivers],
+                "value": flow["movements"].tolist(),
+                "color": "rgba(31,78,121,0.25)",
+                "customdata": [
+                    f"{fmt.indian(n)} movements; median {fmt.days(d, 2)} with the sender"
+                    for n, d in zip(flow["movements"], flow["median_days"], strict=True)
+                ],
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
+                "<extra></extra>",
+            },
+        )
+    )
+    fig.update_layout(height=520)
+    return fig
+
+
+def flow_matrix(flow: pd.DataFrame, value: str, title: str, colourscale: str) -> go.Figure:
+    """A from-level × to-level matrix of `value` (movements or median_days), labelled cells."""
+    if flow.empty:
+        return empty(title)
+    grid = flow.pivot_table(
+        index="from_label", columns="to_label", values=value, aggfunc="first", sort=False
+    )
+    order = list(dict.fromkeys(flow.sort_values("from_level")["from_label"]))
+    cols = list(dict.fromkeys(flow.sort_values("to_level")["to_label"]))
+    grid = grid.reindex(index=order, columns=cols)
+    if value == "movements":
+        text = grid.map(lambda v: "" if pd.isna(v) else fmt.indian(v))
+    else:
+        text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    fig = _figure(title)
+    fig.add_heatmap(
+        z=grid.to_numpy(),
+        x=cols,
+        y=order,
+        text=text.to_numpy(),
+        texttemplate="%{text}",
+        colorscale=colourscale,
+        hovertemplate="from %{y} to %{x}: %{text}<extra></extra>",
+        showscale=False,
+    )
+    fig.update_layout(
+        xaxis={"title": "To level", "side": "bottom"},
+        yaxis={"title": "From level", "autorange": "reversed"},
+        height=160 + 40 * len(order),
+    )
+    return fig
+
+
+def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]) -> go.Figure:
+    """Pending files per level (or department) stacked by age bucket. `table`: label + buckets."""
+    title = f"Pending files by age, per {by_label.lower()}"
+    if table.empty or table[list(buckets)].to_numpy().sum() == 0:
+        return empty(title, "No pending files in this selection")
+    fig = _figure(title)
+    for (column, name), colour in zip(buckets.items(), AGE_COLOURS, strict=True):
+        fig.add_bar(
+            x=table["label"],
+            y=table[column],
+            name=name,
+            marker_color=colour,
+            customdata=[fmt.indian(v) for v in table[column]],
+            hovertemplate="%{x}<br>" + name + ": %{customdata} files<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", yaxis={"title": "Pending files"}, xaxis={"title": by_label})
+    return fig
+
+
+def journey_timeline(journey: pd.DataFrame) -> go.Figure:
+    """A file's stints as bars along time, one row per holder (label), open stint to T.
+
+    `journey`: label, start, finish (IST), held (formatted), colour_key.
+    """
+    title = "The file's journey, stint by stint"
+    if journey.empty:
+        return empty(title)
+    fig = _figure(title)
+    starts = pd.to_datetime(journey["start"])
+    finish = pd.to_datetime(journey["finish"])
+    duration_ms = (finish - starts).dt.total_seconds() * 1000
+    fig.add_bar(
+        base=starts.dt.tz_localize(None),
+        x=duration_ms.clip(lower=60_000),
+        y=journey["label"],
+        orientation="h",
+        marker_color=[SAFFRON if k == "open" else NAVY for k in journey["colour_key"]],
+        customdata=journey[["held", "when"]].to_numpy(),
+        hovertemplate="%{y}<br>%{customdata[1]}<br>held %{customdata[0]}<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_layout(
+        xaxis={"type": "date", "title": "Time (IST)"},
+        yaxis={"autorange": "reversed", "title": None, "type": "category"},
+        height=140 + 28 * journey["label"].nunique(),
+    )
+    return fig

@@ -1,0 +1,213 @@
+"""Shared page parts: scope, filters kept in the URL, metric cards, tables, charts."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.access import Scope
+from analytics.report import export_frame
+from analytics.views import Filters
+from dashboard import data
+from dashboard import format as fmt
+
+FILE_TYPE_LABELS = {"electronic": "e-File (electronic)", "physical": "Physical file"}
+UNITS = {"days": "Calendar days", "working_days": "Working days"}
+UNIT_LABELS = {"days": "days", "working_days": "working days"}
+
+
+def current_scope() -> Scope:
+    """The reader's scope. Until sign-in exists (issue 5) everyone reads everything."""
+    scope = st.session_state.get("eoffice_scope")
+    return scope if isinstance(scope, Scope) else Scope.everything()
+
+
+def header(title: str, intro: str) -> None:
+    """The page title and one line on what it answers."""
+    st.title(title)
+    st.caption(intro)
+
+
+def no_data() -> None:
+    """What a page shows on an empty store, then stops."""
+    st.info("No movement logs are stored yet. A nodal officer can load an extract on Upload.")
+    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
+    st.stop()
+
+
+def filter_bar(scope: Scope) -> Filters:
+    """State, department, file type and date range in the sidebar, kept in the URL."""
+    options = data.choices(scope)
+    bar = st.sidebar
+    bar.header("Filters")
+    states = bar.multiselect(
+        "State",
+        options["states"],
+        key="state",
+        bind="query-params",
+        placeholder="All states",
+    )
+    departments = sorted(
+        {d for s, ds in options["departments"].items() if not states or s in states for d in ds}
+    )
+    chosen_departments = bar.multiselect(
+        "Department",
+        departments,
+        key="department",
+        bind="query-params",
+        placeholder="All departments",
+    )
+    types = bar.multiselect(
+        "File type",
+        options["file_types"],
+        key="file_type",
+        bind="query-params",
+        format_func=lambda t: FILE_TYPE_LABELS.get(t, t),
+        placeholder="All file types",
+    )
+    first, last = options["first"], options["last"]
+    period: Any = ()
+    if first is not None:
+        period = bar.date_input(
+            "Period (activity between these dates, IST)",
+            value=(),
+            min_value=first,
+            max_value=last,
+            format="DD/MM/YYYY",
+            key="dates",
+            bind="query-params",
+            help="Counts events and stints in the period. Pendency is always as of T.",
+        )
+    start = period[0] if len(period) >= 1 else None
+    end = period[1] if len(period) == 2 else None
+    _as_of_note(options.get("as_of"), states)
+    return Filters(
+        states=tuple(states),
+        departments=tuple(chosen_departments),
+        file_types=tuple(types),
+        start=start if isinstance(start, date) else None,
+        end=end if isinstance(end, date) else None,
+    )
+
+
+def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
+    if as_of is None or as_of.empty:
+        return
+    shown = as_of[as_of.index.isin(states)] if states else as_of
+    lines = [f"- {state}: {fmt.moment(t)}" for state, t in shown.items()]
+    with st.sidebar.expander("As of (T) per state", expanded=bool(states)):
+        st.caption("Figures count each state's log up to its latest event, T:")
+        st.markdown("\n".join(lines))
+
+
+def unit_choice(key: str = "unit") -> str:
+    """Calendar or working days (Monday–Friday IST, state holidays excluded)."""
+    choice = st.segmented_control(
+        "Count time in",
+        list(UNITS),
+        format_func=UNITS.get,
+        default="days",
+        key=key,
+        bind="query-params",
+        help="Working days count only Monday–Friday IST outside the state's holidays.",
+    )
+    return choice or "days"
+
+
+def describe(filters: Filters) -> str:
+    """The selection in words, for captions."""
+    parts = [", ".join(filters.states) if filters.states else "All states"]
+    if filters.departments:
+        parts.append(", ".join(filters.departments))
+    if filters.file_types:
+        parts.append(", ".join(FILE_TYPE_LABELS.get(t, t) for t in filters.file_types))
+    if filters.start or filters.end:
+        parts.append(
+            f"{fmt.day(filters.start) if filters.start else '…'} to "
+            f"{fmt.day(filters.end) if filters.end else '…'}"
+        )
+    return " · ".join(parts)
+
+
+def cards(items: list[tuple[str, str, str]], per_row: int = 3) -> None:
+    """Metric cards: (label, formatted value, help)."""
+    for i in range(0, len(items), per_row):
+        columns = st.columns(per_row)
+        for column, (label, value, help_text) in zip(columns, items[i : i + per_row], strict=False):
+            column.metric(label, value, help=help_text, border=True)
+
+
+def excel_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
+    """A table as an .xlsx workbook (text cells, formulas neutralised)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        export_frame(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV (with BOM so Excel reads Hindi), IST times, formulas neutralised."""
+    return export_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel download buttons for `raw` (the report columns, not the display)."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        "Download CSV",
+        data=_lazy(csv_bytes, raw),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download Excel",
+        data=_lazy(excel_bytes, raw, name),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _lazy(fn: Callable[..., bytes], *args: Any) -> Callable[[], bytes]:
+    return lambda: fn(*args)
+
+
+def table(
+    display: pd.DataFrame, raw: pd.DataFrame, name: str, key: str, height: int | None = None
+) -> None:
+    """A formatted table with downloads of its raw form."""
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+    if height:
+        kwargs["height"] = height
+    st.dataframe(display, **kwargs)
+    downloads(raw, name, key)
+
+
+def chart(fig: go.Figure, name: str, key: str) -> None:
+    """A Plotly chart in the house template; its toolbar's camera icon saves a PNG."""
+    st.plotly_chart(
+        fig,
+        theme=None,
+        key=key,
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        },
+    )
+
+
+def level_label(names: dict[int, str]) -> Callable[[Any], str]:
+    """A formatter: level number → '3 · Under Secretary'."""
+    return lambda v: fmt.level(v, names)

@@ -1,0 +1,103 @@
+"""Flow: how files move between levels, with returns downward shown apart."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, components, data
+from dashboard import format as fmt
+
+components.header(
+    "Flow between levels",
+    "Every movement from one level to another: how many, and how long the sender had held "
+    "the file before sending it. Returns (to a lower level) are shown apart.",
+)
+scope = components.current_scope()
+if data.prepared(scope) is None:
+    components.no_data()
+filters = components.filter_bar(scope)
+unit = components.unit_choice()
+unit_label = components.UNIT_LABELS[unit]
+names = data.level_names()
+label = components.level_label(names)
+st.subheader(components.describe(filters))
+
+flow = data.flow(scope, filters, unit)
+if flow.empty:
+    st.info("No movements in this selection.")
+    st.stop()
+flow = flow.assign(from_label=flow["from_level"].map(label), to_label=flow["to_level"].map(label))
+total = int(flow["movements"].sum())
+returns = flow[flow["direction"].eq("down")]
+upward = flow[flow["direction"].isin(["up", "same"])]
+unmapped = flow[flow["direction"].eq("")]
+components.cards(
+    [
+        ("Movements", fmt.indian(total), "`moved` events in the selection."),
+        (
+            "Upward or same level",
+            fmt.indian(int(upward["movements"].sum())),
+            "Movements to a higher level or to a colleague at the same level.",
+        ),
+        (
+            "Returns (downward)",
+            fmt.indian(int(returns["movements"].sum())),
+            "Movements to a lower level: the returns of the per-file figures.",
+        ),
+        (
+            "Unmapped designation",
+            fmt.indian(int(unmapped["movements"].sum())),
+            "Sender or receiver has a designation the level table does not know.",
+        ),
+    ],
+    per_row=4,
+)
+tab_up, tab_down, tab_matrix = st.tabs(["Upward flow", "Returns downward", "Matrix"])
+with tab_up:
+    components.chart(charts.flow_sankey(upward), "flow_upward", "sankey-up")
+with tab_down:
+    components.chart(
+        charts.flow_matrix(returns, "movements", "Returns: movements to a lower level", "Oranges"),
+        "flow_returns",
+        "returns",
+    )
+with tab_matrix:
+    left, right = st.columns(2)
+    with left:
+        components.chart(
+            charts.flow_matrix(flow, "movements", "Movements, from level → to level", "Blues"),
+            "flow_matrix_counts",
+            "matrix-count",
+        )
+    with right:
+        components.chart(
+            charts.flow_matrix(
+                flow,
+                "median_days",
+                f"Median {unit_label} with the sender before the move",
+                "Purples",
+            ),
+            "flow_matrix_times",
+            "matrix-time",
+        )
+
+DIRECTIONS = {"up": "Up", "same": "Same level", "down": "Return (down)", "": "Unmapped"}
+raw = flow.drop(columns=["from_label", "to_label"])
+st.markdown(f"**Every level-to-level pair** (median time in {unit_label})")
+components.table(
+    fmt.labelled(
+        fmt.table(
+            raw,
+            {
+                "from_level": label,
+                "to_level": label,
+                "movements": fmt.indian,
+                "median_days": lambda v: fmt.days(v, 2, unit_label),
+                "direction": DIRECTIONS.get,
+            },
+        )
+    ).rename(columns={"Median": f"Median time with sender ({unit_label})"}),
+    raw,
+    f"level_flow_{unit}",
+    "flow-table",
+)

@@ -1,0 +1,129 @@
+"""File journey: find a file and follow it holder by holder."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, components, data
+from dashboard import format as fmt
+
+components.header(
+    "File journey",
+    "Find a file by its file number or computer number and follow it stint by stint: who "
+    "held it, at which level, and for how long.",
+)
+scope = components.current_scope()
+if data.prepared(scope) is None:
+    components.no_data()
+names = data.level_names()
+label = components.level_label(names)
+
+query = st.text_input(
+    "File number or computer number",
+    key="file",
+    bind="query-params",
+    placeholder="e.g. FIN-12011/3/2024-B or MN-FIN-000123",
+)
+if not query.strip():
+    st.info("Type all or part of a file number or computer number.")
+    st.stop()
+found = data.find_files(scope, query)
+if found.empty:
+    st.warning(f"No file in your scope matches “{query}”.")
+    st.stop()
+
+
+def _describe(i: int) -> str:
+    row = found.iloc[i]
+    number = row["file_number"] if isinstance(row["file_number"], str) else "—"
+    return f"{row['file_id']} · {number} · {row['state']}, {row['department']}"
+
+
+choice = 0
+if len(found) > 1:
+    st.caption(f"{fmt.indian(len(found))} files match (first 50 shown).")
+    choice = st.selectbox("Choose the file", range(len(found)), format_func=_describe)
+fact = found.iloc[choice]
+journey, events = data.journey(scope, int(fact["file_key"]))
+
+st.subheader(f"{fact['file_id']} · {fact['file_number']}")
+if isinstance(fact["subject"], str):
+    st.markdown(f"*{fact['subject']}* — {fact['state']}, {fact['department']}")
+status = str(fact["status"]).capitalize()
+holder = f"{fact['holder']} ({fact['designation']})" if isinstance(fact["holder"], str) else "—"
+components.cards(
+    [
+        ("Status at T", status, "Pending, parked or closed as of the state's T."),
+        ("Created", fmt.day(fact["created_at"]), "Its first `created` event."),
+        ("With" if status == "Pending" else "Last holder", holder, "Present holder."),
+        ("Movements", fmt.indian(fact["movements"]), "`moved` events."),
+        ("Distinct levels", fmt.indian(fact["levels_traversed"]), "Over 4 breaches CSMOP."),
+        ("Returns", fmt.indian(fact["returns"]), "Movements to a lower level."),
+    ]
+)
+
+as_of = data.choices(scope)["as_of"].get(fact["state"])
+finish = journey["end"].fillna(as_of) if as_of is not None else journey["end"]
+timeline = pd.DataFrame(
+    {
+        "label": [
+            f"{h} · {d if isinstance(d, str) else 'no designation'}"
+            for h, d in zip(journey["holder"], journey["designation"], strict=True)
+        ],
+        "start": journey["start"],
+        "finish": finish,
+        "held": [fmt.days(v, 2) for v in (finish - journey["start"]).dt.total_seconds() / 86400],
+        "when": [
+            f"{fmt.moment(a)} → {fmt.moment(b)}"
+            for a, b in zip(journey["start"], finish, strict=True)
+        ],
+        "colour_key": ["open" if pd.isna(e) else "ended" for e in journey["end"]],
+    }
+)
+components.chart(charts.journey_timeline(timeline), f"journey_{fact['file_id']}", "timeline")
+
+ENDED_BY = {"moved": "Sent on", "parked": "Parked", "closed": "Closed", "": "Still with holder"}
+display = journey.assign(end_action=journey["end_action"].fillna(""))
+st.markdown("**Stint by stint** (time held in calendar and working days)")
+components.table(
+    fmt.labelled(
+        fmt.table(
+            display.drop(columns=["seq"]),
+            {
+                "level": label,
+                "start": fmt.moment,
+                "end": fmt.moment,
+                "received_at": fmt.moment,
+                "days": lambda v: fmt.days(v, 2),
+                "working_days": lambda v: fmt.days(v, 2, "working days"),
+                "end_action": lambda v: ENDED_BY.get(v, v),
+                "broken": lambda v: "Yes" if v else "",
+            },
+        )
+    ).rename(
+        columns={
+            "Start": "Received (sent to holder)",
+            "End": "Left holder",
+            "Received at": "Opened by holder",
+            "Days": "Time held",
+            "Working days": "Working days held",
+            "End action": "Ended by",
+            "Broken": "Chain broken",
+        }
+    ),
+    journey,
+    f"journey_{fact['file_id']}",
+    "journey-table",
+)
+with st.expander("Every event of the file"):
+    components.table(
+        fmt.labelled(
+            fmt.table(
+                events.drop(columns=["seq"]), {"timestamp": fmt.moment, "received_at": fmt.moment}
+            )
+        ),
+        events,
+        f"events_{fact['file_id']}",
+        "events-table",
+    )

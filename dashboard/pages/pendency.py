@@ -1,0 +1,103 @@
+"""Pendency: what is pending, where and for how long; parked files apart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.schema import AGE_BUCKETS
+from analytics.views import AGE_BUCKET_LABELS, pendency_by
+from dashboard import charts, components, data
+from dashboard import format as fmt
+
+components.header(
+    "Pendency",
+    "Files pending as of each state's T, by how long they have been with their present "
+    "holder; parked files are counted apart.",
+)
+scope = components.current_scope()
+if data.prepared(scope) is None:
+    components.no_data()
+filters = components.filter_bar(scope)
+unit = components.unit_choice()
+unit_label = components.UNIT_LABELS[unit]
+names = data.level_names()
+label = components.level_label(names)
+st.subheader(components.describe(filters))
+if filters.has_range:
+    st.caption("Pendency is a snapshot as of T: the period filter does not change it.")
+
+table, longest, parked = data.pendency(scope, filters, unit)
+buckets = {b: AGE_BUCKET_LABELS[b].replace("days", unit_label) for b in AGE_BUCKETS}
+totals = table[["pending", *AGE_BUCKETS, "parked"]].sum()
+components.cards(
+    [
+        ("Pending at T", fmt.indian(totals["pending"]), "Files with a holder, not closed."),
+        (
+            f"Pending over 30 {unit_label}",
+            fmt.indian(totals["age_31_60"] + totals["age_over_60"]),
+            "With their present holder for more than 30 days.",
+        ),
+        (
+            f"Pending over 60 {unit_label}",
+            fmt.indian(totals["age_over_60"]),
+            "With their present holder for more than 60 days.",
+        ),
+        ("Parked", fmt.indian(totals["parked"]), "Parked files, outside pendency."),
+    ],
+    per_row=4,
+)
+
+by_level = pendency_by(table, "level")
+by_level = by_level.assign(label=by_level["level"].map(label))
+by_department = pendency_by(table, "department").assign(label=lambda f: f["department"])
+left, right = st.columns(2)
+with left:
+    components.chart(
+        charts.pendency_buckets(by_level, "Level", buckets), "pendency_by_level", "by-level"
+    )
+with right:
+    components.chart(
+        charts.pendency_buckets(by_department, "Department", buckets),
+        "pendency_by_department",
+        "by-department",
+    )
+
+counts = {c: fmt.indian for c in ["pending", *AGE_BUCKETS, "parked"]}
+bucket_names = {b: AGE_BUCKET_LABELS[b].replace("days", unit_label) for b in AGE_BUCKETS}
+
+
+def _show(frame: pd.DataFrame, raw: pd.DataFrame, name: str, key: str) -> None:
+    display = fmt.labelled(
+        fmt.table(frame, {"level": label, **counts}).rename(columns=bucket_names)
+    )
+    components.table(display, raw, name, key)
+
+
+st.markdown(f"**Longest-pending files** (age in {unit_label}, with the present holder)")
+components.table(
+    fmt.labelled(
+        fmt.table(
+            longest,
+            {
+                "level": label,
+                "since": fmt.moment,
+                "age_days": lambda v: fmt.days(v, 1, unit_label),
+            },
+        )
+    ),
+    longest,
+    f"longest_pending_{unit}",
+    "longest",
+)
+st.markdown("**By state, department and level** (the `pendency` report)")
+_show(table, table, f"pendency_{unit}", "pendency-table")
+with st.expander(f"Parked files ({fmt.indian(len(parked))})"):
+    components.table(
+        fmt.labelled(fmt.table(parked, {"level": label, "since": fmt.moment})).rename(
+            columns={"Holder": "Parked by", "With holder since": "Parked on"}
+        ),
+        parked,
+        "parked_files",
+        "parked",
+    )

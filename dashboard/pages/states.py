@@ -1,0 +1,76 @@
+"""States: every state side by side on the overview figures, ranked; open one state's view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, components, data
+from dashboard import format as fmt
+
+components.header(
+    "States compared",
+    "Who leads and who lags: the states side by side on the same figures, ranked.",
+)
+scope = components.current_scope()
+if data.prepared(scope) is None:
+    components.no_data()
+filters = components.filter_bar(scope)
+frame = data.states(scope, filters)
+st.subheader(components.describe(filters))
+
+RANKABLE = {
+    "movement_ratio": ("Movements per file created", fmt.ratio),
+    "files_created": ("Files created", fmt.indian),
+    "movements": ("Movements", fmt.indian),
+    "efile_share": ("e-File share", fmt.percent),
+    "pending": ("Pending at T", fmt.indian),
+    "pending_over_7_working_days": ("Pending over 7 working days", fmt.indian),
+    "parked": ("Parked", fmt.indian),
+    "mean_levels_pending": ("Mean distinct levels of pending files", lambda v: fmt.indian(v, 2)),
+    "files_over_4_levels": ("Files over 4 levels", fmt.indian),
+}
+figure = st.selectbox(
+    "Rank the states by",
+    list(RANKABLE),
+    format_func=lambda k: RANKABLE[k][0],
+    key="rank_by",
+    bind="query-params",
+)
+label, formatter = RANKABLE[figure]
+components.chart(
+    charts.ranked_bars(frame, figure, label, [formatter(v) for v in frame[figure]]),
+    f"states_{figure}",
+    "ranked",
+)
+
+
+def _open_state(state_key: str) -> None:
+    chosen = st.session_state.get(state_key)
+    if chosen:
+        st.session_state["state"] = [chosen]
+        st.session_state["department"] = []
+        st.session_state["eoffice_goto"] = "pages/overview.py"
+
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+left.selectbox(
+    "Open one state's view",
+    frame["state"].tolist(),
+    index=None,
+    placeholder="Choose a state",
+    key="open_state",
+)
+right.button(
+    "Open its overview",
+    on_click=_open_state,
+    args=("open_state",),
+    icon=":material/arrow_forward:",
+    key="open_state_button",
+)
+if st.session_state.pop("eoffice_goto", None):
+    st.switch_page("pages/overview.py")
+
+st.markdown("**All figures, by state**")
+components.table(
+    fmt.labelled(fmt.table(frame, fmt.FIGURE_FORMATS)), frame, "states_compared", "states-table"
+)

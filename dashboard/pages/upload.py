@@ -1,0 +1,217 @@
+"""Upload (nodal officers): validate an extract, see what would load, then commit it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from analytics.reading import ReadResult, UnusableInputError
+from analytics.views import outside_scope
+from dashboard import components, data
+from dashboard import format as fmt
+
+components.header(
+    "Upload a movement log",
+    "Load an e-Office extract (CSV or Excel). You see what would be loaded and what would be "
+    "rejected before anything is stored; loading the same rows twice never counts them twice.",
+)
+scope = components.current_scope()
+store = data.store()
+known_states = sorted(
+    {s for s in store.uploads()["state_given"].dropna()} | set(data.choices(scope)["states"])
+)
+
+uploaded = st.file_uploader(
+    "Extract (CSV, XLSX or XLS)", type=["csv", "xlsx", "xls"], key="upload_file"
+)
+left, right = st.columns(2)
+state = left.selectbox(
+    "State (if the file has no State column)",
+    known_states,
+    index=None,
+    accept_new_options=True,
+    placeholder="Leave empty when the file names the state",
+    key="upload_state",
+)
+department = right.text_input(
+    "Department (if the file has no Department column)",
+    key="upload_department",
+    placeholder="e.g. Finance",
+)
+state = (state or "").strip() or None
+department = (department or "").strip() or None
+
+if uploaded is None:
+    st.info("Choose a file to see its validation report.")
+else:
+    content = uploaded.getvalue()
+    token = hashlib.sha256(content).hexdigest() + f"|{state}|{department}"
+    cache = st.session_state.setdefault("upload_previews", {})
+    if token not in cache:
+        try:
+            with st.spinner("Reading and checking the file…"):
+                cache.clear()
+                cache[token] = store.preview(
+                    [(uploaded.name, content)], state=state, department=department
+                )
+        except UnusableInputError as exc:
+            cache[token] = exc
+    result = cache[token]
+    if isinstance(result, UnusableInputError):
+        st.error(f"**{uploaded.name} cannot be loaded:** {result.reason}. Nothing was stored.")
+    else:
+        assert isinstance(result, ReadResult)
+        report = result.report
+        st.subheader(f"Validation of {uploaded.name}")
+        components.cards(
+            [
+                ("Rows read", fmt.indian(report.rows_read), "Data rows in the file."),
+                ("Rows accepted", fmt.indian(report.rows_accepted), "Rows that will load."),
+                ("Rows rejected", fmt.indian(report.rows_rejected), "Rows that will not load."),
+                (
+                    "Duplicates dropped",
+                    fmt.indian(report.duplicates_dropped),
+                    "Rows repeating an event already in the file.",
+                ),
+                (
+                    "Files in the extract",
+                    fmt.indian(result.events["file_id"].nunique()),
+                    "Distinct computer numbers among the accepted rows.",
+                ),
+                (
+                    "Unknown designations",
+                    fmt.indian(len(report.unknown_designations)),
+                    "Kept, but counted at no level until the level table knows them.",
+                ),
+            ]
+        )
+        if report.rejected:
+            st.markdown(f"**Rejected rows** ({fmt.indian(report.rows_rejected)})")
+            rejected = pd.DataFrame(report.rejected)[["line", "column", "reason", "file"]]
+            components.table(
+                rejected.rename(
+                    columns={"line": "Line", "column": "Column", "reason": "Reason", "file": "File"}
+                ),
+                result.rejected_rows.drop(columns=["raw"], errors="ignore").join(
+                    pd.json_normalize(result.rejected_rows["raw"].tolist()).add_prefix("cell: ")
+                )
+                if len(result.rejected_rows)
+                else rejected,
+                f"rejected_{uploaded.name}",
+                "preview-rejected",
+            )
+        if report.warnings:
+            with st.expander(f"Warnings ({fmt.indian(len(report.warnings))})"):
+                st.dataframe(pd.DataFrame(report.warnings), hide_index=True)
+        if report.unknown_designations:
+            with st.expander("Unknown designations (rows)"):
+                st.dataframe(
+                    pd.DataFrame(
+                        sorted(report.unknown_designations.items(), key=lambda kv: -kv[1]),
+                        columns=["Designation", "Rows"],
+                    ),
+                    hide_index=True,
+                )
+        if report.files_without_created or report.broken_chains:
+            st.caption(
+                f"{fmt.indian(report.files_without_created)} files start without a `created` "
+                f"event (extract began mid-life); {fmt.indian(report.broken_chains)} movements "
+                "were sent by someone other than the holder (broken chains)."
+            )
+        refused = outside_scope(result.events, scope)
+        if not refused.empty:
+            names = ", ".join(f"{r.state} / {r.department}" for r in refused.itertuples())
+            st.error(f"You may not load rows of {names}. Nothing can be committed.")
+        elif report.rows_accepted == 0:
+            st.warning("No row can be loaded from this file.")
+        elif st.button("Commit to the store", type="primary", icon=":material/cloud_upload:"):
+            with st.spinner("Storing…"):
+                try:
+                    outcome = store.ingest(
+                        [(uploaded.name, content)],
+                        state=state,
+                        department=department,
+                        by=st.session_state.get("eoffice_user", "dashboard"),
+                    )
+                except UnusableInputError as exc:
+                    st.error(f"{uploaded.name} cannot be loaded: {exc.reason}")
+                else:
+                    cache.clear()
+                    if outcome.status == "stored":
+                        st.success(f"{uploaded.name}: {outcome.describe()}.")
+                    else:
+                        st.warning(f"{uploaded.name}: {outcome.describe()}.")
+
+st.divider()
+st.subheader("Upload history")
+history = data.uploads(scope)
+if history.empty:
+    st.caption("Nothing uploaded yet.")
+else:
+    history = history.sort_values("id", ascending=False)
+    shown = history[
+        [
+            "id",
+            "uploaded_at",
+            "uploaded_by",
+            "file_name",
+            "state_given",
+            "department_given",
+            "status",
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+            "duplicates_dropped",
+            "events_new",
+            "events_already_stored",
+            "message",
+        ]
+    ]
+    counts = [c for c in shown.columns if c.startswith(("rows_", "events_", "duplicates"))]
+    components.table(
+        fmt.table(shown, {"uploaded_at": fmt.moment, **dict.fromkeys(counts, fmt.indian)}).rename(
+            columns={
+                "id": "Upload",
+                "uploaded_at": "When",
+                "uploaded_by": "By",
+                "file_name": "File",
+                "state_given": "State given",
+                "department_given": "Department given",
+                "status": "Status",
+                "rows_read": "Rows read",
+                "rows_accepted": "Accepted",
+                "rows_rejected": "Rejected",
+                "duplicates_dropped": "Duplicates",
+                "events_new": "New events",
+                "events_already_stored": "Already stored",
+                "message": "Message",
+            }
+        ),
+        shown,
+        "upload_history",
+        "history",
+    )
+    with_rejects = history[history["rows_rejected"] > 0]
+    if not with_rejects.empty:
+        chosen = st.selectbox(
+            "Rejected rows of upload",
+            with_rejects["id"].tolist(),
+            format_func=lambda i: (
+                f"{i} · "
+                + str(with_rejects.set_index("id").loc[i, "file_name"])
+                + f" ({fmt.indian(with_rejects.set_index('id').loc[i, 'rows_rejected'])} rows)"
+            ),
+            key="history_rejects",
+        )
+        rows = data.rejected_rows(int(chosen))
+        flat = rows.drop(columns=["raw"]).join(
+            pd.json_normalize(rows["raw"].tolist()).add_prefix("cell: ")
+        )
+        components.table(
+            rows.drop(columns=["raw"]).rename(columns=str.capitalize),
+            flat,
+            f"upload_{chosen}_rejected_rows",
+            "history-rejected",
+        )
