@@ -73,8 +73,8 @@ def report_of(tmp_path, *parts: list[dict[str, str]], as_of=None) -> dict[str, p
 
 
 def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], check_exact=False, rtol=1e-12)
+    for name, table in a.items():
+        pd.testing.assert_frame_equal(table, b[name], check_exact=False, rtol=1e-12)
 
 
 SETTINGS = settings(
