@@ -63,6 +63,9 @@ REPORT_LIST_CAP = 1000
 """`rejected` / `warnings` entries kept in an upload's stored report (all rejected rows are
 kept in `rejected_rows`)."""
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+FETCH_CHUNK = 250_000
+SQLITE_CHUNK = 200_000
+SQLITE_ROWS_PER_STATEMENT = 20
 
 # Column kinds of the bulk paths: text, int, float, bool, ts (UTC moment).
 EVENT_DB_COLUMNS: dict[str, str] = {
@@ -268,6 +271,8 @@ class IngestResult:
     files_touched: int = 0
     message: str = ""
     report: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: read, lock, existing, insert_events, derive, insert_derived, commit."""
 
     def describe(self) -> str:
         """One line for people."""
@@ -295,6 +300,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._timings: dict[str, float] = {}
+        self._last_tick = time.perf_counter()
 
     @property
     def url(self) -> str:
@@ -419,6 +426,7 @@ class Store:
         if earlier is not None:
             return _duplicate(base, earlier)
 
+        started = time.perf_counter()
         try:
             read = read_logs(named, state=state, department=department, levels=self.levels())
         except UnusableInputError as exc:
@@ -427,6 +435,8 @@ class Store:
             )
             raise
 
+        self._timings = {"read": time.perf_counter() - started}
+        self._tick(None)
         try:
             return self._commit_upload(read, base, state, department, by)
         except _DuplicateUpload as dup:
@@ -442,7 +452,9 @@ class Store:
     ) -> IngestResult:
         report, incoming = read.report, read.events
         file_name, digest = base.file_name, base.sha256
+        tick = self._tick
         with self._writing() as conn:
+            tick("lock")
             earlier = self._find_duplicate(conn, digest, state, department)
             if earlier is not None:
                 raise _DuplicateUpload(earlier)  # rolls the (empty) transaction back
@@ -480,6 +492,8 @@ class Store:
                     report=stored_report,
                 )
             )
+            tick(None)
+        tick("commit")
         return IngestResult(
             status="stored",
             file_name=file_name,
@@ -493,7 +507,15 @@ class Store:
             events_already_stored=already,
             files_touched=files_touched,
             report=report.to_dict(),
+            timings=dict(self._timings),
         )
+
+    def _tick(self, phase: str | None) -> None:
+        """Record the seconds since the last tick under `phase` (None: just restart)."""
+        now = time.perf_counter()
+        if phase is not None:
+            self._timings[phase] = self._timings.get(phase, 0.0) + now - self._last_tick
+        self._last_tick = now
 
     def _find_duplicate(
         self, conn: Connection, digest: str, state: str | None, department: str | None
@@ -565,6 +587,8 @@ class Store:
         """
         if incoming.empty:
             return 0, 0
+        tick = self._tick
+        tick(None)
         keys = incoming[["state", "file_id"]].drop_duplicates()
         self._load_touched(conn, keys)
         stored = self._fetch_events(conn, join_touched=True)
@@ -579,13 +603,16 @@ class Store:
             new = history[history["_new"]]
             history = history.drop(columns="_new")
             new = new.drop(columns="_new")
+        tick("existing")
         inserted = self._bulk_insert(
             conn, "events", new, EVENT_DB_COLUMNS, on_conflict="uq_events_key"
         )
         if inserted != len(new):  # another writer got in despite the lock: trust the table
             history = self._fetch_events(conn, join_touched=True)
+        tick("insert_events")
         _hook("events")
         stints, facts = derive(history, self._levels(conn))
+        tick("derive")
         if not stored.empty:
             conn.execute(
                 text(
@@ -602,6 +629,7 @@ class Store:
         self._bulk_insert(conn, "stints", stints, STINT_DB_COLUMNS)
         _hook("derived")
         self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
+        tick("insert_derived")
         return inserted, len(keys)
 
     # -- reading back --------------------------------------------------------------------------
@@ -745,11 +773,15 @@ class Store:
         if self.dialect == "sqlite":
             cursor = raw.cursor()
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            parts = []
+            while rows := cursor.fetchmany(FETCH_CHUNK):  # typed chunk by chunk: bounded memory
+                chunk = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+                parts.append(_typed(chunk, kinds))
             cursor.close()
-            frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
-            if not rows:
-                frame = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+            if not parts:
+                empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+                return _typed(empty, kinds)
+            return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         else:
             buffer = io.BytesIO()
             with raw.cursor() as cursor:
@@ -803,16 +835,7 @@ class Store:
         cols = ", ".join(f'"{c}"' for c in names)
         raw = conn.connection.driver_connection
         if self.dialect == "sqlite":
-            values = [_db_values(frame[c], kinds[c], self.dialect) for c in names]
-            marks = ", ".join("?" * len(names))
-            sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-            if on_conflict:
-                sql += " ON CONFLICT DO NOTHING"
-            cursor = raw.cursor()
-            cursor.executemany(sql, zip(*values, strict=True))
-            count = cursor.rowcount
-            cursor.close()
-            return int(count)
+            return _sqlite_insert(raw, table, frame[names], kinds, on_conflict is not None)
         data = _csv_bytes(frame[names], kinds)
         with raw.cursor() as cursor:
             if on_conflict is None:
@@ -835,6 +858,40 @@ class Store:
             count = cursor.rowcount
             cursor.execute(f"DROP TABLE {staging}")
             return int(count)
+
+
+def _sqlite_insert(
+    raw: Any, table: str, frame: pd.DataFrame, kinds: dict[str, str], skip_conflicts: bool
+) -> int:
+    """executemany in chunks, SQLITE_ROWS_PER_STATEMENT rows per INSERT (fewer statement
+    steps per row); rows keep their order, so rowids follow it. Returns rows inserted."""
+    names = list(kinds)
+    width = len(names)
+    cols = ", ".join(f'"{c}"' for c in names)
+    one = "(" + ", ".join("?" * width) + ")"
+    tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    per = SQLITE_ROWS_PER_STATEMENT
+    many_sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * per)}{tail}"
+    one_sql = f"INSERT INTO {table} ({cols}) VALUES {one}{tail}"
+    cursor = raw.cursor()
+    count = 0
+    for start in range(0, len(frame), SQLITE_CHUNK):
+        part = frame.iloc[start : start + SQLITE_CHUNK]
+        values = [_db_values(part[c], kinds[c], "sqlite") for c in names]
+        n = len(part)
+        full = n // per * per
+        if full:
+            flat: list[Any] = [None] * (full * width)
+            for i, col in enumerate(values):
+                flat[i::width] = col[:full]
+            step = per * width
+            cursor.executemany(many_sql, (flat[k : k + step] for k in range(0, len(flat), step)))
+            count += cursor.rowcount
+        if full < n:
+            cursor.executemany(one_sql, zip(*(col[full:] for col in values), strict=True))
+            count += cursor.rowcount
+    cursor.close()
+    return count
 
 
 # --- derived tables -------------------------------------------------------------------------
@@ -888,7 +945,7 @@ def _db_values(values: pd.Series, kind: str, dialect: str) -> list[Any]:
         return [None if np.isnan(v) else v for v in arr.tolist()]
     if kind == "bool":
         return values.astype(bool).tolist()
-    return values.astype(object).where(values.notna(), None).tolist()
+    return values.to_numpy(dtype=object, na_value=None).tolist()
 
 
 def _csv_bytes(frame: pd.DataFrame, kinds: dict[str, str]) -> bytes:

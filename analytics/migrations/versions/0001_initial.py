@@ -111,8 +111,8 @@ def upgrade() -> None:
         sa.Column("received_at", UTCDateTime(), nullable=True),
         sa.Column("end_action", sa.String(10), nullable=True),
         sa.Column("broken", sa.Boolean(), nullable=False),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_stints_state_department", "stints", ["state", "department"])
     op.create_table(
         "file_facts",
         sa.Column("state", sa.String(), primary_key=True),
@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("designation", sa.String(), nullable=True),
         sa.Column("level", sa.Integer(), nullable=True),
         sa.Column("since", UTCDateTime(), nullable=True),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_file_facts_state_department", "file_facts", ["state", "department"])
 
