@@ -177,6 +177,7 @@ def read_logs(
         name, data = _source_bytes(source)
         report.files.append(name)
         raw, lines = _load_table(name, data)
+        del data  # a large extract's bytes are not needed once parsed
         events, issues, warnings, bad_rows = _validate(name, raw, lines, state, department)
         report.rows_read += len(raw)
         report.rows_accepted += len(events)
