@@ -1,0 +1,213 @@
+"""Sign-in for the dashboard: SSO (`st.login`), local accounts, and the read-only demo.
+
+The app calls `require_sign_in()` once at the top of every run (before `st.navigation`): it
+returns the `SignedInUser` or shows the sign-in page and stops the run. The user's read scope
+is put in `st.session_state["eoffice_scope"]` (what `dashboard.components.current_scope`
+reads) and the user in `st.session_state["eoffice_user"]`; both are re-resolved from the store
+on every run, so a revoked grant or a disabled account takes effect at the next click.
+
+- **SSO**: when `.streamlit/secrets.toml` has an `[auth]` section (OpenID Connect, see
+  docs/access.md), a "Sign in with single sign-on" button calls `st.login()`. The identity's
+  e-mail must belong to an active user in the store; anyone else is refused (and audited).
+- **Local accounts**: an e-mail and password form (argon2 hashes, lock-out; `analytics.auth`).
+- **Demo**: with `EOFFICE_DEMO=1` (the README's first command on the embedded sample store)
+  and no account in the store, everyone reads everything, read-only, under a "Demo mode"
+  banner. Once any account exists the demo is off and sign-in is required.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from analytics.access import Scope
+from analytics.auth import Accounts, SignedInUser, SignInRefused, demo_enabled
+from analytics.store import default_url, open_store
+
+USER_KEY = "eoffice_user"
+SCOPE_KEY = "eoffice_scope"
+_SIGNED_KEY = "eoffice_signed_in"  # (email, method) of the session's sign-in
+_ERROR_KEY = "eoffice_auth_error"
+_SSO_SEEN_KEY = "eoffice_sso_seen"  # the SSO e-mail already handled (audited once a session)
+
+
+@st.cache_resource(show_spinner=False)
+def _accounts(url: str) -> Accounts:
+    return Accounts(open_store(url))
+
+
+def accounts() -> Accounts:
+    """Accounts on the store named by `EOFFICE_DB_URL` (default: the embedded SQLite)."""
+    return _accounts(default_url())
+
+
+def sso_providers() -> list[str | None]:
+    """The `st.login` providers configured in secrets.toml (None = the unnamed `[auth]`)."""
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, StreamlitAPIException):  # no secrets.toml at all
+        return []
+    if not auth:
+        return []
+    auth = dict(auth)
+    found: list[str | None] = [None] if "client_id" in auth else []
+    found += sorted(
+        name for name, value in auth.items() if hasattr(value, "get") and value.get("client_id")
+    )
+    return found
+
+
+def _sso_identity() -> dict[str, Any] | None:
+    """The signed-in SSO identity's claims, or None."""
+    if st.user.get("is_logged_in") is not True:
+        return None
+    return {k: st.user.get(k) for k in ("email", "name", "email_verified")}
+
+
+def _remember(user: SignedInUser) -> SignedInUser:
+    st.session_state[_SIGNED_KEY] = (user.email, user.method)
+    st.session_state[USER_KEY] = user
+    st.session_state[SCOPE_KEY] = user.scope
+    return user
+
+
+def _forget() -> None:
+    for key in (_SIGNED_KEY, USER_KEY, SCOPE_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[SCOPE_KEY] = Scope.nothing()
+
+
+def current_user() -> SignedInUser | None:
+    """The signed-in user of this session (re-resolved from the store), else None."""
+    acc = accounts()
+    if demo_enabled():
+        try:
+            return _remember(acc.demo_user())
+        except SignInRefused as exc:
+            st.session_state[_ERROR_KEY] = str(exc)
+    signed = st.session_state.get(_SIGNED_KEY)
+    identity = _sso_identity()
+    if signed is not None:
+        email, method = signed
+        if method == "demo":
+            _forget()
+            return None
+        if method == "sso" and (identity is None or (identity.get("email") or "").lower() != email):
+            _forget()  # signed out of the identity provider meanwhile
+            return None
+        user = acc.user(email, method)
+        if user is None:
+            _forget()
+            st.session_state[_ERROR_KEY] = "your account is no longer active"
+            return None
+        return _remember(user)
+    if identity is not None and sso_providers():
+        email = identity.get("email")
+        if st.session_state.get(_SSO_SEEN_KEY) == email:
+            return None  # refused already this session; not audited on every rerun
+        st.session_state[_SSO_SEEN_KEY] = email
+        try:
+            verified = identity.get("email_verified")
+            user = acc.sign_in_sso(
+                email, identity.get("name"), verified=None if verified is None else bool(verified)
+            )
+        except SignInRefused as exc:
+            st.session_state[_ERROR_KEY] = str(exc)
+            return None
+        return _remember(user)
+    return None
+
+
+def require_sign_in() -> SignedInUser:
+    """The signed-in user; otherwise show the sign-in page and stop this run."""
+    user = current_user()
+    if user is not None:
+        return user
+    st.session_state[SCOPE_KEY] = Scope.nothing()
+    _sign_in_page()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() ends the run
+
+
+def _sign_in_page() -> None:
+    st.title("Sign in")
+    st.caption(
+        "e-Office file movement analytics: you see the states and departments granted to you."
+    )
+    error = st.session_state.pop(_ERROR_KEY, None)
+    if error:
+        st.error(error)
+    providers = sso_providers()
+    identity = _sso_identity()
+    for provider in providers:
+        label = "Sign in with single sign-on" + (f" ({provider})" if provider else "")
+        if st.button(label, key=f"eoffice_sso_{provider or 'default'}", type="primary"):
+            st.session_state.pop(_SSO_SEEN_KEY, None)
+            if provider:
+                st.login(provider)
+            else:
+                st.login()
+    if (
+        identity is not None
+        and providers
+        and st.button("Sign out of single sign-on", key="eoffice_sso_logout")
+    ):
+        st.session_state.pop(_SSO_SEEN_KEY, None)
+        st.logout()
+    if providers:
+        st.divider()
+        st.caption("Or with a local account:")
+    with st.form("eoffice_sign_in"):
+        email = st.text_input("E-mail", key="eoffice_sign_in_email")
+        password = st.text_input("Password", type="password", key="eoffice_sign_in_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            user = accounts().sign_in_password(email or "", password or "")
+        except SignInRefused as exc:
+            st.error(str(exc))
+        else:
+            _remember(user)
+            st.rerun()
+    if not accounts().has_users():
+        st.info(
+            "No account exists yet. An administrator creates the first one on the server: "
+            "`eoffice-analytics users add you@example.gov.in --role admin --password-stdin`."
+        )
+
+
+def sign_out(user: SignedInUser) -> None:
+    """End the session's sign-in (and the SSO cookie for SSO users)."""
+    accounts().sign_out(user)
+    _forget()
+    st.session_state.pop(_SSO_SEEN_KEY, None)
+    if user.method == "sso":
+        st.logout()
+    else:
+        st.rerun()
+
+
+def show_account(user: SignedInUser) -> None:
+    """The sidebar's account box: who is signed in, the demo banner, and Sign out."""
+    with st.sidebar:
+        if user.is_demo:
+            st.warning(
+                "**Demo mode**: a read-only view of the sample data. Sign-in is off until an "
+                "account is created; nothing can be uploaded or changed.",
+                icon=":material/visibility:",
+            )
+            return
+        roles = ", ".join(sorted(user.roles)) or "no role yet"
+        st.caption(f"Signed in as **{user.label}** · {roles}")
+        if not user.can_read:
+            st.warning("You have no grant to read any state yet; ask an administrator.")
+        if st.button("Sign out", key="eoffice_sign_out", icon=":material/logout:"):
+            sign_out(user)
+
+
+def signed_in_user() -> SignedInUser | None:
+    """The user `require_sign_in` resolved in this session (for pages), else None."""
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, SignedInUser) else None
