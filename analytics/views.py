@@ -615,13 +615,13 @@ def longest_pending(
             "department",
             "file_id",
             "file_number",
-            "subject",
+            age,
             "holder",
             "designation",
             "level",
             "since",
-            age,
             "levels_traversed",
+            "subject",
         ]
     ].rename(columns={age: "age_days"})
     return out.reset_index(drop=True)

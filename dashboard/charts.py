@@ -14,7 +14,7 @@ from dashboard import format as fmt
 
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
 PALETTE = [NAVY, SAFFRON, GREEN, "#6a4c93", "#00838f", RED, "#795548", GREY, "#f9a825"]
-AGE_COLOURS = ["#c8e6c9", "#fff59d", "#ffcc80", "#ef9a9a", "#c62828"]
+AGE_COLOURS = ["#a5d6a7", "#fff176", "#ffb74d", "#e57373", "#b71c1c"]
 
 pio.templates["eoffice"] = go.layout.Template(
     layout=go.Layout(
@@ -22,15 +22,36 @@ pio.templates["eoffice"] = go.layout.Template(
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        title={"x": 0, "xanchor": "left", "font": {"size": 16}},
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        xaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False},
-        yaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        title={"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
+        margin={"l": 60, "r": 20, "t": 90, "b": 60},
+        xaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False, "automargin": True},
+        yaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False, "automargin": True},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
         hoverlabel={"bgcolor": "white"},
     )
 )
 TEMPLATE = "eoffice"
+
+
+def _wrap(labels: pd.Series) -> list[str]:
+    """Level labels for an axis: number and name on two lines, long names split."""
+    out = []
+    for text in labels.astype(str):
+        number, _, name = text.partition(" · ")
+        if len(name) > 16 and " " in name:
+            cut = name.rfind(" ", 0, 17)
+            name = name[:cut] + "<br>" + name[cut + 1 :] if cut > 0 else name
+        out.append(f"{number}<br>{name}" if name else number)
+    return out
+
+
+def _level_axes(table: pd.DataFrame, unit_label: str) -> dict:
+    """Layout of a chart with one row per level, level 1 on top."""
+    return {
+        "xaxis": {"title": unit_label.capitalize(), "rangemode": "tozero"},
+        "yaxis": {"title": None, "autorange": "reversed", "type": "category"},
+        "height": 160 + 34 * len(table),
+    }
 
 
 def _figure(title: str) -> go.Figure:
@@ -128,25 +149,27 @@ def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
         ("p90_days", "90th percentile", SAFFRON),
     ):
         fig.add_bar(
-            x=table["level_label"],
-            y=table[column],
+            y=table["level_label"],
+            x=table[column],
+            orientation="h",
             name=name,
             marker_color=colour,
-            customdata=[fmt.days(v, 2) for v in table[column]],
-            hovertemplate="%{x}<br>" + name + ": %{customdata}<extra></extra>",
+            customdata=[fmt.days(v, 2, unit_label) for v in table[column]],
+            hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode="group", yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    fig.update_layout(barmode="group", **_level_axes(table, unit_label))
     return fig
 
 
 def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Spread of time held per level as boxes: quartiles, median, whiskers at p10 and p90."""
-    title = f"Distribution of time held per level ({unit_label}; whiskers 10th–90th percentile)"
+    title = f"Spread of time held per level ({unit_label})"
     if table.empty:
         return empty(title)
     fig = _figure(title)
     fig.add_box(
-        x=table["level_label"],
+        y=table["level_label"],
+        orientation="h",
         q1=table["q1_days"],
         median=table["median_days"],
         q3=table["q3_days"],
@@ -157,7 +180,7 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
         name="Time held",
         showlegend=False,
     )
-    fig.update_layout(yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    fig.update_layout(**_level_axes(table, unit_label))
     return fig
 
 
@@ -172,14 +195,15 @@ def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
         ("median_processing_days", "Processing after opening", NAVY),
     ):
         fig.add_bar(
-            x=table["level_label"],
-            y=table[column],
+            y=table["level_label"],
+            x=table[column],
+            orientation="h",
             name=name,
             marker_color=colour,
-            customdata=[fmt.days(v, 2) for v in table[column]],
-            hovertemplate="%{x}<br>" + name + ": %{customdata}<extra></extra>",
+            customdata=[fmt.days(v, 2, unit_label) for v in table[column]],
+            hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", yaxis={"title": unit_label}, xaxis={"title": "Level"})
+    fig.update_layout(barmode="stack", **_level_axes(table, unit_label))
     return fig
 
 
@@ -235,12 +259,12 @@ def flow_matrix(flow: pd.DataFrame, value: str, title: str, colourscale: str) ->
     fig = _figure(title)
     fig.add_heatmap(
         z=grid.to_numpy(),
-        x=cols,
-        y=order,
+        x=_wrap(pd.Series(cols)),
+        y=[label.replace("<br>", " ") for label in _wrap(pd.Series(order))],
         text=text.to_numpy(),
         texttemplate="%{text}",
         colorscale=colourscale,
-        hovertemplate="from %{y} to %{x}: %{text}<extra></extra>",
+        hovertemplate="from %{y}<br>to %{x}: %{text}<extra></extra>",
         showscale=False,
     )
     fig.update_layout(
@@ -259,14 +283,21 @@ def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]
     fig = _figure(title)
     for (column, name), colour in zip(buckets.items(), AGE_COLOURS, strict=True):
         fig.add_bar(
-            x=table["label"],
-            y=table[column],
+            y=table["label"],
+            x=table[column],
+            orientation="h",
             name=name,
             marker_color=colour,
             customdata=[fmt.indian(v) for v in table[column]],
-            hovertemplate="%{x}<br>" + name + ": %{customdata} files<extra></extra>",
+            hovertemplate="%{y}<br>" + name + ": %{customdata} files<extra></extra>",
         )
-    fig.update_layout(barmode="stack", yaxis={"title": "Pending files"}, xaxis={"title": by_label})
+    fig.update_layout(
+        barmode="stack",
+        xaxis={"title": "Pending files"},
+        yaxis={"title": None, "autorange": "reversed", "type": "category"},
+        legend={"traceorder": "normal"},
+        height=180 + 30 * len(table),
+    )
     return fig
 
 

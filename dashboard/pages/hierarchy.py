@@ -45,6 +45,7 @@ with right:
     components.chart(
         charts.level_distribution(pooled, unit_label), "time_held_distribution", "distribution"
     )
+    st.caption("Box: 25th–75th percentile; line: median; dashed: mean; whiskers: 10th–90th.")
 
 waiting = data.waiting(scope, filters, unit)
 waiting = waiting.assign(level_label=waiting["level"].map(label))
@@ -71,7 +72,7 @@ components.table(
 )
 per_state = data.turnaround(scope, filters, unit, by_state=True)
 report = per_state[["state", "level", "stints", "median_days", "mean_days", "p90_days"]]
-st.markdown(f"**Per state and level** (the `level_turnaround` report, in {unit_label})")
+st.markdown(f"**Per state and level** (in {unit_label})")
 components.table(
     fmt.labelled(fmt.table(report, {"level": label, "stints": fmt.indian, **day_formats})),
     report,

@@ -51,12 +51,19 @@ st.subheader(f"{fact['file_id']} · {fact['file_number']}")
 if isinstance(fact["subject"], str):
     st.markdown(f"*{fact['subject']}* — {fact['state']}, {fact['department']}")
 status = str(fact["status"]).capitalize()
-holder = f"{fact['holder']} ({fact['designation']})" if isinstance(fact["holder"], str) else "—"
+holder = fact["holder"] if isinstance(fact["holder"], str) else "—"
+where = fact["designation"] if isinstance(fact["designation"], str) else "no designation"
 components.cards(
     [
         ("Status at T", status, "Pending, parked or closed as of the state's T."),
         ("Created", fmt.day(fact["created_at"]), "Its first `created` event."),
-        ("With" if status == "Pending" else "Last holder", holder, "Present holder."),
+        (
+            f"{'With' if status == 'Pending' else 'Parked by'} ({where})"
+            if status in {"Pending", "Parked"}
+            else "Holder",
+            holder,
+            "Who holds the file at T (for a parked file: who parked it).",
+        ),
         ("Movements", fmt.indian(fact["movements"]), "`moved` events."),
         ("Distinct levels", fmt.indian(fact["levels_traversed"]), "Over 4 breaches CSMOP."),
         ("Returns", fmt.indian(fact["returns"]), "Movements to a lower level."),

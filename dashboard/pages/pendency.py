@@ -90,7 +90,7 @@ components.table(
     f"longest_pending_{unit}",
     "longest",
 )
-st.markdown("**By state, department and level** (the `pendency` report)")
+st.markdown("**By state, department and level**")
 _show(table, table, f"pendency_{unit}", "pendency-table")
 with st.expander(f"Parked files ({fmt.indian(len(parked))})"):
     components.table(
