@@ -36,8 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.compare import compare_dirs
-
 BENCH = ROOT / "bench"
 PEERS = ("pandas", "polars", "duckdb")
 TIME = Path("/usr/bin/time")
@@ -113,7 +111,10 @@ def timed(size: int, name: str, cmd: list[str], timeout: float | None = None) ->
         step.wall_s, step.peak_mb = _parse_time_v(stats)
         step.ok = proc.returncode == 0
         if not step.ok:
-            step.error = own.strip() or f"exit status {proc.returncode}"
+            lines = own.strip().splitlines()
+            by_time = [ln for ln in lines if re.match(r"Command (exited|terminated)", ln)]
+            rest = [ln for ln in lines if ln not in by_time]
+            step.error = "\n".join(by_time + rest) or f"exit status {proc.returncode}"
         return step
     # Fallback without /usr/bin/time: same figures from the kernel's rusage of the child.
     start = time.perf_counter()
@@ -218,6 +219,10 @@ def dashboard_calls(size: int, db_url: str) -> Step | None:
 
 
 def run_size(size: int, args: argparse.Namespace) -> list[Step]:
+    # Imported here so that this process stays small: without /usr/bin/time the peak memory
+    # of a step comes from wait4, whose figure never drops below the forking parent's size.
+    from bench.compare import compare_dirs
+
     work = args.work
     log = work / f"{size}.csv"
     print(f"\n== {size:,} files ==", flush=True)
