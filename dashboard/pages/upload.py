@@ -133,7 +133,8 @@ else:
                         [(uploaded.name, content)],
                         state=state,
                         department=department,
-                        by=st.session_state.get("eoffice_user", "dashboard"),
+                        by=getattr(st.session_state.get("eoffice_user"), "email", None)
+                        or "dashboard",
                     )
                 except UnusableInputError as exc:
                     st.error(f"{uploaded.name} cannot be loaded: {exc.reason}")
