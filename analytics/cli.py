@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from analytics.auth import register_cli as register_users_cli
+from analytics.auth import users_command
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
 from analytics.metrics import compute_report
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--state")
     ingest.add_argument("--department")
     ingest.add_argument("--by", help="who uploads (recorded with the upload)")
+    register_users_cli(sub)  # `users ...`: accounts and grants (analytics/auth.py)
     return parser
 
 
@@ -55,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _report(args)
+        if args.command == "users":
+            return users_command(args)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)

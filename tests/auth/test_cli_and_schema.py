@@ -114,3 +114,15 @@ def _tables_named(diff: object) -> set[str]:
             if isinstance(name, str):
                 names.add(name)
     return names
+
+
+def test_the_real_command_line_has_users(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from analytics.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("first admin password\n"))
+    argv = ["users", "--db", store_url, "add", "root@gov.in", "--role", "admin", "--password-stdin"]
+    assert main(argv) == 0
+    assert main(["users", "--db", store_url, "list"]) == 0
+    assert "admin: every state" in capsys.readouterr().out
