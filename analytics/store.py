@@ -27,6 +27,7 @@ import os
 import sys
 import time
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -302,6 +303,8 @@ class Store:
         self.dialect = engine.dialect.name
         self._timings: dict[str, float] = {}
         self._last_tick = time.perf_counter()
+        # Close pooled connections when the store is dropped without close() (or at exit).
+        self._finalizer = weakref.finalize(self, engine.dispose)
 
     @property
     def url(self) -> str:
@@ -310,7 +313,7 @@ class Store:
 
     def close(self) -> None:
         """Release the connections."""
-        self.engine.dispose()
+        self._finalizer()
 
     def __enter__(self) -> Self:
         return self
