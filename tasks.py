@@ -24,15 +24,15 @@ PYTHON = VENV / "bin" / "python"
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
 
 
-def ensure_env(extras: str = "test") -> Path:
-    """Create .venv and install the project with `extras` unless already done for this pyproject."""
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    stamp = VENV / f".installed-{extras}"
+def ensure_env() -> Path:
+    """Create .venv and install the project with its test extras, once per pyproject.toml."""
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = VENV / ".installed"
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
     if not stamp.exists() or stamp.read_text() != want:
         run([PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip"])
-        run([PYTHON, "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
+        run([PYTHON, "-m", "pip", "install", "-q", "-e", ".[test]"])
         stamp.write_text(want)
     return PYTHON
 
@@ -62,7 +62,7 @@ def test(args: list[str]) -> None:
 
 def bench(args: list[str]) -> None:
     """The benchmark of bench/README.md."""
-    python = ensure_env("test,bench")
+    python = ensure_env()
     run([python, "bench/run.py", *args])
 
 
