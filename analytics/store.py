@@ -402,6 +402,30 @@ class Store:
         """Read and validate only (nothing is written): what an upload of these would load."""
         return read_logs(sources, state=state, department=department, levels=self.levels())
 
+    def compare(self, events: pd.DataFrame) -> dict[str, int]:
+        """How read events stand against the store (for "see before commit"), writing nothing.
+
+        Keys: events_new, events_already_stored, files_touched, files_new.
+        """
+        if events.empty:
+            return dict.fromkeys(
+                ("events_new", "events_already_stored", "files_touched", "files_new"), 0
+            )
+        keys = events[["state", "file_id"]].drop_duplicates()
+        with self.engine.connect() as conn, conn.begin():
+            self._load_touched(conn, keys)
+            stored = self._fetch_events(conn, join_touched=True)
+            conn.rollback()
+        key = list(DEDUP_KEY)
+        seen = events[key].merge(stored[key].drop_duplicates(), how="inner", on=key)
+        known = stored[["state", "file_id"]].drop_duplicates()
+        return {
+            "events_new": len(events) - len(seen),
+            "events_already_stored": len(seen),
+            "files_touched": len(keys),
+            "files_new": len(keys) - len(known),
+        }
+
     def ingest(
         self,
         sources: Sequence[Source],

@@ -375,3 +375,18 @@ def test_postgres_runs_fail_in_ci_without_a_server(ci: str | None, outcome: str)
     assert outcome in run.stdout, run.stdout[-2000:]
     assert "EOFFICE_TEST_PG_URL is not set" in run.stdout
     assert (run.returncode != 0) == bool(ci)
+
+
+def test_compare_says_what_an_upload_would_add_without_writing(store: Store) -> None:
+    store.ingest([as_source("a.csv", A_ROWS)])
+    before = snapshot(store)
+    preview = store.preview([as_source("b.csv", B_ROWS)])
+    counts = store.compare(preview.events)
+    assert counts == {
+        "events_new": 2,
+        "events_already_stored": 3,
+        "files_touched": 2,
+        "files_new": 0,
+    }
+    assert_same_snapshot(before, snapshot(store))
+    assert store.ingest([as_source("b.csv", B_ROWS)]).events_new == counts["events_new"]
