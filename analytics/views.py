@@ -112,9 +112,21 @@ def scoped(analysis: Analysis, scope: Scope) -> Analysis:
 # --- prepared arrays (once per store version) -----------------------------------------------
 
 
+GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "level": ("stints", ("level",)),
+    "state_level": ("stints", ("state", "level")),
+    "flow": ("movements", ("from_level", "to_level")),
+}
+"""Groupings of the grouped statistics: name → (frame, key columns)."""
+
+
 @dataclass
 class Prepared:
-    """An analysis with what filter changes need: daily activity, movements, sorted stints."""
+    """An analysis with what filter changes need: daily activity, movements, sorted stints.
+
+    Group codes and the row orders by (group, value) are built on first use and kept, so a
+    filter change only masks and gathers arrays.
+    """
 
     analysis: Analysis
     facts: pd.DataFrame
@@ -122,15 +134,57 @@ class Prepared:
     stints: pd.DataFrame
     movements: pd.DataFrame
     n_keys: int
-    _order: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
-    def value_order(self, frame: str, column: str) -> np.ndarray:
-        """Row order of `frame` (stints or movements) by `column`, NaN last (memoised)."""
-        key = f"{frame}.{column}"
-        if key not in self._order:
-            values = getattr(self, frame)[column].to_numpy(dtype="float64", na_value=np.nan)
-            self._order[key] = np.argsort(values, kind="stable")
-        return self._order[key]
+    def groups(self, grouping: str) -> tuple[np.ndarray, pd.DataFrame]:
+        """Per row of the grouping's frame its group code, and the keys of every code."""
+        key = ("groups", grouping)
+        if key not in self._memo:
+            frame, columns = GROUPINGS[grouping]
+            self._memo[key] = _group_codes(getattr(self, frame), columns)
+        return self._memo[key]
+
+    def values(self, frame: str, column: str) -> np.ndarray:
+        """A duration column of stints or movements as float64 (NaN where missing)."""
+        key = ("values", frame, column)
+        if key not in self._memo:
+            col = getattr(self, frame)[column]
+            self._memo[key] = col.to_numpy(dtype="float64", na_value=np.nan)
+        return self._memo[key]
+
+    def order(self, grouping: str, column: str) -> np.ndarray:
+        """Rows ordered by group, then by `column` ascending (NaN last in each group)."""
+        key = ("order", grouping, column)
+        if key not in self._memo:
+            codes, _ = self.groups(grouping)
+            frame = GROUPINGS[grouping][0]
+            self._memo[key] = np.lexsort((self.values(frame, column), codes))
+        return self._memo[key]
+
+
+def _group_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Mixed-radix codes of the key columns (each sorted, NA last) and the key of each code."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    axes = []
+    for column in columns:
+        part, uniques = pd.factorize(frame[column], sort=True, use_na_sentinel=True)
+        part = part.astype(np.int64)
+        part[part < 0] = len(uniques)
+        values = list(uniques)
+        if column.endswith("level"):
+            values = pd.array([*values, pd.NA], dtype="Int64")
+        else:
+            values = [*values, None]
+        axes.append(values)
+        codes = codes * len(values) + part
+    grid = np.unravel_index(np.arange(int(np.prod([len(a) for a in axes]))), [len(a) for a in axes])
+    keys = pd.DataFrame(
+        {
+            c: pd.Series(a).take(g).reset_index(drop=True)
+            for c, a, g in zip(columns, axes, grid, strict=True)
+        }
+    )
+    return codes, keys
 
 
 def prepare(analysis: Analysis) -> Prepared:
@@ -163,6 +217,9 @@ def prepare(analysis: Analysis) -> Prepared:
     activity = activity.groupby(
         ["state", "department", "file_type", "day"], as_index=False, sort=True
     ).sum()
+    days = np.unique(activity["day"].to_numpy())
+    months = pd.Series(pd.to_datetime(days, unit="D").strftime("%Y-%m"), index=days)
+    activity["month"] = activity["day"].map(months)
 
     slim = stints[
         [
@@ -236,10 +293,19 @@ def file_keep(prepared: Prepared, filters: Filters) -> np.ndarray:
     return by_key
 
 
-def filtered_facts(prepared: Prepared, filters: Filters) -> pd.DataFrame:
-    """The per-file facts of the files the filters select."""
-    keep = file_keep(prepared, filters)[prepared.facts["file_key"].to_numpy()]
-    return prepared.facts[keep]
+def filtered_facts(
+    prepared: Prepared,
+    filters: Filters,
+    columns: list[str] | None = None,
+    status: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The per-file facts of the files the filters select (only `columns`, if given; only
+    files with one of `status`, if given)."""
+    facts = prepared.facts
+    keep = file_keep(prepared, filters)[facts["file_key"].to_numpy()]
+    if status:
+        keep &= facts["status"].isin(status).to_numpy()
+    return (facts if columns is None else facts[columns])[keep]
 
 
 def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
@@ -289,13 +355,8 @@ def _activity(prepared: Prepared, filters: Filters) -> pd.DataFrame:
 def movement_trend(prepared: Prepared, filters: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per IST month (and `by` columns): files_created, movements, movement_ratio."""
     act = _activity(prepared, filters)
-    month = (pd.to_datetime(act["day"], unit="D")).dt.strftime("%Y-%m")
     keys = [*by, "month"]
-    out = (
-        act.assign(month=month)
-        .groupby(keys, as_index=False, sort=True)[["files_created", "movements"]]
-        .sum()
-    )
+    out = act.groupby(keys, as_index=False, sort=True)[["files_created", "movements"]].sum()
     out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
     return out.reset_index(drop=True)
 
@@ -323,8 +384,18 @@ def state_figures(prepared: Prepared, filters: Filters, by: tuple[str, ...] = ("
     is over the files created in the range; the rest is the pendency snapshot at T.
     """
     act = _activity(prepared, filters)
-    facts = filtered_facts(prepared, filters)
     group = list(by)
+    needed = [
+        "created_at",
+        "created_day",
+        "status",
+        "age_working_days",
+        "file_type",
+        "levels_traversed",
+        "holders",
+        "over_4_levels",
+    ]
+    facts = filtered_facts(prepared, filters, list(dict.fromkeys([*group, *needed])))
     key = [facts[c] for c in group] if group else np.zeros(len(facts), dtype=np.int64)
     akey = [act[c] for c in group] if group else np.zeros(len(act), dtype=np.int64)
     created = facts["created_at"].notna().to_numpy() & _in_range(
@@ -413,52 +484,42 @@ def _stint_mask(prepared: Prepared, filters: Filters) -> np.ndarray:
 
 
 def _grouped_quantiles(
-    values: np.ndarray,
-    order: np.ndarray,
+    prepared: Prepared,
+    grouping: str,
+    column: str,
     keep: np.ndarray,
-    groups: np.ndarray,
-    n_groups: int,
     quantiles: tuple[float, ...],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Count, sum and linear-interpolated quantiles of `values` per group code.
+) -> pd.DataFrame:
+    """Per group with kept rows: count, mean and linear-interpolated quantiles of `column`.
 
-    `order` sorts `values` ascending (NaN last); rows with `keep` False or NaN are left out.
-    Returns (count, sum, quantiles[n_groups, len(quantiles)], present groups).
+    Rows with `keep` False or a missing value are left out. Columns: the grouping's keys,
+    `count`, `mean`, then `q<quantile>` for each quantile asked.
     """
+    codes, keys = prepared.groups(grouping)
+    frame = GROUPINGS[grouping][0]
+    values = prepared.values(frame, column)
+    order = prepared.order(grouping, column)
     picked = order[keep[order]]
     v = values[picked]
     valid = ~np.isnan(v)
-    picked, v = picked[valid], v[valid]
-    g = groups[picked]
-    by_group = np.argsort(g, kind="stable")  # values stay ascending inside each group
-    v, g = v[by_group], g[by_group]
+    v = v[valid]
+    g = codes[picked[valid]]  # ascending, and values ascending inside each group
+    n_groups = len(keys)
     count = np.bincount(g, minlength=n_groups)
     total = np.bincount(g, weights=v, minlength=n_groups)
     starts = np.r_[0, np.cumsum(count)[:-1]]
-    out = np.full((n_groups, len(quantiles)), np.nan)
     present = np.flatnonzero(count)
-    for j, q in enumerate(quantiles):
+    out = keys.iloc[present].reset_index(drop=True)
+    out["count"] = count[present].astype(np.int64)
+    out["mean"] = total[present] / count[present]
+    for q in quantiles:
         pos = q * (count[present] - 1)
         lo = np.floor(pos).astype(np.int64)
         hi = np.minimum(lo + 1, count[present] - 1)
-        frac = pos - lo
         a = v[starts[present] + lo]
         b = v[starts[present] + hi]
-        out[present, j] = a + (b - a) * frac
-    return count, total, out, present
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    codes = codes.astype(np.int64)
-    n = len(uniques)
-    codes[codes < 0] = n  # NA (unmapped) is a group of its own, last
-    return codes, pd.Index(uniques)
-
-
-def _level_values(uniques: pd.Index, n: int, present: np.ndarray) -> pd.array:
-    levels = [uniques[i] if i < len(uniques) else pd.NA for i in range(n + 1)]
-    return pd.array([levels[i] for i in present], dtype="Int64")
+        out[f"q{q}"] = a + (b - a) * (pos - lo)
+    return out
 
 
 def turnaround(
@@ -469,36 +530,19 @@ def turnaround(
     Columns: [state,] level, stints, median_days, mean_days, p90_days, p10_days, q1_days,
     q3_days; the same numbers as `metrics.level_turnaround` on the filtered stints.
     """
-    s = prepared.stints
     keep = _stint_mask(prepared, filters)
-    level_codes, level_uniques = _codes(s["level"])
-    n_levels = len(level_uniques) + 1
-    if by_state:
-        state_codes, state_uniques = pd.factorize(s["state"], sort=True)
-        groups = state_codes.astype(np.int64) * n_levels + level_codes
-        n_groups = max(len(state_uniques), 1) * n_levels
-    else:
-        groups, n_groups = level_codes, n_levels
-    qs = (0.5, 0.9, 0.1, 0.25, 0.75)
-    values = s[duration].to_numpy(dtype="float64", na_value=np.nan)
-    count, total, quant, present = _grouped_quantiles(
-        values, prepared.value_order("stints", duration), keep, groups, n_groups, qs
-    )
-    out = pd.DataFrame(
-        {
-            "level": _level_values(level_uniques, n_levels - 1, present % n_levels),
-            "stints": count[present].astype(np.int64),
-            "median_days": quant[present, 0],
-            "mean_days": total[present] / count[present],
-            "p90_days": quant[present, 1],
-            "p10_days": quant[present, 2],
-            "q1_days": quant[present, 3],
-            "q3_days": quant[present, 4],
-        }
-    )
-    if by_state:
-        out.insert(0, "state", state_uniques[present // n_levels])
+    grouping = "state_level" if by_state else "level"
+    stats = _grouped_quantiles(prepared, grouping, duration, keep, (0.5, 0.9, 0.1, 0.25, 0.75))
     keys = ["state", "level"] if by_state else ["level"]
+    out = stats[keys].assign(
+        stints=stats["count"],
+        median_days=stats["q0.5"],
+        mean_days=stats["mean"],
+        p90_days=stats["q0.9"],
+        p10_days=stats["q0.1"],
+        q1_days=stats["q0.25"],
+        q3_days=stats["q0.75"],
+    )
     return out.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
 
 
@@ -510,30 +554,19 @@ def waiting_vs_processing(
     Waiting runs from the stint's start to the holder opening the file (`received_at`),
     processing from then to the stint's end.
     """
-    s = prepared.stints
     keep = _stint_mask(prepared, filters)
     suffix = "working_days" if duration == "working_days" else "days"
-    wait = s[f"waiting_{suffix}"].to_numpy(dtype="float64", na_value=np.nan)
-    keep &= ~np.isnan(wait)
-    level_codes, uniques = _codes(s["level"])
-    n = len(uniques) + 1
-    parts = {}
-    for part in ("waiting", "processing"):
-        column = f"{part}_{suffix}"
-        values = s[column].to_numpy(dtype="float64", na_value=np.nan)
-        count, total, quant, present = _grouped_quantiles(
-            values, prepared.value_order("stints", column), keep, level_codes, n, (0.5,)
-        )
-        parts[part] = (count, total, quant, present)
-    count, _, _, present = parts["waiting"]
+    keep &= ~np.isnan(prepared.values("stints", f"waiting_{suffix}"))
+    wait = _grouped_quantiles(prepared, "level", f"waiting_{suffix}", keep, (0.5,))
+    work = _grouped_quantiles(prepared, "level", f"processing_{suffix}", keep, (0.5,))
     return pd.DataFrame(
         {
-            "level": _level_values(uniques, n - 1, present),
-            "stints": count[present].astype(np.int64),
-            "median_waiting_days": parts["waiting"][2][present, 0],
-            "median_processing_days": parts["processing"][2][present, 0],
-            "mean_waiting_days": parts["waiting"][1][present] / count[present],
-            "mean_processing_days": parts["processing"][1][present] / count[present],
+            "level": wait["level"],
+            "stints": wait["count"],
+            "median_waiting_days": wait["q0.5"],
+            "median_processing_days": work["q0.5"],
+            "mean_waiting_days": wait["mean"],
+            "mean_processing_days": work["mean"],
         }
     )
 
@@ -552,25 +585,15 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
     keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
     if filters.has_range:
         keep &= _in_range(m["day"].to_numpy(), filters)
-    f_codes, f_uni = _codes(m["from_level"])
-    t_codes, t_uni = _codes(m["to_level"])
-    nf, nt = len(f_uni) + 1, len(t_uni) + 1
-    groups = f_codes * nt + t_codes
-    column = f"sender_{duration}"
-    values = m[column].to_numpy(dtype="float64", na_value=np.nan)
-    moves = np.bincount(groups[keep], minlength=nf * nt)
-    _, _, quant, _ = _grouped_quantiles(
-        values, prepared.value_order("movements", column), keep, groups, nf * nt, (0.5,)
-    )
+    codes, keys = prepared.groups("flow")
+    moves = np.bincount(codes[keep], minlength=len(keys))
     present = np.flatnonzero(moves)
-    out = pd.DataFrame(
-        {
-            "from_level": _level_values(f_uni, nf - 1, present // nt),
-            "to_level": _level_values(t_uni, nt - 1, present % nt),
-            "movements": moves[present].astype(np.int64),
-            "median_days": quant[present, 0],
-        }
-    )
+    out = keys.iloc[present].reset_index(drop=True)
+    out["movements"] = moves[present].astype(np.int64)
+    times = _grouped_quantiles(prepared, "flow", f"sender_{duration}", keep, (0.5,))
+    out = out.merge(
+        times[["from_level", "to_level", "q0.5"]], on=["from_level", "to_level"], how="left"
+    ).rename(columns={"q0.5": "median_days"})
     diff = out["to_level"] - out["from_level"]
     direction = np.select(
         [diff.gt(0).fillna(False), diff.eq(0).fillna(False), diff.lt(0).fillna(False)],
@@ -586,9 +609,9 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
 
 def pendency_table(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
     """The `pendency` report table of the selected files (age in calendar or working days)."""
-    facts = filtered_facts(prepared, filters)
     age = "age_working_days" if duration == "working_days" else "age_days"
-    return pendency(facts, age)
+    columns = ["state", "department", "level", "status", age]
+    return pendency(filtered_facts(prepared, filters, columns, ("pending", "parked")), age)
 
 
 def pendency_by(table: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -605,9 +628,8 @@ def longest_pending(
     prepared: Prepared, filters: Filters, n: int = 50, duration: str = "days"
 ) -> pd.DataFrame:
     """The `n` pending files that have waited longest with their present holder."""
-    facts = filtered_facts(prepared, filters)
     age = "age_working_days" if duration == "working_days" else "age_days"
-    pending = facts[facts["status"].eq("pending")]
+    pending = filtered_facts(prepared, filters, status=("pending",))
     top = pending.nlargest(n, age, keep="first")
     out = top[
         [
@@ -629,8 +651,7 @@ def longest_pending(
 
 def parked_files(prepared: Prepared, filters: Filters) -> pd.DataFrame:
     """Parked files (counted apart from pendency): who parked them, where and since when."""
-    facts = filtered_facts(prepared, filters)
-    parked = facts[facts["status"].eq("parked")]
+    parked = filtered_facts(prepared, filters, status=("parked",))
     cols = ["state", "department", "file_id", "file_number", "holder", "designation", "level"]
     out = parked[[*cols, "since"]].sort_values("since", kind="stable")
     return out.reset_index(drop=True)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import time
 from datetime import date
+from pathlib import Path
 
 from analytics import views
 from analytics.access import Scope
@@ -43,18 +45,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="store URL, e.g. sqlite:////tmp/g.sqlite")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument(
+        "--keep-analysis",
+        metavar="PATH",
+        help="pickle the first load's analysis here and reuse it on later runs (for profiling)",
+    )
     args = parser.parse_args(argv)
 
     results: dict[str, float] = {}
     store = open_store(args.db)
     scope = Scope.everything()
-    t = time.perf_counter()
-    events = store.load_events(states=views.scope_states(scope))
-    results["first_load_read_events_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    analysis = views.scoped(analyse(events, levels=store.levels()), scope)
-    del events
-    results["first_load_analyse_s"] = time.perf_counter() - t
+    kept = Path(args.keep_analysis) if args.keep_analysis else None
+    if kept is not None and kept.exists():
+        with kept.open("rb") as f:
+            analysis = pickle.load(f)
+    else:
+        t = time.perf_counter()
+        events = store.load_events(states=views.scope_states(scope))
+        results["first_load_read_events_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        analysis = views.scoped(analyse(events, levels=store.levels()), scope)
+        del events
+        results["first_load_analyse_s"] = time.perf_counter() - t
+        if kept is not None:
+            with kept.open("wb") as f:
+                pickle.dump(analysis, f, protocol=pickle.HIGHEST_PROTOCOL)
     t = time.perf_counter()
     prepared = views.prepare(analysis)
     page_calls(prepared, Filters())  # builds the memoised sort orders of calendar days

@@ -68,7 +68,7 @@ right.button(
     key="open_state_button",
 )
 if st.session_state.pop("eoffice_goto", None):
-    st.switch_page("pages/overview.py")
+    st.switch_page("pages/overview.py", query_params={})  # bound filters refill the URL
 
 st.markdown("**All figures, by state**")
 components.table(

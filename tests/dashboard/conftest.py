@@ -1,0 +1,77 @@
+"""Dashboard test fixtures: a temporary store per test, preloaded with the committed sample.
+
+The sample is ingested once per session (`open_store(url).ingest([...])`) into a template
+SQLite file; each test gets its own copy under its tmp_path, named by `EOFFICE_DB_URL`, so no
+test sees another's uploads (the dashboard's caches are keyed on the URL and its version).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.metrics import Analysis, analyse
+from analytics.reading import read_logs
+from analytics.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboard" / "app.py"
+SAMPLE = ROOT / "sample_data" / "sample_events.csv"
+XLSX = ROOT / "sample_data" / "manipur_finance_eoffice.xlsx"
+TIMEOUT = 300
+
+
+@pytest.fixture(scope="session")
+def sample_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store holding the sample CSV (built once)."""
+    path = tmp_path_factory.mktemp("template") / "store.sqlite"
+    with open_store(f"sqlite:///{path}") as store:
+        result = store.ingest([SAMPLE], by="tests")
+        assert result.status == "stored"
+    return path
+
+
+@pytest.fixture
+def store_url(sample_store_template: Path, tmp_path: Path, monkeypatch) -> str:
+    """This test's own store (a copy of the template), named by EOFFICE_DB_URL."""
+    path = tmp_path / "store.sqlite"
+    shutil.copyfile(sample_store_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("EOFFICE_DB_URL", url)
+    monkeypatch.setenv("EOFFICE_DEMO", "1")  # read-only demo while no account exists
+    return url
+
+
+@pytest.fixture(scope="session")
+def expected() -> Analysis:
+    """The sample analysed straight from the CSV, independently of the store and dashboard."""
+    return analyse(read_logs([SAMPLE]).events)
+
+
+@pytest.fixture
+def app(store_url: str) -> AppTest:
+    """The dashboard app, not yet run."""
+    return AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The page's metric cards: label → shown value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def run_page(at: AppTest, page: str) -> AppTest:
+    """Run the app (once, if needed) and then the page `pages/<page>.py`."""
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    """Every table shown on the page."""
+    return [d.value for d in at.dataframe]

@@ -1,0 +1,94 @@
+"""The upload page: validation before committing, commit, history, and bad files reported."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.reading import UnusableInputError, read_logs
+from analytics.store import open_store
+from dashboard import format as fmt
+from tests.conftest import csv_text, ev
+from tests.dashboard.conftest import XLSX, frames, metrics, run_page
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _choose(at: AppTest, name: str, data: bytes, mime: str, state=None, department=None):
+    if state is not None:
+        at.selectbox(key="upload_state").set_value(state)
+    if department is not None:
+        at.text_input(key="upload_department").set_value(department)
+    at.file_uploader(key="upload_file").set_value((name, data, mime))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_upload_previews_commits_and_grows_the_overview(app: AppTest, store_url: str):
+    at = run_page(app, "overview")
+    before = int(metrics(at)["Files created"].replace(",", ""))
+    want = read_logs([XLSX], state="Manipur", department="Finance")
+    new_files = int(want.events["action"].eq("created").sum())
+
+    at.switch_page("pages/upload.py").run()
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
+    cards = metrics(at)
+    assert cards["Rows read"] == fmt.indian(want.report.rows_read)
+    assert cards["Rows accepted"] == fmt.indian(want.report.rows_accepted)
+    assert cards["Rows rejected"] == fmt.indian(want.report.rows_rejected)
+    assert cards["Duplicates dropped"] == fmt.indian(want.report.duplicates_dropped)
+    assert cards["Unknown designations"] == fmt.indian(len(want.report.unknown_designations))
+    with open_store(store_url) as store:
+        assert len(store.uploads()) == 1  # the preview stored nothing
+
+    commit = next(b for b in at.button if b.label == "Commit to the store")
+    commit.click().run()
+    assert not at.exception
+    assert any("stored as upload 2" in s.value for s in at.success)
+    history = next(f for f in frames(at) if "Upload" in f.columns)
+    assert XLSX.name in history["File"].tolist()
+
+    at.switch_page("pages/overview.py").run()
+    assert int(metrics(at)["Files created"].replace(",", "")) == before + new_files
+
+
+def test_upload_of_the_same_file_again_changes_nothing(app: AppTest, store_url: str):
+    with open_store(store_url) as store:
+        store.ingest([XLSX], state="Manipur", department="Finance")
+    at = run_page(app, "upload")
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
+    next(b for b in at.button if b.label == "Commit to the store").click().run()
+    assert any("already uploaded" in w.value for w in at.warning)
+
+
+def test_upload_reports_an_unusable_file_with_its_reason(app: AppTest, store_url: str):
+    data = b"PK\x03\x04 this is not really a workbook"
+    with pytest.raises(UnusableInputError) as exc:
+        read_logs([("broken.xlsx", data)])
+    at = run_page(app, "upload")
+    _choose(at, "broken.xlsx", data, XLSX_MIME)
+    assert any(exc.value.reason in e.value and "cannot be loaded" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Commit to the store"]
+    with open_store(store_url) as store:
+        assert len(store.uploads()) == 1
+
+
+def test_upload_lists_rejected_rows_with_line_column_and_reason(app: AppTest):
+    text = csv_text(
+        [
+            ev("created", "", "A", "", "Assistant", "2024-03-01 10:00"),
+            ev("moved", "A", "B", "Assistant", "Section Officer", "not a date"),
+            ev("moved", "B", "", "Section Officer", "", "2024-03-03 10:00"),
+        ]
+    ).encode()
+    want = read_logs([("bad_rows.csv", text)]).report
+    assert want.rows_rejected == 2
+    at = run_page(app, "upload")
+    _choose(at, "bad_rows.csv", text, "text/csv")
+    assert metrics(at)["Rows rejected"] == "2"
+    rejected = frames(at)[0]
+    assert rejected["Line"].tolist() == [r["line"] for r in want.rejected]
+    assert rejected["Column"].tolist() == [r["column"] for r in want.rejected]
+    assert rejected["Reason"].tolist() == [r["reason"] for r in want.rejected]
+    assert [b for b in at.button if b.label == "Commit to the store"]
