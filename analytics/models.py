@@ -33,6 +33,9 @@ from sqlalchemy.types import TypeDecorator
 ID = BigInteger().with_variant(Integer(), "sqlite")
 """Surrogate keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite."""
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+Key = String().with_variant(String(collation="C"), "postgresql")
+"""Text in unique keys: byte order on PostgreSQL (fast to compare, sorts as SQLite and pandas
+do); SQLite compares bytes already."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,15 +123,15 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"))
-    state: Mapped[str] = mapped_column(String)
+    state: Mapped[str] = mapped_column(Key)
     department: Mapped[str] = mapped_column(String)
-    file_id: Mapped[str] = mapped_column(String)
+    file_id: Mapped[str] = mapped_column(Key)
     file_number: Mapped[str | None] = mapped_column(String)
     subject: Mapped[str | None] = mapped_column(Text)
     file_type: Mapped[str | None] = mapped_column(String)
-    action: Mapped[str] = mapped_column(String(10))
-    from_user: Mapped[str] = mapped_column(String)
-    to_user: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(Key)
+    from_user: Mapped[str] = mapped_column(Key)
+    to_user: Mapped[str] = mapped_column(Key)
     from_designation: Mapped[str | None] = mapped_column(String)
     to_designation: Mapped[str | None] = mapped_column(String)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -156,8 +159,8 @@ class Stint(Base):
     __tablename__ = "stints"
     __table_args__ = ({"sqlite_with_rowid": False},)  # the key is the table: one B-tree
 
-    state: Mapped[str] = mapped_column(String, primary_key=True)
-    file_id: Mapped[str] = mapped_column(String, primary_key=True)
+    state: Mapped[str] = mapped_column(Key, primary_key=True)
+    file_id: Mapped[str] = mapped_column(Key, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     department: Mapped[str] = mapped_column(String)
     holder: Mapped[str] = mapped_column(String)
@@ -179,8 +182,8 @@ class FileFact(Base):
         {"sqlite_with_rowid": False},
     )
 
-    state: Mapped[str] = mapped_column(String, primary_key=True)
-    file_id: Mapped[str] = mapped_column(String, primary_key=True)
+    state: Mapped[str] = mapped_column(Key, primary_key=True)
+    file_id: Mapped[str] = mapped_column(Key, primary_key=True)
     department: Mapped[str] = mapped_column(String)
     file_number: Mapped[str | None] = mapped_column(String)
     subject: Mapped[str | None] = mapped_column(Text)

@@ -38,6 +38,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
@@ -63,7 +64,6 @@ BUSY_TIMEOUT_S = 600
 REPORT_LIST_CAP = 1000
 """`rejected` / `warnings` entries kept in an upload's stored report (all rejected rows are
 kept in `rejected_rows`)."""
-_TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 FETCH_CHUNK = 250_000
 SQLITE_CHUNK = 200_000
 SQLITE_ROWS_PER_STATEMENT = 20
@@ -802,22 +802,23 @@ class Store:
             cursor.execute(sql, params)
             parts = []
             while rows := cursor.fetchmany(FETCH_CHUNK):  # typed chunk by chunk: bounded memory
-                chunk = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
-                parts.append(_typed(chunk, kinds))
+                columns = list(zip(*rows, strict=True))
+                arrays = {
+                    c: pa.array(col, _ARROW_IN[kinds[c]])
+                    for c, col in zip(names, columns, strict=True)
+                }
+                parts.append(_typed(arrays, kinds))
             cursor.close()
             if not parts:
-                empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-                return _typed(empty, kinds)
+                return _typed({c: pa.array([], _ARROW_IN[k]) for c, k in kinds.items()}, kinds)
             return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        else:
-            buffer = io.BytesIO()
-            with raw.cursor() as cursor:
-                copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
-                with cursor.copy(copy_sql, params or None) as copy:
-                    for chunk in copy:
-                        buffer.write(chunk)
-            frame = _csv_frame(buffer.getvalue(), names)
-        return _typed(frame, kinds)
+        buffer = io.BytesIO()
+        with raw.cursor() as cursor:
+            copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+            with cursor.copy(copy_sql, params or None) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+        return _typed(_csv_arrays(buffer.getvalue(), names), kinds)
 
     def _load_touched(self, conn: Connection, keys: pd.DataFrame) -> None:
         raw = conn.connection.driver_connection
@@ -837,7 +838,8 @@ class Store:
             with raw.cursor() as cursor:
                 cursor.execute("DROP TABLE IF EXISTS touched")
                 cursor.execute(
-                    "CREATE TEMP TABLE touched (state text NOT NULL, file_id text NOT NULL, "
+                    'CREATE TEMP TABLE touched (state text COLLATE "C" NOT NULL, '
+                    'file_id text COLLATE "C" NOT NULL, '
                     "PRIMARY KEY (state, file_id)) ON COMMIT DROP"
                 )
                 with cursor.copy("COPY touched (state, file_id) FROM STDIN (FORMAT csv)") as cp:
@@ -875,11 +877,12 @@ class Store:
                 f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
                 f"SELECT {cols} FROM {table} WITH NO DATA"
             )
-            cursor.execute(f"ALTER TABLE {staging} ADD COLUMN pos bigserial")
             with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
                 copy.write(data)
             cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY pos "
+                # A fresh temporary heap is scanned in COPY order, so ids follow the read
+                # order without sorting millions of rows.
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} "
                 f"ON CONFLICT ON CONSTRAINT {on_conflict} DO NOTHING"
             )
             count = cursor.rowcount
@@ -1001,9 +1004,10 @@ def _csv_bytes(frame: pd.DataFrame, kinds: dict[str, str]) -> bytes:
     return sink.getvalue()
 
 
-def _csv_frame(data: bytes, names: list[str]) -> pd.DataFrame:
+def _csv_arrays(data: bytes, names: list[str]) -> dict[str, pa.ChunkedArray]:
+    """COPY csv output as string columns (unquoted empty = NULL, quoted "" = '')."""
     if not data:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        return {c: pa.chunked_array([], pa.string()) for c in names}
     table = pacsv.read_csv(
         io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
@@ -1014,27 +1018,45 @@ def _csv_frame(data: bytes, names: list[str]) -> pd.DataFrame:
             quoted_strings_can_be_null=False,
         ),
     )
-    return table.to_pandas()
+    return {c: table.column(c) for c in names}
 
 
-def _typed(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """Raw query values (SQLite objects or COPY text) to the canonical pandas dtypes."""
+_ARROW_IN = {
+    "text": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.int64(),
+    "ts": pa.string(),
+}
+"""Arrow types the SQLite values are gathered into (booleans come back as 0/1)."""
+
+
+def _typed(columns: dict[str, Any], kinds: dict[str, str]) -> pd.DataFrame:
+    """Query columns (Arrow arrays: SQLite values or COPY text) in the canonical dtypes."""
     out = {}
     for c, kind in kinds.items():
-        col = frame[c]
+        arr = columns[c]
         if kind == "ts":
-            parsed = pd.to_datetime(col, format=_TS_FORMAT, utc=True)
-            out[c] = parsed.dt.tz_convert(IST).dt.as_unit("us")
-        elif kind == "int":
-            nums = pd.to_numeric(col).astype("Int64")
-            out[c] = nums if c == "level" or nums.isna().any() else nums.astype("int64")
+            stamps = pc.cast(arr, pa.timestamp("us"))  # `YYYY-MM-DD HH:MM:SS.ffffff`, UTC
+            series = pd.Series(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+            out[c] = series.dt.tz_localize("UTC").dt.tz_convert(IST)
+        elif kind in ("int", "bool"):
+            arr = pc.cast(arr, pa.int64())
+            if kind == "bool":
+                out[c] = pd.Series(arr.to_numpy(zero_copy_only=False) != 0)
+            elif c == "level" or arr.null_count:
+                values = arr.to_numpy(zero_copy_only=False)
+                out[c] = pd.Series(
+                    pd.array(values, dtype="Int64") if len(arr) else [], dtype="Int64"
+                )
+            else:
+                out[c] = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="int64")
         elif kind == "float":
-            out[c] = pd.to_numeric(col).astype("float64")
-        elif kind == "bool":
-            out[c] = pd.to_numeric(col).astype(bool)
+            values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+            out[c] = pd.Series(values, dtype="float64")
         else:
-            out[c] = col.astype("str") if len(col) else pd.Series(dtype="str")
-    return pd.DataFrame(out, index=frame.index)
+            out[c] = pd.Series(arr, dtype="str")
+    return pd.DataFrame(out)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Key = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -69,15 +70,15 @@ def upgrade() -> None:
         "events",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("upload_id", ID, sa.ForeignKey("uploads.id"), nullable=False),
-        sa.Column("state", sa.String(), nullable=False),
+        sa.Column("state", Key, nullable=False),
         sa.Column("department", sa.String(), nullable=False),
-        sa.Column("file_id", sa.String(), nullable=False),
+        sa.Column("file_id", Key, nullable=False),
         sa.Column("file_number", sa.String(), nullable=True),
         sa.Column("subject", sa.Text(), nullable=True),
         sa.Column("file_type", sa.String(), nullable=True),
-        sa.Column("action", sa.String(10), nullable=False),
-        sa.Column("from_user", sa.String(), nullable=False),
-        sa.Column("to_user", sa.String(), nullable=False),
+        sa.Column("action", Key, nullable=False),
+        sa.Column("from_user", Key, nullable=False),
+        sa.Column("to_user", Key, nullable=False),
         sa.Column("from_designation", sa.String(), nullable=True),
         sa.Column("to_designation", sa.String(), nullable=True),
         sa.Column("timestamp", UTCDateTime(), nullable=False),
@@ -99,8 +100,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "stints",
-        sa.Column("state", sa.String(), primary_key=True),
-        sa.Column("file_id", sa.String(), primary_key=True),
+        sa.Column("state", Key, primary_key=True),
+        sa.Column("file_id", Key, primary_key=True),
         sa.Column("seq", sa.Integer(), primary_key=True),
         sa.Column("department", sa.String(), nullable=False),
         sa.Column("holder", sa.String(), nullable=False),
@@ -115,8 +116,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "file_facts",
-        sa.Column("state", sa.String(), primary_key=True),
-        sa.Column("file_id", sa.String(), primary_key=True),
+        sa.Column("state", Key, primary_key=True),
+        sa.Column("file_id", Key, primary_key=True),
         sa.Column("department", sa.String(), nullable=False),
         sa.Column("file_number", sa.String(), nullable=True),
         sa.Column("subject", sa.Text(), nullable=True),
