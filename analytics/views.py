@@ -152,13 +152,28 @@ class Prepared:
             self._memo[key] = col.to_numpy(dtype="float64", na_value=np.nan)
         return self._memo[key]
 
-    def order(self, grouping: str, column: str) -> np.ndarray:
-        """Rows ordered by group, then by `column` ascending (NaN last in each group)."""
-        key = ("order", grouping, column)
+    def sorted_rows(self, grouping: str, column: str) -> dict[str, np.ndarray]:
+        """The rows with a `column` value (stints: ended ones), ordered by group then value:
+        value, code, file_key and day (stints: the IST day the stint ended; movements: the
+        day of the move)."""
+        key = ("sorted", grouping, column)
         if key not in self._memo:
             codes, _ = self.groups(grouping)
-            frame = GROUPINGS[grouping][0]
-            self._memo[key] = np.lexsort((self.values(frame, column), codes))
+            name = GROUPINGS[grouping][0]
+            frame = getattr(self, name)
+            values = self.values(name, column)
+            day = frame["end_day" if name == "stints" else "day"].to_numpy(dtype="float64")
+            valid = ~np.isnan(values)
+            if name == "stints":
+                valid &= ~np.isnan(day)  # ended stints only
+            valid = np.flatnonzero(valid)
+            order = valid[np.lexsort((values[valid], codes[valid]))]
+            self._memo[key] = {
+                "value": values[order],
+                "code": codes[order],
+                "file_key": frame["file_key"].to_numpy()[order].astype(np.int64),
+                "day": day[order],
+            }
         return self._memo[key]
 
 
@@ -474,36 +489,30 @@ def states_compared(prepared: Prepared, filters: Filters) -> pd.DataFrame:
 # --- hierarchy: turnaround per level --------------------------------------------------------
 
 
-def _stint_mask(prepared: Prepared, filters: Filters) -> np.ndarray:
-    s = prepared.stints
-    keep = file_keep(prepared, filters)[s["file_key"].to_numpy()]
-    keep &= s["end"].notna().to_numpy()
-    if filters.has_range:
-        keep &= _in_range(s["end_day"].to_numpy(), filters)
-    return keep
-
-
 def _grouped_quantiles(
     prepared: Prepared,
     grouping: str,
     column: str,
-    keep: np.ndarray,
+    filters: Filters,
     quantiles: tuple[float, ...],
 ) -> pd.DataFrame:
-    """Per group with kept rows: count, mean and linear-interpolated quantiles of `column`.
+    """Per group: count, mean and linear-interpolated quantiles of `column` over the rows the
+    filters keep (files by state, department and type; the row's day in the date range).
 
-    Rows with `keep` False or a missing value are left out. Columns: the grouping's keys,
-    `count`, `mean`, then `q<quantile>` for each quantile asked.
+    Rows without a value (open stints, no receipt time) never count. Columns: the grouping's
+    keys, `count`, `mean`, then `q<quantile>` for each quantile asked.
     """
-    codes, keys = prepared.groups(grouping)
-    frame = GROUPINGS[grouping][0]
-    values = prepared.values(frame, column)
-    order = prepared.order(grouping, column)
-    picked = order[keep[order]]
-    v = values[picked]
-    valid = ~np.isnan(v)
-    v = v[valid]
-    g = codes[picked[valid]]  # ascending, and values ascending inside each group
+    _, keys = prepared.groups(grouping)
+    rows = prepared.sorted_rows(grouping, column)
+    keep = None
+    if filters.states or filters.departments or filters.file_types:
+        keep = file_keep(prepared, filters)[rows["file_key"]]
+    if filters.has_range:
+        in_range = _in_range(rows["day"], filters)
+        keep = in_range if keep is None else keep & in_range
+    v, g = rows["value"], rows["code"]  # by group, values ascending inside each group
+    if keep is not None:
+        v, g = v[keep], g[keep]
     n_groups = len(keys)
     count = np.bincount(g, minlength=n_groups)
     total = np.bincount(g, weights=v, minlength=n_groups)
@@ -530,9 +539,8 @@ def turnaround(
     Columns: [state,] level, stints, median_days, mean_days, p90_days, p10_days, q1_days,
     q3_days; the same numbers as `metrics.level_turnaround` on the filtered stints.
     """
-    keep = _stint_mask(prepared, filters)
     grouping = "state_level" if by_state else "level"
-    stats = _grouped_quantiles(prepared, grouping, duration, keep, (0.5, 0.9, 0.1, 0.25, 0.75))
+    stats = _grouped_quantiles(prepared, grouping, duration, filters, (0.5, 0.9, 0.1, 0.25, 0.75))
     keys = ["state", "level"] if by_state else ["level"]
     out = stats[keys].assign(
         stints=stats["count"],
@@ -554,11 +562,10 @@ def waiting_vs_processing(
     Waiting runs from the stint's start to the holder opening the file (`received_at`),
     processing from then to the stint's end.
     """
-    keep = _stint_mask(prepared, filters)
     suffix = "working_days" if duration == "working_days" else "days"
-    keep &= ~np.isnan(prepared.values("stints", f"waiting_{suffix}"))
-    wait = _grouped_quantiles(prepared, "level", f"waiting_{suffix}", keep, (0.5,))
-    work = _grouped_quantiles(prepared, "level", f"processing_{suffix}", keep, (0.5,))
+    # A stint has both parts or neither (no receipt time, or still open).
+    wait = _grouped_quantiles(prepared, "level", f"waiting_{suffix}", filters, (0.5,))
+    work = _grouped_quantiles(prepared, "level", f"processing_{suffix}", filters, (0.5,))
     return pd.DataFrame(
         {
             "level": wait["level"],
@@ -582,15 +589,17 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
     when either level is unmapped). `down` rows are the returns of metrics.md.
     """
     m = prepared.movements
-    keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
-    if filters.has_range:
-        keep &= _in_range(m["day"].to_numpy(), filters)
     codes, keys = prepared.groups("flow")
-    moves = np.bincount(codes[keep], minlength=len(keys))
+    if filters.states or filters.departments or filters.file_types or filters.has_range:
+        keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
+        if filters.has_range:
+            keep &= _in_range(m["day"].to_numpy(), filters)
+        codes = codes[keep]
+    moves = np.bincount(codes, minlength=len(keys))
     present = np.flatnonzero(moves)
     out = keys.iloc[present].reset_index(drop=True)
     out["movements"] = moves[present].astype(np.int64)
-    times = _grouped_quantiles(prepared, "flow", f"sender_{duration}", keep, (0.5,))
+    times = _grouped_quantiles(prepared, "flow", f"sender_{duration}", filters, (0.5,))
     out = out.merge(
         times[["from_level", "to_level", "q0.5"]], on=["from_level", "to_level"], how="left"
     ).rename(columns={"q0.5": "median_days"})

@@ -172,7 +172,12 @@ else:
     ]
     counts = [c for c in shown.columns if c.startswith(("rows_", "events_", "duplicates"))]
     components.table(
-        fmt.table(shown, {"uploaded_at": fmt.moment, **dict.fromkeys(counts, fmt.indian)}).rename(
+        fmt.table(
+            shown.fillna(
+                {"state_given": "in the file", "department_given": "in the file", "message": ""}
+            ),
+            {"uploaded_at": fmt.moment, **dict.fromkeys(counts, fmt.indian)},
+        ).rename(
             columns={
                 "id": "Upload",
                 "uploaded_at": "When",
