@@ -58,11 +58,13 @@ components.cards(
         ("Status at T", status, "Pending, parked or closed as of the state's T."),
         ("Created", fmt.day(fact["created_at"]), "Its first `created` event."),
         (
-            f"{'With' if status == 'Pending' else 'Parked by'} ({where})"
+            (
+                f"{'With' if status == 'Pending' else 'Parked by'} ({where})",
+                holder,
+                "Who holds the file at T (for a parked file: who parked it).",
+            )
             if status in {"Pending", "Parked"}
-            else "Holder",
-            holder,
-            "Who holds the file at T (for a parked file: who parked it).",
+            else ("Closed on", fmt.day(fact["closed_at"]), "Its latest `closed` event.")
         ),
         ("Movements", fmt.indian(fact["movements"]), "`moved` events."),
         ("Distinct levels", fmt.indian(fact["levels_traversed"]), "Over 4 breaches CSMOP."),

@@ -51,17 +51,14 @@ components.cards(
 by_level = pendency_by(table, "level")
 by_level = by_level.assign(label=by_level["level"].map(label))
 by_department = pendency_by(table, "department").assign(label=lambda f: f["department"])
-left, right = st.columns(2)
-with left:
-    components.chart(
-        charts.pendency_buckets(by_level, "Level", buckets), "pendency_by_level", "by-level"
-    )
-with right:
-    components.chart(
-        charts.pendency_buckets(by_department, "Department", buckets),
-        "pendency_by_department",
-        "by-department",
-    )
+components.chart(
+    charts.pendency_buckets(by_level, "Level", buckets), "pendency_by_level", "by-level"
+)
+components.chart(
+    charts.pendency_buckets(by_department, "Department", buckets),
+    "pendency_by_department",
+    "by-department",
+)
 
 counts = {c: fmt.indian for c in ["pending", *AGE_BUCKETS, "parked"]}
 bucket_names = {b: AGE_BUCKET_LABELS[b].replace("days", unit_label) for b in AGE_BUCKETS}
