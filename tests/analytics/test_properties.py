@@ -54,7 +54,14 @@ def logs(draw) -> list[dict[str, str]]:
             else:
                 rows.append(ev("moved", sender, to, desig[sender], desig[to], str(t), **extra))
                 holder = to
-            tie_group = {holder}
+            # later same-time moves must leave one reading of the chain: not after a self-move
+            # or a broken move (the spec then falls back to read order)
+            if action != "moved":
+                tie_group = {holder}
+            elif kind == "broken" or sender == to:
+                tie_group = set(users)
+            else:
+                tie_group = {sender, to}
         if draw(st.booleans()):
             t += pd.Timedelta(hours=5)
             rows.append(ev("closed", holder, "", desig[holder], "", str(t), **extra))
