@@ -78,7 +78,7 @@ PY
         if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir/sock" "$port_file"; fi
         log "starting the server on 127.0.0.1:$port"
         as_pg "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c max_connections=200" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB" \
             start >&2
     fi
 

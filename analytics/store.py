@@ -768,9 +768,14 @@ class Store:
     ) -> pd.DataFrame:
         """Events in stored (= read) order, canonical dtypes, plus `id`."""
         kinds = {"id": "int", **EVENT_DB_COLUMNS}
-        sql = f"SELECT {self._select_list('e', kinds)} FROM events e"
-        if join_touched:
-            sql += " JOIN touched t ON e.state = t.state AND e.file_id = t.file_id"
+        on = "e.state = t.state AND e.file_id = t.file_id"
+        if not join_touched:
+            source = "events e"
+        elif self.dialect == "sqlite":  # CROSS JOIN: touched drives, events' key index probed
+            source = f"touched t CROSS JOIN events e ON {on}"
+        else:
+            source = f"events e JOIN touched t ON {on}"
+        sql = f"SELECT {self._select_list('e', kinds)} FROM {source}"
         if where:
             sql += " WHERE " + where.format(p=self._p())
         sql += " ORDER BY e.id"
@@ -845,6 +850,10 @@ class Store:
                 with cursor.copy("COPY touched (state, file_id) FROM STDIN (FORMAT csv)") as cp:
                     cp.write(_csv_bytes(keys, {"state": "text", "file_id": "text"}))
                 cursor.execute("ANALYZE touched")
+                # Fetching and deleting the touched files' rows: index probes per touched file
+                # beat hashing millions of stored rows (10-20x on a 5M-event store).
+                cursor.execute("SET LOCAL enable_hashjoin = off")
+                cursor.execute("SET LOCAL enable_mergejoin = off")
 
     def _bulk_insert(
         self,
