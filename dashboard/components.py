@@ -28,8 +28,26 @@ def current_scope() -> Scope:
     return scope if isinstance(scope, Scope) else Scope.everything()
 
 
+def ensure_navigation() -> None:
+    """Run the page through the app's navigation, even as a fresh server's first request.
+
+    Streamlit treats a `pages/` folder beside the main script as a legacy multipage app until
+    `st.navigation` has run once in the process, so a deep link opened first after a restart
+    would run the page alone (no page config, the folder's file names as navigation). In that
+    case run the app's navigation here (it runs this same page) and stop.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        from dashboard import navigation
+
+        navigation.run()
+        st.stop()
+
+
 def header(title: str, intro: str) -> None:
-    """The page title and one line on what it answers."""
+    """The page title and one line on what it answers (first making sure of the navigation)."""
+    ensure_navigation()
     st.title(title)
     st.caption(intro)
 
