@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.metrics import analyse
 from analytics.reading import read_logs
 from analytics.store import open_store
 
@@ -152,13 +153,22 @@ def test_upload_in_the_browser_grows_the_overview(dashboard: str):
     read = read_logs([XLSX], state="Manipur", department="Finance")
     new_files = int(read.events["action"].eq("created").sum())  # files created in the xlsx
     assert new_files > 0
-    sample_created = int(read_logs([SAMPLE]).events["action"].eq("created").sum())
+    sample = analyse(read_logs([SAMPLE]).events)
+    sample_created = int(sample.events["action"].eq("created").sum())
+    facts = sample.facts
+    sikkim_pending = int((facts["state"].eq("Sikkim") & facts["status"].eq("pending")).sum())
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2400})
             page.set_default_timeout(LOAD_TIMEOUT_MS)
+            # A shared link opened first on a fresh server shows that page, filtered.
+            page.goto(f"{dashboard}/pendency?state=Sikkim", timeout=LOAD_TIMEOUT_MS)
+            _settle(page)
+            page.get_by_role("heading", name="Pendency").wait_for()
+            page.get_by_role("link", name="File journey").wait_for()  # the app's navigation
+            assert _metric(page, "Pending at T") == sikkim_pending
             page.goto(dashboard, timeout=LOAD_TIMEOUT_MS)
             _settle(page)
             before = _metric(page, "Files created")
