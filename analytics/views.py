@@ -26,8 +26,8 @@ import pandas as pd
 
 from analytics.access import Scope
 from analytics.calendar import CSMOP_WORKING_DAYS
-from analytics.metrics import Analysis, level_turnaround, pendency
-from analytics.schema import AGE_BUCKETS, IST, REPORT_COLUMNS
+from analytics.metrics import Analysis, pendency
+from analytics.schema import AGE_BUCKETS, IST
 
 _EPOCH = pd.Timestamp("1970-01-01")
 AGE_BUCKET_LABELS: dict[str, str] = {
@@ -329,15 +329,15 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
     The straightforward form of what the fast views compute; tables are recomputed on
     request by the metric functions, so `tables` is left empty.
     """
-    prepared_keys = analysis.facts
-    keep = np.ones(len(prepared_keys), dtype=bool)
+    facts = analysis.facts
+    keep = np.ones(len(facts), dtype=bool)
     if filters.states:
-        keep &= prepared_keys["state"].isin(filters.states).to_numpy()
+        keep &= facts["state"].isin(filters.states).to_numpy()
     if filters.departments:
-        keep &= prepared_keys["department"].isin(filters.departments).to_numpy()
+        keep &= facts["department"].isin(filters.departments).to_numpy()
     if filters.file_types:
-        keep &= prepared_keys["file_type"].isin(filters.file_types).to_numpy()
-    files = set(prepared_keys["file_key"].to_numpy()[keep].tolist())
+        keep &= facts["file_type"].isin(filters.file_types).to_numpy()
+    files = set(facts["file_key"].to_numpy()[keep].tolist())
     events = analysis.events[analysis.events["file_key"].isin(files)]
     events = events[_in_range(ist_day(events["timestamp"]), filters)]
     stints = analysis.stints[analysis.stints["file_key"].isin(files)]
@@ -347,7 +347,7 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
         analysis,
         events=events.reset_index(drop=True),
         stints=stints.reset_index(drop=True),
-        facts=prepared_keys[keep].reset_index(drop=True),
+        facts=facts[keep].reset_index(drop=True),
         tables={},
     )
 
@@ -392,7 +392,9 @@ FIGURE_COLUMNS = (
 )
 
 
-def state_figures(prepared: Prepared, filters: Filters, by: tuple[str, ...] = ("state",)):
+def state_figures(
+    prepared: Prepared, filters: Filters, by: tuple[str, ...] = ("state",)
+) -> pd.DataFrame:
     """The overview figures per `by` group (empty `by`: one row for the whole selection).
 
     files_created, movements and movement_ratio count events in the date range; efile_share
@@ -742,16 +744,6 @@ def outside_scope(events: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     inside = scope.filter(events)
     outside = events.drop(index=inside.index)
     return outside.groupby(["state", "department"], as_index=False).size()
-
-
-def spec_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """A table cut to the report columns of metrics.md for `name`."""
-    return table[list(REPORT_COLUMNS[name])]
-
-
-def reference_turnaround(analysis: Analysis, filters: Filters, duration: str) -> pd.DataFrame:
-    """`metrics.level_turnaround` on the filtered analysis (the slow, obvious way)."""
-    return level_turnaround(filter_analysis(analysis, filters).stints, duration)
 
 
 def _ratio(numerator: Any, denominator: Any) -> pd.Series:
