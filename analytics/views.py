@@ -293,6 +293,21 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def warm(prepared: Prepared, duration: str = "days") -> Prepared:
+    """Build now the sorted rows that turnaround, waiting vs processing and flow read in
+    `duration` (days or working_days), so no later page visit pays for the sorts."""
+    suffix = "working_days" if duration == "working_days" else "days"
+    for grouping, column in (
+        ("state_level", suffix),
+        ("level", suffix),
+        ("level", f"waiting_{suffix}"),
+        ("level", f"processing_{suffix}"),
+        ("flow", f"sender_{suffix}"),
+    ):
+        prepared.sorted_rows(grouping, column)
+    return prepared
+
+
 def file_keep(prepared: Prepared, filters: Filters) -> np.ndarray:
     """Per file_key: True when the file passes the state, department and file type filters."""
     facts = prepared.facts

@@ -52,7 +52,7 @@ def _prepared(url: str, data_version: str, scope: Scope) -> Prepared | None:
     analysis = views.scoped(analyse(events, levels=s.levels()), scope)
     if analysis.facts.empty:
         return None
-    return views.prepare(analysis)
+    return views.warm(views.prepare(analysis), "days")  # working days: on first use
 
 
 def prepared(scope: Scope) -> Prepared | None:
