@@ -54,7 +54,9 @@ def header(title: str, intro: str) -> None:
 
 def no_data() -> None:
     """What a page shows on an empty store, then stops."""
-    st.info("No movement logs are stored yet. A nodal officer can load an extract on Upload.")
+    st.info(
+        "No movement logs in your scope are stored yet. A nodal officer can load one on Upload."
+    )
     st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
     st.stop()
 

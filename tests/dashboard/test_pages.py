@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.calendar import CSMOP_WORKING_DAYS
 from analytics.metrics import Analysis, level_turnaround
 from dashboard import format as fmt
-from tests.dashboard.conftest import frames, metrics, run_page
+from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page
 
 
 def _cards(facts: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]:
@@ -153,3 +153,15 @@ def test_file_journey_finds_a_file_by_number(app: AppTest, expected: Analysis):
     assert journey["Time held"].iloc[0] == fmt.days(stints["days"].iloc[0], 2)
     at.text_input(key="file").set_value("no-such-file").run()
     assert any("No file in your scope" in w.value for w in at.warning)
+
+
+def test_every_page_on_an_empty_store_says_so(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    monkeypatch.setenv("EOFFICE_DB_URL", url)
+    monkeypatch.setenv("EOFFICE_DEMO", "1")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("No movement logs" in i.value for i in at.info)
+    for page in ("states", "hierarchy", "flow", "pendency", "journey", "upload"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
