@@ -53,15 +53,17 @@ else:
         try:
             with st.spinner("Reading and checking the file…"):
                 cache.clear()
-                cache[token] = store.preview(
+                preview = store.preview(
                     [(uploaded.name, content)], state=state, department=department
                 )
+                cache[token] = (preview, store.compare(preview.events))
         except UnusableInputError as exc:
             cache[token] = exc
     result = cache[token]
     if isinstance(result, UnusableInputError):
         st.error(f"**{uploaded.name} cannot be loaded:** {result.reason}. Nothing was stored.")
     else:
+        result, against = result
         assert isinstance(result, ReadResult)
         report = result.report
         st.subheader(f"Validation of {uploaded.name}")
@@ -84,6 +86,21 @@ else:
                     "Unknown designations",
                     fmt.indian(len(report.unknown_designations)),
                     "Kept, but counted at no level until the level table knows them.",
+                ),
+                (
+                    "New events",
+                    fmt.indian(against["events_new"]),
+                    "Accepted events the store does not hold yet: what a commit adds.",
+                ),
+                (
+                    "Already stored",
+                    fmt.indian(against["events_already_stored"]),
+                    "Accepted events the store already holds: never counted twice.",
+                ),
+                (
+                    "New files",
+                    fmt.indian(against["files_new"]),
+                    "Files the store has never seen (others gain events).",
                 ),
             ]
         )

@@ -39,6 +39,9 @@ def test_upload_previews_commits_and_grows_the_overview(app: AppTest, store_url:
     assert cards["Rows rejected"] == fmt.indian(want.report.rows_rejected)
     assert cards["Duplicates dropped"] == fmt.indian(want.report.duplicates_dropped)
     assert cards["Unknown designations"] == fmt.indian(len(want.report.unknown_designations))
+    assert cards["New events"] == fmt.indian(len(want.events))  # every event is new
+    assert cards["Already stored"] == "0"
+    assert cards["New files"] == fmt.indian(want.events["file_id"].nunique())
     with open_store(store_url) as store:
         assert len(store.uploads()) == 1  # the preview stored nothing
 
@@ -58,6 +61,7 @@ def test_upload_of_the_same_file_again_changes_nothing(app: AppTest, store_url: 
         store.ingest([XLSX], state="Manipur", department="Finance")
     at = run_page(app, "upload")
     _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
+    assert metrics(at)["New events"] == "0"
     next(b for b in at.button if b.label == "Commit to the store").click().run()
     assert any("already uploaded" in w.value for w in at.warning)
 
