@@ -70,33 +70,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    levels = LevelTable.from_file(args.levels) if args.levels else LevelTable.default()
     calendar = (
         WorkCalendar.from_file(args.holidays, args.weekmask)
         if args.holidays
         else WorkCalendar(weekmask=args.weekmask)
     )
+    levels = LevelTable.from_file(args.levels) if args.levels else None
     if args.db:
         if args.logs:
             raise ValueError("give LOG files or --db, not both")
         from analytics.store import open_store
 
-        store = open_store(args.db)
-        states = [args.state] if args.state else None
-        departments = [args.department] if args.department else None
-        events = store.load_events(states=states, departments=departments)
+        with open_store(args.db) as store:
+            levels = levels or store.levels()
+            events = store.load_events(
+                states=[args.state] if args.state else None,
+                departments=[args.department] if args.department else None,
+            )
         report = None
     else:
         if not args.logs:
             raise ValueError("give at least one LOG file, or --db")
+        levels = levels or LevelTable.default()
         result = read_logs(args.logs, state=args.state, department=args.department, levels=levels)
         events, report = result.events, result.report
     tables = compute_report(
-        events,
-        as_of=args.as_of,
-        levels=levels,
-        calendar=calendar,
-        working_days=args.working_days,
+        events, as_of=args.as_of, levels=levels, calendar=calendar, working_days=args.working_days
     )
     write_report(tables, report, args.out)
     if report is not None:
@@ -108,10 +107,10 @@ def _report(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from analytics.store import open_store
 
-    store = open_store(args.db)
-    for log in args.logs:
-        result = store.ingest([log], state=args.state, department=args.department, by=args.by)
-        print(f"{log}: {result.describe()}")
+    with open_store(args.db) as store:
+        for log in args.logs:
+            result = store.ingest([log], state=args.state, department=args.department, by=args.by)
+            print(f"{log}: {result.describe()}")
     return 0
 
 
