@@ -45,10 +45,12 @@ def run(cmd: list[object]) -> None:
 
 
 def dashboard(args: list[str]) -> None:
-    """Load the sample into the default store (a no-op once loaded) and start Streamlit."""
+    """Load the sample into the default store (a no-op once loaded) and start Streamlit in demo
+    mode (docs/access.md: read-only until an account exists, then everyone signs in)."""
     python = ensure_env()
     run([python, "-m", "analytics.cli", "ingest", SAMPLE, "--by", "sample-data"])
     os.chdir(ROOT)
+    os.environ["EOFFICE_DEMO"] = "1"  # read-only, no sign-in, while the store has no account
     os.execv(python, [python, "-m", "streamlit", "run", "dashboard/app.py", *args])
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from analytics.access import Scope
 from analytics.report import export_frame
 from analytics.views import Filters
-from dashboard import data
+from dashboard import auth, data
 from dashboard import format as fmt
 
 FILE_TYPE_LABELS = {"electronic": "e-File (electronic)", "physical": "Physical file"}
@@ -23,9 +23,9 @@ UNIT_LABELS = {"days": "days", "working_days": "working days"}
 
 
 def current_scope() -> Scope:
-    """The reader's scope. Until sign-in exists (issue 5) everyone reads everything."""
-    scope = st.session_state.get("eoffice_scope")
-    return scope if isinstance(scope, Scope) else Scope.everything()
+    """The signed-in reader's scope, re-resolved from the store on every run. Without a
+    signed-in user (or the demo) this shows the sign-in page and stops: it fails closed."""
+    return auth.require_sign_in().scope
 
 
 def ensure_navigation() -> None:
@@ -179,9 +179,10 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Excel download buttons for `raw` (the report columns, not the display)."""
     left, right, _ = st.columns([1, 1, 4])
+    audit = _export_audit(name, len(raw))
     left.download_button(
         "Download CSV",
-        data=_lazy(csv_bytes, raw),
+        data=_lazy(csv_bytes, raw, audit=(audit, "csv")),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -190,7 +191,7 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        data=_lazy(excel_bytes, raw, name),
+        data=_lazy(excel_bytes, raw, name, audit=(audit, "xlsx")),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
@@ -199,8 +200,29 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-def _lazy(fn: Callable[..., bytes], *args: Any) -> Callable[[], bytes]:
-    return lambda: fn(*args)
+def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
+    """Records an export of `name` in the audit log (as docs/access.md says) for this user."""
+    user = auth.signed_in_user()
+    if user is None:
+        return None
+    accounts = auth.accounts()
+    return lambda fmt_name: accounts.record_export(user, name, rows, fmt_name)
+
+
+def _lazy(
+    fn: Callable[..., bytes],
+    *args: Any,
+    audit: tuple[Callable[[str], None] | None, str] | None = None,
+) -> Callable[[], bytes]:
+    """The file's bytes, made (and the export audited) only when the button is clicked."""
+
+    def make() -> bytes:
+        content = fn(*args)
+        if audit is not None and audit[0] is not None:
+            audit[0](audit[1])
+        return content
+
+    return make
 
 
 def table(

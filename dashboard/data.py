@@ -4,16 +4,19 @@ The store is one `st.cache_resource` per database URL. The full analysis of a sc
 once per store version (`st.cache_resource`: it is large and read-only, so it is shared, not
 copied), and every table a page asks for is a `st.cache_data` entry keyed on the store
 version, the scope and the filters, so a new upload (a new version) invalidates everything.
-Every read takes the `Scope` the page passes down.
+Every read takes the `Scope` the page passes down; without the names permission the events
+are pseudonymised before the analysis, and the cache key includes the pseudonym key's digest.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import pandas as pd
 import streamlit as st
 
 from analytics import views
-from analytics.access import Scope
+from analytics.access import Scope, pseudonymise
 from analytics.metrics import analyse
 from analytics.store import Store, default_url, open_store
 from analytics.views import Filters, Prepared
@@ -22,8 +25,13 @@ _HASH = {Filters: repr, Scope: lambda s: repr(_scope_key(s))}
 
 
 def _scope_key(scope: Scope) -> tuple:
+    """What a cached result depends on: the states, departments, names permission and (for
+    pseudonyms) a digest of the pseudonym key, so a changed key never serves old pseudonyms."""
     states = None if scope.states is None else tuple(sorted(scope.states))
-    return (states, tuple(sorted(scope.departments)), scope.see_names)
+    key = None
+    if not scope.see_names:
+        key = hashlib.sha256(scope.pseudonym_key or b"").hexdigest()
+    return (states, tuple(sorted(scope.departments)), scope.see_names, key)
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,6 +57,9 @@ def _prepared(url: str, data_version: str, scope: Scope) -> Prepared | None:
     events = s.load_events(states=views.scope_states(scope))
     if events.empty:
         return None
+    # Without the names permission every page shows pseudonyms (metrics only compare users
+    # for equality, so the figures are unchanged); no key and no permission shows nothing.
+    events = pseudonymise(events, scope)
     analysis = views.scoped(analyse(events, levels=s.levels()), scope)
     if analysis.facts.empty:
         return None

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.auth import SignedInUser
+from dashboard import auth
 
-def pages() -> dict[str, list]:
-    """The navigation: analytics pages for everyone, the upload page for nodal officers."""
-    return {
+
+def pages(user: SignedInUser | None) -> dict[str, list]:
+    """The navigation: analytics pages for everyone, the upload page for nodal officers, and
+    Administration for admins only (the page checks the role again on every run)."""
+    found = {
         "Analytics": [
             st.Page(
                 "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
@@ -23,13 +27,25 @@ def pages() -> dict[str, list]:
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
         ],
     }
+    if user is not None and user.is_admin:
+        found["Administration"] = [
+            st.Page("pages/admin.py", title="Administration", icon=":material/manage_accounts:"),
+        ]
+    return found
 
 
 def run() -> None:
-    """Configure the page and run the page the URL names."""
+    """Configure the page, require sign-in (or the demo), and run the page the URL names."""
     st.set_page_config(
         page_title="e-Office file movement analytics",
         page_icon=":material/folder_open:",
         layout="wide",
     )
-    st.navigation(pages()).run()
+    user = auth.current_user()
+    if user is None:
+        # Resolve the page the URL names (navigation hidden) before the sign-in form, so the
+        # rerun after signing in runs that page, not the default one.
+        st.navigation(pages(None), position="hidden")
+        user = auth.require_sign_in()  # the sign-in page; stops the run until signed in
+    auth.show_account(user)
+    st.navigation(pages(user)).run()

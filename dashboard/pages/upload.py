@@ -7,9 +7,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from analytics.auth import UploadRefused
 from analytics.reading import ReadResult, UnusableInputError
 from analytics.views import outside_scope
-from dashboard import components, data
+from dashboard import auth, components, data
 from dashboard import format as fmt
 
 components.header(
@@ -18,9 +19,20 @@ components.header(
     "rejected before anything is stored; loading the same rows twice never counts them twice.",
 )
 scope = components.current_scope()
+user = auth.signed_in_user()
+if user is None:  # current_scope() already stops the run without a signed-in user
+    st.stop()
 store = data.store()
+if user.is_demo:
+    st.warning(
+        "Demo mode is read-only: uploads are refused. Create an account (docs/access.md) and "
+        "sign in as a nodal officer to load a movement log.",
+        icon=":material/block:",
+    )
+elif not user.can_upload:
+    st.warning("Uploading needs a nodal-officer grant; ask an administrator.")
 known_states = sorted(
-    {s for s in store.uploads()["state_given"].dropna()} | set(data.choices(scope)["states"])
+    {s for s in data.uploads(scope)["state_given"].dropna()} | set(data.choices(scope)["states"])
 )
 
 uploaded = st.file_uploader(
@@ -137,8 +149,10 @@ else:
                 f"event (extract began mid-life); {fmt.indian(report.broken_chains)} movements "
                 "were sent by someone other than the holder (broken chains)."
             )
-        refused = outside_scope(result.events, scope)
-        if not refused.empty:
+        refused = outside_scope(result.events, user.upload_scope)
+        if user.is_demo:
+            st.error("Demo mode is read-only: nothing can be committed.")
+        elif not refused.empty:
             names = ", ".join(f"{r.state} / {r.department}" for r in refused.itertuples())
             st.error(f"You may not load rows of {names}. Nothing can be committed.")
         elif report.rows_accepted == 0:
@@ -146,13 +160,11 @@ else:
         elif st.button("Commit to the store", type="primary", icon=":material/cloud_upload:"):
             with st.spinner("Storing…"):
                 try:
-                    outcome = store.ingest(
-                        [(uploaded.name, content)],
-                        state=state,
-                        department=department,
-                        by=getattr(st.session_state.get("eoffice_user"), "email", None)
-                        or "dashboard",
+                    outcome = auth.accounts().ingest_as(
+                        user, [(uploaded.name, content)], state=state, department=department
                     )
+                except UploadRefused as exc:
+                    st.error(str(exc))
                 except UnusableInputError as exc:
                     st.error(f"{uploaded.name} cannot be loaded: {exc.reason}")
                 else:

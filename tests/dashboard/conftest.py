@@ -3,6 +3,10 @@
 The sample is ingested once per session (`open_store(url).ingest([...])`) into a template
 SQLite file; each test gets its own copy under its tmp_path, named by `EOFFICE_DB_URL`, so no
 test sees another's uploads (the dashboard's caches are keyed on the URL and its version).
+
+A store without accounts opens in the read-only demo (`EOFFICE_DEMO=1`); `signed_in_as`
+creates an account in the test's store and signs the app in as it through single sign-on
+(`at.user` and an `[auth]` secret, as `dashboard/auth.py` reads them), which ends the demo.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.auth import Accounts
 from analytics.metrics import Analysis, analyse
 from analytics.reading import read_logs
 from analytics.store import open_store
@@ -23,6 +28,14 @@ APP = ROOT / "dashboard" / "app.py"
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
 XLSX = ROOT / "sample_data" / "manipur_finance_eoffice.xlsx"
 TIMEOUT = 300
+SSO = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "eoffice",
+    "client_secret": "secret",
+    "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+}
+NODAL = "nodal@manipur.gov.in"
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +69,23 @@ def expected() -> Analysis:
 def app(store_url: str) -> AppTest:
     """The dashboard app, not yet run."""
     return AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+
+
+def signed_in_as(
+    at: AppTest, url: str, email: str, role: str, state: str | None = None, **grant
+) -> AppTest:
+    """Create `email` with one grant in the store at `url` and sign `at` in as it by SSO."""
+    with open_store(url) as store:
+        Accounts(store).add_user(email, role, state=state, by="tests", **grant)
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    at.secrets["auth"] = SSO
+    return at
+
+
+@pytest.fixture
+def nodal_app(app: AppTest, store_url: str) -> AppTest:
+    """The app signed in as the nodal officer for Manipur / Finance."""
+    return signed_in_as(app, store_url, NODAL, "nodal_officer", "Manipur", department="Finance")
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -1,4 +1,7 @@
-"""The upload page: validation before committing, commit, history, and bad files reported."""
+"""The upload page: validation before committing, commit, history, and bad files reported.
+
+Uploads run as the nodal officer for Manipur / Finance (`nodal_app`); the demo is refused.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from analytics.reading import UnusableInputError, read_logs
 from analytics.store import open_store
 from dashboard import format as fmt
 from tests.conftest import csv_text, ev
-from tests.dashboard.conftest import XLSX, frames, metrics, run_page
+from tests.dashboard.conftest import NODAL, XLSX, frames, metrics, run_page
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,8 +28,8 @@ def _choose(at: AppTest, name: str, data: bytes, mime: str, state=None, departme
     return at
 
 
-def test_upload_previews_commits_and_grows_the_overview(app: AppTest, store_url: str):
-    at = run_page(app, "overview")
+def test_upload_previews_commits_and_grows_the_overview(nodal_app: AppTest, store_url: str):
+    at = run_page(nodal_app, "overview")
     before = int(metrics(at)["Files created"].replace(",", ""))
     want = read_logs([XLSX], state="Manipur", department="Finance")
     new_files = int(want.events["action"].eq("created").sum())
@@ -51,26 +54,27 @@ def test_upload_previews_commits_and_grows_the_overview(app: AppTest, store_url:
     assert any("stored as upload 2" in s.value for s in at.success)
     history = next(f for f in frames(at) if "Upload" in f.columns)
     assert XLSX.name in history["File"].tolist()
+    assert NODAL in history["By"].tolist()
 
     at.switch_page("pages/overview.py").run()
     assert int(metrics(at)["Files created"].replace(",", "")) == before + new_files
 
 
-def test_upload_of_the_same_file_again_changes_nothing(app: AppTest, store_url: str):
+def test_upload_of_the_same_file_again_changes_nothing(nodal_app: AppTest, store_url: str):
     with open_store(store_url) as store:
         store.ingest([XLSX], state="Manipur", department="Finance")
-    at = run_page(app, "upload")
+    at = run_page(nodal_app, "upload")
     _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
     assert metrics(at)["New events"] == "0"
     next(b for b in at.button if b.label == "Commit to the store").click().run()
     assert any("already uploaded" in w.value for w in at.warning)
 
 
-def test_upload_reports_an_unusable_file_with_its_reason(app: AppTest, store_url: str):
+def test_upload_reports_an_unusable_file_with_its_reason(nodal_app: AppTest, store_url: str):
     data = b"PK\x03\x04 this is not really a workbook"
     with pytest.raises(UnusableInputError) as exc:
         read_logs([("broken.xlsx", data)])
-    at = run_page(app, "upload")
+    at = run_page(nodal_app, "upload")
     _choose(at, "broken.xlsx", data, XLSX_MIME)
     assert any(exc.value.reason in e.value and "cannot be loaded" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Commit to the store"]
@@ -78,7 +82,7 @@ def test_upload_reports_an_unusable_file_with_its_reason(app: AppTest, store_url
         assert len(store.uploads()) == 1
 
 
-def test_upload_lists_rejected_rows_with_line_column_and_reason(app: AppTest):
+def test_upload_lists_rejected_rows_with_line_column_and_reason(nodal_app: AppTest):
     text = csv_text(
         [
             ev("created", "", "A", "", "Assistant", "2024-03-01 10:00"),
@@ -88,7 +92,7 @@ def test_upload_lists_rejected_rows_with_line_column_and_reason(app: AppTest):
     ).encode()
     want = read_logs([("bad_rows.csv", text)]).report
     assert want.rows_rejected == 2
-    at = run_page(app, "upload")
+    at = run_page(nodal_app, "upload")
     _choose(at, "bad_rows.csv", text, "text/csv")
     assert metrics(at)["Rows rejected"] == "2"
     rejected = frames(at)[0]
@@ -96,3 +100,45 @@ def test_upload_lists_rejected_rows_with_line_column_and_reason(app: AppTest):
     assert rejected["Column"].tolist() == [r["column"] for r in want.rejected]
     assert rejected["Reason"].tolist() == [r["reason"] for r in want.rejected]
     assert [b for b in at.button if b.label == "Commit to the store"]
+
+
+def _assam_rows() -> bytes:
+    return csv_text(
+        [
+            ev("created", "", "A", "", "Assistant", "2024-03-01 10:00", state="Assam"),
+            ev(
+                "moved", "A", "B", "Assistant", "Section Officer", "2024-03-02 10:00", state="Assam"
+            ),
+        ]
+    ).encode()
+
+
+def test_nodal_officer_upload_of_another_state_is_refused(nodal_app: AppTest, store_url: str):
+    at = run_page(nodal_app, "upload")
+    _choose(at, "assam.csv", _assam_rows(), "text/csv")
+    assert any(
+        "Assam / Finance" in e.value and "Nothing can be committed" in e.value for e in at.error
+    )
+    assert not [b for b in at.button if b.label == "Commit to the store"]
+    with open_store(store_url) as store:
+        assert len(store.uploads()) == 1
+        before = len(store.load_events())
+    # the same file through the commit path itself: refused whole, the message names the rows
+    from analytics.auth import Accounts, UploadRefused
+
+    with open_store(store_url) as store:
+        accounts = Accounts(store)
+        user = accounts.user(NODAL, "sso")
+        with pytest.raises(UploadRefused, match="Assam / Finance"):
+            accounts.ingest_as(user, [("assam.csv", _assam_rows())])
+        assert len(store.load_events()) == before
+
+
+def test_demo_mode_refuses_uploads(app: AppTest, store_url: str):
+    at = run_page(app, "upload")
+    assert any("Demo mode is read-only" in w.value for w in at.warning)
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
+    assert any("Demo mode is read-only" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Commit to the store"]
+    with open_store(store_url) as store:
+        assert len(store.uploads()) == 1

@@ -1,5 +1,10 @@
-"""The dashboard in a real headless Chromium: read the overview, upload the e-Office xlsx, see
-the overview grow by exactly its new files, and save a screenshot of every page.
+"""The dashboard in a real headless Chromium: sign in with a local account, read the overview,
+upload the e-Office xlsx, see the overview grow by exactly its new files, and save a screenshot
+of every page.
+
+The account is a nodal officer for Manipur / Finance who also holds the national viewer role
+(grants add up), so the whole sample is readable and the xlsx may be uploaded. Every fresh page
+load is a new Streamlit session, so `_open` signs in through the form whenever it is shown.
 
 Starts `streamlit run dashboard/app.py` on a free port over a temporary store preloaded with
 the sample CSV, and drives Debian's Chromium (`EOFFICE_CHROMIUM`, default /usr/bin/chromium)
@@ -22,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.auth import Accounts
 from analytics.metrics import analyse
 from analytics.reading import read_logs
 from analytics.store import open_store
@@ -43,6 +49,8 @@ CHROMIUM_ARGS = [
 ]
 PAGES = ["overview", "states", "hierarchy", "flow", "pendency", "journey", "upload"]
 LOAD_TIMEOUT_MS = 180_000
+EMAIL = "nodal@manipur.gov.in"
+PASSWORD = "a long e2e test password"
 
 
 def _missing(reason: str) -> None:
@@ -72,8 +80,14 @@ def dashboard(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         assert store.ingest([SAMPLE], by="e2e").status == "stored"
+        accounts = Accounts(store)
+        accounts.add_user(
+            EMAIL, "nodal_officer", state="Manipur", department="Finance", password=PASSWORD
+        )
+        accounts.grant(EMAIL, "national_viewer")
     port = _free_port()
-    env = {**os.environ, "EOFFICE_DB_URL": url, "EOFFICE_DEMO": "1"}
+    env = {**os.environ, "EOFFICE_DB_URL": url}
+    env.pop("EOFFICE_DEMO", None)
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [
@@ -134,6 +148,18 @@ def _settle(page) -> None:
     raise AssertionError("the app did not finish running")
 
 
+def _open(page, url: str) -> None:
+    """Open `url` and, when the sign-in form shows, sign in with the local account."""
+    page.goto(url, timeout=LOAD_TIMEOUT_MS)
+    _settle(page)
+    if page.get_by_role("heading", name="Sign in", exact=True).count():
+        page.get_by_label("E-mail").fill(EMAIL)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        _settle(page)
+        page.get_by_text("Signed in as").wait_for()
+
+
 def _metric(page, label: str) -> int:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     card.wait_for(timeout=LOAD_TIMEOUT_MS)
@@ -164,19 +190,16 @@ def test_upload_in_the_browser_grows_the_overview(dashboard: str):
             page = browser.new_page(viewport={"width": 1400, "height": 2400})
             page.set_default_timeout(LOAD_TIMEOUT_MS)
             # A shared link opened first on a fresh server shows that page, filtered.
-            page.goto(f"{dashboard}/pendency?state=Sikkim", timeout=LOAD_TIMEOUT_MS)
-            _settle(page)
+            _open(page, f"{dashboard}/pendency?state=Sikkim")
             page.get_by_role("heading", name="Pendency").wait_for()
             page.get_by_role("link", name="File journey").wait_for()  # the app's navigation
             assert _metric(page, "Pending at T") == sikkim_pending
-            page.goto(dashboard, timeout=LOAD_TIMEOUT_MS)
-            _settle(page)
+            _open(page, dashboard)
             before = _metric(page, "Files created")
             assert before == sample_created
             for name in PAGES:
                 query = "?file=MN-FIN-000010" if name == "journey" else ""
-                page.goto(f"{dashboard}/{'' if name == 'overview' else name}{query}")
-                _settle(page)
+                _open(page, f"{dashboard}/{'' if name == 'overview' else name}{query}")
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 _shoot(page, name)
 
@@ -198,8 +221,7 @@ def test_upload_in_the_browser_grows_the_overview(dashboard: str):
             _settle(page)
             _shoot(page, "upload-committed")
 
-            page.goto(dashboard)
-            _settle(page)
+            _open(page, dashboard)
             assert _metric(page, "Files created") == before + new_files
             _shoot(page, "overview-after-upload")
         finally:
