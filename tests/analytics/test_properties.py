@@ -27,10 +27,13 @@ def logs(draw) -> list[dict[str, str]]:
         desig = {u: draw(st.sampled_from(DESIGNATIONS)) for u in users}
         t = BASE + pd.Timedelta(hours=draw(st.integers(0, 24 * 60)))
         holder = draw(st.sampled_from(users))
-        tie_group: set[str] = {holder}
         extra = {"state": state, "department": department, "file_id": f"F{f}"}
-        if draw(st.booleans()):
+        # a file's first same-time moves start from nobody: read order decides, so no ties
+        tie_group: set[str] = set(users)
+        started = draw(st.booleans())
+        if started:
             rows.append(ev("created", "", holder, "", desig[holder], str(t), **extra))
+            tie_group = {holder}
         for _ in range(draw(st.integers(0, 8))):
             kind = draw(st.sampled_from(["moved"] * 6 + ["tie", "parked", "reopened", "broken"]))
             if kind == "tie":
@@ -54,14 +57,15 @@ def logs(draw) -> list[dict[str, str]]:
             else:
                 rows.append(ev("moved", sender, to, desig[sender], desig[to], str(t), **extra))
                 holder = to
-            # later same-time moves must leave one reading of the chain: not after a self-move
-            # or a broken move (the spec then falls back to read order)
-            if action != "moved":
-                tie_group = {holder}
-            elif kind == "broken" or sender == to:
+            # later same-time moves must leave one reading of the chain: not from a file's first
+            # event, a self-move or a broken move (the spec then falls back to read order)
+            if not started or (action == "moved" and (kind == "broken" or sender == to)):
                 tie_group = set(users)
+            elif action != "moved":
+                tie_group = {holder}
             else:
                 tie_group = {sender, to}
+            started = True
         if draw(st.booleans()):
             t += pd.Timedelta(hours=5)
             rows.append(ev("closed", holder, "", desig[holder], "", str(t), **extra))
