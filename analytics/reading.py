@@ -174,7 +174,7 @@ def read_logs(
     report = ValidationReport()
     frames, rejected = [], []
     for source in sources:
-        name, data = _source_bytes(source)
+        name, data = source_bytes(source)
         report.files.append(name)
         raw, lines = _load_table(name, data)
         del data  # a large extract's bytes are not needed once parsed
@@ -186,7 +186,7 @@ def read_logs(
         report.warnings.extend(warnings)
         frames.append(events)
         rejected.append(bad_rows)
-    events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
+    events = pd.concat(frames, ignore_index=True) if frames else empty_events()
     before = len(events)
     events = events.drop_duplicates(subset=list(DEDUP_KEY), keep="first").reset_index(drop=True)
     report.duplicates_dropped = before - len(events)
@@ -203,9 +203,10 @@ def read_logs(
     return ReadResult(events, report, rejected_rows)
 
 
-def _source_bytes(source: Source) -> tuple[str, bytes]:
+def source_bytes(source: Source) -> tuple[str, bytes]:
+    """A source's file name and bytes; an unreadable path is unusable input."""
     if isinstance(source, tuple):
-        return source[0], source[1]
+        return source[0], bytes(source[1])
     path = Path(source)
     try:
         return path.name, path.read_bytes()
@@ -619,17 +620,13 @@ def _as_text(values: pd.Series) -> pd.Series:
     return _map_unique(values, _cell_text).astype("str") if values.dtype == object else values
 
 
-def _empty_events() -> pd.DataFrame:
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and the canonical columns and types."""
     frame = pd.DataFrame({c: pd.Series(dtype="str") for c in (*EVENT_COLUMNS, "source")})
     frame["timestamp"] = pd.Series(dtype=pd.DatetimeTZDtype("us", IST))
     frame["received_at"] = frame["timestamp"]
     frame["line"] = pd.Series(dtype="int64")
     return frame
-
-
-def empty_events() -> pd.DataFrame:
-    """An events table with no rows and the canonical columns and types."""
-    return _empty_events()
 
 
 def _unknown_designations(events: pd.DataFrame, levels: LevelTable) -> dict[str, int]:

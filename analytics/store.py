@@ -53,7 +53,7 @@ from analytics.metrics import (
 )
 from analytics.metrics import file_facts as metrics_file_facts
 from analytics.models import RejectedRow, StoreState, Upload
-from analytics.reading import ReadResult, Source, UnusableInputError, read_logs
+from analytics.reading import ReadResult, Source, UnusableInputError, read_logs, source_bytes
 from analytics.report import neutralise_formulas
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
@@ -441,7 +441,7 @@ class Store:
         upload with status `unusable` and its reason, no event is written, and the
         `UnusableInputError` is raised again (with `upload_id` set on it).
         """
-        named = [_source_bytes(s) for s in sources]
+        named = [source_bytes(s) for s in sources]
         if not named:
             raise ValueError("nothing to upload: give at least one file")
         file_name = ", ".join(name for name, _ in named)
@@ -1069,16 +1069,6 @@ def _typed(columns: dict[str, Any], kinds: dict[str, str]) -> pd.DataFrame:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _source_bytes(source: Source) -> tuple[str, bytes]:
-    if isinstance(source, tuple):
-        return source[0], bytes(source[1])
-    path = Path(source)
-    try:
-        return path.name, path.read_bytes()
-    except OSError as exc:
-        raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
 
 
 def _sha256(contents: list[bytes]) -> str:
