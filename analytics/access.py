@@ -278,7 +278,24 @@ def pseudonymise(frame: pd.DataFrame, scope: Scope, key: bytes | None = None) ->
 
     for column in columns:
         col = out[column]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[column] = _pseudonymise_categories(col, one)
+            continue
         uniques = pd.unique(col.dropna())
         mapping = {u: one(u) for u in uniques}
         out[column] = col.map(mapping).where(col.notna(), col).astype(col.dtype)
     return out
+
+
+def _pseudonymise_categories(col: pd.Series, one: Any) -> pd.Series:
+    """A categorical column with its categories replaced: still categorical, and columns that
+    shared their categories (sender and holder) still share them."""
+    renamed = pd.Index([one(c) for c in col.cat.categories])
+    if renamed.is_unique:
+        return col.cat.rename_categories(renamed)
+    # Two IDs differing only in case have one pseudonym: merge their categories.
+    codes = col.cat.codes.to_numpy()
+    values = renamed.to_numpy(dtype=object)[codes]
+    values[codes < 0] = None
+    merged = pd.Categorical(values, categories=renamed.unique())
+    return pd.Series(merged, index=col.index, name=col.name)

@@ -100,3 +100,27 @@ def test_exports_are_audited_with_the_names_rule(accounts: Accounts) -> None:
     entry = accounts.audit_log(action="export").iloc[0]
     assert entry["actor"] == "viewer.mn@manipur.gov.in"
     assert entry["details"] == {"rows": 42, "format": "csv", "names_shown": False}
+
+
+def test_categorical_person_columns_keep_shared_categories() -> None:
+    """Events held as categoricals (sender and holder sharing categories) stay so, with the
+    same pseudonyms as plain text; two IDs differing only in case share one pseudonym."""
+    key = b"k"
+    scope = Scope(states=None, see_names=False, pseudonym_key=key)
+    categories = ["", "A", "B", "a"]
+    frame = pd.DataFrame(
+        {
+            "from_user": pd.Categorical(["", "A", "B"], categories=categories),
+            "to_user": pd.Categorical(["A", "B", None], categories=categories),
+        }
+    )
+    out = pseudonymise(frame, scope)
+    a, b = pseudonym("A", key), pseudonym("B", key)
+    assert out["from_user"].tolist() == ["", a, b]
+    assert out["to_user"].iloc[:2].tolist() == [a, b]
+    assert pd.isna(out["to_user"].iloc[2])
+    assert isinstance(out["from_user"].dtype, pd.CategoricalDtype)
+    assert out["from_user"].cat.categories.equals(out["to_user"].cat.categories)
+    assert set(out["from_user"].cat.categories) == {"", a, b}  # "A" and "a" merged
+    plain = pseudonymise(frame.astype(object), scope)
+    assert plain["from_user"].tolist() == out["from_user"].tolist()
