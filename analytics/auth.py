@@ -612,9 +612,13 @@ class Accounts:
     # -- sign-in -------------------------------------------------------------------------------
 
     def sign_in_password(
-        self, email: str, password: str, *, now: datetime | None = None
+        self, email: str, password: str, *, now: datetime | None = None, method: str = "password"
     ) -> SignedInUser:
-        """Check a local password; raises `SignInRefused` (audited) when it does not pass."""
+        """Check a local password; raises `SignInRefused` (audited) when it does not pass.
+
+        `method` is recorded in the audit rows and on the user: `password` (the dashboard's
+        form) or `cli` (the command line's `--user`); both count towards the same lock-out.
+        """
         email = normalise_email(email)
         at = _now(now)
         attempts, duration = lockout_policy()
@@ -636,7 +640,7 @@ class Accounts:
                     "sign_in",
                     "failed",
                     email,
-                    {"method": "password", "reason": why},
+                    {"method": method, "reason": why},
                     at,
                 )
                 error = "wrong e-mail or password"
@@ -648,7 +652,7 @@ class Accounts:
                     "refused",
                     email,
                     {
-                        "method": "password",
+                        "method": method,
                         "reason": "locked",
                         "locked_until": row.locked_until.isoformat(),
                     },
@@ -667,7 +671,7 @@ class Accounts:
                     if _hasher.check_needs_rehash(row.password_hash):
                         values["password_hash"] = _hasher.hash(password)
                     conn.execute(update(User).where(User.id == row.id).values(**values))
-                    self._audit(conn, email, "sign_in", "ok", email, {"method": "password"}, at)
+                    self._audit(conn, email, "sign_in", "ok", email, {"method": method}, at)
                     grants = tuple(self._grants(conn, email))
                 else:
                     failed += 1
@@ -686,7 +690,7 @@ class Accounts:
                         "sign_in",
                         "failed",
                         email,
-                        {"method": "password", "reason": "wrong password", "attempt": failed},
+                        {"method": method, "reason": "wrong password", "attempt": failed},
                         at,
                     )
                     error = "wrong e-mail or password"
@@ -704,7 +708,7 @@ class Accounts:
                         error = f"too many failed sign-ins: the account is locked until {until}"
         if error is not None:
             raise SignInRefused(error)
-        return self._signed_in(row, grants, "password")
+        return self._signed_in(row, grants, method)
 
     def sign_in_sso(
         self, email: str | None, name: str | None = None, *, verified: bool | None = None
@@ -765,7 +769,7 @@ class Accounts:
         read = self.store.preview(sources, state=state, department=department)
         refused = authorise_upload(user, read.events)
         if refused:
-            allowed = _describe_scope(user.upload_scope)
+            allowed = describe_scope(user.upload_scope)
             message = (
                 "refused, nothing was stored: "
                 + ", ".join(r.describe() for r in refused)
@@ -820,7 +824,8 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _describe_scope(scope: Scope) -> str:
+def describe_scope(scope: Scope) -> str:
+    """A scope for people: `every state`, or its states and `state / department` pairs."""
     if scope.states is None:
         return "every state"
     parts = sorted(scope.states) + [f"{s} / {d}" for s, d in sorted(scope.departments)]

@@ -1,21 +1,39 @@
-"""`eoffice-analytics`: report tables from extracts or from the store, and uploads into it."""
+"""`eoffice-analytics`: report tables from extracts or from the store, and uploads into it.
+
+`ingest` and `report --db` run as a signed-in user (`--user EMAIL` or `EOFFICE_USER`; the
+password from `EOFFICE_PASSWORD`, else asked for) and go through that user's scope, the same
+way the dashboard does (docs/access.md). Only while the store has no account at all (first
+setup, the demo) do they run without `--user`, unscoped. `report` on LOG files needs no user.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from analytics.access import Scope, load_scoped
+from analytics.auth import Accounts, AuthError, SignedInUser, describe_scope, users_command
 from analytics.auth import register_cli as register_users_cli
-from analytics.auth import users_command
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
 from analytics.metrics import compute_report
 from analytics.reading import UnusableInputError, read_logs
 from analytics.report import write_report
 
+if TYPE_CHECKING:
+    from analytics.store import Store
+
 EXIT_UNUSABLE = 1
+EXIT_REFUSED = 3
+"""Exit status when sign-in or the user's scope refuses the command."""
+USER_ENV = "EOFFICE_USER"
+PASSWORD_ENV = "EOFFICE_PASSWORD"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,15 +59,28 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--weekmask", default="1111100", help="working days Mon..Sun (default 1111100)"
     )
+    _user_option(report, "with --db: read as this user, inside the user's scope")
 
     ingest = sub.add_parser("ingest", help="load extracts into the store (one transaction each)")
     ingest.add_argument("logs", nargs="+", type=Path, metavar="LOG")
     ingest.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
     ingest.add_argument("--state")
     ingest.add_argument("--department")
-    ingest.add_argument("--by", help="who uploads (recorded with the upload)")
+    ingest.add_argument(
+        "--by", help="who uploads (recorded with the upload; only while the store has no account)"
+    )
+    _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
     register_users_cli(sub)  # `users ...`: accounts and grants (analytics/auth.py)
     return parser
+
+
+def _user_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument(
+        "--user",
+        metavar="EMAIL",
+        default=os.environ.get(USER_ENV) or None,
+        help=f"{text} (default: {USER_ENV}; password from {PASSWORD_ENV}, else asked for)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except AuthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except (LevelTableError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -76,28 +110,46 @@ def _report(args: argparse.Namespace) -> int:
         else WorkCalendar(weekmask=args.weekmask)
     )
     levels = LevelTable.from_file(args.levels) if args.levels else None
-    if args.db:
-        if args.logs:
-            raise ValueError("give LOG files or --db, not both")
-        from analytics.store import open_store
+    accounts, user, report = None, None, None
+    with ExitStack() as opened:
+        if args.db:
+            if args.logs:
+                raise ValueError("give LOG files or --db, not both")
+            from analytics.store import open_store
 
-        with open_store(args.db) as store:
+            store = opened.enter_context(open_store(args.db))
+            accounts, user = run_as(store, args.user)
+            if user is not None:
+                _check_request(accounts, user, args.state, args.department)
             levels = levels or store.levels()
-            events = store.load_events(
+            events = load_scoped(  # the user's scope (pseudonyms without the names permission)
+                store,
+                Scope.everything() if user is None else user.scope,
+                "events",
                 states=[args.state] if args.state else None,
                 departments=[args.department] if args.department else None,
             )
-        report = None
-    else:
-        if not args.logs:
-            raise ValueError("give at least one LOG file, or --db")
-        levels = levels or LevelTable.default()
-        result = read_logs(args.logs, state=args.state, department=args.department, levels=levels)
-        events, report = result.events, result.report
-    tables = compute_report(
-        events, as_of=args.as_of, levels=levels, calendar=calendar, working_days=args.working_days
-    )
-    write_report(tables, report, args.out)
+            if events.empty:
+                raise ValueError("the store holds no events for this report (in your scope)")
+        else:
+            if not args.logs:
+                raise ValueError("give at least one LOG file, or --db")
+            levels = levels or LevelTable.default()
+            result = read_logs(
+                args.logs, state=args.state, department=args.department, levels=levels
+            )
+            events, report = result.events, result.report
+        tables = compute_report(
+            events,
+            as_of=args.as_of,
+            levels=levels,
+            calendar=calendar,
+            working_days=args.working_days,
+        )
+        write_report(tables, report, args.out)
+        if accounts is not None and user is not None:
+            for name, table in tables.items():
+                accounts.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
     print(f"wrote {len(tables)} tables to {args.out}")
@@ -108,10 +160,61 @@ def _ingest(args: argparse.Namespace) -> int:
     from analytics.store import open_store
 
     with open_store(args.db) as store:
+        accounts, user = run_as(store, args.user)
+        if user is not None and args.by:
+            raise ValueError("--by is for a store without accounts; --user names the uploader")
         for log in args.logs:
-            result = store.ingest([log], state=args.state, department=args.department, by=args.by)
+            if user is None:
+                result = store.ingest(
+                    [log], state=args.state, department=args.department, by=args.by
+                )
+            else:  # the dashboard's Upload page does the same
+                result = accounts.ingest_as(
+                    user, [log], state=args.state, department=args.department
+                )
             print(f"{log}: {result.describe()}")
     return 0
+
+
+def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | None]:
+    """The store's accounts and the user a command runs as, signed in with its password.
+
+    None (the operator, unscoped) only while the store has no account; once one exists a
+    command without a user is refused. The sign-in is the dashboard's (same lock-out, audited
+    with method `cli`); a refused sign-in raises `SignInRefused`.
+    """
+    accounts = Accounts(store)
+    if not email:
+        if accounts.has_users():
+            raise AuthError(
+                "this store has user accounts, so this command runs as one: give --user EMAIL "
+                f"(or set {USER_ENV}); the password is read from {PASSWORD_ENV} or asked for"
+            )
+        return accounts, None
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass(f"password for {email}: ")
+    return accounts, accounts.sign_in_password(email, password, method="cli")
+
+
+def _check_request(
+    accounts: Accounts, user: SignedInUser, state: str | None, department: str | None
+) -> None:
+    """Refuse (audited) a report that asks for nothing but rows outside the user's scope."""
+    scope = user.scope
+    asked = " / ".join(x for x in (state, department) if x)
+    if not user.can_read:
+        reason = "no grant to read any state"
+    elif scope.unrestricted or not asked:
+        return
+    elif state and not scope.allows(state, department):
+        reason = f"{asked} lies outside what you may read ({describe_scope(scope)})"
+    elif not state and not any(scope.allows(s, department) for s in scope.visible_states() or ()):
+        reason = f"department {department} lies outside what you may read ({describe_scope(scope)})"
+    else:
+        return
+    accounts.audit(user.email, "export", "refused", "report", {"reason": reason})
+    raise AuthError(f"refused: {reason}; nothing was written")
 
 
 if __name__ == "__main__":
