@@ -1,68 +1,52 @@
-"""Real-browser sign-in: OpenID Connect through `oidc-provider-mock`, and a local account.
+"""Single sign-on into the real dashboard, through a real OpenID Connect provider.
 
-The test runs an OpenID provider (`oidc_provider_mock.app`) and a Streamlit app that signs in
-with `dashboard.auth` on 127.0.0.1, then drives Debian's Chromium (Playwright with
-`executable_path`; never `playwright install`). Skipped, with the reason, when Chromium,
-Playwright, Authlib or oidc-provider-mock is missing (FAILS instead when `CI` is set).
+The test runs `oidc-provider-mock` (its own process on 127.0.0.1) and `streamlit run
+dashboard/app.py` from a temporary working directory whose `.streamlit/secrets.toml` has the
+`[auth]` section docs/access.md describes (and the project's `.streamlit/config.toml`), over a
+store holding Manipur's and Assam's files from the committed sample. The SSO identity
+`secy@manipur.gov.in` is a viewer of Manipur in the store. Debian's Chromium (Playwright,
+`executable_path`) presses "Sign in with single sign-on", signs in on the provider's form and
+lands on the Overview, which must show Manipur's figures and nothing of Assam. The figures
+are counted straight from the sample CSV rows (it has no duplicate rows), not by the
+analytics. Then it signs out (through the provider's end-session page) and signs in with a
+local account on the same page (a national viewer: both states), so SSO and local accounts
+work side by side. The screenshot of the SSO
+user's overview is test-artifacts/sso-overview.png.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from analytics.auth import Accounts
 from analytics.store import open_store
+from tests.e2e.conftest import (
+    ROOT,
+    dashboard,
+    free_port,
+    metric,
+    need,
+    running,
+    settle,
+    shoot,
+    sign_in_locally,
+)
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data" / "sample_events.csv"
+STATES = ("Manipur", "Assam")
+SSO_EMAIL = "secy@manipur.gov.in"
+LOCAL_EMAIL = "national@darpg.gov.in"
 PASSWORD = "a long e2e password"
-APP = """
-import streamlit as st
-from dashboard import auth
-
-user = auth.require_sign_in()
-auth.show_account(user)
-states = "every state" if user.scope.states is None else ", ".join(sorted(user.scope.states))
-st.write(f"Signed in: {user.email} by {user.method}; reads {states}")
-"""
-
-
-def _need(module: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        _missing(f"the {module} package is not installed")
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _chromium() -> str:
-    path = os.environ.get("EOFFICE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        _missing("Debian's chromium is not installed (apt-get install chromium)")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
+TIMEOUT_MS = 60_000
 PROVIDER = """
 import sys
 import oidc_provider_mock
@@ -77,63 +61,43 @@ werkzeug.serving.make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).
 """
 
 
-def _wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"{what} did not start:\n{out}")
-            time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
-
-
 @pytest.fixture
-def provider() -> Iterator[str]:
-    """An OpenID provider on 127.0.0.1 (its own process) that knows two identities."""
-    _need("oidc_provider_mock")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", PROVIDER, str(port), "secy@manipur.gov.in", "stranger@example.com"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+def provider(tmp_path: Path) -> Iterator[str]:
+    """An OpenID provider on 127.0.0.1 that knows two identities; yields its base URL."""
+    need("oidc_provider_mock")
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{base}/.well-known/openid-configuration", proc, "the OpenID provider")
+    argv = [sys.executable, "-c", PROVIDER, str(port), SSO_EMAIL, "stranger@example.com"]
+    health = f"{base}/.well-known/openid-configuration"
+    with running(argv, health, "the OpenID provider", tmp_path / "provider.log"):
         yield base
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture
-def app_url(provider: str, tmp_path: Path) -> Iterator[tuple[str, Accounts]]:
-    """The sign-in app on 127.0.0.1, configured for the provider, with two accounts."""
-    _need("authlib")
+def sample() -> pd.DataFrame:
+    """The committed sample's rows of the two states, as text."""
+    rows = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    return rows[rows["state"].isin(STATES)]
+
+
+@pytest.fixture
+def app(provider: str, sample: pd.DataFrame, tmp_path: Path) -> Iterator[tuple[str, Accounts]]:
+    """The real dashboard configured for the provider, over the two states, with accounts."""
+    need("authlib")
+    log = tmp_path / "two-states.csv"
+    sample.to_csv(log, index=False)
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
     store = open_store(db)
+    assert store.ingest([log], by="e2e").status == "stored"
     accounts = Accounts(store)
-    accounts.add_user("secy@manipur.gov.in", "viewer", state="Manipur", by="test")
-    accounts.add_user("national@darpg.gov.in", "national_viewer", password=PASSWORD, by="test")
-    port = _free_port()
+    accounts.add_user(SSO_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
+    accounts.add_user(LOCAL_EMAIL, "national_viewer", password=PASSWORD, by="test")
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    (tmp_path / ".streamlit").mkdir()
-    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+    work = tmp_path / "work"  # the working directory the app is started from
+    (work / ".streamlit").mkdir(parents=True)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", work / ".streamlit" / "config.toml")
+    (work / ".streamlit" / "secrets.toml").write_text(
         textwrap.dedent(
             f"""
             [auth]
@@ -145,93 +109,84 @@ def app_url(provider: str, tmp_path: Path) -> Iterator[tuple[str, Accounts]]:
             """
         )
     )
-    (tmp_path / "app.py").write_text(APP)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "EOFFICE_DB_URL": db,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    env.pop("EOFFICE_DEMO", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        _wait_http(f"{base}/_stcore/health", proc, "streamlit")
-        yield base, accounts
+        with dashboard(db, tmp_path / "streamlit.log", cwd=work, port=port):
+            yield base, accounts
     finally:
-        _stop(proc)
         store.close()
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
-    _need("playwright")
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
-
-
-def test_sso_sign_in_through_a_real_provider(app_url, page) -> None:
-    base, accounts = app_url
+def _sso(page: Any, base: str, identity: str) -> None:
+    """Press the SSO button and sign in as `identity` on the provider's form."""
     page.goto(base)
+    settle(page)
     page.get_by_role("button", name="Sign in with single sign-on").click()
-    page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
-    page.fill("input[name=sub]", "secy@manipur.gov.in")
+    page.wait_for_url("**/oauth2/authorize**", timeout=TIMEOUT_MS)
+    page.fill("input[name=sub]", identity)
     page.get_by_role("button", name="Authorize").click()
-    page.get_by_text("Signed in: secy@manipur.gov.in by sso; reads Manipur").wait_for(
-        timeout=30_000
-    )
+
+
+def _as_of_states(page: Any) -> str:
+    """The text of the sidebar's "As of (T) per state" list (one line per readable state)."""
+    page.get_by_text("As of (T) per state").click()
+    return page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').inner_text()
+
+
+def _counts(rows: pd.DataFrame, action: str) -> int:
+    return int(rows["action"].eq(action).sum())
+
+
+def test_sso_user_sees_only_its_state_on_the_real_overview(
+    app: tuple[str, Accounts], page: Any, sample: pd.DataFrame
+) -> None:
+    base, accounts = app
+    manipur = sample[sample["state"].eq("Manipur")]
+    created, moved = _counts(manipur, "created"), _counts(manipur, "moved")
+    both_created = _counts(sample, "created")
+    assert 0 < created < both_created  # Assam has files too
+
+    _sso(page, base, SSO_EMAIL)
+    page.get_by_text(f"Signed in as {SSO_EMAIL}").wait_for()
+    page.get_by_role("heading", name="Overview").wait_for()
+    settle(page)
+    assert metric(page, "Files created") == created
+    assert metric(page, "Movements") == moved
+    states = _as_of_states(page)
+    assert "Manipur:" in states
+    assert "Assam" not in states
+    assert "Assam" not in page.locator("body").inner_text()
+    shoot(page, "sso-overview")
     entry = accounts.audit_log(action="sign_in").iloc[0]
-    assert (entry["actor"], entry["outcome"]) == ("secy@manipur.gov.in", "ok")
-    assert entry["details"]["method"] == "sso"
-
-
-def test_sso_identity_without_an_account_is_refused(app_url, page) -> None:
-    base, accounts = app_url
-    page.goto(base)
-    page.get_by_role("button", name="Sign in with single sign-on").click()
-    page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
-    page.fill("input[name=sub]", "stranger@example.com")
-    page.get_by_role("button", name="Authorize").click()
-    page.get_by_text("stranger@example.com has no active account").wait_for(timeout=30_000)
-    assert page.get_by_text("Signed in:").count() == 0
-    entry = accounts.audit_log(actor="stranger@example.com").iloc[0]
-    assert entry["outcome"] == "refused"
-
-
-def test_local_account_sign_in(app_url, page) -> None:
-    base, accounts = app_url
-    page.goto(base)
-    page.get_by_label("E-mail").fill("national@darpg.gov.in")
-    page.get_by_role("textbox", name="Password").fill("not the password")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("wrong e-mail or password").wait_for(timeout=30_000)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Signed in: national@darpg.gov.in by password; reads every state").wait_for(
-        timeout=30_000
+    assert (entry["actor"], entry["outcome"], entry["details"]["method"]) == (
+        SSO_EMAIL,
+        "ok",
+        "sso",
     )
-    assert list(accounts.audit_log(action="sign_in")["outcome"])[:2] == ["ok", "failed"]
+
+    # Sign out: the app ends the provider's session too (OIDC RP-initiated logout), and the
+    # same sign-in page then takes a local account (a national viewer: both states).
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/oauth2/end_session**", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="End session").click()
+    page.get_by_role("heading", name="Sign in", exact=True).wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert page.get_by_text("Signed in as").count() == 0
+    sign_in_locally(page, LOCAL_EMAIL, "not the password")
+    page.get_by_text("wrong e-mail or password").wait_for()
+    sign_in_locally(page, LOCAL_EMAIL, PASSWORD)
+    page.get_by_text(f"Signed in as {LOCAL_EMAIL}").wait_for()
+    settle(page)
+    assert metric(page, "Files created") == both_created
+    assert {"Assam:", "Manipur:"} <= set(_as_of_states(page).replace("- ", "").split())
+    outcomes = accounts.audit_log(action="sign_in", actor=LOCAL_EMAIL)["outcome"]
+    assert list(outcomes) == ["ok", "failed"]
+
+
+def test_sso_identity_without_an_account_is_refused(app: tuple[str, Accounts], page: Any) -> None:
+    base, accounts = app
+    _sso(page, base, "stranger@example.com")
+    page.get_by_text("stranger@example.com has no active account").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("Signed in as").count() == 0
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    entry = accounts.audit_log(actor="stranger@example.com").iloc[0]
+    assert (entry["action"], entry["outcome"]) == ("sign_in", "refused")
