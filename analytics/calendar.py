@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,11 @@ class WorkCalendar:
         days = days.astype("datetime64[D]")
         result = np.full(len(micros), np.nan)
         out = np.empty(len(local))
-        codes, names = pd.factorize(state.to_numpy()[valid])
-        groups = [(None, None)] if not self.holidays else enumerate(names)
+        if self.holidays:
+            codes, names = pd.factorize(state[valid])
+            groups: Iterable[tuple[Any, Any]] = enumerate(np.asarray(names, dtype=object))
+        else:
+            groups = [(None, None)]
         for code, name in groups:
             mask = slice(None) if code is None else codes == code
             holidays = np.array(self.holidays.get(name, ()), dtype="datetime64[D]")

@@ -123,13 +123,13 @@ class LevelTable:
         frame = self.frame.assign(_key=normalise_designation(self.frame["designation"]))
         general = frame[frame["state"].isna()].set_index("_key")["level"]
         specific = frame[frame["state"].notna()]
-        d_codes, d_uniques = pd.factorize(designations.astype("string"))
+        d_codes, d_uniques = _factorize(designations)
         if specific.empty:
             pair_codes = d_codes
             u_states = pd.Series(pd.NA, index=range(len(d_uniques)), dtype="string")
             u_designations = pd.Series(d_uniques, dtype="string")
         else:
-            s_codes, s_uniques = pd.factorize(states.astype("string"))
+            s_codes, s_uniques = _factorize(states)
             width = len(d_uniques) + 1
             pair_codes, pairs = pd.factorize(s_codes.astype(np.int64) * width + d_codes + 1)
             u_states = pd.Series(
@@ -147,6 +147,15 @@ class LevelTable:
             levels = pd.Series(override, index=levels.index).astype("Int64").fillna(levels)
         looked = pd.array(np.r_[levels.to_numpy(dtype=object), [pd.NA]], dtype="Int64")
         return pd.Series(looked[pair_codes], index=designations.index)
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 for NA) and distinct values as an object array; categoricals by their codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(values)
+    else:
+        codes, uniques = pd.factorize(values.astype("string"))
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _is_yaml(path: Path) -> bool:

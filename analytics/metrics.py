@@ -13,10 +13,85 @@ import pandas as pd
 
 from analytics.calendar import CSMOP_WORKING_DAYS, WorkCalendar, elapsed_days
 from analytics.hierarchy import LevelTable
-from analytics.schema import ACTION_RANK, AGE_BUCKETS, IST, REPORT_COLUMNS, STINT_ACTIONS
+from analytics.schema import (
+    ACTION_RANK,
+    AGE_BUCKETS,
+    IST,
+    PAIRED_COLUMNS,
+    REPORT_COLUMNS,
+    STINT_ACTIONS,
+    TEXT_COLUMNS,
+)
 
 AsOf = pd.Timestamp | str | None
 _NOBODY = ""
+_NO_CODE = -9
+"""A category code no row has (a blank holder that no event names)."""
+
+
+# --- text as categories ---------------------------------------------------------------------
+
+
+def encode_text(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with every text column as a categorical of sorted categories.
+
+    Sorted categories make code order the text order; each pair of `PAIRED_COLUMNS` shares its
+    categories, so codes compare across the pair. Already-encoded columns cost nothing.
+    """
+    out = events.copy(deep=False)
+    for c in (*TEXT_COLUMNS, "source"):
+        if c in out:
+            out[c] = _as_category(out[c])
+    for a, b in PAIRED_COLUMNS:
+        if a in out and b in out:
+            ca, cb = out[a].cat.categories, out[b].cat.categories
+            if not ca.equals(cb):
+                union = ca.union(cb)
+                out[a] = out[a].cat.set_categories(union)
+                out[b] = out[b].cat.set_categories(union)
+    return out
+
+
+def decode_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A (small) result table with its categorical columns back as plain strings."""
+    out = frame.copy(deep=False)
+    for c, col in out.items():
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[c] = col.astype("str")
+    return out
+
+
+def _as_category(values: pd.Series) -> pd.Series:
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("category")
+    categories = values.cat.categories
+    if categories.is_monotonic_increasing:
+        return values
+    return values.cat.reorder_categories(categories.sort_values())
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    return values.cat.codes.to_numpy()
+
+
+def _code_of(values: pd.Series, text: str) -> int:
+    categories = values.cat.categories
+    return int(categories.get_loc(text)) if text in categories else _NO_CODE
+
+
+def by_state(states: pd.Series, values: pd.Series) -> pd.Series:
+    """`values` (indexed by state) taken for each row's state (categorical or text states)."""
+    if not isinstance(states.dtype, pd.CategoricalDtype):
+        return pd.Series(values.reindex(states.astype("str")).array, index=states.index)
+    per = values.reindex(states.cat.categories.astype("str")).array
+    return pd.Series(per.take(_codes(states), allow_fill=True), index=states.index)
+
+
+def _distinct_states(states: pd.Series) -> pd.Index:
+    if isinstance(states.dtype, pd.CategoricalDtype):
+        used = states.cat.remove_unused_categories().cat.categories
+        return pd.Index(used.astype("str"), name="state").sort_values()
+    return pd.Index(pd.unique(states.dropna()), name="state").astype("str").sort_values()
 
 
 # --- order ----------------------------------------------------------------------------------
@@ -28,14 +103,14 @@ def order_events(events: pd.DataFrame) -> pd.DataFrame:
     Rows sort by file, timestamp and action rank; same-time events of one action follow the
     chain of holders. Input row order is the read order that breaks remaining ties.
     """
-    df = events.reset_index(drop=True)
-    _require(df, ("state", "file_id", "action", "from_user", "to_user", "timestamp"))
-    state_codes = pd.factorize(df["state"], sort=True)[0].astype(np.int64)
-    file_codes = pd.factorize(df["file_id"], sort=True)[0].astype(np.int64)
+    _require(events, ("state", "file_id", "action", "from_user", "to_user", "timestamp"))
+    df = encode_text(events).reset_index(drop=True)
+    state_codes = _codes(df["state"]).astype(np.int64) + 1
+    file_codes = _codes(df["file_id"]).astype(np.int64) + 1
     key = state_codes * (int(file_codes.max(initial=0)) + 1) + file_codes
     ts = df["timestamp"].dt.as_unit("us").array.asi8
-    codes, actions = pd.factorize(df["action"])
-    rank = np.array([ACTION_RANK[a] for a in actions], dtype=np.int64)[codes]
+    actions = df["action"].cat.categories
+    rank = np.array([ACTION_RANK[a] for a in actions], dtype=np.int64)[_codes(df["action"])]
     order = np.lexsort((np.arange(len(df)), rank, ts, key))
     order = _follow_chains(order, key, ts, rank, df)
     if not (order == np.arange(len(order))).all():
@@ -57,16 +132,22 @@ def _follow_chains(
     if not same.any():
         return order
     order = order.copy()
-    action = df["action"].to_numpy()
-    from_user = df["from_user"].to_numpy()
-    to_user = df["to_user"].to_numpy()
+    starts_stint = np.array([a in STINT_ACTIONS for a in df["action"].cat.categories])
+    is_parked = np.array([a == "parked" for a in df["action"].cat.categories])
+    action = _codes(df["action"])
+    from_user = _codes(df["from_user"])
+    to_user = _codes(df["to_user"])
+    nobody = _code_of(df["from_user"], _NOBODY)
     edges = np.diff(np.r_[0, same.astype(np.int8), 0])
     run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
     for start, end in zip(run_starts, run_ends, strict=True):  # only tied runs: rare
-        holder = _NOBODY
+        holder = nobody
         if start > 0 and k[start - 1] == k[start]:
             prev = order[start - 1]
-            holder = _holder_after(action[prev], from_user[prev], to_user[prev])
+            if starts_stint[action[prev]]:
+                holder = to_user[prev]
+            elif is_parked[action[prev]]:
+                holder = from_user[prev]
         left = list(order[start:end])
         chained = []
         while left:
@@ -78,20 +159,15 @@ def _follow_chains(
     return order
 
 
-def _holder_after(action: str, from_user: str, to_user: str) -> str:
-    if action in STINT_ACTIONS:
-        return to_user
-    return from_user if action == "parked" else _NOBODY
-
-
 # --- as of T --------------------------------------------------------------------------------
 
 
 def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
     """T per state: the given moment for all (naive = IST), else each state's latest event."""
-    states = pd.Index(pd.unique(events["state"]), name="state").sort_values()
+    states = _distinct_states(events["state"])
     if as_of is None:
-        latest = events.groupby("state")["timestamp"].max()
+        latest = events.groupby("state", observed=True)["timestamp"].max()
+        latest.index = latest.index.astype("str")
         return latest.reindex(states).dt.tz_convert(IST)
     moment = pd.Timestamp(as_of)
     moment = moment.tz_localize(IST) if moment.tzinfo is None else moment.tz_convert(IST)
@@ -100,8 +176,10 @@ def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
 
 def at_time(events: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
     """Only the events at or before their state's T."""
-    limit = events["state"].map(as_of)
-    return events[events["timestamp"] <= limit].reset_index(drop=True)
+    keep = (events["timestamp"] <= by_state(events["state"], as_of)).to_numpy()
+    if keep.all():
+        return events.reset_index(drop=True)
+    return events[keep].reset_index(drop=True)
 
 
 # --- levels and stints ----------------------------------------------------------------------
@@ -109,7 +187,7 @@ def at_time(events: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
 
 def map_levels(events: pd.DataFrame, levels: LevelTable) -> pd.DataFrame:
     """Add `from_level` and `to_level` (nullable Int64; NA = unmapped)."""
-    out = events.copy()
+    out = events.copy(deep=False)
     for side in ("from", "to"):
         out[f"{side}_level"] = levels.lookup(out["state"], out[f"{side}_designation"])
     return out
@@ -127,14 +205,10 @@ def build_stints(events: pd.DataFrame) -> pd.DataFrame:
     Columns: state, file_id, file_key, department, holder, designation, level (NA when the
     events carry no `to_level`), start, end, received_at, end_action, broken, seq.
     """
-    if "file_key" not in events:
-        events = order_events(events)
-    key = events["file_key"].to_numpy()
-    has_next = np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
-    nxt = events.shift(-1)
+    events = order_events(events) if "file_key" not in events else encode_text(events)
+    has_next = _has_next(events)
     is_stint = events["action"].isin(STINT_ACTIONS).to_numpy()
     holder = events["to_user"]
-    next_from = nxt["from_user"].fillna(_NOBODY)
     stints = pd.DataFrame(
         {
             "state": events["state"],
@@ -145,19 +219,42 @@ def build_stints(events: pd.DataFrame) -> pd.DataFrame:
             "designation": events["to_designation"],
             "level": events.get("to_level", pd.NA),
             "start": events["timestamp"],
-            "end": nxt["timestamp"].where(has_next),
+            "end": events["timestamp"].shift(-1).where(has_next),
             "received_at": events["received_at"],
-            "end_action": nxt["action"].where(has_next),
-            "broken": has_next & next_from.ne(holder).to_numpy(),
+            "end_action": events["action"].shift(-1).where(has_next),
+            "broken": _chain_breaks(events, has_next),
             "seq": events["seq"],
         }
     )
     return stints[is_stint].reset_index(drop=True)
 
 
+def broken_chains(events: pd.DataFrame) -> int:
+    """How many stints end with an event their holder did not send (ordered events)."""
+    events = encode_text(events)
+    is_stint = events["action"].isin(STINT_ACTIONS).to_numpy()
+    return int((_chain_breaks(events, _has_next(events)) & is_stint).sum())
+
+
+def _last_of_file(events: pd.DataFrame) -> np.ndarray:
+    """Per ordered event: it is its file's last."""
+    return ~_has_next(events)
+
+
+def _has_next(events: pd.DataFrame) -> np.ndarray:
+    key = events["file_key"].to_numpy()
+    return np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
+
+
+def _chain_breaks(events: pd.DataFrame, has_next: np.ndarray) -> np.ndarray:
+    """Per event: the file's next event is sent by someone other than this event's to_user."""
+    next_from = np.r_[_codes(events["from_user"])[1:], _NO_CODE]
+    return has_next & (next_from != _codes(events["to_user"]))
+
+
 def add_durations(stints: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
     """Add `days`, `working_days`, waiting/processing splits, and the CSMOP 7-working-day flag."""
-    out = stints.copy()
+    out = stints.copy(deep=False)
     opened = out["received_at"]
     received = opened.mask(opened < out["start"], out["start"])
     received = received.mask(received > out["end"], out["end"])
@@ -194,12 +291,12 @@ def movement_ratio(events: pd.DataFrame) -> pd.DataFrame:
         (out["month"] // 100).astype(str) + "-" + (out["month"] % 100).map("{:02d}".format)
     )
     out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
-    return out[list(REPORT_COLUMNS["movement_ratio"])]
+    return decode_text(out[list(REPORT_COLUMNS["movement_ratio"])])
 
 
 def level_turnaround(stints: pd.DataFrame, duration: str = "days") -> pd.DataFrame:
     """Per state and level over ended stints: stints, median_days, mean_days, p90_days."""
-    ended = stints[stints["end"].notna()]
+    ended = stints.loc[stints["end"].notna().to_numpy(), ["state", "level", duration]]
     grouped = ended.groupby(["state", "level"], dropna=False, sort=False)[duration]
     out = pd.DataFrame(
         {
@@ -215,7 +312,10 @@ def level_turnaround(stints: pd.DataFrame, duration: str = "days") -> pd.DataFra
 def waiting_processing(stints: pd.DataFrame, working_days: bool = False) -> pd.DataFrame:
     """Per state and level, over ended stints with `received_at`: waiting vs processing."""
     suffix = "working_days" if working_days else "days"
-    known = stints[stints["end"].notna() & stints[f"waiting_{suffix}"].notna()]
+    known = stints.loc[
+        (stints["end"].notna() & stints[f"waiting_{suffix}"].notna()).to_numpy(),
+        ["state", "level", f"waiting_{suffix}", f"processing_{suffix}"],
+    ]
     grouped = known.groupby(["state", "level"], dropna=False, sort=False)
     out = grouped.agg(
         stints=(f"waiting_{suffix}", "size"),
@@ -241,7 +341,7 @@ def file_facts(
     calendar = calendar or WorkCalendar()
     g = events.groupby("file_key", sort=True)
     first = g[["state", "file_id", "department", "file_number", "subject"]].first()
-    last = events.drop_duplicates("file_key", keep="last").set_index("file_key")
+    last = events[_last_of_file(events)].set_index("file_key")
     created = events[events["action"].eq("created")].drop_duplicates("file_key", keep="first")
     created = created.set_index("file_key")
     closed = events[events["action"].eq("closed")].groupby("file_key")["timestamp"].max()
@@ -250,18 +350,15 @@ def file_facts(
     facts = first.copy()
     facts["created_at"] = created["timestamp"].reindex(facts.index)
     facts["file_type"] = created["file_type"].reindex(facts.index)
-    facts["last_action"] = last["action"]
-    facts["status"] = (
-        last["action"]
-        .map({"created": "pending", "moved": "pending", "reopened": "pending"})
-        .fillna(last["action"])
-    )
+    last_action = last["action"].astype("str")
+    facts["last_action"] = last_action
+    facts["status"] = last_action.mask(last_action.isin(STINT_ACTIONS), "pending")
     facts["closed_at"] = closed.reindex(facts.index).where(facts["status"].eq("closed"))
     facts["movements"] = moved.groupby(events["file_key"]).sum().reindex(facts.index)
-    mapped = stints[stints["level"].notna()].drop_duplicates(["file_key", "level"])
-    facts["levels_traversed"] = _count(mapped["file_key"], facts.index)
+    mapped = stints.loc[stints["level"].notna().to_numpy(), ["file_key", "level"]]
+    facts["levels_traversed"] = _count(mapped.drop_duplicates()["file_key"], facts.index)
     facts["holders"] = _count(
-        stints.drop_duplicates(["file_key", "holder"])["file_key"], facts.index
+        stints[["file_key", "holder"]].drop_duplicates()["file_key"], facts.index
     )
     facts["returns"] = returns.groupby(events["file_key"]).sum().reindex(facts.index)
     facts["disposal_days"] = elapsed_days(facts["created_at"], facts["closed_at"])
@@ -278,7 +375,7 @@ def file_facts(
     facts.loc[parked, "designation"] = last.loc[parked[parked].index, "from_designation"]
     facts.loc[parked, "level"] = last.loc[parked[parked].index, "from_level"]
     facts.loc[parked, "since"] = last.loc[parked[parked].index, "timestamp"]
-    t = facts["state"].map(as_of)
+    t = by_state(facts["state"], as_of)
     facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
     facts["age_working_days"] = calendar.working_days(facts["since"], t, facts["state"]).where(
         pending
@@ -286,7 +383,7 @@ def file_facts(
     for c in ("movements", "levels_traversed", "holders", "returns"):
         facts[c] = facts[c].fillna(0).astype(np.int64)
     facts["level"] = facts["level"].astype("Int64")
-    return facts.reset_index()
+    return decode_text(facts.reset_index())
 
 
 def files_table(facts: pd.DataFrame) -> pd.DataFrame:
@@ -373,7 +470,7 @@ def analyse(
     """
     levels = levels or LevelTable.default()
     calendar = calendar or WorkCalendar()
-    ordered = events if "file_key" in events else order_events(events)
+    ordered = encode_text(events) if "file_key" in events else order_events(events)
     t = as_of_by_state(ordered, as_of)
     cut = at_time(ordered, t)
     cut = map_levels(cut, levels)
@@ -421,7 +518,8 @@ def _count(keys: pd.Series, index: pd.Index) -> pd.Series:
 
 def _sort(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     """Sort ascending by keys; a `level` key sorts as numbers with unmapped (NA) last."""
-    return frame.sort_values(list(keys), na_position="last", kind="stable").reset_index(drop=True)
+    out = frame.sort_values(list(keys), na_position="last", kind="stable").reset_index(drop=True)
+    return decode_text(out)
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:

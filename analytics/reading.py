@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from pandas.api.types import union_categoricals
 
 from analytics.hierarchy import LevelTable
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
@@ -166,35 +168,37 @@ def read_logs(
 ) -> ReadResult:
     """Read extracts in the order given into one de-duplicated log with its validation report.
 
-    Raises UnusableInputError naming the first file that cannot be used at all.
+    The events come in log order (`order_events`, with `file_key` and `seq`), text columns as
+    categoricals. Raises UnusableInputError naming the first file that cannot be used at all.
     """
-    from analytics.metrics import build_stints, order_events
+    from analytics.metrics import broken_chains, order_events
 
     levels = levels or LevelTable.default()
     report = ValidationReport()
     frames, rejected = [], []
     for source in sources:
-        name, data = source_bytes(source)
+        name, data = _opened(source)
         report.files.append(name)
         raw, lines = _load_table(name, data)
         del data  # a large extract's bytes are not needed once parsed
         events, issues, warnings, bad_rows = _validate(name, raw, lines, state, department)
         report.rows_read += len(raw)
+        del raw  # the cells as read are not needed once validated
         report.rows_accepted += len(events)
         report.rows_rejected += len(bad_rows)
         report.rejected.extend(issues)
         report.warnings.extend(warnings)
         frames.append(events)
         rejected.append(bad_rows)
-    events = pd.concat(frames, ignore_index=True) if frames else empty_events()
-    before = len(events)
-    events = events.drop_duplicates(subset=list(DEDUP_KEY), keep="first").reset_index(drop=True)
-    report.duplicates_dropped = before - len(events)
+    events = _concat(frames) if frames else empty_events()
+    duplicated = events.duplicated(subset=list(DEDUP_KEY), keep="first").to_numpy()
+    report.duplicates_dropped = int(duplicated.sum())
+    if report.duplicates_dropped:
+        events = events[~duplicated]
+    events = order_events(events)
     report.unknown_designations = _unknown_designations(events, levels)
     report.files_without_created = _files_without_created(events)
-    ordered = order_events(events)
-    report.broken_chains = int(build_stints(ordered)["broken"].sum())
-    events = ordered.drop(columns=["file_key", "seq"])
+    report.broken_chains = broken_chains(events)
     rejected_rows = (
         pd.concat(rejected, ignore_index=True)
         if rejected
@@ -214,25 +218,51 @@ def source_bytes(source: Source) -> tuple[str, bytes]:
         raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
 
 
+def _opened(source: Source) -> tuple[str, bytes | Path]:
+    """A source's file name and its bytes, or its path when the file is large enough to be
+    parsed straight from disk (so its bytes are never all held at once)."""
+    if isinstance(source, tuple):
+        return source_bytes(source)
+    path = Path(source)
+    try:
+        if path.is_file() and path.stat().st_size > _READ_WHOLE_BELOW:
+            with path.open("rb"):
+                return path.name, path
+    except OSError:
+        pass  # source_bytes says why
+    return source_bytes(path)
+
+
 # --- from bytes to a raw table of strings -------------------------------------------------
 
 _BOM = b"\xef\xbb\xbf"
 _TIME_COLUMNS = ("timestamp", "received_at")
+_HEAD_BYTES = 200_000
+_READ_WHOLE_BELOW = 8 << 20
+"""Files smaller than this are read into memory whole; larger ones stream from disk."""
 
 
-def _load_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+def _load_table(name: str, data: bytes | Path) -> tuple[pd.DataFrame, np.ndarray]:
     """Cells under canonical column names, and each row's spreadsheet line number.
 
-    Text cells are stripped strings; Excel date cells stay datetimes; empty rows are dropped.
+    Text cells are stripped (categorical) strings; Excel date cells stay datetimes; empty rows
+    are dropped.
     """
-    if not data.strip():
+    if isinstance(data, Path):
+        with data.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+        if head[:4] == b"PK\x03\x04":
+            data = data.read_bytes()
+    else:
+        head = data[:_HEAD_BYTES]
+    if isinstance(data, bytes) and (not data or data.isspace()):
         raise UnusableInputError(name, "the file is empty")
-    if data[:4] == b"PK\x03\x04":
-        raw, lines = _excel_table(name, data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if head[:4] == b"PK\x03\x04":
+        raw, lines = _excel_table(name, bytes(data))
+    elif head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
     else:
-        raw, lines = _csv_table(name, data)
+        raw, lines = _csv_table(name, data, head)
     filled = np.zeros(len(raw), dtype=bool)
     for c in raw.columns:
         filled |= _as_text(raw[c]).ne("").to_numpy()
@@ -271,12 +301,11 @@ def _excel_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
     return raw, lines
 
 
-def _csv_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
-    if b"\x00" in data[:65536]:
+def _csv_table(name: str, data: bytes | Path, head: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+    if b"\x00" in head[:65536]:
         raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
-    body = data.removeprefix(_BOM)
-    head_bytes = body[:200_000]
-    if len(body) > len(head_bytes):
+    head_bytes = head.removeprefix(_BOM)
+    if isinstance(data, Path) or len(data) > len(head):
         head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1]
     head = _decode(name, head_bytes).splitlines()[: HEADER_SEARCH_ROWS + 5]
     best: tuple[int, str, int] | None = None
@@ -290,47 +319,61 @@ def _csv_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
     assert best is not None
     _, delimiter, header_at = best
     header = next(csv.reader([head[header_at]], delimiter=delimiter))
-    fast = _csv_fast(name, body, header, delimiter, header_at)
+    fast = _csv_fast(name, data, header, delimiter, header_at)
     if fast is not None:
         return fast
-    text = _decode(name, body)
+    body = data.read_bytes() if isinstance(data, Path) else data
+    text = _decode(name, body.removeprefix(_BOM))
     fast = _csv_fast(name, text.encode("utf-8"), header, delimiter, header_at)
     return fast if fast is not None else _csv_rows(name, text, header, delimiter, header_at)
 
 
 def _csv_fast(
-    name: str, data: bytes, header: list[str], delimiter: str, header_at: int
+    name: str, data: bytes | Path, header: list[str], delimiter: str, header_at: int
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """Arrow's parser for well-formed UTF-8; None when the file needs the careful reader."""
-    start = 0
-    for _ in range(header_at + 1):
-        start = data.find(b"\n", start) + 1
-        if start == 0:
-            return None
-    end = len(data)
-    while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
-        end -= 1
-    if end == start or data.find(b"\n\n", start, end) >= 0 or data.find(b"\n\r\n", start, end) >= 0:
-        return None
+    """Arrow's parser for well-formed UTF-8 (from memory or straight from disk), reading only
+    the known columns, text dictionary-encoded; None when the file needs the careful reader.
+
+    Blank lines are read as empty rows, so row numbers stay line numbers.
+    """
+    source = str(data) if isinstance(data, Path) else pa.BufferReader(data)
     names = [f"c{i}" for i in range(len(header))]
+    chosen = _chosen(name, header)
+    types = {
+        names[p]: pa.string() if c in _TIME_COLUMNS else pa.dictionary(pa.int32(), pa.string())
+        for c, p in chosen.items()
+    }
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(memoryview(data)[start:end])),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            source,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=header_at + 1, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=types,
+                include_columns=list(types),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, ValueError):
         return None
-    frame = pd.DataFrame(
-        {i: table.column(i).to_pandas().astype("str").str.strip() for i in range(len(names))}
-    )
-    raw = _with_header(name, frame, header)
-    return raw, np.arange(len(frame)) + header_at + 2
+    rows = len(table)
+    columns = {c: table.column(names[p]) for c, p in chosen.items()}
+    del table  # each column's Arrow buffers go as soon as it is converted
+    frame = {}
+    for c, p in chosen.items():
+        column = columns.pop(c)
+        if c in _TIME_COLUMNS:
+            frame[p] = pd.Series(pc.utf8_trim_whitespace(column), dtype="str")
+        else:
+            frame[p] = _map_categories(column.to_pandas(), str.strip)
+        del column
+    raw = _with_header(name, pd.DataFrame(frame), header)
+    return raw, np.arange(rows) + header_at + 2
 
 
 def _csv_rows(
@@ -368,6 +411,16 @@ def _decode(name: str, data: bytes) -> str:
     return text
 
 
+def _map_categories(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
+    """A categorical with fn applied once per category (None → NA); equal results merge."""
+    values = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    mapped = pd.Index([fn(c) for c in values.cat.categories], dtype=object)
+    codes, uniques = pd.factorize(mapped)
+    new_codes = np.r_[codes, -1][values.cat.codes.to_numpy()]
+    categories = pd.Index(uniques, dtype="str") if len(uniques) else pd.Index([], dtype="str")
+    return pd.Series(pd.Categorical.from_codes(new_codes, categories), index=values.index)
+
+
 def _map_unique(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """`values.map(fn)`, calling fn once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -389,8 +442,9 @@ def _find_header(name: str, rows: list[list[object]]) -> int:
     )
 
 
-def _with_header(name: str, body: pd.DataFrame, header: list[object]) -> pd.DataFrame:
-    """Name body columns by their canonical field; unknown and repeated columns are dropped."""
+def _chosen(name: str, header: Sequence[object]) -> dict[str, int]:
+    """Position of each canonical field in the header (first of repeats); required ones or
+    UnusableInputError."""
     chosen: dict[str, int] = {}
     for position, cell in enumerate(header):
         canonical = _HEADER_LOOKUP.get(normalise_header(cell))
@@ -400,6 +454,12 @@ def _with_header(name: str, body: pd.DataFrame, header: list[object]) -> pd.Data
     if missing:
         tried = "; ".join(f"{c} (tried: {', '.join(HEADER_ALIASES[c])})" for c in missing)
         raise UnusableInputError(name, f"missing required column {tried}")
+    return chosen
+
+
+def _with_header(name: str, body: pd.DataFrame, header: list[object]) -> pd.DataFrame:
+    """Name body columns by their canonical field; unknown and repeated columns are dropped."""
+    chosen = _chosen(name, header)
     raw = pd.DataFrame({c: body[p] for c, p in chosen.items()})
     raw.attrs["header"] = {c: str(header[p]) for c, p in chosen.items()}
     return raw
@@ -433,7 +493,11 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
         values = values.where(~is_dt, "")
     text = _as_text(values)
     todo = text.ne("") & out.isna()
-    fast = pd.to_datetime(text[todo], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    fast = pd.to_datetime(
+        text if todo.all() else text[todo], format="%Y-%m-%d %H:%M:%S", errors="coerce"
+    )
+    if len(fast) == len(out) and fast.notna().all():
+        return fast.dt.tz_localize(IST).dt.as_unit("us")
     _fill(out, fast, naive=True)
     todo &= out.isna()
     if todo.any():
@@ -468,29 +532,42 @@ def _validate(
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame]:
     headers = raw.attrs.get("header", {})
     n = len(raw)
-    blank = pd.Series("", index=raw.index, dtype="str")
+    blank = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]), index=raw.index)
     given = {"state": state, "department": department}
-    values = {c: raw.get(c, blank) for c in EVENT_COLUMNS if c not in _TIME_COLUMNS}
+    values = {
+        c: _map_categories(raw[c], _cell_text) if c in raw else blank
+        for c in EVENT_COLUMNS
+        if c not in _TIME_COLUMNS
+    }
     for c in GIVEN_ONCE:
         if given[c]:
-            values[c] = values[c].mask(values[c].eq(""), given[c].strip())
+            fill = str(given[c]).strip()
+            values[c] = _map_categories(values[c], lambda v, fill=fill: v or fill)
     for c in ("from_designation", "to_designation"):
-        values[c] = _map_unique(values[c], lambda d: " ".join(d.split())).astype("str")
+        values[c] = _map_categories(values[c], lambda d: " ".join(d.split()))
     action_raw = values["action"]
-    action = _map_unique(action_raw, lambda a: _ACTION_LOOKUP.get(_normalise_value(a)))
+    action = _map_categories(action_raw, lambda a: _ACTION_LOOKUP.get(_normalise_value(a)))
     type_raw = values["file_type"]
-    file_type = _map_unique(
+    file_type = _map_categories(
         type_raw, lambda t: _FILE_TYPE_LOOKUP.get(_normalise_value(t), "electronic")
     )
     ts_raw = raw["timestamp"]
     timestamp = parse_timestamps(ts_raw)
-    received_raw = raw.get("received_at", blank)
+    received_raw = raw.get("received_at", pd.Series("", index=raw.index, dtype="str"))
     received_at = parse_timestamps(received_raw)
 
     def shown(c: str) -> str:
         return headers.get(c, c)
 
-    issues: list[tuple[pd.Series, str, pd.Series | str]] = []
+    def quoted(cells: pd.Series, why: str) -> Callable[[np.ndarray], list[str]]:
+        return lambda hit: [f"'{v}' {why}" for v in cells.to_numpy()[hit]]
+
+    def needs(c: str) -> Callable[[np.ndarray], list[str]]:
+        return lambda hit: [
+            f"{shown(c)} is blank; a '{a}' event needs it" for a in action.to_numpy()[hit]
+        ]
+
+    issues: list[tuple[pd.Series, str, str | Callable[[np.ndarray], list[str]]]] = []
     for c in ("state", "department", "file_id"):
         extra = " (no such column, and none given for the upload)" if c in GIVEN_ONCE else ""
         issues.append((values[c].eq(""), c, f"{shown(c)} is blank{extra}"))
@@ -499,8 +576,11 @@ def _validate(
         (
             action_raw.ne("") & action.isna(),
             "action",
-            "'" + action_raw + "' is not a known action (created, moved, parked, closed, "
-            "reopened or an alias of one)",
+            quoted(
+                action_raw,
+                "is not a known action (created, moved, parked, closed, reopened or an alias "
+                "of one)",
+            ),
         )
     )
     ts_text = _as_text(ts_raw)
@@ -509,38 +589,26 @@ def _validate(
         (
             ts_text.ne("") & timestamp.isna(),
             "timestamp",
-            "'" + ts_text + "' is not a readable date and time",
+            quoted(ts_text, "is not a readable date and time"),
         )
     )
     needs_to = action.isin(["created", "reopened", "moved"])
     needs_from = action.isin(["moved", "parked", "closed"])
-    issues.append(
-        (
-            needs_to & values["to_user"].eq(""),
-            "to_user",
-            shown("to_user") + " is blank; a '" + action.fillna("") + "' event needs it",
-        )
-    )
-    issues.append(
-        (
-            needs_from & values["from_user"].eq(""),
-            "from_user",
-            shown("from_user") + " is blank; a '" + action.fillna("") + "' event needs it",
-        )
-    )
+    issues.append((needs_to & values["to_user"].eq(""), "to_user", needs("to_user")))
+    issues.append((needs_from & values["from_user"].eq(""), "from_user", needs("from_user")))
     ragged = raw.attrs.get("ragged", {})
     if ragged:
         mask = pd.Series(np.isin(lines, list(ragged)), index=raw.index)
         issues.append((mask, "", "the row has more values than the header has columns"))
 
-    bad = pd.Series(False, index=raw.index)
+    bad = np.zeros(n, dtype=bool)
     entries: list[tuple[int, int, str, str]] = []
     for order, (mask, col, reason) in enumerate(issues):
         hit = mask.fillna(False).to_numpy(dtype=bool)
         if not hit.any():
             continue
         bad |= hit
-        reasons = reason[hit] if isinstance(reason, pd.Series) else [reason] * int(hit.sum())
+        reasons = reason(hit) if callable(reason) else [reason] * int(hit.sum())
         for pos, why in zip(np.flatnonzero(hit), reasons, strict=True):
             entries.append((int(lines[pos]), order, col, str(why)))
     entries.sort()
@@ -559,8 +627,8 @@ def _validate(
         }
         for p in np.flatnonzero(warn_mask)
     ]
-    known_type = _map_unique(type_raw, lambda t: _normalise_value(t) in _FILE_TYPE_LOOKUP)
-    type_bad = (type_raw.ne("") & ~known_type.astype(bool)).to_numpy(dtype=bool)
+    known_types = [t for t in type_raw.cat.categories if _normalise_value(t) in _FILE_TYPE_LOOKUP]
+    type_bad = (type_raw.ne("") & ~type_raw.isin(known_types)).to_numpy(dtype=bool)
     warnings += [
         {
             "line": int(lines[p]),
@@ -572,27 +640,22 @@ def _validate(
     ]
     warnings.sort(key=lambda w: (w["line"], w["column"]))
 
-    good = ~bad.to_numpy()
+    good = ~bad
     events = pd.DataFrame(
         {
-            c: (
-                values[c]
-                if c in ("from_user", "to_user")
-                else values[c].mask(values[c].eq(""), pd.NA)
-            )
-            for c in values
+            c: v if c in ("from_user", "to_user") else _map_categories(v, lambda t: t or None)
+            for c, v in values.items()
         }
     )
     events["action"] = action
     events["file_type"] = file_type
     events["timestamp"] = timestamp
     events["received_at"] = received_at.where(action.eq("moved"))
-    events["source"] = name
+    events["source"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [name])
     events["line"] = lines
-    events = events.loc[good, [*EVENT_COLUMNS, "source", "line"]].reset_index(drop=True)
-    for c in EVENT_COLUMNS:
-        if c not in ("timestamp", "received_at"):
-            events[c] = events[c].astype("str") if c in ("from_user", "to_user") else events[c]
+    events = events[[*EVENT_COLUMNS, "source", "line"]]
+    if not good.all():
+        events = events[good].reset_index(drop=True)
 
     bad_pos = np.flatnonzero(~good)
     reasons_by_line: dict[int, list[tuple[str, str]]] = {}
@@ -629,6 +692,20 @@ def empty_events() -> pd.DataFrame:
     return frame
 
 
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under another, categorical columns kept categorical (categories united)."""
+    if len(frames) == 1:
+        return frames[0]
+    columns = {}
+    for c, first in frames[0].items():
+        parts = [f[c].reset_index(drop=True) for f in frames]
+        if isinstance(first.dtype, pd.CategoricalDtype):
+            columns[c] = pd.Series(union_categoricals(parts, sort_categories=True))
+        else:
+            columns[c] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
 def _unknown_designations(events: pd.DataFrame, levels: LevelTable) -> dict[str, int]:
     rows = []
     for c in ("from_designation", "to_designation"):
@@ -644,6 +721,7 @@ def _unknown_designations(events: pd.DataFrame, levels: LevelTable) -> dict[str,
         ]
     )
     counts = long.value_counts()
+    counts = counts[counts > 0]
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 

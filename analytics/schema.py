@@ -32,6 +32,11 @@ EVENT_COLUMNS = (
 text columns are strings, missing values are NA; `from_user`/`to_user` are trimmed and never
 NA after reading (a blank user is the empty string, so it can take part in a unique key)."""
 
+TEXT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in ("timestamp", "received_at"))
+"""The events table's text columns; the analytics keep them as categoricals (`encode_text`)."""
+PAIRED_COLUMNS = (("from_user", "to_user"), ("from_designation", "to_designation"))
+"""Column pairs that share their categories, so a sender can be compared with a holder."""
+
 SOURCE_COLUMNS = ("source", "line")
 """Where an event was read: file name and spreadsheet line."""
 

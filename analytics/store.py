@@ -1118,6 +1118,7 @@ def neutralise_for_export(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for name, col in out.items():
-        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        text = col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype)
+        if text or pd.api.types.is_string_dtype(col.dtype):
             out[name] = neutralise_formulas(col)
     return out

@@ -13,7 +13,13 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from analytics.hierarchy import LevelTable
-from analytics.metrics import build_stints, compute_report, map_levels, order_events
+from analytics.metrics import (
+    build_stints,
+    compute_report,
+    decode_text,
+    map_levels,
+    order_events,
+)
 from analytics.reading import read_logs
 from analytics.schema import EVENT_COLUMNS, IST
 from analytics.store import Store, _head_revision, default_url, neutralise_for_export, open_store
@@ -42,7 +48,7 @@ def stored_stints(store: Store) -> pd.DataFrame:
 
 
 def compare_stints(store: Store, events: pd.DataFrame, levels: LevelTable | None = None):
-    want = stints_from_scratch(events, levels).reset_index(drop=True)
+    want = decode_text(stints_from_scratch(events, levels)).reset_index(drop=True)
     got = store.load_stints()[list(want.columns)].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_exact=True, check_dtype=False)
 
