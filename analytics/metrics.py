@@ -229,6 +229,31 @@ def build_stints(events: pd.DataFrame) -> pd.DataFrame:
     return stints[is_stint].reset_index(drop=True)
 
 
+def may_repeat(ordered: pd.DataFrame) -> bool:
+    """Whether an ordered log may hold events equal on the de-duplication key.
+
+    Such events share file, timestamp and action, so they sit in one run of ties; False is
+    certain, True means "look": it checks the sender and holder within the runs only.
+    """
+    key = ordered["file_key"].to_numpy()
+    ts = ordered["timestamp"].array.asi8
+    action = _codes(ordered["action"])
+    same = (key[1:] == key[:-1]) & (ts[1:] == ts[:-1]) & (action[1:] == action[:-1])
+    if not same.any():
+        return False
+    rows = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+    tied = pd.DataFrame(
+        {
+            "key": key[rows],
+            "ts": ts[rows],
+            "action": action[rows],
+            "from": _codes(ordered["from_user"])[rows],
+            "to": _codes(ordered["to_user"])[rows],
+        }
+    )
+    return bool(tied.duplicated().any())
+
+
 def broken_chains(events: pd.DataFrame) -> int:
     """How many stints end with an event their holder did not send (ordered events)."""
     events = encode_text(events)
@@ -288,7 +313,7 @@ def movement_ratio(events: pd.DataFrame) -> pd.DataFrame:
     )
     out = frame.groupby(["state", "department", "month"], as_index=False, sort=True).sum()
     out["month"] = (
-        (out["month"] // 100).astype(str) + "-" + (out["month"] % 100).map("{:02d}".format)
+        (out["month"] // 100).astype(str) + "-" + (out["month"] % 100).astype(str).str.zfill(2)
     )
     out["movement_ratio"] = _ratio(out["movements"], out["files_created"])
     return decode_text(out[list(REPORT_COLUMNS["movement_ratio"])])

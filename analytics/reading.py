@@ -171,7 +171,7 @@ def read_logs(
     The events come in log order (`order_events`, with `file_key` and `seq`), text columns as
     categoricals. Raises UnusableInputError naming the first file that cannot be used at all.
     """
-    from analytics.metrics import broken_chains, order_events
+    from analytics.metrics import broken_chains, may_repeat, order_events
 
     levels = levels or LevelTable.default()
     report = ValidationReport()
@@ -191,11 +191,13 @@ def read_logs(
         frames.append(events)
         rejected.append(bad_rows)
     events = _concat(frames) if frames else empty_events()
-    duplicated = events.duplicated(subset=list(DEDUP_KEY), keep="first").to_numpy()
-    report.duplicates_dropped = int(duplicated.sum())
-    if report.duplicates_dropped:
-        events = events[~duplicated]
-    events = order_events(events)
+    ordered = order_events(events)
+    if may_repeat(ordered):  # only then is the exact (and slower) search worth it
+        duplicated = events.duplicated(subset=list(DEDUP_KEY), keep="first").to_numpy()
+        report.duplicates_dropped = int(duplicated.sum())
+        if report.duplicates_dropped:
+            ordered = order_events(events[~duplicated])
+    events = ordered
     report.unknown_designations = _unknown_designations(events, levels)
     report.files_without_created = _files_without_created(events)
     report.broken_chains = broken_chains(events)
@@ -370,7 +372,7 @@ def _csv_fast(
         if c in _TIME_COLUMNS:
             frame[p] = pd.Series(pc.utf8_trim_whitespace(column), dtype="str")
         else:
-            frame[p] = _map_categories(column.to_pandas(), str.strip)
+            frame[p] = _stripped(column.to_pandas())
         del column
     raw = _with_header(name, pd.DataFrame(frame), header)
     return raw, np.arange(rows) + header_at + 2
@@ -419,6 +421,31 @@ def _map_categories(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Se
     new_codes = np.r_[codes, -1][values.cat.codes.to_numpy()]
     categories = pd.Index(uniques, dtype="str") if len(uniques) else pd.Index([], dtype="str")
     return pd.Series(pd.Categorical.from_codes(new_codes, categories), index=values.index)
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """A categorical of text with its categories stripped of surrounding spaces."""
+    categories = values.cat.categories
+    stripped = categories.str.strip()
+    if stripped.equals(categories):
+        return values
+    if stripped.is_unique:
+        return values.cat.rename_categories(stripped)
+    return _map_categories(values, str.strip)
+
+
+def _text_cells(values: pd.Series) -> pd.Series:
+    """Cells as a categorical of stripped text (the fast CSV reader's columns already are)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str":
+        return _stripped(values)
+    return _map_categories(values, _cell_text)
+
+
+def _blank_as_missing(values: pd.Series) -> pd.Series:
+    """Blank text cells as NA."""
+    if "" not in values.cat.categories:
+        return values
+    return values.cat.remove_categories([""])
 
 
 def _map_unique(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
@@ -535,7 +562,7 @@ def _validate(
     blank = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]), index=raw.index)
     given = {"state": state, "department": department}
     values = {
-        c: _map_categories(raw[c], _cell_text) if c in raw else blank
+        c: _text_cells(raw[c]) if c in raw else blank
         for c in EVENT_COLUMNS
         if c not in _TIME_COLUMNS
     }
@@ -642,10 +669,7 @@ def _validate(
 
     good = ~bad
     events = pd.DataFrame(
-        {
-            c: v if c in ("from_user", "to_user") else _map_categories(v, lambda t: t or None)
-            for c, v in values.items()
-        }
+        {c: v if c in ("from_user", "to_user") else _blank_as_missing(v) for c, v in values.items()}
     )
     events["action"] = action
     events["file_type"] = file_type

@@ -319,3 +319,14 @@ def test_department_of_a_file_is_its_first_events(write_log):
     t = tables(write_log, rows)
     assert t["movement_ratio"]["department"].unique().tolist() == ["Home"]
     assert t["summary"]["department"].tolist() == ["Home"]
+
+
+def test_an_empty_log_gives_each_table_empty_with_its_columns():
+    from analytics.reading import empty_events
+    from analytics.schema import REPORT_COLUMNS
+
+    tables = compute_report(empty_events())
+    assert set(tables) == set(REPORT_COLUMNS)
+    for name, columns in REPORT_COLUMNS.items():
+        assert tables[name].empty
+        assert list(tables[name].columns) == list(columns)
