@@ -140,25 +140,13 @@ def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) ->
 
 def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median and 90th-percentile time held per level. `table`: level_label, median, p90."""
-    title = f"Time a file stays at each level ({unit_label})"
-    if table.empty:
-        return empty(title)
-    fig = _figure(title)
-    for column, name, colour in (
-        ("median_days", "Median", NAVY),
-        ("p90_days", "90th percentile", SAFFRON),
-    ):
-        fig.add_bar(
-            y=table["level_label"],
-            x=table[column],
-            orientation="h",
-            name=name,
-            marker_color=colour,
-            customdata=[fmt.days(v, 2, unit_label) for v in table[column]],
-            hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
-        )
-    fig.update_layout(barmode="group", **_level_axes(table, unit_label))
-    return fig
+    return _level_bars(
+        table,
+        f"Time a file stays at each level ({unit_label})",
+        (("median_days", "Median", NAVY), ("p90_days", "90th percentile", SAFFRON)),
+        "group",
+        unit_label,
+    )
 
 
 def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
@@ -186,14 +174,33 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
 
 def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median waiting (until opened) and processing (opened to sent on) per level, stacked."""
-    title = f"Waiting vs processing per level, median ({unit_label})"
     if table.empty:
+        title = f"Waiting vs processing per level, median ({unit_label})"
         return empty(title, "No receipt times (received_at) in this selection")
+    return _level_bars(
+        table,
+        f"Waiting vs processing per level, median ({unit_label})",
+        (
+            ("median_waiting_days", "Waiting to be opened", SAFFRON),
+            ("median_processing_days", "Processing after opening", NAVY),
+        ),
+        "stack",
+        unit_label,
+    )
+
+
+def _level_bars(
+    table: pd.DataFrame,
+    title: str,
+    series: tuple[tuple[str, str, str], ...],
+    barmode: str,
+    unit_label: str,
+) -> go.Figure:
+    """Horizontal bars per level, one trace per (column, name, colour) of `series`."""
+    if table.empty:
+        return empty(title)
     fig = _figure(title)
-    for column, name, colour in (
-        ("median_waiting_days", "Waiting to be opened", SAFFRON),
-        ("median_processing_days", "Processing after opening", NAVY),
-    ):
+    for column, name, colour in series:
         fig.add_bar(
             y=table["level_label"],
             x=table[column],
@@ -203,7 +210,7 @@ def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
             customdata=[fmt.days(v, 2, unit_label) for v in table[column]],
             hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", **_level_axes(table, unit_label))
+    fig.update_layout(barmode=barmode, **_level_axes(table, unit_label))
     return fig
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -248,6 +248,30 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
             "modeBarButtonsToRemove": ["lasso2d", "select2d"],
         },
     )
+
+
+class LevelPage(NamedTuple):
+    """What a page read by level works with: scope, filters, duration unit and level labels."""
+
+    scope: Scope
+    filters: Filters
+    unit: str
+    unit_label: str
+    label: Callable[[Any], str]
+
+
+def level_page(title: str, intro: str) -> LevelPage:
+    """The top of a page read by level: header, the user's scope (stops when it holds no
+    data), the filter bar, the unit choice and the selection as a subheading."""
+    header(title, intro)
+    scope = current_scope()
+    if data.prepared(scope) is None:
+        no_data()
+    filters = filter_bar(scope)
+    unit = unit_choice()
+    label = level_label(data.level_names())
+    st.subheader(describe(filters))
+    return LevelPage(scope, filters, unit, UNIT_LABELS[unit], label)
 
 
 def level_label(names: dict[int, str]) -> Callable[[Any], str]:

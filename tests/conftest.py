@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
+
+PG_ENV = "EOFFICE_TEST_PG_URL"
 
 HEADER = (
     "state",
@@ -67,3 +73,35 @@ def write_log(tmp_path: Path):
         return path
 
     return write
+
+
+def _pg_admin(url: str):
+    import psycopg
+
+    parsed = make_url(url).set(drivername="postgresql")
+    return psycopg.connect(parsed.render_as_string(hide_password=False), autocommit=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a brand-new, empty database on each engine: a temp SQLite file, and a database
+    of its own (dropped afterwards) on the PostgreSQL server named by `EOFFICE_TEST_PG_URL`
+    (`source .ci/postgres.sh` starts one). Without that variable the postgres runs FAIL when
+    `CI` is set, and are skipped with the reason only on a developer's machine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    base = os.environ.get(PG_ENV, "").strip()
+    if not base:
+        message = f"{PG_ENV} is not set: start a server with `source .ci/postgres.sh`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"eoffice_t_{uuid.uuid4().hex[:16]}"
+    with _pg_admin(base) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _pg_admin(base) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,20 +7,11 @@ import streamlit as st
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
-components.header(
+scope, filters, unit, unit_label, label = components.level_page(
     "Flow between levels",
     "Every movement from one level to another: how many, and how long the sender had held "
     "the file before sending it. Returns (to a lower level) are shown apart.",
 )
-scope = components.current_scope()
-if data.prepared(scope) is None:
-    components.no_data()
-filters = components.filter_bar(scope)
-unit = components.unit_choice()
-unit_label = components.UNIT_LABELS[unit]
-names = data.level_names()
-label = components.level_label(names)
-st.subheader(components.describe(filters))
 
 flow = data.flow(scope, filters, unit)
 if flow.empty:

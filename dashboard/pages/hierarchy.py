@@ -7,20 +7,11 @@ import streamlit as st
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
-components.header(
+scope, filters, unit, unit_label, label = components.level_page(
     "Hierarchy turnaround",
     "How long a file stays at each level of the hierarchy before it moves on "
     "(ended stints; in a period, the stints that ended in it).",
 )
-scope = components.current_scope()
-if data.prepared(scope) is None:
-    components.no_data()
-filters = components.filter_bar(scope)
-unit = components.unit_choice()
-unit_label = components.UNIT_LABELS[unit]
-names = data.level_names()
-label = components.level_label(names)
-st.subheader(components.describe(filters))
 
 pooled = data.turnaround(scope, filters, unit, by_state=False)
 pooled = pooled.assign(level_label=pooled["level"].map(label))

@@ -10,20 +10,11 @@ from analytics.views import AGE_BUCKET_LABELS, pendency_by
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
-components.header(
+scope, filters, unit, unit_label, label = components.level_page(
     "Pendency",
     "Files pending as of each state's T, by how long they have been with their present "
     "holder; parked files are counted apart.",
 )
-scope = components.current_scope()
-if data.prepared(scope) is None:
-    components.no_data()
-filters = components.filter_bar(scope)
-unit = components.unit_choice()
-unit_label = components.UNIT_LABELS[unit]
-names = data.level_names()
-label = components.level_label(names)
-st.subheader(components.describe(filters))
 if filters.has_range:
     st.caption("Pendency is a snapshot as of T: the period filter does not change it.")
 

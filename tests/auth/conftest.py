@@ -1,33 +1,20 @@
 """Auth fixtures: every store-level access test runs on SQLite and on PostgreSQL.
 
-The same pattern as `tests/store/conftest.py`: the PostgreSQL server is the one named by
-`EOFFICE_TEST_PG_URL` (`source .ci/postgres.sh`); each test gets a database of its own. The
+`store_url` (tests/conftest.py) gives each test a database of its own on each engine. The
 store holds three scopes' data: Manipur / Finance, Manipur / Home and Assam / Health.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from analytics.auth import Accounts, SignedInUser
 from analytics.store import Store, open_store
 from tests.conftest import HEADER, csv_text, ev
 
-PG_ENV = "EOFFICE_TEST_PG_URL"
 PASSWORD = "a long test password"
-
-
-def _pg_admin(url: str):
-    import psycopg
-
-    parsed = make_url(url).set(drivername="postgresql")
-    return psycopg.connect(parsed.render_as_string(hide_password=False), autocommit=True)
 
 
 @pytest.fixture(autouse=True)
@@ -40,28 +27,6 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(analytics.auth, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
     monkeypatch.setattr(analytics.auth, "_dummy_hash", None)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of a brand-new, empty database on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
-        return
-    base = os.environ.get(PG_ENV, "").strip()
-    if not base:
-        message = f"{PG_ENV} is not set: start a server with `source .ci/postgres.sh`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"eoffice_a_{uuid.uuid4().hex[:16]}"
-    with _pg_admin(base) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with _pg_admin(base) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def file_rows(state: str, department: str, file_id: str, number: str, who: str) -> list[dict]:
