@@ -1,6 +1,7 @@
 """Peer implementation in DuckDB SQL: the five report tables of metrics.md from one CSV.
 
 Usage: python bench/peer_duckdb.py IN.csv OUTDIR [--as-of 'YYYY-MM-DD HH:MM:SS']
+                                     [--memory-limit 12GB]
 
 Straightforward analyst code, independent of the `analytics` package: reads one canonical
 CSV (IST timestamps without offset, canonical actions), calendar days, default level table.
@@ -299,10 +300,12 @@ def fmt(value: object) -> str:
     return str(value)
 
 
-def run(log: str, out_dir: str, as_of: str | None) -> None:
+def run(log: str, out_dir: str, as_of: str | None, memory_limit: str | None = None) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
+    if memory_limit:  # DuckDB's own knob (spills to disk past it); the computation is the same
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     level_rows = ", ".join(
         "('{}', {})".format(name.replace("'", "''"), level) for name, level in LEVEL_OF.items()
     )
@@ -327,8 +330,11 @@ def main() -> None:
     parser.add_argument("log")
     parser.add_argument("out")
     parser.add_argument("--as-of", help="one T for all states, 'YYYY-MM-DD HH:MM:SS' IST")
+    parser.add_argument(
+        "--memory-limit", help="DuckDB's memory_limit, e.g. 12GB (default: DuckDB's own)"
+    )
     args = parser.parse_args()
-    run(args.log, args.out, args.as_of)
+    run(args.log, args.out, args.as_of, args.memory_limit)
 
 
 if __name__ == "__main__":

@@ -374,3 +374,12 @@ def test_peers_agree_on_generated_logs(tmp_path, as_of):
         assert len(read_table(outs["pandas"], "files")) > 100
         for peer in peers[1:]:
             assert compare_dirs(outs["pandas"], outs[peer]) == [], (log.name, peer)
+
+
+@pytest.mark.skipif(not _available("duckdb"), reason="duckdb")
+def test_duckdb_memory_limit_changes_nothing_computed(tmp_path):
+    """The benchmark gives the DuckDB peer a memory_limit under its memory cap."""
+    log = write_log(tmp_path / "synth.csv", files=300, seed=5, moves=6, shuffle=True)
+    plain = run_peer("duckdb", log, tmp_path / "plain")
+    limited = run_peer("duckdb", log, tmp_path / "limited", "--memory-limit", "200MB")
+    assert compare_dirs(plain, limited) == []
