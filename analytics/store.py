@@ -668,7 +668,7 @@ class Store:
         upload_id, file_key, seq. `departments` selects files by the file's department."""
         where, params = self._filters("e", states, departments)
         with self.engine.connect() as conn:
-            events = self._fetch_events(conn, where=where, params=params, snapshot=True)
+            events = self._fetch_events(conn, where=where, params=params)
         events = events[[*EVENT_COLUMNS, "source", "line", "upload_id"]]
         return order_events(events)
 
@@ -765,10 +765,8 @@ class Store:
         where: str = "",
         params: Sequence[Any] = (),
         join_touched: bool = False,
-        snapshot: bool = False,
     ) -> pd.DataFrame:
-        """Events in stored (= read) order, canonical dtypes, plus `id`. `snapshot`: a read of
-        committed data only (see `_query`)."""
+        """Events in stored (= read) order, canonical dtypes, plus `id`."""
         kinds = {"id": "int", **EVENT_DB_COLUMNS}
         on = "e.state = t.state AND e.file_id = t.file_id"
         if not join_touched:
@@ -781,7 +779,7 @@ class Store:
         if where:
             sql += " WHERE " + where.format(p=self._p())
         sql += " ORDER BY e.id"
-        return self._query(conn, sql, list(params), kinds, snapshot=snapshot)
+        return self._query(conn, sql, list(params), kinds)
 
     def _load_table(
         self,
@@ -797,30 +795,12 @@ class Store:
             sql += " WHERE " + where.format(p=self._p())
         sql += " ORDER BY " + ", ".join(f'x."{c}"' for c in order)
         with self.engine.connect() as conn:
-            return self._query(conn, sql, params, kinds, snapshot=True)
+            return self._query(conn, sql, params, kinds)
 
     def _query(
-        self,
-        conn: Connection,
-        sql: str,
-        params: list[Any],
-        kinds: dict[str, str],
-        *,
-        snapshot: bool = False,
+        self, conn: Connection, sql: str, params: list[Any], kinds: dict[str, str]
     ) -> pd.DataFrame:
-        """Run a SELECT into a typed frame. SQLite: with `snapshot` (a read of committed data,
-        outside any write), ADBC's driver reads the file straight into Arrow; otherwise rows
-        come through `conn` (so a transaction's own temporary tables and writes are seen)."""
         names = list(kinds)
-        if snapshot and self.dialect == "sqlite" and (path := self._sqlite_file()) is not None:
-            import adbc_driver_sqlite.dbapi as adbc
-
-            with adbc.connect(str(path)) as reader, reader.cursor() as cursor:
-                cursor.execute(sql, params or None)
-                table = cursor.fetch_arrow_table()
-            arrays = dict(zip(names, table.columns, strict=True))
-            del table
-            return _typed({c: pc.cast(arrays.pop(c), _ARROW_IN[kinds[c]]) for c in names}, kinds)
         raw = conn.connection.driver_connection
         if self.dialect == "sqlite":
             cursor = raw.cursor()
@@ -844,13 +824,6 @@ class Store:
                 for chunk in copy:
                     buffer.write(chunk)
         return _typed(_csv_arrays(buffer.getvalue(), names), kinds)
-
-    def _sqlite_file(self) -> Path | None:
-        """The SQLite database file, or None for an in-memory or URI-named database."""
-        database = self.engine.url.database or ""
-        if not database or database == ":memory:" or database.startswith("file:"):
-            return None
-        return Path(database)
 
     def _load_touched(self, conn: Connection, keys: pd.DataFrame) -> None:
         raw = conn.connection.driver_connection
@@ -1068,12 +1041,10 @@ _ARROW_IN = {
 
 
 def _typed(columns: dict[str, Any], kinds: dict[str, str]) -> pd.DataFrame:
-    """Query columns (Arrow arrays: SQLite values or COPY text) in the canonical dtypes.
-
-    Takes the arrays out of `columns` one by one, so each goes once converted."""
+    """Query columns (Arrow arrays: SQLite values or COPY text) in the canonical dtypes."""
     out = {}
     for c, kind in kinds.items():
-        arr = columns.pop(c)
+        arr = columns[c]
         if kind == "ts":
             stamps = pc.cast(arr, pa.timestamp("us"))  # `YYYY-MM-DD HH:MM:SS.ffffff`, UTC
             series = pd.Series(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
