@@ -261,11 +261,6 @@ def broken_chains(events: pd.DataFrame) -> int:
     return int((_chain_breaks(events, _has_next(events)) & is_stint).sum())
 
 
-def _last_of_file(events: pd.DataFrame) -> np.ndarray:
-    """Per ordered event: it is its file's last."""
-    return ~_has_next(events)
-
-
 def _has_next(events: pd.DataFrame) -> np.ndarray:
     key = events["file_key"].to_numpy()
     return np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
@@ -366,7 +361,7 @@ def file_facts(
     calendar = calendar or WorkCalendar()
     g = events.groupby("file_key", sort=True)
     first = g[["state", "file_id", "department", "file_number", "subject"]].first()
-    last = events[_last_of_file(events)].set_index("file_key")
+    last = events[~_has_next(events)].set_index("file_key")  # each file's last event
     created = events[events["action"].eq("created")].drop_duplicates("file_key", keep="first")
     created = created.set_index("file_key")
     closed = events[events["action"].eq("closed")].groupby("file_key")["timestamp"].max()

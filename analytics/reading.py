@@ -435,10 +435,8 @@ def _stripped(values: pd.Series) -> pd.Series:
 
 
 def _text_cells(values: pd.Series) -> pd.Series:
-    """Cells as a categorical of stripped text (the fast CSV reader's columns already are)."""
-    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str":
-        return _stripped(values)
-    return _map_categories(values, _cell_text)
+    """Text cells as a categorical (every reader has already made them stripped text)."""
+    return values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
 
 
 def _blank_as_missing(values: pd.Series) -> pd.Series:

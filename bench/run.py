@@ -46,6 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.compare import compare_dirs
+from dashboard.format import indian
+
 BENCH = ROOT / "bench"
 PEERS = ("pandas", "polars", "duckdb")
 TIME = Path("/usr/bin/time")
@@ -328,10 +331,6 @@ def first_load(figures: dict[str, float]) -> float:
 
 
 def run_size(size: int, args: argparse.Namespace) -> list[Step]:
-    # Imported here so that this process stays small: without /usr/bin/time the peak memory
-    # of a step comes from wait4, whose figure never drops below the forking parent's size.
-    from bench.compare import compare_dirs
-
     work = args.work
     log = work / f"{size}.csv"
     print(f"\n== {size:,} files ==", flush=True)
@@ -403,21 +402,6 @@ def run_size(size: int, args: argparse.Namespace) -> list[Step]:
                 step.step = f"dashboard calls {kind}"
                 steps.append(report_step(step))
     return steps
-
-
-def indian(number: float, decimals: int = 0) -> str:
-    """12,34,567: Indian digit grouping, for the figures people read. (As `dashboard.format`'s,
-    without its pandas import: this process stays small, see `run_size`.)"""
-    text = f"{abs(number):.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    if len(whole) > 3:
-        head, last = whole[:-3], whole[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        whole = ",".join([head, *groups, last]) if head else ",".join([*groups, last])
-    return ("-" if number < 0 else "") + whole + (f".{frac}" if frac else "")
 
 
 def fastest_peer(steps: list[Step], size: int) -> Step | None:

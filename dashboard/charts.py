@@ -174,12 +174,12 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
 
 def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median waiting (until opened) and processing (opened to sent on) per level, stacked."""
+    title = f"Waiting vs processing per level, median ({unit_label})"
     if table.empty:
-        title = f"Waiting vs processing per level, median ({unit_label})"
         return empty(title, "No receipt times (received_at) in this selection")
     return _level_bars(
         table,
-        f"Waiting vs processing per level, median ({unit_label})",
+        title,
         (
             ("median_waiting_days", "Waiting to be opened", SAFFRON),
             ("median_processing_days", "Processing after opening", NAVY),
