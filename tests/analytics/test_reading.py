@@ -217,3 +217,21 @@ def test_unusable_files_name_the_file_and_reason(name, data, reason):
         read_logs([("good.csv", csv_text(WORKED_EXAMPLE).encode()), (name, data)])
     assert info.value.file == name
     assert reason in info.value.reason
+
+
+def test_blank_lines_between_rows_keep_spreadsheet_line_numbers(tmp_path):
+    body = (
+        "state,department,file_id,action,from_user,to_user,timestamp\n"  # line 1
+        "Manipur,Finance,F1,created,,A,2024-03-01 10:00:00\n"  # line 2
+        "\n"  # line 3
+        "\r\n"  # line 4
+        "Manipur,Finance,F1,moved,A,B,2024-03-02 10:00:00\n"  # line 5
+        ",,,,,,\n"  # line 6: every cell empty, not a row
+        "Manipur,Finance,F1,moved,B,,2024-03-03 10:00:00\n"  # line 7: to_user blank
+        "\n\n"  # lines 8 and 9
+    )
+    (tmp_path / "gaps.csv").write_text(body, encoding="utf-8")
+    result = read_logs([tmp_path / "gaps.csv"])
+    assert result.events["line"].tolist() == [2, 5]
+    assert [(r["line"], r["column"]) for r in result.report.rejected] == [(7, "to_user")]
+    assert result.report.rows_read == 3
