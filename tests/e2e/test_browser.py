@@ -61,10 +61,16 @@ def app(tmp_path: Path) -> Iterator[str]:
 def _open(page: Any, url: str) -> None:
     """Open `url` and, when the sign-in form shows, sign in with the local account."""
     page.goto(url, timeout=LOAD_TIMEOUT_MS)
+    # Wait until the app has drawn either the sign-in form or a signed-in page: a quiet moment
+    # before the first script run ends is not enough (on a loaded machine the form came later
+    # and the test then waited for a page that never came).
+    form = page.get_by_role("heading", name="Sign in", exact=True)
+    signed_in = page.get_by_text("Signed in as")
+    form.or_(signed_in).first.wait_for(timeout=LOAD_TIMEOUT_MS)
     settle(page)
-    if page.get_by_role("heading", name="Sign in", exact=True).count():
+    if form.count():
         sign_in_locally(page, EMAIL, PASSWORD)
-        page.get_by_text("Signed in as").wait_for()
+        signed_in.wait_for()
 
 
 def test_upload_in_the_browser_grows_the_overview(app: str, page: Any) -> None:
