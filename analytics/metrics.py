@@ -6,6 +6,7 @@ Pipeline: `order_events` → `at_time` (as of T) → `map_levels` → `build_sti
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,15 +149,37 @@ def _follow_chains(
                 holder = to_user[prev]
             elif is_parked[action[prev]]:
                 holder = from_user[prev]
-        left = list(order[start:end])
-        chained = []
-        while left:
-            pick = next((row for row in left if from_user[row] == holder), left[0])
-            left.remove(pick)
-            chained.append(pick)
-            holder = to_user[pick]
-        order[start:end] = chained
+        order[start:end] = _chain(order[start:end], holder, from_user, to_user)
     return order
+
+
+def _chain(rows: np.ndarray, holder: int, from_user: np.ndarray, to_user: np.ndarray) -> list[int]:
+    """One tied run in chain order (log-format.md): repeatedly the first row left (in the
+    order given) sent by the holder, else the first row left; the holder becomes its receiver.
+
+    Linear: a queue of rows per sender and one cursor over all rows, each skipping rows
+    already taken, so every row is looked at a bounded number of times.
+    """
+    by_sender: dict[int, deque[int]] = {}
+    for i, row in enumerate(rows):
+        by_sender.setdefault(int(from_user[row]), deque()).append(i)
+    taken = np.zeros(len(rows), dtype=bool)
+    cursor = 0
+    chained: list[int] = []
+    for _ in range(len(rows)):
+        queue = by_sender.get(int(holder))
+        while queue and taken[queue[0]]:
+            queue.popleft()
+        if queue:
+            pick = queue.popleft()
+        else:
+            while taken[cursor]:
+                cursor += 1
+            pick = cursor
+        taken[pick] = True
+        chained.append(int(rows[pick]))
+        holder = to_user[rows[pick]]
+    return chained
 
 
 # --- as of T --------------------------------------------------------------------------------

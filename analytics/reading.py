@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,19 @@ DAY_FIRST_FORMATS = (
     "%d.%m.%Y",
 )
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+CLOCK_DRIFT = timedelta(minutes=15)
+"""A row dated later than the moment of reading plus this is rejected as in the future."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters no cell may hold (tab, CR and LF are allowed)."""
+_NOT_UTF8 = "\ufffd"
+"""What an invalid byte of a mostly-UTF-8 file decodes to (its row is rejected)."""
+_NOT_UTF8_REASON = (
+    "holds bytes that are not UTF-8 in a file that is otherwise UTF-8 (a Windows-1252 "
+    "character?); save the file as UTF-8"
+)
+MAX_ROWS_ENV = "EOFFICE_UPLOAD_MAX_ROWS"
+MAX_BYTES_ENV = "EOFFICE_UPLOAD_MAX_BYTES"
+MAX_EXPANDED_ENV = "EOFFICE_UPLOAD_MAX_XLSX_EXPANDED"
 
 
 class UnusableInputError(ValueError):
@@ -94,6 +108,34 @@ class UnusableInputError(ValueError):
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """The most an upload may hold: data rows, bytes, and an xlsx's expanded (unzipped) size.
+
+    `from_env()` reads `EOFFICE_UPLOAD_MAX_ROWS`, `EOFFICE_UPLOAD_MAX_BYTES` and
+    `EOFFICE_UPLOAD_MAX_XLSX_EXPANDED` (bytes), else the defaults here.
+    """
+
+    max_rows: int = 6_000_000
+    max_bytes: int = 2_000_000_000
+    max_expanded: int = 400_000_000
+
+    @classmethod
+    def from_env(cls) -> UploadLimits:
+        """The limits in force: the environment's, else the defaults."""
+        default = cls()
+
+        def read(env: str, fallback: int) -> int:
+            text = os.environ.get(env, "").replace(",", "").replace("_", "").strip()
+            return int(text) if text else fallback
+
+        return cls(
+            max_rows=read(MAX_ROWS_ENV, default.max_rows),
+            max_bytes=read(MAX_BYTES_ENV, default.max_bytes),
+            max_expanded=read(MAX_EXPANDED_ENV, default.max_expanded),
+        )
 
 
 @dataclass
@@ -125,11 +167,16 @@ class ValidationReport:
 
 @dataclass
 class ReadResult:
-    """Canonical events (+ `source`, `line`), the validation report and the rejected rows."""
+    """Canonical events (+ `source`, `line`), the validation report and the rejected rows.
+
+    `touched`: the (state, department) pairs the rows name (accepted or rejected, blanks left
+    out), sorted: whose data the upload concerns.
+    """
 
     events: pd.DataFrame
     report: ValidationReport
     rejected_rows: pd.DataFrame
+    touched: list[tuple[str, str]] = field(default_factory=list)
 
 
 def normalise_header(name: object) -> str:
@@ -165,23 +212,37 @@ def read_logs(
     state: str | None = None,
     department: str | None = None,
     levels: LevelTable | None = None,
+    read_at: datetime | None = None,
+    limits: UploadLimits | None = None,
 ) -> ReadResult:
     """Read extracts in the order given into one de-duplicated log with its validation report.
 
     The events come in log order (`order_events`, with `file_key` and `seq`), text columns as
-    categoricals. Raises UnusableInputError naming the first file that cannot be used at all.
+    categoricals. A row dated after `read_at` (default: now) plus `CLOCK_DRIFT` is rejected.
+    With `limits`, a file over them is unusable (the message names the limit and its setting).
+    Raises UnusableInputError naming the first file that cannot be used at all.
     """
     from analytics.metrics import broken_chains, may_repeat, order_events
 
     levels = levels or LevelTable.default()
+    read_at = datetime.now(UTC) if read_at is None else read_at
     report = ValidationReport()
     frames, rejected = [], []
+    touched: set[tuple[str, str]] = set()
     for source in sources:
-        name, data = _opened(source)
+        name, data = _opened(source, limits)
         report.files.append(name)
-        raw, lines = _load_table(name, data)
+        raw, lines = _load_table(name, data, limits)
         del data  # a large extract's bytes are not needed once parsed
-        events, issues, warnings, bad_rows = _validate(name, raw, lines, state, department)
+        if limits is not None and report.rows_read + len(raw) > limits.max_rows:
+            raise UnusableInputError(
+                name,
+                f"the upload has more than {limits.max_rows:,} data rows, the most one upload "
+                f"may hold (setting {MAX_ROWS_ENV}); split it into smaller extracts",
+            )
+        events, issues, warnings, bad_rows = _validate(
+            name, raw, lines, state, department, read_at, touched
+        )
         report.rows_read += len(raw)
         del raw  # the cells as read are not needed once validated
         report.rows_accepted += len(events)
@@ -206,25 +267,38 @@ def read_logs(
         if rejected
         else pd.DataFrame(columns=["file", "line", "column", "reason", "raw"])
     )
-    return ReadResult(events, report, rejected_rows)
+    return ReadResult(events, report, rejected_rows, sorted(touched))
 
 
-def source_bytes(source: Source) -> tuple[str, bytes]:
-    """A source's file name and bytes; an unreadable path is unusable input."""
+def source_bytes(source: Source, limits: UploadLimits | None = None) -> tuple[str, bytes]:
+    """A source's file name and bytes, read once (a pipe is read to its end once); an
+    unreadable path, or more bytes than `limits` allow, is unusable input."""
+    most = None if limits is None else limits.max_bytes
     if isinstance(source, tuple):
-        return source[0], bytes(source[1])
-    path = Path(source)
-    try:
-        return path.name, path.read_bytes()
-    except OSError as exc:
-        raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
+        name, data = source[0], bytes(source[1])
+    else:
+        path = Path(source)
+        name = path.name
+        try:
+            with path.open("rb") as handle:
+                data = handle.read() if most is None else handle.read(most + 1)
+        except OSError as exc:
+            raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
+    if most is not None and len(data) > most:
+        raise UnusableInputError(
+            name,
+            f"the file is larger than {most:,} bytes, the most one upload may hold "
+            f"(setting {MAX_BYTES_ENV}); split it into smaller extracts",
+        )
+    return name, data
 
 
-def _opened(source: Source) -> tuple[str, bytes | Path]:
+def _opened(source: Source, limits: UploadLimits | None = None) -> tuple[str, bytes | Path]:
     """A source's file name and its bytes, or its path when the file is large enough to be
-    parsed straight from disk (so its bytes are never all held at once)."""
-    if isinstance(source, tuple):
-        return source_bytes(source)
+    parsed straight from disk (so its bytes are never all held at once). Uploads (`limits`
+    given) are always read once into bytes: what is checked is what is stored."""
+    if isinstance(source, tuple) or limits is not None:
+        return source_bytes(source, limits)
     path = Path(source)
     try:
         if path.is_file() and path.stat().st_size > _READ_WHOLE_BELOW:
@@ -244,7 +318,9 @@ _READ_WHOLE_BELOW = 8 << 20
 """Files smaller than this are read into memory whole; larger ones stream from disk."""
 
 
-def _load_table(name: str, data: bytes | Path) -> tuple[pd.DataFrame, np.ndarray]:
+def _load_table(
+    name: str, data: bytes | Path, limits: UploadLimits | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Cells under canonical column names, and each row's spreadsheet line number.
 
     Text cells are stripped (categorical) strings; Excel date cells stay datetimes; empty rows
@@ -260,7 +336,7 @@ def _load_table(name: str, data: bytes | Path) -> tuple[pd.DataFrame, np.ndarray
     if isinstance(data, bytes) and (not data or data.isspace()):
         raise UnusableInputError(name, "the file is empty")
     if head[:4] == b"PK\x03\x04":
-        raw, lines = _excel_table(name, bytes(data))
+        raw, lines = _excel_table(name, bytes(data), limits)
     elif head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
     else:
@@ -274,11 +350,21 @@ def _load_table(name: str, data: bytes | Path) -> tuple[pd.DataFrame, np.ndarray
     return raw, lines
 
 
-def _excel_table(name: str, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+def _excel_table(
+    name: str, data: bytes, limits: UploadLimits | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise UnusableInputError(name, "a zip archive that is not an Excel workbook")
+            expanded = sum(info.file_size for info in archive.infolist())
+            if limits is not None and expanded > limits.max_expanded:
+                raise UnusableInputError(
+                    name,
+                    f"the workbook expands to {expanded:,} bytes, more than the "
+                    f"{limits.max_expanded:,} one upload may (setting {MAX_EXPANDED_ENV}); "
+                    "save it as CSV or split it",
+                )
             bad = archive.testzip()
         if bad is not None:
             raise UnusableInputError(name, f"the workbook is damaged ({bad} is corrupt)")
@@ -397,11 +483,20 @@ def _csv_rows(
 
 
 def _decode(name: str, data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; anything else is not CSV text."""
+    """UTF-8 (with or without BOM), else Windows-1252; anything else is not CSV text.
+
+    A file that is not valid UTF-8 but holds UTF-8 text (a multi-byte character) is mostly
+    UTF-8 with some stray bytes: it is read as UTF-8 with each invalid byte as U+FFFD, and
+    validation rejects the rows holding one (naming the line) rather than reading the whole
+    file as Windows-1252 and changing every other row's text.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    lenient = data.decode("utf-8-sig", errors="replace")
+    if not lenient.replace(_NOT_UTF8, "").isascii():
+        return lenient
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -468,12 +563,19 @@ def _find_header(name: str, rows: list[list[object]]) -> int:
 
 
 def _chosen(name: str, header: Sequence[object]) -> dict[str, int]:
-    """Position of each canonical field in the header (first of repeats); required ones or
-    UnusableInputError."""
+    """Position of each canonical field in the header; UnusableInputError when a required
+    one is missing or two columns name the same field (ambiguous: which one holds it?)."""
     chosen: dict[str, int] = {}
     for position, cell in enumerate(header):
         canonical = _HEADER_LOOKUP.get(normalise_header(cell))
-        if canonical and canonical not in chosen:
+        if canonical and canonical in chosen:
+            first = str(header[chosen[canonical]]).strip()
+            raise UnusableInputError(
+                name,
+                f"columns '{first}' and '{str(cell).strip()}' both name {canonical}: ambiguous, "
+                "so nothing is read; remove or rename one of them",
+            )
+        if canonical:
             chosen[canonical] = position
     missing = [c for c in REQUIRED_HEADERS if c not in chosen]
     if missing:
@@ -554,6 +656,8 @@ def _validate(
     lines: np.ndarray,
     state: str | None,
     department: str | None,
+    read_at: datetime,
+    touched: set[tuple[str, str]],
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame]:
     headers = raw.attrs.get("header", {})
     n = len(raw)
@@ -568,6 +672,8 @@ def _validate(
         if given[c]:
             fill = str(given[c]).strip()
             values[c] = _map_categories(values[c], lambda v, fill=fill: v or fill)
+    pairs = pd.DataFrame({"s": values["state"], "d": values["department"]}).drop_duplicates()
+    touched.update((str(s), str(d)) for s, d in pairs.itertuples(index=False) if str(s) and str(d))
     for c in ("from_designation", "to_designation"):
         values[c] = _map_categories(values[c], lambda d: " ".join(d.split()))
     action_raw = values["action"]
@@ -585,7 +691,7 @@ def _validate(
         return headers.get(c, c)
 
     def quoted(cells: pd.Series, why: str) -> Callable[[np.ndarray], list[str]]:
-        return lambda hit: [f"'{v}' {why}" for v in cells.to_numpy()[hit]]
+        return lambda hit: [f"'{printable(v)}' {why}" for v in cells.to_numpy()[hit]]
 
     def needs(c: str) -> Callable[[np.ndarray], list[str]]:
         return lambda hit: [
@@ -617,6 +723,29 @@ def _validate(
             quoted(ts_text, "is not a readable date and time"),
         )
     )
+    latest = pd.Timestamp(read_at).tz_convert(IST) + CLOCK_DRIFT
+    moment = f"{pd.Timestamp(read_at).tz_convert(IST):%d-%b-%Y %H:%M} IST"
+    drift = f"{CLOCK_DRIFT.seconds // 60} minutes"
+    issues.append(
+        (
+            timestamp.gt(latest),
+            "timestamp",
+            lambda hit: [
+                f"timestamp is in the future: '{printable(v)}' is after the moment the extract "
+                f"was read ({moment}) plus {drift} of clock drift"
+                for v in ts_text.to_numpy()[hit]
+            ],
+        )
+    )
+    for c, cells in raw.items():
+        text_cells = _as_text(cells)
+        for pattern, why in (
+            (_CONTROL, "holds a control character, which no cell may"),
+            (_NOT_UTF8, _NOT_UTF8_REASON),
+        ):
+            hit = _has(text_cells, pattern)
+            if hit.any():
+                issues.append((hit, str(c), quoted(text_cells, why)))
     needs_to = action.isin(["created", "reopened", "moved"])
     needs_from = action.isin(["moved", "parked", "closed"])
     issues.append((needs_to & values["to_user"].eq(""), "to_user", needs("to_user")))
@@ -691,13 +820,36 @@ def _validate(
             "column": [", ".join(c for c, _ in reasons_by_line[int(lines[p])]) for p in bad_pos],
             "reason": ["; ".join(r for _, r in reasons_by_line[int(lines[p])]) for p in bad_pos],
             "raw": [
-                {headers.get(c, c): _cell_text(v) for c, v in row.items()}
+                {headers.get(c, c): printable(_cell_text(v)) for c, v in row.items()}
                 for _, row in original.iterrows()
             ],
         }
     )
     assert len(events) + len(rejected_rows) == n
     return events, rejected, warnings, rejected_rows
+
+
+def printable(text: object) -> str:
+    """Text with each control character (tab, CR and LF apart) shown as `\\xNN`, so a
+    message or stored cell never carries one (PostgreSQL refuses NUL in text)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def _has(cells: pd.Series, pattern: re.Pattern[str] | str) -> pd.Series:
+    """True where a text cell holds the pattern (once per distinct value of a categorical)."""
+    regex = not isinstance(pattern, str)
+    if not isinstance(cells.dtype, pd.CategoricalDtype):
+        needle = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+        return cells.astype("str").str.contains(needle, regex=regex).fillna(False)
+    categories = cells.cat.categories
+    if isinstance(pattern, str):
+        found = np.array([pattern in c for c in categories], dtype=bool)
+    else:
+        found = np.array([pattern.search(c) is not None for c in categories], dtype=bool)
+    if not found.any():
+        return pd.Series(False, index=cells.index)
+    codes = cells.cat.codes.to_numpy()
+    return pd.Series(np.r_[found, False][codes], index=cells.index)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
