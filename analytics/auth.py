@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from analytics.access import Scope
 from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, User
+from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
 from analytics.store import IngestResult, Store
 
@@ -91,17 +92,30 @@ class GrantInfo:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Rows of one state/department an upload may not bring."""
+    """Rows an upload may not bring: rows of a state/department outside the uploader's scope
+    or, with `file_id`, rows of a file the store holds under `state` / `department`
+    (`why`: `held`, another department's file; `first`, rows that would become the file's
+    first event and so change its department)."""
 
     state: str
     department: str
     rows: int
+    file_id: str = ""
+    why: str = ""
 
     def describe(self) -> str:
-        """E.g. `120 rows of Assam / Health`."""
-        return (
-            f"{self.rows:,} row{'s' if self.rows != 1 else ''} of {self.state} / {self.department}"
-        )
+        """E.g. `120 rows of Assam / Health`, or `file MH-1 (1 row): the store holds it under
+        Manipur / Home`."""
+        rows = f"{self.rows:,} row{'s' if self.rows != 1 else ''}"
+        if not self.file_id:
+            return f"{rows} of {self.state} / {self.department}"
+        held = f"the store holds it under {self.state} / {self.department}"
+        if self.why == "first":
+            return (
+                f"file {self.file_id} ({rows} dated at or before its first stored event, of "
+                f"another department): {held}, and a file's department is its first event's"
+            )
+        return f"file {self.file_id} ({rows}): {held}"
 
 
 @dataclass(frozen=True)
@@ -202,11 +216,18 @@ def _scope_of(grants: Sequence[GrantInfo], see_names: bool, key: bytes | None) -
     return Scope(states=states, departments=departments, see_names=see_names, pseudonym_key=key)
 
 
-def authorise_upload(user: SignedInUser, events: pd.DataFrame) -> list[Refusal]:
-    """The (state, department) groups of `events` outside the user's upload scope, with counts.
+def authorise_upload(
+    user: SignedInUser, events: pd.DataFrame, held: pd.DataFrame | None = None
+) -> list[Refusal]:
+    """What of `events` the user may not upload; an empty list means the upload is allowed.
 
-    An empty list means the upload is allowed. A user without a nodal-officer grant (or the
-    demo) is refused every row.
+    First the rows' (state, department) groups outside the user's upload scope (a user
+    without a nodal-officer grant, or the demo, is refused every row). Only when every row is
+    inside the scope, and `held` (`Store.stored_files` of the events) is given, each row is
+    checked against the file the store already holds: the file's department is its first
+    event's, so a row of a file held under a department outside the scope is refused
+    (`held`), and so is a row of another department dated at or before the held file's
+    first event, which would change the file's department (`first`).
     """
     if events.empty:
         return []
@@ -217,7 +238,44 @@ def authorise_upload(user: SignedInUser, events: pd.DataFrame) -> list[Refusal]:
         d = "" if pd.isna(department) else str(department)
         if user.is_demo or not user.upload_scope.allows(s, d):
             refused.append(Refusal(s, d, int(rows)))
+    if refused or held is None or held.empty:
+        return refused
+    rows = pd.DataFrame(
+        {c: events[c].astype("str") for c in ("state", "file_id", "department")}
+        | {"timestamp": events["timestamp"]}
+    )
+    both = rows.merge(held, on=["state", "file_id"], suffixes=("", "_held"))
+    allowed = {
+        (s, d): user.upload_scope.allows(s, d)
+        for s, d in both[["state", "department_held"]].drop_duplicates().itertuples(index=False)
+    }
+    outside = [
+        not allowed[(s, d)] for s, d in zip(both["state"], both["department_held"], strict=True)
+    ]
+    first = both["timestamp"].le(both["first_event_at"]) & both["department"].ne(
+        both["department_held"]
+    )
+    for why, mask in (("held", pd.Series(outside, index=both.index)), ("first", first)):
+        hits = both[mask.to_numpy(dtype=bool)]
+        for (s, f, d), group in hits.groupby(["state", "file_id", "department_held"], sort=True):
+            refused.append(Refusal(str(s), str(d), len(group), file_id=str(f), why=why))
+        if refused:
+            break
     return refused
+
+
+def refusal_message(user: SignedInUser, refused: Sequence[Refusal]) -> str:
+    """Why an upload is refused, for people: what is refused and what the user may upload."""
+    shown = ", ".join(r.describe() for r in refused[:10])
+    if len(refused) > 10:
+        shown += f" and {len(refused) - 10:,} more"
+    allowed = describe_scope(user.upload_scope)
+    if refused[0].file_id:
+        return (
+            f"refused, nothing was stored: {shown}; you may upload for {allowed} only, and a "
+            "file keeps the department the store holds for it"
+        )
+    return f"refused, nothing was stored: {shown} lie outside your upload scope ({allowed})"
 
 
 def demo_enabled() -> bool:
@@ -757,33 +815,48 @@ class Accounts:
         state: str | None = None,
         department: str | None = None,
     ) -> IngestResult:
-        """Upload for `user`: refused (audited, nothing stored) when any row lies outside the
-        user's upload scope; otherwise `Store.ingest` with `by=user.email`, audited."""
+        """Upload for `user`, audited whatever happens: refused (nothing stored) when any row
+        lies outside the user's upload scope or touches a file the store holds under a
+        department outside it (`authorise_upload`, checked under the store's writer lock);
+        otherwise `Store.ingest` with `by=user.email`. Each source is read once: the bytes
+        checked are the bytes stored."""
         names = [s[0] if isinstance(s, tuple) else str(s) for s in sources]
         target = ", ".join(names)
-        if not user.can_upload:
+        if not user.can_upload or user.is_demo:
             refused = [Refusal(state or "?", department or "?", 0)]
             message = "refused: uploading needs a nodal-officer grant; nothing was stored"
             self.audit(user.email, "upload", "refused", target, {"reason": "no upload grant"})
             raise UploadRefused(message, refused)
-        read = self.store.preview(sources, state=state, department=department)
-        refused = authorise_upload(user, read.events)
-        if refused:
-            allowed = describe_scope(user.upload_scope)
-            message = (
-                "refused, nothing was stored: "
-                + ", ".join(r.describe() for r in refused)
-                + f" lie outside your upload scope ({allowed})"
+
+        def authorise(read: Any, held: pd.DataFrame) -> None:
+            refused = authorise_upload(user, read.events, held)
+            if refused:
+                raise UploadRefused(refusal_message(user, refused), refused)
+
+        try:
+            named = [source_bytes(s, UploadLimits.from_env()) for s in sources]
+            result = self.store.ingest(
+                named, state=state, department=department, by=user.email, authorise=authorise
             )
+        except UploadRefused as exc:
             self.audit(
                 user.email,
                 "upload",
                 "refused",
                 target,
-                {"refused": [r.__dict__ for r in refused], "scope": allowed},
+                {
+                    "refused": [r.__dict__ for r in exc.refused],
+                    "scope": describe_scope(user.upload_scope),
+                },
             )
-            raise UploadRefused(message, refused)
-        result = self.store.ingest(sources, state=state, department=department, by=user.email)
+            raise
+        except UnusableInputError as exc:
+            details = {"reason": exc.reason, "upload_id": getattr(exc, "upload_id", None)}
+            self.audit(user.email, "upload", "unusable", target, details)
+            raise
+        except Exception as exc:
+            self.audit(user.email, "upload", "failed", target, {"error": _error_text(exc)})
+            raise
         self.audit(
             user.email,
             "upload",
@@ -798,6 +871,18 @@ class Accounts:
         )
         return result
 
+    def check_upload(self, user: SignedInUser, events: pd.DataFrame) -> list[Refusal]:
+        """`authorise_upload` of read events against the store as it stands (for a preview:
+        the store is consulted only once every row lies inside the user's upload scope)."""
+        refused = authorise_upload(user, events)
+        if refused or events.empty:
+            return refused
+        return authorise_upload(user, events, self.store.stored_files(events))
+
+    def uploads_visible_to(self, user: SignedInUser) -> pd.DataFrame:
+        """The upload history `user` may see (`visible_uploads`)."""
+        return visible_uploads(self.store.uploads(), user)
+
     def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
         """Audit an export (a download of a table)."""
         self.audit(
@@ -807,6 +892,39 @@ class Accounts:
             what,
             {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names},
         )
+
+
+def visible_uploads(history: pd.DataFrame, user: SignedInUser) -> pd.DataFrame:
+    """Rows of `Store.uploads()` the user may see: every one for a reader of every state;
+    otherwise the user's own uploads and those whose rows all lie in the user's read scope
+    (`touched`; an upload that stored no rows counts by the state / department given)."""
+    scope = user.scope
+    if scope.unrestricted or history.empty:
+        return history
+    keep = []
+    for by, touched, state, department in zip(
+        history["uploaded_by"],
+        history["touched"],
+        history["state_given"],
+        history["department_given"],
+        strict=True,
+    ):
+        if by == user.email:
+            keep.append(True)
+        elif touched:
+            keep.append(all(scope.allows(s, d) for s, d in touched))
+        else:
+            keep.append(
+                isinstance(state, str)
+                and scope.allows(state, department if isinstance(department, str) else None)
+            )
+    return history[keep]
+
+
+def _error_text(exc: BaseException, cap: int = 500) -> str:
+    """An exception as audit text: its type and message, control characters escaped, capped."""
+    text = printable(f"{type(exc).__name__}: {exc}")
+    return text if len(text) <= cap else text[:cap] + "…"
 
 
 def _dummy() -> str:

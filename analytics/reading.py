@@ -390,7 +390,7 @@ def _excel_table(
 
 
 def _csv_table(name: str, data: bytes | Path, head: bytes) -> tuple[pd.DataFrame, np.ndarray]:
-    if b"\x00" in head[:65536]:
+    if head[:65536].count(b"\x00") * 100 > len(head[:65536]):  # binary, or UTF-16
         raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
     head_bytes = head.removeprefix(_BOM)
     if isinstance(data, Path) or len(data) > len(head):
@@ -503,7 +503,7 @@ def _decode(name: str, data: bytes) -> str:
         raise UnusableInputError(
             name, "the bytes are neither CSV text (UTF-8 or Windows-1252) nor an Excel workbook"
         ) from exc
-    if any(ch < " " and ch not in "\r\n\t" for ch in text[:65536]):
+    if sum(ch < " " and ch not in "\r\n\t" for ch in text[:65536]) * 100 > len(text[:65536]):
         raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
     return text
 

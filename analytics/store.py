@@ -28,7 +28,7 @@ import sys
 import time
 import uuid
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,7 +53,14 @@ from analytics.metrics import (
 )
 from analytics.metrics import file_facts as metrics_file_facts
 from analytics.models import RejectedRow, StoreState, Upload
-from analytics.reading import ReadResult, Source, UnusableInputError, read_logs, source_bytes
+from analytics.reading import (
+    ReadResult,
+    Source,
+    UnusableInputError,
+    UploadLimits,
+    read_logs,
+    source_bytes,
+)
 from analytics.report import neutralise_formulas
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
@@ -399,8 +406,38 @@ class Store:
         state: str | None = None,
         department: str | None = None,
     ) -> ReadResult:
-        """Read and validate only (nothing is written): what an upload of these would load."""
-        return read_logs(sources, state=state, department=department, levels=self.levels())
+        """Read and validate only (nothing is written): what an upload of these would load,
+        under the upload limits (`UploadLimits.from_env()`)."""
+        return read_logs(
+            sources,
+            state=_given(state),
+            department=_given(department),
+            levels=self.levels(),
+            limits=UploadLimits.from_env(),
+        )
+
+    def stored_files(self, events: pd.DataFrame) -> pd.DataFrame:
+        """The files of `events` the store already holds: state, file_id, department (the
+        file's, i.e. its first event's) and first_event_at."""
+        with self.engine.connect() as conn, conn.begin():
+            held = self._stored_files(conn, events)
+            conn.rollback()
+        return held
+
+    def _stored_files(self, conn: Connection, events: pd.DataFrame) -> pd.DataFrame:
+        kinds = {"state": "text", "file_id": "text", "department": "text", "first_event_at": "ts"}
+        if events.empty:
+            return _typed({c: pa.array([], _ARROW_IN[k]) for c, k in kinds.items()}, kinds)
+        keys = events[["state", "file_id"]].astype("str").drop_duplicates()
+        self._load_touched(conn, keys)
+        on = "f.state = t.state AND f.file_id = t.file_id"
+        source = (
+            f"touched t CROSS JOIN file_facts f ON {on}"
+            if self.dialect == "sqlite"
+            else f"file_facts f JOIN touched t ON {on}"
+        )
+        sql = f"SELECT {self._select_list('f', kinds)} FROM {source} ORDER BY f.state, f.file_id"
+        return self._query(conn, sql, [], kinds)
 
     def compare(self, events: pd.DataFrame) -> dict[str, int]:
         """How read events stand against the store (for "see before commit"), writing nothing.
@@ -433,29 +470,39 @@ class Store:
         state: str | None = None,
         department: str | None = None,
         by: str | None = None,
+        authorise: Callable[[ReadResult, pd.DataFrame], None] | None = None,
     ) -> IngestResult:
         """Upload extracts as one all-or-nothing transaction (see the module docstring).
 
-        The same bytes (with the same state/department given) as a stored upload → status
-        `duplicate_file`, nothing written. An unusable file → the attempt is recorded as an
-        upload with status `unusable` and its reason, no event is written, and the
-        `UnusableInputError` is raised again (with `upload_id` set on it).
+        Each source is read once into bytes (under `UploadLimits.from_env()`); those bytes are
+        what is checked, hashed and stored. The same bytes (with the same state/department
+        given) as a stored upload → status `duplicate_file`, nothing written. An unusable file
+        → the attempt is recorded as an upload with status `unusable` and its reason, no event
+        is written, and the `UnusableInputError` is raised again (with `upload_id` set on it).
+        `authorise(read, held)`, when given, runs under the writer lock before anything is
+        written, with `held` = `stored_files` of the upload's events; whatever it raises
+        rolls the upload back and propagates.
         """
-        named = [source_bytes(s) for s in sources]
+        limits = UploadLimits.from_env()
+        state, department = _given(state), _given(department)
+        named = [source_bytes(s, limits) for s in sources]
         if not named:
             raise ValueError("nothing to upload: give at least one file")
         file_name = ", ".join(name for name, _ in named)
         digest = _sha256([data for _, data in named])
         base = IngestResult(status="stored", file_name=file_name, sha256=digest)
 
-        with self.engine.connect() as conn:
-            earlier = self._find_duplicate(conn, digest, state, department)
-        if earlier is not None:
-            return _duplicate(base, earlier)
+        if authorise is None:  # an authorised upload learns of a duplicate only once allowed
+            with self.engine.connect() as conn:
+                earlier = self._find_duplicate(conn, digest, state, department)
+            if earlier is not None:
+                return _duplicate(base, earlier)
 
         started = time.perf_counter()
         try:
-            read = read_logs(named, state=state, department=department, levels=self.levels())
+            read = read_logs(
+                named, state=state, department=department, levels=self.levels(), limits=limits
+            )
         except UnusableInputError as exc:
             exc.upload_id = self._record_unusable(  # type: ignore[attr-defined]
                 file_name, digest, state, department, by, exc
@@ -465,7 +512,7 @@ class Store:
         self._timings = {"read": time.perf_counter() - started}
         self._tick(None)
         try:
-            return self._commit_upload(read, base, state, department, by)
+            return self._commit_upload(read, base, state, department, by, authorise)
         except _DuplicateUpload as dup:
             return _duplicate(base, dup.earlier)
 
@@ -476,12 +523,15 @@ class Store:
         state: str | None,
         department: str | None,
         by: str | None,
+        authorise: Callable[[ReadResult, pd.DataFrame], None] | None = None,
     ) -> IngestResult:
         report, incoming = read.report, read.events
         file_name, digest = base.file_name, base.sha256
         tick = self._tick
         with self._writing() as conn:
             tick("lock")
+            if authorise is not None:
+                authorise(read, self._stored_files(conn, incoming))
             earlier = self._find_duplicate(conn, digest, state, department)
             if earlier is not None:
                 raise _DuplicateUpload(earlier)  # rolls the (empty) transaction back
@@ -508,7 +558,7 @@ class Store:
 
             events_new, files_touched = self._store_events(conn, upload_id, incoming)
             already = len(incoming) - events_new
-            stored_report = _capped(report.to_dict())
+            stored_report = _capped(report.to_dict()) | {"touched": read.touched}
             conn.execute(
                 Upload.__table__.update()
                 .where(Upload.id == upload_id)
@@ -689,11 +739,16 @@ class Store:
         )
 
     def uploads(self) -> pd.DataFrame:
-        """Upload history, oldest first; `uploaded_at` in IST."""
+        """Upload history, oldest first; `uploaded_at` in IST; `touched`: the (state,
+        department) pairs its rows named (empty for an upload that stored nothing)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(Upload).order_by(Upload.id)).mappings().all()
         columns = [c.name for c in Upload.__table__.columns]
         frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+        frame["touched"] = [
+            [tuple(pair) for pair in (r.get("touched") or [])] if isinstance(r, dict) else []
+            for r in frame["report"]
+        ]
         if frame.empty:
             frame["uploaded_at"] = pd.Series(dtype=pd.DatetimeTZDtype("us", IST))
         else:
@@ -1069,6 +1124,11 @@ def _typed(columns: dict[str, Any], kinds: dict[str, str]) -> pd.DataFrame:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _given(value: str | None) -> str | None:
+    """A state or department given for an upload, stripped; blank is none."""
+    return (value or "").strip() or None
 
 
 def _sha256(contents: list[bytes]) -> str:

@@ -754,13 +754,6 @@ def file_events(analysis: Analysis, file_key: int) -> pd.DataFrame:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def outside_scope(events: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """Rows of an upload outside `scope`, counted per state and department."""
-    inside = scope.filter(events)
-    outside = events.drop(index=inside.index)
-    return outside.groupby(["state", "department"], as_index=False).size()
-
-
 def _ratio(numerator: Any, denominator: Any) -> pd.Series:
     num = pd.Series(numerator).astype("float64")
     den = pd.Series(denominator).astype("float64")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from analytics import views
 from analytics.access import Scope, pseudonymise
+from analytics.auth import SignedInUser, visible_uploads
 from analytics.metrics import analyse
 from analytics.store import Store, default_url, open_store
 from analytics.views import Filters, Prepared
@@ -216,16 +217,10 @@ def level_names() -> dict[int, str]:
     return _level_names(default_url(), version())
 
 
-def uploads(scope: Scope) -> pd.DataFrame:
-    """Upload history the scope may see (uploads naming a state outside it are left out)."""
-    frame = store().uploads()
-    if scope.unrestricted or frame.empty:
-        return frame
-    keep = [
-        isinstance(s, str) and scope.allows(s, d if isinstance(d, str) else None)
-        for s, d in zip(frame["state_given"], frame["department_given"], strict=True)
-    ]
-    return frame[keep]
+def uploads(user: SignedInUser) -> pd.DataFrame:
+    """Upload history the user may see: its own uploads and those whose rows lie in its
+    scope (`analytics.auth.visible_uploads`)."""
+    return visible_uploads(store().uploads(), user)
 
 
 def rejected_rows(upload_id: int) -> pd.DataFrame:

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
-from analytics.auth import UploadRefused
-from analytics.reading import ReadResult, UnusableInputError
-from analytics.views import outside_scope
+from analytics.auth import UploadRefused, refusal_message
+from analytics.reading import UnusableInputError, ValidationReport
+from analytics.store import REPORT_LIST_CAP
 from dashboard import auth, components, data
 from dashboard import format as fmt
+
+
+@dataclass
+class Preview:
+    """What the page keeps of a preview between reruns: the report and a few counts, never
+    the file's bytes or its events (a large extract would hold hundreds of MB per session)."""
+
+    report: ValidationReport
+    rejected_rows: pd.DataFrame
+    files: int
+    against: dict[str, int] = field(default_factory=dict)
+    refused: str | None = None
+
 
 components.header(
     "Upload a movement log",
@@ -23,6 +37,7 @@ user = auth.signed_in_user()
 if user is None:  # current_scope() already stops the run without a signed-in user
     st.stop()
 store = data.store()
+accounts = auth.accounts()
 if user.is_demo:
     st.warning(
         "Demo mode is read-only: uploads are refused. Create an account (docs/access.md) and "
@@ -31,8 +46,9 @@ if user.is_demo:
     )
 elif not user.can_upload:
     st.warning("Uploading needs a nodal-officer grant; ask an administrator.")
+history_all = data.uploads(user)
 known_states = sorted(
-    {s for s in data.uploads(scope)["state_given"].dropna()} | set(data.choices(scope)["states"])
+    {s for s in history_all["state_given"].dropna()} | set(data.choices(scope)["states"])
 )
 
 uploaded = st.file_uploader(
@@ -57,6 +73,10 @@ department = (department or "").strip() or None
 
 if uploaded is None:
     st.info("Choose a file to see its validation report.")
+elif user.is_demo:
+    st.error("Demo mode is read-only: the file was not read and nothing can be committed.")
+elif not user.can_upload:
+    st.error("Only a nodal officer can check or load a file: the file was not read.")
 else:
     content = uploaded.getvalue()
     token = hashlib.sha256(content).hexdigest() + f"|{state}|{department}"
@@ -65,19 +85,26 @@ else:
         try:
             with st.spinner("Reading and checking the file…"):
                 cache.clear()
-                preview = store.preview(
-                    [(uploaded.name, content)], state=state, department=department
+                read = store.preview([(uploaded.name, content)], state=state, department=department)
+                refused = accounts.check_upload(user, read.events)
+                cache[token] = Preview(
+                    report=read.report,
+                    rejected_rows=read.rejected_rows.head(REPORT_LIST_CAP),
+                    files=int(read.events["file_id"].nunique()),
+                    # rows outside the user's scope are never compared with the store
+                    against={} if refused else store.compare(read.events),
+                    refused=refusal_message(user, refused) if refused else None,
                 )
-                cache[token] = (preview, store.compare(preview.events))
+                del read
         except UnusableInputError as exc:
             cache[token] = exc
     result = cache[token]
     if isinstance(result, UnusableInputError):
         st.error(f"**{uploaded.name} cannot be loaded:** {result.reason}. Nothing was stored.")
+    elif result.refused:
+        st.error(f"**{uploaded.name}:** {result.refused}. Nothing can be committed.")
     else:
-        result, against = result
-        assert isinstance(result, ReadResult)
-        report = result.report
+        report, against = result.report, result.against
         st.subheader(f"Validation of {uploaded.name}")
         components.cards(
             [
@@ -91,7 +118,7 @@ else:
                 ),
                 (
                     "Files in the extract",
-                    fmt.indian(result.events["file_id"].nunique()),
+                    fmt.indian(result.files),
                     "Distinct computer numbers among the accepted rows.",
                 ),
                 (
@@ -118,6 +145,11 @@ else:
         )
         if report.rejected:
             st.markdown(f"**Rejected rows** ({fmt.indian(report.rows_rejected)})")
+            if report.rows_rejected > len(result.rejected_rows):
+                st.caption(
+                    f"The first {fmt.indian(len(result.rejected_rows))} are shown here; all of "
+                    "them can be downloaded from the upload history once committed."
+                )
             rejected = pd.DataFrame(report.rejected)[["line", "column", "reason", "file"]]
             components.table(
                 rejected.rename(
@@ -149,18 +181,12 @@ else:
                 f"event (extract began mid-life); {fmt.indian(report.broken_chains)} movements "
                 "were sent by someone other than the holder (broken chains)."
             )
-        refused = outside_scope(result.events, user.upload_scope)
-        if user.is_demo:
-            st.error("Demo mode is read-only: nothing can be committed.")
-        elif not refused.empty:
-            names = ", ".join(f"{r.state} / {r.department}" for r in refused.itertuples())
-            st.error(f"You may not load rows of {names}. Nothing can be committed.")
-        elif report.rows_accepted == 0:
+        if report.rows_accepted == 0:
             st.warning("No row can be loaded from this file.")
         elif st.button("Commit to the store", type="primary", icon=":material/cloud_upload:"):
             with st.spinner("Storing…"):
-                try:
-                    outcome = auth.accounts().ingest_as(
+                try:  # these bytes, checked again under the store's lock, are what is stored
+                    outcome = accounts.ingest_as(
                         user, [(uploaded.name, content)], state=state, department=department
                     )
                 except UploadRefused as exc:
@@ -176,7 +202,7 @@ else:
 
 st.divider()
 st.subheader("Upload history")
-history = data.uploads(scope)
+history = data.uploads(user)
 if history.empty:
     st.caption("Nothing uploaded yet.")
 else:
