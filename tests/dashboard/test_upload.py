@@ -5,6 +5,7 @@ Uploads run as the nodal officer for Manipur / Finance (`nodal_app`); the demo i
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,7 +13,7 @@ from analytics.reading import UnusableInputError, read_logs
 from analytics.store import open_store
 from dashboard import format as fmt
 from tests.conftest import csv_text, ev
-from tests.dashboard.conftest import NODAL, XLSX, frames, metrics, run_page
+from tests.dashboard.conftest import NODAL, XLSX, frames, metrics, run_page, signed_in_as
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -142,3 +143,90 @@ def test_demo_mode_refuses_uploads(app: AppTest, store_url: str):
     assert not [b for b in at.button if b.label == "Commit to the store"]
     with open_store(store_url) as store:
         assert len(store.uploads()) == 1
+
+
+def _hijack_row() -> bytes:
+    """The attack of issue 11: a Finance row created before MN-HOME-000001 (a Home file)."""
+    return csv_text(
+        [
+            ev(
+                "created",
+                "",
+                "mn.fin.da1",
+                "",
+                "Assistant",
+                "2023-12-01 10:00",
+                file_id="MN-HOME-000001",
+            )
+        ]
+    ).encode()
+
+
+def test_upload_page_refuses_another_departments_file_naming_it(nodal_app: AppTest, store_url: str):
+    at = run_page(nodal_app, "upload")
+    _choose(at, "hijack.csv", _hijack_row(), "text/csv")
+    assert any(
+        "file MN-HOME-000001" in e.value
+        and "Manipur / Home" in e.value
+        and "Nothing can be committed" in e.value
+        for e in at.error
+    )
+    assert "Already stored" not in metrics(at)
+    assert not [b for b in at.button if b.label == "Commit to the store"]
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "grant"),
+    [
+        ("viewer", "Assam", {}),
+        ("viewer", "Manipur", {"department": "Finance"}),
+        ("national_viewer", None, {}),
+        ("admin", None, {}),
+        (None, None, {}),
+    ],
+)
+def test_only_uploaders_get_a_preview(app: AppTest, store_url: str, role, state, grant):
+    """Stored rows of Assam, uploaded by a viewer, tell nothing about what the store holds."""
+    signed_in_as(app, store_url, "reader@gov.in", role, state, **grant)
+    at = run_page(app, "upload")
+    with open_store(store_url) as store:
+        stored = store.load_events(states=["Assam"]).head(3)
+    header = ("state", "department", "file_id", "action", "from_user", "to_user", "timestamp")
+    text = stored[list(header)].astype(str).to_csv(index=False).encode()
+    _choose(at, "probe.csv", text, "text/csv")
+    assert any("Only a nodal officer" in e.value for e in at.error)
+    assert metrics(at) == {}  # no validation, no comparison with the store
+    assert not [b for b in at.button if b.label == "Commit to the store"]
+
+
+def test_out_of_scope_rows_are_never_compared_with_the_store(nodal_app: AppTest, store_url):
+    with open_store(store_url) as store:
+        stored = store.load_events(states=["Assam"]).head(3)
+    header = ("state", "department", "file_id", "action", "from_user", "to_user", "timestamp")
+    text = stored[list(header)].astype(str).to_csv(index=False).encode()
+    at = run_page(nodal_app, "upload")
+    _choose(at, "probe.csv", text, "text/csv")
+    assert any("lie outside your upload scope" in e.value for e in at.error)
+    assert "Already stored" not in metrics(at)
+
+
+def test_preview_keeps_no_events_or_bytes_in_session_state(nodal_app: AppTest):
+    at = run_page(nodal_app, "upload")
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
+    [kept] = at.session_state["upload_previews"].values()
+    assert not any(
+        isinstance(v, bytes | pd.DataFrame) and len(v) > 1000 for v in vars(kept).values()
+    )
+    assert not hasattr(kept, "events")
+
+
+def test_history_shows_the_officers_uploads_where_the_file_names_the_state(
+    nodal_app: AppTest, store_url: str
+):
+    text = csv_text([ev("created", "", "mn.fin.da1", "", "Assistant", "2024-03-01 10:00")])
+    at = run_page(nodal_app, "upload")
+    _choose(at, "named.csv", text.encode(), "text/csv")  # state and department in the file
+    next(b for b in at.button if b.label == "Commit to the store").click().run()
+    assert any("stored as upload 2" in s.value for s in at.success)
+    history = next(f for f in frames(at) if "Upload" in f.columns)
+    assert history["File"].tolist() == ["named.csv"]  # not the sample's all-states upload
