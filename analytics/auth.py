@@ -240,6 +240,7 @@ def authorise_upload(
             refused.append(Refusal(s, d, int(rows)))
     if refused or held is None or held.empty:
         return refused
+    events = events[events["file_id"].isin(held["file_id"]).to_numpy(dtype=bool)]
     rows = pd.DataFrame(
         {c: events[c].astype("str") for c in ("state", "file_id", "department")}
         | {"timestamp": events["timestamp"]}

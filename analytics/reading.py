@@ -92,6 +92,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters no cell may hold (tab, CR and LF are allowed)."""
 _NOT_UTF8 = "\ufffd"
 """What an invalid byte of a mostly-UTF-8 file decodes to (its row is rejected)."""
+_SUSPECT = re.compile(f"{_CONTROL.pattern}|{_NOT_UTF8}")
 _NOT_UTF8_REASON = (
     "holds bytes that are not UTF-8 in a file that is otherwise UTF-8 (a Windows-1252 "
     "character?); save the file as UTF-8"
@@ -738,7 +739,11 @@ def _validate(
         )
     )
     for c, cells in raw.items():
+        if c in _TIME_COLUMNS:  # such a cell is no readable time: rejected or warned above
+            continue
         text_cells = _as_text(cells)
+        if not _has(text_cells, _SUSPECT).any():  # one pass over the column, usually clean
+            continue
         for pattern, why in (
             (_CONTROL, "holds a control character, which no cell may"),
             (_NOT_UTF8, _NOT_UTF8_REASON),
@@ -775,7 +780,8 @@ def _validate(
         {
             "line": int(lines[p]),
             "column": "received_at",
-            "reason": f"'{_cell_text(received_raw.iloc[p])}' is not a readable date and time; "
+            "reason": f"'{printable(_cell_text(received_raw.iloc[p]))}' is not a readable "
+            "date and time; "
             "left empty",
             "file": name,
         }
@@ -787,7 +793,8 @@ def _validate(
         {
             "line": int(lines[p]),
             "column": "file_type",
-            "reason": f"'{type_raw.iloc[p]}' is not a known file type; counted as electronic",
+            "reason": f"'{printable(type_raw.iloc[p])}' is not a known file type; counted as "
+            "electronic",
             "file": name,
         }
         for p in np.flatnonzero(type_bad)

@@ -167,15 +167,25 @@ def test_control_characters_are_rejected_per_row_on_both_engines(
 ) -> None:
     nodal = sign_in(accounts, NODAL_MF)
     bad = _row("moved", "Ibomcha D", "Ibomcha E", "2024-03-07 10:00", "MF-1", remarks=f"a{char}b")
-    data = csv_text([*OWN, bad], header=(*HEADER, "remarks")).encode()
+    late = _row("moved", "Ibomcha E", "Ibomcha F", f"2024-03-08{char}10:00", "MF-1")
+    odd = _row("moved", "Ibomcha C", "Ibomcha X", "2024-03-06 11:00", "MF-1")
+    odd["received_at"] = f"so{char}on"  # unreadable: a warning, left empty, event kept
+    data = csv_text([*OWN, bad, late, odd], header=(*HEADER, "remarks")).encode()
     result = accounts.ingest_as(nodal, [("nul.csv", data)])
-    assert (result.status, result.events_new, result.rows_rejected) == ("stored", 1, 1)
+    assert (result.status, result.events_new, result.rows_rejected) == ("stored", 2, 2)
     rejected = store.rejected_rows(result.upload_id)
-    assert rejected["line"].tolist() == [3]
-    assert rejected["column"].tolist() == ["remarks"]
+    assert rejected["line"].tolist() == [3, 4]
+    assert rejected["column"].tolist() == ["remarks", "timestamp"]
     assert "control character" in rejected["reason"].iloc[0]
-    assert rejected["raw"].iloc[0]["remarks"] == f"a\\x{ord(char):02x}b"
-    assert char not in "".join(store.load_events()["remarks"].dropna())
+    escaped = f"\\x{ord(char):02x}"
+    assert rejected["raw"].iloc[0]["remarks"] == f"a{escaped}b"
+    assert escaped in rejected["reason"].iloc[1]
+    [warning] = store.uploads().iloc[-1]["report"]["warnings"]
+    assert (warning["line"], warning["column"]) == (5, "received_at")
+    assert f"so{escaped}on" in warning["reason"]
+    stored = store.load_events()
+    assert char not in "".join(stored["remarks"].dropna())
+    assert stored.loc[stored["to_user"].eq("Ibomcha X"), "received_at"].isna().all()
 
 
 def test_a_failed_upload_leaves_an_audit_row(
