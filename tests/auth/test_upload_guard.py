@@ -271,3 +271,36 @@ def test_a_refused_or_unusable_upload_is_seen_by_its_uploader(
     assert isinstance(store.uploads()["touched"].iloc[-1], list)
     assert pd.isna(store.uploads()["department_given"].iloc[-1])
     assert MANIPUR_FINANCE  # the seed's Finance file is what the officer's scope holds
+
+
+def test_the_preview_check_consults_the_store_only_inside_the_scope(
+    store: Store, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check_upload` (the Upload page's preview): another scope's rows are refused without
+    a look at the store; rows inside the scope are checked against the files it holds."""
+    nodal = sign_in(accounts, NODAL_MF)
+    read = store.preview([as_source("assam.csv", ASSAM_HEALTH)])
+    asked = []
+    real = store.stored_files
+    monkeypatch.setattr(store, "stored_files", lambda ev: asked.append(len(ev)) or real(ev))
+    [refused] = accounts.check_upload(nodal, read.events)
+    assert (refused.state, refused.department, refused.rows, refused.file_id) == (
+        "Assam",
+        "Health",
+        3,
+        "",
+    )
+    assert asked == []
+    for user in ("viewer.mn@manipur.gov.in", "admin@gov.in", "nobody@gov.in"):
+        assert accounts.check_upload(sign_in(accounts, user), read.events)
+    assert asked == []
+    hijack = store.preview([as_source("h.csv", [HIJACKS["later closed"]])])
+    [refused] = accounts.check_upload(nodal, hijack.events)
+    assert (refused.state, refused.department, refused.file_id, refused.why) == (
+        "Manipur",
+        "Home",
+        "MH-1",
+        "held",
+    )
+    assert asked == [1]
+    assert accounts.check_upload(nodal, store.preview([as_source("o.csv", OWN)]).events) == []
