@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from analytics.calendar import CSMOP_WORKING_DAYS
+from analytics.figures import CSMOP_WORKING_DAYS
 from analytics.metrics import Analysis, level_turnaround
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page
