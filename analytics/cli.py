@@ -54,13 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--levels", type=Path, help="replacement level table (CSV or YAML)")
     report.add_argument(
         "--state",
-        help="only this state (LOG files: also the state of rows that name none); "
-        "T stays the whole state's",
+        help="LOG files: the state of rows that name none; --db: only this state",
     )
     report.add_argument(
         "--department",
-        help="only this department's files (LOG files: also the department of rows that name "
-        "none); T stays the whole state's",
+        help="LOG files: the department of rows that name none; --db: only this department's "
+        "files (T stays the whole state's)",
     )
     report.add_argument("--file-type", help="only files of this type (electronic or physical)")
     report.add_argument(
@@ -166,7 +165,7 @@ def _report(args: argparse.Namespace) -> int:
         analysis = analyse(
             events, as_of=as_of, levels=levels, calendar=calendar, working_days=args.working_days
         )
-        tables = report_tables(analysis, _selection(args, scope))
+        tables = report_tables(analysis, _selection(args, scope, by_place=bool(args.db)))
         write_report(tables, report, args.out)
         if accounts is not None and user is not None:
             for name, table in tables.items():
@@ -177,9 +176,10 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _selection(args: argparse.Namespace, scope: Scope) -> Filters:
+def _selection(args: argparse.Namespace, scope: Scope, by_place: bool) -> Filters:
     """The report's selection: the user's scope and the filters asked for, as the dashboard
-    applies them (`analytics.views.Filters`)."""
+    applies them (`analytics.views.Filters`); `--state` / `--department` select only from the
+    store (`by_place`), for LOG files they name the rows' state and department."""
 
     def day(text: str | None, option: str) -> date | None:
         if not text:
@@ -190,8 +190,8 @@ def _selection(args: argparse.Namespace, scope: Scope) -> Filters:
             raise ValueError(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
 
     return Filters(
-        states=(args.state,) if args.state else (),
-        departments=(args.department,) if args.department else (),
+        states=(args.state,) if args.state and by_place else (),
+        departments=(args.department,) if args.department and by_place else (),
         file_types=(args.file_type,) if args.file_type else (),
         start=day(args.start, "--from"),
         end=day(args.end, "--to"),

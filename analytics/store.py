@@ -684,7 +684,7 @@ class Store:
             sql += " WHERE " + where.format(p=self._p())
         sql += " GROUP BY e.state ORDER BY e.state"
         with self.engine.connect() as conn:
-            frame = self._query(conn, sql, params, {"state": "str", "timestamp": "ts"})
+            frame = self._query(conn, sql, params, {"state": "text", "timestamp": "ts"})
         return frame.set_index("state")["timestamp"]
 
     def load_stints(
