@@ -261,7 +261,8 @@ def test_the_scope_is_a_mask_like_the_filters(prepared):
     the report tables of the scoped selection are the metric tables of the scope's files."""
     scope = Scope(states=frozenset({"Assam"}))
     inside = Filters(scope=scope)
-    assert inside.selects_files and not Filters(scope=Scope.everything()).selects_files
+    assert inside.selects_files
+    assert not Filters(scope=Scope.everything()).selects_files
     assert overview_figures(prepared, inside) == overview_figures(
         prepared, Filters(states=("Assam",))
     )
