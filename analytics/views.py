@@ -218,7 +218,7 @@ def prepare(analysis: Analysis) -> Prepared:
 
     day = ist_day(events["timestamp"])
     action = events["action"]
-    counted = action.isin(["created", "moved"]).to_numpy()
+    counted = np.ones(len(events), dtype=bool)  # every month with an event has a row (metrics.md)
     activity = pd.DataFrame(
         {
             "state": events["state"].to_numpy()[counted],

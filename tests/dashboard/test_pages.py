@@ -37,6 +37,7 @@ def _cards(facts: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]:
         "Mean distinct levels, pending files": fmt.indian(
             facts.loc[pending, "levels_traversed"].mean(), 2
         ),
+        "Mean holders, pending files": fmt.indian(facts.loc[pending, "holders"].mean(), 2),
         "Files over 4 levels": fmt.indian(facts["over_4_levels"].sum()),
     }
 
