@@ -181,3 +181,42 @@ def test_an_uploaders_chosen_row_does_not_reveal_another_departments_pseudonym(
     assert holder("mn@manipur.gov.in", "F9") == learnt  # stable for every reader
     assert holder("mn@manipur.gov.in", "H1").startswith("P-")
     assert holder("mn@manipur.gov.in", "H1") != learnt
+
+
+def test_one_cached_analysis_serves_every_scope(
+    empty_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers of four scopes are served from one analysis of the store version: it is built
+    once, and none of them evicts another's (the old cache held two scopes)."""
+    rows = [
+        ev("created", "", "a", "", "Assistant", "2024-03-01 10:00", file_id="F1"),
+        ev("created", "", "b", "", "Assistant", "2024-03-02 10:00", file_id="H1")
+        | {"department": "Home"},
+        ev("created", "", "c", "", "Assistant", "2024-03-03 10:00", file_id="A1")
+        | {"state": "Assam", "department": "Health"},
+    ]
+    empty_store.ingest([as_source("three.csv", rows)])
+    built = []
+    analyse = data.analyse
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return analyse(*args, **kwargs)
+
+    monkeypatch.setattr(data, "analyse", counted)
+    scopes = [
+        Scope.everything(),
+        Scope(states=frozenset({"Manipur"})),
+        Scope(states=frozenset(), departments=frozenset({("Assam", "Health")})),
+        Scope(states=frozenset(), departments=frozenset({("Manipur", "Home")})),
+    ]
+    for _ in range(2):
+        served = [data.prepared(scope) for scope in scopes]
+        assert all(p is served[0] for p in served)
+    assert len(built) == 1
+    assert data.prepared(Scope.nothing()) is None  # a scope holding no data sees none
+    files = {
+        tuple(data.summary(s, Filters())[["state", "department"]].itertuples(index=False))
+        for s in scopes[2:]
+    }
+    assert files == {(("Assam", "Health"),), (("Manipur", "Home"),)}
