@@ -270,8 +270,11 @@ def pseudonym(user_id: str, key: bytes, state: str, department: str) -> str:
     """A stable pseudonym of a user ID as it appears in a file of `state` / `department`:
     `P-` and 10 characters of a keyed HMAC-SHA256 (IDs differing in any way, case included,
     get different pseudonyms, as the figures count them apart)."""
-    unit = unit_key(key, state, department)
-    digest = hmac.new(unit, user_id.strip().encode("utf-8"), hashlib.sha256).digest()
+    return _hidden(unit_key(key, state, department), user_id)
+
+
+def _hidden(unit: bytes, user_id: str) -> str:
+    digest = hmac.new(unit, str(user_id).strip().encode("utf-8"), hashlib.sha256).digest()
     return PSEUDONYM_PREFIX + base64.b32encode(digest)[:10].decode("ascii")
 
 
@@ -307,7 +310,8 @@ def pseudonymise(
     for column in columns:
         col = out[column]
         values = col.astype(object).to_numpy()
-        named = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
+        text = col.astype("string").str.strip()
+        named = text.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
         if not named.any():
             continue
         triples = pd.MultiIndex.from_arrays([states[named], departments[named], values[named]])
@@ -317,8 +321,7 @@ def pseudonymise(
             unit = units.get((s, d))
             if unit is None:
                 unit = units[(s, d)] = unit_key(key, s, d)
-            digest = hmac.new(unit, v.strip().encode("utf-8"), hashlib.sha256).digest()
-            hidden.append(PSEUDONYM_PREFIX + base64.b32encode(digest)[:10].decode("ascii"))
+            hidden.append(_hidden(unit, v))
         values = values.copy()
         values[named] = np.asarray(hidden, dtype=object)[codes]
         if isinstance(col.dtype, pd.CategoricalDtype):

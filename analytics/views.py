@@ -1,11 +1,13 @@
 """The dashboard's aggregates, as pure functions over an `Analysis` (metrics.md terms).
 
-The dashboard computes the full `Analysis` once per store version, wraps it with `prepare`
-(a few arrays and small daily cubes built once), and answers every filter change with the
-functions below, which only mask arrays and aggregate the subset, so a filter change stays
-fast on a store of hundreds of thousands of files.
+The dashboard computes the full `Analysis` once per store version (for every reader, whatever
+its scope), wraps it with `prepare` (a few arrays and small daily cubes built once), and
+answers every filter change with the functions below, which only mask arrays and aggregate
+the subset, so a filter change stays fast on a store of hundreds of thousands of files.
 
 Filter semantics (`Filters`):
+- the reader's scope (`Filters.scope`, set by `Filters.within`) selects files as a state or
+  department filter does: the analysis is the whole store's, shared by every reader;
 - state, department and file type select files (a file's department is its first event's, its
   type that of its `created` event; a file type filter drops files without one);
 - the date range (IST calendar days, both ends included) selects activity: events by their
@@ -73,18 +75,18 @@ class Filters:
         return replace(self, scope=scope)
 
 
-def file_mask(frame: pd.DataFrame, filters: Filters, *, file_type: str = "file_type") -> np.ndarray:
-    """Per row of `frame` (state, department and file type columns): inside the scope and the
+def file_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Per row of `frame` (state, department and file_type columns): inside the scope and the
     state, department and file type filters."""
     keep = np.ones(len(frame), dtype=bool)
-    if filters.scoped:
-        keep &= filters.scope.mask(frame)  # type: ignore[union-attr]
+    if filters.scope is not None and not filters.scope.unrestricted:
+        keep &= filters.scope.mask(frame)
     if filters.states:
         keep &= frame["state"].isin(filters.states).to_numpy()
     if filters.departments:
         keep &= frame["department"].isin(filters.departments).to_numpy()
     if filters.file_types:
-        keep &= frame[file_type].isin(filters.file_types).to_numpy()
+        keep &= frame["file_type"].isin(filters.file_types).to_numpy()
     return keep
 
 
