@@ -12,7 +12,9 @@ the store for a person goes through it:
 - `scope.filter(frame)` keeps only rows inside the scope of any frame with `state` and
   `department` columns; `scope.protect(frame)` filters and pseudonymises.
 - `pseudonymise(frame, scope)` replaces officer names / user IDs by a stable keyed pseudonym
-  (HMAC-SHA256 of the ID with the deployment's key) unless the scope may see names.
+  (HMAC-SHA256 of the ID with a key derived from the deployment's key per state and
+  department, `unit_key`) unless the scope may see names. Only what is shown or exported is
+  pseudonymised; every figure is computed on the stored IDs, the same for every reader.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -98,15 +101,21 @@ class Scope:
             return any(s == state for s, _ in self.departments)
         return (state, department) in self.departments
 
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row of `frame` (with `state` and `department` columns): inside the scope."""
+        if self.states is None:
+            return np.ones(len(frame), dtype=bool)
+        keep = frame["state"].isin(self.states).to_numpy().copy()
+        if self.departments:
+            pairs = pd.MultiIndex.from_arrays([frame["state"], frame["department"]])
+            keep |= pairs.isin(list(self.departments))
+        return keep
+
     def filter(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only the rows of `frame` (with `state` and `department` columns) inside the scope."""
         if self.states is None:
             return frame
-        keep = frame["state"].isin(self.states)
-        if self.departments:
-            pairs = pd.MultiIndex.from_arrays([frame["state"], frame["department"]])
-            keep |= pairs.isin(list(self.departments))
-        return frame[keep]
+        return frame[self.mask(frame)]
 
     def with_key(self, key: bytes | None) -> Scope:
         """The same scope with the deployment's pseudonym key."""
@@ -244,18 +253,47 @@ def person_columns(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def pseudonym(user_id: str, key: bytes) -> str:
-    """A stable pseudonym of a user ID: `P-` and 10 characters of its keyed HMAC-SHA256."""
-    digest = hmac.new(key, user_id.strip().casefold().encode("utf-8"), hashlib.sha256).digest()
+def unit_key(key: bytes, state: str, department: str) -> bytes:
+    """The pseudonym key of one state's department, derived from the deployment's key.
+
+    First a key per state, HMAC-SHA256(deployment key, state); from it a key per department
+    of that state. A holder therefore has a different pseudonym in each (state, department),
+    so rows uploaded for one department (where the uploader may name anybody) never reveal
+    the pseudonym the same person has in another department or state (docs/security.md).
+    """
+    state_key = hmac.new(key, b"state\x00" + state.encode("utf-8"), hashlib.sha256).digest()
+    unit = b"department\x00" + department.encode("utf-8")
+    return hmac.new(state_key, unit, hashlib.sha256).digest()
+
+
+def pseudonym(user_id: str, key: bytes, state: str, department: str) -> str:
+    """A stable pseudonym of a user ID as it appears in a file of `state` / `department`:
+    `P-` and 10 characters of a keyed HMAC-SHA256 (IDs differing in any way, case included,
+    get different pseudonyms, as the figures count them apart)."""
+    return _hidden(unit_key(key, state, department), user_id)
+
+
+def _hidden(unit: bytes, user_id: str) -> str:
+    digest = hmac.new(unit, str(user_id).strip().encode("utf-8"), hashlib.sha256).digest()
     return PSEUDONYM_PREFIX + base64.b32encode(digest)[:10].decode("ascii")
 
 
-def pseudonymise(frame: pd.DataFrame, scope: Scope, key: bytes | None = None) -> pd.DataFrame:
+def pseudonymise(
+    frame: pd.DataFrame,
+    scope: Scope,
+    key: bytes | None = None,
+    *,
+    state: str | None = None,
+    department: str | None = None,
+) -> pd.DataFrame:
     """A copy of `frame` with person columns replaced by pseudonyms unless `scope.see_names`.
 
-    Blank and missing values stay as they are; designations are kept. The key is `key`, else
-    `scope.pseudonym_key`; without either (and without the names permission) this refuses
-    rather than show names.
+    For what is shown or exported only: figures are computed on the stored IDs, so they are
+    the same for every reader. Each row's pseudonyms are those of its file's state and
+    department (the frame's `state` / `department` columns, else the `state` / `department`
+    given for the whole frame). Blank and missing values stay as they are; designations are
+    kept. The key is `key`, else `scope.pseudonym_key`; without either (and without the names
+    permission) this refuses rather than show names.
     """
     if scope.see_names:
         return frame
@@ -265,37 +303,41 @@ def pseudonymise(frame: pd.DataFrame, scope: Scope, key: bytes | None = None) ->
     key = key or scope.pseudonym_key
     if not key:
         raise PermissionError("no pseudonym key: names cannot be hidden, so nothing is shown")
+    states = _unit_column(frame, "state", state)
+    departments = _unit_column(frame, "department", department)
     out = frame.copy()
-    cache: dict[str, str] = {}
-
-    def one(value: Any) -> Any:
-        if not isinstance(value, str) or not value.strip():
-            return value
-        found = cache.get(value)
-        if found is None:
-            found = cache[value] = pseudonym(value, key)
-        return found
-
+    units: dict[tuple[str, str], bytes] = {}
     for column in columns:
         col = out[column]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            out[column] = _pseudonymise_categories(col, one)
+        values = col.astype(object).to_numpy()
+        text = col.astype("string").str.strip()
+        named = text.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
+        if not named.any():
             continue
-        uniques = pd.unique(col.dropna())
-        mapping = {u: one(u) for u in uniques}
-        out[column] = col.map(mapping).where(col.notna(), col).astype(col.dtype)
+        triples = pd.MultiIndex.from_arrays([states[named], departments[named], values[named]])
+        codes, uniques = pd.factorize(triples)
+        hidden = []
+        for s, d, v in uniques:
+            unit = units.get((s, d))
+            if unit is None:
+                unit = units[(s, d)] = unit_key(key, s, d)
+            hidden.append(_hidden(unit, v))
+        values = values.copy()
+        values[named] = np.asarray(hidden, dtype=object)[codes]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[column] = pd.Series(pd.Categorical(values), index=col.index, name=col.name)
+        else:
+            out[column] = pd.Series(values, index=col.index, name=col.name).astype(col.dtype)
     return out
 
 
-def _pseudonymise_categories(col: pd.Series, one: Any) -> pd.Series:
-    """A categorical column with its categories replaced: still categorical, and columns that
-    shared their categories (sender and holder) still share them."""
-    renamed = pd.Index([one(c) for c in col.cat.categories])
-    if renamed.is_unique:
-        return col.cat.rename_categories(renamed)
-    # Two IDs differing only in case have one pseudonym: merge their categories.
-    codes = col.cat.codes.to_numpy()
-    values = renamed.to_numpy(dtype=object)[codes]
-    values[codes < 0] = None
-    merged = pd.Categorical(values, categories=renamed.unique())
-    return pd.Series(merged, index=col.index, name=col.name)
+def _unit_column(frame: pd.DataFrame, column: str, given: str | None) -> np.ndarray:
+    """The frame's `column` as text per row, else `given` for every row."""
+    if column in frame.columns:
+        return frame[column].astype(object).fillna("").astype(str).to_numpy()
+    if given is None:
+        raise ValueError(
+            f"pseudonyms depend on each row's {column}: the frame has no {column} column "
+            "and none was given"
+        )
+    return np.full(len(frame), given, dtype=object)

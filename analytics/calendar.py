@@ -15,8 +15,6 @@ SECONDS_PER_DAY = 86_400.0
 _DAY_US = 86_400_000_000
 _IST_OFFSET_US = 19_800_000_000
 _EPOCH = np.datetime64("1970-01-01", "D")
-CSMOP_WORKING_DAYS = 7
-"""CSMOP's norm: a file should not stay with one holder more than 7 working days."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,10 @@ from analytics.auth import Accounts, AuthError, SignedInUser, describe_scope, us
 from analytics.auth import register_cli as register_users_cli
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
-from analytics.metrics import compute_report
+from analytics.metrics import analyse
 from analytics.reading import UnusableInputError, read_logs
 from analytics.report import write_report
+from analytics.views import Filters, report_tables
 
 if TYPE_CHECKING:
     from analytics.store import Store
@@ -50,8 +52,20 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", help="T as 'YYYY-MM-DD HH:MM:SS' (IST unless an offset is given)"
     )
     report.add_argument("--levels", type=Path, help="replacement level table (CSV or YAML)")
-    report.add_argument("--state", help="state of every row, when the extract has no such column")
-    report.add_argument("--department", help="department of every row, likewise")
+    report.add_argument(
+        "--state",
+        help="LOG files: the state of rows that name none; --db: only this state",
+    )
+    report.add_argument(
+        "--department",
+        help="LOG files: the department of rows that name none; --db: only this department's "
+        "files (T stays the whole state's)",
+    )
+    report.add_argument("--file-type", help="only files of this type (electronic or physical)")
+    report.add_argument(
+        "--from", dest="start", help="activity from this IST day (YYYY-MM-DD), included"
+    )
+    report.add_argument("--to", dest="end", help="activity up to this IST day, included")
     report.add_argument(
         "--working-days", action="store_true", help="turnaround and pendency age in working days"
     )
@@ -111,6 +125,7 @@ def _report(args: argparse.Namespace) -> int:
     )
     levels = LevelTable.from_file(args.levels) if args.levels else None
     accounts, user, report = None, None, None
+    scope = Scope.everything()
     with ExitStack() as opened:
         if args.db:
             if args.logs:
@@ -121,16 +136,24 @@ def _report(args: argparse.Namespace) -> int:
             accounts, user = run_as(store, args.user)
             if user is not None:
                 _check_request(accounts, user, args.state, args.department)
+                scope = user.scope
             levels = levels or store.levels()
-            events = load_scoped(  # the user's scope (pseudonyms without the names permission)
+            # The scope is applied where the data is read; T is each WHOLE state's (metrics.md)
+            # whatever part of it the user may read. Figures use the stored IDs: the tables
+            # name no person, so they are the same for every reader.
+            events = load_scoped(
                 store,
-                Scope.everything() if user is None else user.scope,
+                scope,
                 "events",
                 states=[args.state] if args.state else None,
                 departments=[args.department] if args.department else None,
+                protect=False,
             )
             if events.empty:
                 raise ValueError("the store holds no events for this report (in your scope)")
+            as_of = args.as_of
+            if as_of is None:
+                as_of = store.latest_by_state(sorted(set(events["state"].astype(str))))
         else:
             if not args.logs:
                 raise ValueError("give at least one LOG file, or --db")
@@ -138,14 +161,11 @@ def _report(args: argparse.Namespace) -> int:
             result = read_logs(
                 args.logs, state=args.state, department=args.department, levels=levels
             )
-            events, report = result.events, result.report
-        tables = compute_report(
-            events,
-            as_of=args.as_of,
-            levels=levels,
-            calendar=calendar,
-            working_days=args.working_days,
+            events, report, as_of = result.events, result.report, args.as_of
+        analysis = analyse(
+            events, as_of=as_of, levels=levels, calendar=calendar, working_days=args.working_days
         )
+        tables = report_tables(analysis, _selection(args, scope, by_place=bool(args.db)))
         write_report(tables, report, args.out)
         if accounts is not None and user is not None:
             for name, table in tables.items():
@@ -154,6 +174,29 @@ def _report(args: argparse.Namespace) -> int:
         print(report.summary_line())
     print(f"wrote {len(tables)} tables to {args.out}")
     return 0
+
+
+def _selection(args: argparse.Namespace, scope: Scope, by_place: bool) -> Filters:
+    """The report's selection: the user's scope and the filters asked for, as the dashboard
+    applies them (`analytics.views.Filters`); `--state` / `--department` select only from the
+    store (`by_place`), for LOG files they name the rows' state and department."""
+
+    def day(text: str | None, option: str) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
+
+    return Filters(
+        states=(args.state,) if args.state and by_place else (),
+        departments=(args.department,) if args.department and by_place else (),
+        file_types=(args.file_type,) if args.file_type else (),
+        start=day(args.start, "--from"),
+        end=day(args.end, "--to"),
+        scope=scope,
+    )
 
 
 def _ingest(args: argparse.Namespace) -> int:

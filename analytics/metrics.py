@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.calendar import CSMOP_WORKING_DAYS, WorkCalendar, elapsed_days
+from analytics.calendar import WorkCalendar, elapsed_days
+from analytics.figures import AGE_BOUNDS, CSMOP_WORKING_DAYS, OVER_LEVELS_LIMIT
 from analytics.hierarchy import LevelTable
 from analytics.schema import (
     ACTION_RANK,
@@ -24,7 +25,10 @@ from analytics.schema import (
     TEXT_COLUMNS,
 )
 
-AsOf = pd.Timestamp | str | None
+AsOf = pd.Timestamp | str | pd.Series | None
+"""T: None (each state's latest event), one moment for every state, or a moment per state
+(a Series indexed by state, e.g. `Store.latest_by_state`: T of the WHOLE state when only part
+of it was read)."""
 _NOBODY = ""
 _NO_CODE = -9
 """A category code no row has (a blank holder that no event names)."""
@@ -188,10 +192,15 @@ def _chain(rows: np.ndarray, holder: int, from_user: np.ndarray, to_user: np.nda
 def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
     """T per state: the given moment for all (naive = IST), else each state's latest event."""
     states = _distinct_states(events["state"])
-    if as_of is None:
+    if as_of is None or isinstance(as_of, pd.Series):
         latest = events.groupby("state", observed=True)["timestamp"].max()
         latest.index = latest.index.astype("str")
-        return latest.reindex(states).dt.tz_convert(IST)
+        latest = latest.reindex(states).dt.tz_convert(IST)
+        if as_of is None:
+            return latest
+        given = as_of.dt.tz_convert(IST).dt.as_unit(latest.dt.unit)
+        given.index = given.index.astype("str")
+        return given.reindex(states).fillna(latest).rename("timestamp")
     moment = pd.Timestamp(as_of)
     moment = moment.tz_localize(IST) if moment.tzinfo is None else moment.tz_convert(IST)
     return pd.Series(moment, index=states, name="timestamp").dt.as_unit("us")
@@ -405,7 +414,7 @@ def file_facts(
     )
     facts["returns"] = returns.groupby(events["file_key"]).sum().reindex(facts.index)
     facts["disposal_days"] = elapsed_days(facts["created_at"], facts["closed_at"])
-    facts["over_4_levels"] = facts["levels_traversed"].gt(4)
+    facts["over_4_levels"] = facts["levels_traversed"].gt(OVER_LEVELS_LIMIT)
 
     open_stint = stints[stints["end"].isna()].set_index("file_key")
     parked = facts["status"].eq("parked")
@@ -439,14 +448,8 @@ def pendency(facts: pd.DataFrame, age: str = "age_days") -> pd.DataFrame:
     held = facts[facts["status"].isin(["pending", "parked"])]
     days = held[age]
     pending = held["status"].eq("pending")
-    buckets = {
-        "age_0_7": pending & days.le(7),
-        "age_8_15": pending & days.gt(7) & days.le(15),
-        "age_16_30": pending & days.gt(15) & days.le(30),
-        "age_31_60": pending & days.gt(30) & days.le(60),
-        "age_over_60": pending & days.gt(60),
-        "parked": held["status"].eq("parked"),
-    }
+    buckets = {name: pending & days.gt(lo) & days.le(hi) for name, (lo, hi) in AGE_BOUNDS.items()}
+    buckets["parked"] = held["status"].eq("parked")
     frame = pd.DataFrame({k: v.astype(np.int64) for k, v in buckets.items()})
     keys = held[["state", "department", "level"]]
     out = pd.concat([keys, frame], axis=1)
@@ -456,12 +459,18 @@ def pendency(facts: pd.DataFrame, age: str = "age_days") -> pd.DataFrame:
     return _sort(out, ("state", "department", "level"))[list(REPORT_COLUMNS["pendency"])]
 
 
-def summary(ratio: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    """Per state and department: totals, e-file share, pendency and delayering figures."""
+def summary(
+    ratio: pd.DataFrame, facts: pd.DataFrame, created: pd.Series | None = None
+) -> pd.DataFrame:
+    """Per state and department: totals, e-file share, pendency and delayering figures.
+
+    `created` marks the files the e-file share counts (default: every file with a `created`
+    event; with a date range, those created in it).
+    """
     keys = ["state", "department"]
     totals = ratio.groupby(keys)[["files_created", "movements"]].sum()
     g = facts.groupby(keys)
-    with_created = facts["created_at"].notna()
+    with_created = facts["created_at"].notna() if created is None else created
     efile = facts["file_type"].eq("electronic") & with_created
     pending = facts["status"].eq("pending")
     out = pd.DataFrame(index=g.size().index)
@@ -520,16 +529,25 @@ def analyse(
     cut["department"] = file_departments(cut)
     stints = add_durations(build_stints(cut), calendar)
     facts = file_facts(cut, stints, t, calendar)
-    unit = "working_days" if working_days else "days"
-    ratio = movement_ratio(cut)
-    tables = {
+    analysis = Analysis(t, cut, stints, facts, working_days)
+    analysis.tables = report_tables(analysis)
+    return analysis
+
+
+def report_tables(analysis: Analysis, created: pd.Series | None = None) -> dict[str, pd.DataFrame]:
+    """The five report tables of an analysis (or of a part of one: see `views.report_tables`).
+
+    `created` marks the files the summary's e-file share counts (see `summary`).
+    """
+    unit = "working_days" if analysis.working_days else "days"
+    ratio = movement_ratio(analysis.events)
+    return {
         "movement_ratio": ratio,
-        "level_turnaround": level_turnaround(stints, unit),
-        "pendency": pendency(facts, "age_working_days" if working_days else "age_days"),
-        "files": files_table(facts),
-        "summary": summary(ratio, facts),
+        "level_turnaround": level_turnaround(analysis.stints, unit),
+        "pendency": pendency(analysis.facts, f"age_{unit}"),
+        "files": files_table(analysis.facts),
+        "summary": summary(ratio, analysis.facts, created),
     }
-    return Analysis(t, cut, stints, facts, working_days, tables)
 
 
 def compute_report(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
+from analytics.figures import AGE_BUCKETS, TABLE_KEYS
+
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 ACTIONS = ("created", "reopened", "moved", "parked", "closed")
@@ -59,11 +61,7 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "department",
         "level",
         "pending",
-        "age_0_7",
-        "age_8_15",
-        "age_16_30",
-        "age_31_60",
-        "age_over_60",
+        *AGE_BUCKETS,
         "parked",
     ),
     "files": (
@@ -94,11 +92,5 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "files_over_4_levels",
     ),
 }
-REPORT_KEYS: dict[str, tuple[str, ...]] = {
-    "movement_ratio": ("state", "department", "month"),
-    "level_turnaround": ("state", "level"),
-    "pendency": ("state", "department", "level"),
-    "files": ("state", "file_id"),
-    "summary": ("state", "department"),
-}
-AGE_BUCKETS = ("age_0_7", "age_8_15", "age_16_30", "age_31_60", "age_over_60")
+REPORT_KEYS = TABLE_KEYS
+"""The key columns of each report table (the figures registry holds them)."""

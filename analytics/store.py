@@ -722,6 +722,21 @@ class Store:
         events = events[[*EVENT_COLUMNS, "source", "line", "upload_id"]]
         return order_events(events)
 
+    def latest_by_state(self, states: Sequence[str] | None = None) -> pd.Series:
+        """Each state's latest event time over ALL its stored events (metrics.md's default T),
+        whatever part of the state a reader may see; indexed by state, in IST."""
+        where, params = self._filters("e", states, None)
+        latest = 'MAX(e."timestamp")'
+        if self.dialect == "postgresql":
+            latest = f"to_char({latest} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        sql = f"SELECT e.state, {latest} FROM events e"
+        if where:
+            sql += " WHERE " + where.format(p=self._p())
+        sql += " GROUP BY e.state ORDER BY e.state"
+        with self.engine.connect() as conn:
+            frame = self._query(conn, sql, params, {"state": "text", "timestamp": "ts"})
+        return frame.set_index("state")["timestamp"]
+
     def load_stints(
         self, *, states: Sequence[str] | None = None, departments: Sequence[str] | None = None
     ) -> pd.DataFrame:

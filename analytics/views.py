@@ -1,11 +1,13 @@
 """The dashboard's aggregates, as pure functions over an `Analysis` (metrics.md terms).
 
-The dashboard computes the full `Analysis` once per store version, wraps it with `prepare`
-(a few arrays and small daily cubes built once), and answers every filter change with the
-functions below, which only mask arrays and aggregate the subset, so a filter change stays
-fast on a store of hundreds of thousands of files.
+The dashboard computes the full `Analysis` once per store version (for every reader, whatever
+its scope), wraps it with `prepare` (a few arrays and small daily cubes built once), and
+answers every filter change with the functions below, which only mask arrays and aggregate
+the subset, so a filter change stays fast on a store of hundreds of thousands of files.
 
 Filter semantics (`Filters`):
+- the reader's scope (`Filters.scope`, set by `Filters.within`) selects files as a state or
+  department filter does: the analysis is the whole store's, shared by every reader;
 - state, department and file type select files (a file's department is its first event's, its
   type that of its `created` event; a file type filter drops files without one);
 - the date range (IST calendar days, both ends included) selects activity: events by their
@@ -24,19 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics import metrics
 from analytics.access import Scope
-from analytics.calendar import CSMOP_WORKING_DAYS
+from analytics.figures import AGE_BUCKETS, CSMOP_WORKING_DAYS, OVERVIEW
 from analytics.metrics import Analysis, pendency
-from analytics.schema import AGE_BUCKETS, IST
+from analytics.schema import IST
 
 _EPOCH = pd.Timestamp("1970-01-01")
-AGE_BUCKET_LABELS: dict[str, str] = {
-    "age_0_7": "0–7 days",
-    "age_8_15": "8–15 days",
-    "age_16_30": "16–30 days",
-    "age_31_60": "31–60 days",
-    "age_over_60": "Over 60 days",
-}
 DURATIONS = ("days", "working_days")
 
 
@@ -45,18 +41,53 @@ DURATIONS = ("days", "working_days")
 
 @dataclass(frozen=True)
 class Filters:
-    """What the officer chose; an empty tuple means every value."""
+    """What the officer chose, within the reader's scope; an empty tuple means every value.
+
+    `scope` is the reader's (None: everything). Data is analysed unscoped, once for every
+    reader (so T is each whole state's and no figure depends on who reads it); the scope is
+    a mask applied with the filters, like a state or department filter.
+    """
 
     states: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     file_types: tuple[str, ...] = ()
     start: date | None = None
     end: date | None = None
+    scope: Scope | None = None
 
     @property
     def has_range(self) -> bool:
         """True when a start or end date is set."""
         return self.start is not None or self.end is not None
+
+    @property
+    def scoped(self) -> bool:
+        """True when the reader's scope is not everything."""
+        return self.scope is not None and not self.scope.unrestricted
+
+    @property
+    def selects_files(self) -> bool:
+        """True when only some files pass (scope, state, department or file type)."""
+        return bool(self.scoped or self.states or self.departments or self.file_types)
+
+    def within(self, scope: Scope) -> Filters:
+        """These filters inside `scope`."""
+        return replace(self, scope=scope)
+
+
+def file_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Per row of `frame` (state, department and file_type columns): inside the scope and the
+    state, department and file type filters."""
+    keep = np.ones(len(frame), dtype=bool)
+    if filters.scope is not None and not filters.scope.unrestricted:
+        keep &= filters.scope.mask(frame)
+    if filters.states:
+        keep &= frame["state"].isin(filters.states).to_numpy()
+    if filters.departments:
+        keep &= frame["department"].isin(filters.departments).to_numpy()
+    if filters.file_types:
+        keep &= frame["file_type"].isin(filters.file_types).to_numpy()
+    return keep
 
 
 def ist_day(moments: pd.Series) -> np.ndarray:
@@ -78,35 +109,6 @@ def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
     if filters.end is not None:
         keep &= days <= day_number(filters.end)
     return keep
-
-
-# --- scope ----------------------------------------------------------------------------------
-
-
-def scope_states(scope: Scope) -> list[str] | None:
-    """The states whose events a scope needs loaded (None: every state)."""
-    if scope.unrestricted:
-        return None
-    return sorted(set(scope.states or ()) | {s for s, _ in scope.departments})
-
-
-def scoped(analysis: Analysis, scope: Scope) -> Analysis:
-    """The analysis with only the events, stints and files inside the scope.
-
-    T stays each state's own (computed on the whole state before scoping).
-    """
-    if scope.unrestricted:
-        return analysis
-    events = scope.filter(analysis.events).reset_index(drop=True)
-    states = pd.unique(events["state"])
-    return Analysis(
-        as_of=analysis.as_of[analysis.as_of.index.isin(states)],
-        events=events,
-        stints=scope.filter(analysis.stints).reset_index(drop=True),
-        facts=scope.filter(analysis.facts).reset_index(drop=True),
-        working_days=analysis.working_days,
-        tables={},
-    )
 
 
 # --- prepared arrays (once per store version) -----------------------------------------------
@@ -218,7 +220,7 @@ def prepare(analysis: Analysis) -> Prepared:
 
     day = ist_day(events["timestamp"])
     action = events["action"]
-    counted = action.isin(["created", "moved"]).to_numpy()
+    counted = np.ones(len(events), dtype=bool)  # every month with an event has a row (metrics.md)
     activity = pd.DataFrame(
         {
             "state": events["state"].to_numpy()[counted],
@@ -311,13 +313,7 @@ def warm(prepared: Prepared, duration: str = "days") -> Prepared:
 def file_keep(prepared: Prepared, filters: Filters) -> np.ndarray:
     """Per file_key: True when the file passes the state, department and file type filters."""
     facts = prepared.facts
-    keep = np.ones(len(facts), dtype=bool)
-    if filters.states:
-        keep &= facts["state"].isin(filters.states).to_numpy()
-    if filters.departments:
-        keep &= facts["department"].isin(filters.departments).to_numpy()
-    if filters.file_types:
-        keep &= facts["file_type"].isin(filters.file_types).to_numpy()
+    keep = file_mask(facts, filters)
     by_key = np.zeros(prepared.n_keys, dtype=bool)
     by_key[facts["file_key"].to_numpy()[keep]] = True
     return by_key
@@ -345,13 +341,7 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
     request by the metric functions, so `tables` is left empty.
     """
     facts = analysis.facts
-    keep = np.ones(len(facts), dtype=bool)
-    if filters.states:
-        keep &= facts["state"].isin(filters.states).to_numpy()
-    if filters.departments:
-        keep &= facts["department"].isin(filters.departments).to_numpy()
-    if filters.file_types:
-        keep &= facts["file_type"].isin(filters.file_types).to_numpy()
+    keep = file_mask(facts, filters)
     files = set(facts["file_key"].to_numpy()[keep].tolist())
     events = analysis.events[analysis.events["file_key"].isin(files)]
     events = events[_in_range(ist_day(events["timestamp"]), filters)]
@@ -372,13 +362,7 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
 
 def _activity(prepared: Prepared, filters: Filters) -> pd.DataFrame:
     act = prepared.activity
-    keep = _in_range(act["day"].to_numpy(dtype="float64"), filters)
-    if filters.states:
-        keep &= act["state"].isin(filters.states).to_numpy()
-    if filters.departments:
-        keep &= act["department"].isin(filters.departments).to_numpy()
-    if filters.file_types:
-        keep &= act["file_type"].isin(filters.file_types).to_numpy()
+    keep = _in_range(act["day"].to_numpy(dtype="float64"), filters) & file_mask(act, filters)
     return act[keep]
 
 
@@ -393,18 +377,8 @@ def movement_trend(prepared: Prepared, filters: Filters, by: tuple[str, ...] = (
 
 # --- figures per state (overview cards, states compared) ------------------------------------
 
-FIGURE_COLUMNS = (
-    "files_created",
-    "movements",
-    "movement_ratio",
-    "efile_share",
-    "pending",
-    "pending_over_7_working_days",
-    "parked",
-    "mean_levels_pending",
-    "mean_holders_pending",
-    "files_over_4_levels",
-)
+FIGURE_COLUMNS = OVERVIEW
+"""The overview figures (the registry's `OVERVIEW`), per group."""
 
 
 def state_figures(
@@ -503,6 +477,24 @@ def states_compared(prepared: Prepared, filters: Filters) -> pd.DataFrame:
     return out
 
 
+def report_tables(analysis: Analysis, filters: Filters | None = None) -> dict[str, pd.DataFrame]:
+    """The five report tables of the selection: what `report` and `report --db` write.
+
+    The analysis is the whole log (or whole states: T is each state's own); the scope and
+    the filters are applied to it here, with the dashboard's semantics (module docstring):
+    the date range selects events and ended stints, and the files whose e-file share counts.
+    """
+    filters = filters or Filters()
+    if not (filters.selects_files or filters.has_range):
+        return metrics.report_tables(analysis)
+    cut = filter_analysis(analysis, filters)
+    created_at = cut.facts["created_at"]
+    created = created_at.notna() & pd.Series(
+        _in_range(ist_day(created_at), filters), index=created_at.index
+    )
+    return metrics.report_tables(cut, created)
+
+
 # --- hierarchy: turnaround per level --------------------------------------------------------
 
 
@@ -522,7 +514,7 @@ def _grouped_quantiles(
     _, keys = prepared.groups(grouping)
     rows = prepared.sorted_rows(grouping, column)
     keep = None
-    if filters.states or filters.departments or filters.file_types:
+    if filters.selects_files:
         keep = file_keep(prepared, filters)[rows["file_key"]]
     if filters.has_range:
         in_range = _in_range(rows["day"], filters)
@@ -607,7 +599,7 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
     """
     m = prepared.movements
     codes, keys = prepared.groups("flow")
-    if filters.states or filters.departments or filters.file_types or filters.has_range:
+    if filters.selects_files or filters.has_range:
         keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
         if filters.has_range:
             keep &= _in_range(m["day"].to_numpy(), filters)

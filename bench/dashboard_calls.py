@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 
 from analytics import views
-from analytics.access import Scope
 from analytics.metrics import analyse
 from analytics.store import open_store
 from analytics.views import Filters
@@ -73,17 +72,16 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, float] = {}
     store = open_store(args.db)
-    scope = Scope.everything()
     kept = Path(args.keep_analysis) if args.keep_analysis else None
     if kept is not None and kept.exists():
         with kept.open("rb") as f:
             analysis = pickle.load(f)
     else:
         t = time.perf_counter()
-        events = store.load_events(states=views.scope_states(scope))
+        events = store.load_events()  # unscoped, once for every reader
         results["first_load_read_events_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        analysis = views.scoped(analyse(events, levels=store.levels()), scope)
+        analysis = analyse(events, levels=store.levels())
         del events
         results["first_load_analyse_s"] = time.perf_counter() - t
         if kept is not None:

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analytics.figures import FIGURES
 from dashboard import format as fmt
 
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
@@ -80,8 +81,8 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
     months = pd.to_datetime(trend["month"] + "-01").dt.strftime("%b-%Y")
     fig = _figure(title)
     for column, name, colour in (
-        ("files_created", "Files created", SAFFRON),
-        ("movements", "Movements", NAVY),
+        ("files_created", FIGURES["files_created"].label, SAFFRON),
+        ("movements", FIGURES["movements"].label, NAVY),
     ):
         fig.add_bar(
             x=months,
@@ -94,7 +95,7 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
     fig.add_scatter(
         x=months,
         y=trend["movement_ratio"],
-        name="Movements per file created",
+        name=FIGURES["movement_ratio"].label,
         yaxis="y2",
         mode="lines+markers",
         line={"color": GREEN, "width": 3},
@@ -104,7 +105,7 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
         barmode="group",
         yaxis={"title": "Count"},
         yaxis2={
-            "title": "Movements per file created",
+            "title": FIGURES["movement_ratio"].label,
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",
@@ -143,7 +144,10 @@ def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
     return _level_bars(
         table,
         f"Time a file stays at each level ({unit_label})",
-        (("median_days", "Median", NAVY), ("p90_days", "90th percentile", SAFFRON)),
+        (
+            ("median_days", FIGURES["median_days"].label, NAVY),
+            ("p90_days", FIGURES["p90_days"].label, SAFFRON),
+        ),
         "group",
         unit_label,
     )

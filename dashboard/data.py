@@ -1,11 +1,13 @@
 """Thin cached access to the store and to `analytics.views` (no metric logic here).
 
-The store is one `st.cache_resource` per database URL. The full analysis of a scope is built
-once per store version (`st.cache_resource`: it is large and read-only, so it is shared, not
-copied), and every table a page asks for is a `st.cache_data` entry keyed on the store
-version, the scope and the filters, so a new upload (a new version) invalidates everything.
-Every read takes the `Scope` the page passes down; without the names permission the events
-are pseudonymised before the analysis, and the cache key includes the pseudonym key's digest.
+The store is one `st.cache_resource` per database URL. The analysis is built once per store
+version, unscoped (`st.cache_resource`: it is large and read-only, so it is shared, not
+copied): every reader, whatever its scope, is served from that one copy, so T is each whole
+state's and no figure depends on who reads it. Every table a page asks for is a
+`st.cache_data` entry keyed on the store version, the scope and the filters; the scope is a
+mask applied with the filters (`Filters.within`). Names are pseudonymised only in what is
+shown (holders of pending and parked files, a file's journey), after the figures, for readers
+without the names permission; those entries' keys include the pseudonym key's digest.
 """
 
 from __future__ import annotations
@@ -50,26 +52,18 @@ def version() -> str:
     return store().version()
 
 
-@st.cache_resource(
-    show_spinner="Analysing the stored movement logs…", max_entries=2, hash_funcs=_HASH
-)
-def _prepared(url: str, data_version: str, scope: Scope) -> Prepared | None:
+@st.cache_resource(show_spinner="Analysing the stored movement logs…", max_entries=2)
+def _prepared(url: str, data_version: str) -> Prepared | None:
+    """The whole store's analysis, once per version for every reader (two entries: the
+    version being replaced keeps serving until the new one is built)."""
     s = _store(url)
-    events = s.load_events(states=views.scope_states(scope))
+    events = s.load_events()
     if events.empty:
         return None
-    # Without the names permission every page shows pseudonyms (metrics only compare users
-    # for equality, so the figures are unchanged); no key and no permission shows nothing.
-    events = pseudonymise(events, scope)
-    analysis = views.scoped(analyse(events, levels=s.levels()), scope)
+    analysis = analyse(events, levels=s.levels())
     if analysis.facts.empty:
         return None
     return views.warm(views.prepare(analysis), "days")  # working days: on first use
-
-
-def prepared(scope: Scope) -> Prepared | None:
-    """The scope's analysis, prepared for filtering (None when it holds no data)."""
-    return _prepared(default_url(), version(), scope)
 
 
 def _cached(fn):
@@ -78,23 +72,38 @@ def _cached(fn):
 
 
 @_cached
+def _in_scope(url: str, data_version: str, scope: Scope) -> bool:
+    p = _prepared(url, data_version)
+    return p is not None and bool(scope.mask(p.facts).any())
+
+
+def prepared(scope: Scope) -> Prepared | None:
+    """The store's analysis, prepared for filtering (None when the scope holds no data).
+
+    It is every reader's one copy: pages pass the scope down with the filters."""
+    url, v = default_url(), version()
+    return _prepared(url, v) if _in_scope(url, v, scope) else None
+
+
+@_cached
 def _choices(url: str, data_version: str, scope: Scope) -> dict:
-    p = _prepared(url, data_version, scope)
-    if p is None:
+    p = _prepared(url, data_version)
+    facts = None if p is None else p.facts[scope.mask(p.facts)]
+    if facts is None or facts.empty:
         return {"states": [], "departments": {}, "file_types": [], "first": None, "last": None}
-    facts = p.facts
     departments = {
         state: sorted(group["department"].unique().tolist())
         for state, group in facts.groupby("state", sort=True)
     }
-    ts = p.analysis.events["timestamp"]
+    events = p.analysis.events
+    ts = events["timestamp"][scope.mask(events)]
     return {
         "states": sorted(departments),
         "departments": departments,
         "file_types": sorted(facts["file_type"].dropna().unique().tolist()),
         "first": ts.min().tz_convert("Asia/Kolkata").date(),
         "last": ts.max().tz_convert("Asia/Kolkata").date(),
-        "as_of": p.analysis.as_of,
+        "as_of": p.analysis.as_of[p.analysis.as_of.index.isin(departments)],
     }
 
 
@@ -105,7 +114,7 @@ def choices(scope: Scope) -> dict:
 
 @_cached
 def _overview(url: str, v: str, scope: Scope, filters: Filters) -> tuple[dict, pd.DataFrame]:
-    p = _prepared(url, v, scope)
+    p, filters = _prepared(url, v), filters.within(scope)
     return views.overview_figures(p, filters), views.movement_trend(p, filters)
 
 
@@ -116,7 +125,7 @@ def overview(scope: Scope, filters: Filters) -> tuple[dict, pd.DataFrame]:
 
 @_cached
 def _states(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
-    return views.states_compared(_prepared(url, v, scope), filters)
+    return views.states_compared(_prepared(url, v), filters.within(scope))
 
 
 def states(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -126,7 +135,7 @@ def states(scope: Scope, filters: Filters) -> pd.DataFrame:
 
 @_cached
 def _summary(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
-    return views.state_figures(_prepared(url, v, scope), filters, by=("state", "department"))
+    return views.state_figures(_prepared(url, v), filters.within(scope), by=("state", "department"))
 
 
 def summary(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -138,7 +147,7 @@ def summary(scope: Scope, filters: Filters) -> pd.DataFrame:
 def _turnaround(
     url: str, v: str, scope: Scope, filters: Filters, duration: str, by_state: bool
 ) -> pd.DataFrame:
-    return views.turnaround(_prepared(url, v, scope), filters, duration, by_state)
+    return views.turnaround(_prepared(url, v), filters.within(scope), duration, by_state)
 
 
 def turnaround(scope: Scope, filters: Filters, duration: str, by_state: bool) -> pd.DataFrame:
@@ -148,7 +157,7 @@ def turnaround(scope: Scope, filters: Filters, duration: str, by_state: bool) ->
 
 @_cached
 def _waiting(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
-    return views.waiting_vs_processing(_prepared(url, v, scope), filters, duration)
+    return views.waiting_vs_processing(_prepared(url, v), filters.within(scope), duration)
 
 
 def waiting(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
@@ -158,7 +167,7 @@ def waiting(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
 
 @_cached
 def _flow(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
-    return views.level_flow(_prepared(url, v, scope), filters, duration)
+    return views.level_flow(_prepared(url, v), filters.within(scope), duration)
 
 
 def flow(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
@@ -170,11 +179,11 @@ def flow(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
 def _pendency(
     url: str, v: str, scope: Scope, filters: Filters, duration: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    p = _prepared(url, v, scope)
+    p, filters = _prepared(url, v), filters.within(scope)
     return (
         views.pendency_table(p, filters, duration),
-        views.longest_pending(p, filters, 100, duration),
-        views.parked_files(p, filters),
+        pseudonymise(views.longest_pending(p, filters, 100, duration), scope),
+        pseudonymise(views.parked_files(p, filters), scope),
     )
 
 
@@ -187,8 +196,8 @@ def pendency(
 
 @_cached
 def _find(url: str, v: str, scope: Scope, query: str) -> pd.DataFrame:
-    p = _prepared(url, v, scope)
-    return views.find_files(p.facts, query)
+    facts = _prepared(url, v).facts
+    return pseudonymise(views.find_files(facts[scope.mask(facts)], query), scope)
 
 
 def find_files(scope: Scope, query: str) -> pd.DataFrame:
@@ -198,8 +207,16 @@ def find_files(scope: Scope, query: str) -> pd.DataFrame:
 
 @_cached
 def _journey(url: str, v: str, scope: Scope, file_key: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    p = _prepared(url, v, scope)
-    return views.file_journey(p.analysis, file_key), views.file_events(p.analysis, file_key)
+    p = _prepared(url, v)
+    fact = p.facts[p.facts["file_key"].eq(file_key)]
+    if fact.empty or not scope.mask(fact).all():  # a file outside the scope shows nothing
+        empty = views.file_journey(p.analysis, -1), views.file_events(p.analysis, -1)
+        return empty
+    where = {"state": fact["state"].iloc[0], "department": fact["department"].iloc[0]}
+    return (
+        pseudonymise(views.file_journey(p.analysis, file_key), scope, **where),
+        pseudonymise(views.file_events(p.analysis, file_key), scope, **where),
+    )
 
 
 def journey(scope: Scope, file_key: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.figures import FIGURES, OVERVIEW, Figure
 from analytics.schema import IST
 
 DASH = "–"
@@ -100,21 +101,8 @@ LABELS: dict[str, str] = {
     "department": "Department",
     "month": "Month",
     "as_of": "As of (T)",
-    "files_created": "Files created",
-    "movements": "Movements",
-    "movement_ratio": "Movements per file created",
-    "efile_share": "e-File share",
-    "pending": "Pending",
-    "pending_over_7_working_days": "Pending over 7 working days",
-    "parked": "Parked",
-    "mean_levels_pending": "Mean distinct levels (pending files)",
-    "mean_holders_pending": "Mean holders (pending files)",
-    "files_over_4_levels": "Files over 4 levels",
+    **{name: f.label for name, f in FIGURES.items()},
     "level": "Level",
-    "stints": "Stints",
-    "median_days": "Median",
-    "mean_days": "Mean",
-    "p90_days": "90th percentile",
     "p10_days": "10th percentile",
     "q1_days": "25th percentile",
     "q3_days": "75th percentile",
@@ -125,11 +113,6 @@ LABELS: dict[str, str] = {
     "from_level": "From level",
     "to_level": "To level",
     "direction": "Direction",
-    "age_0_7": "0–7 days",
-    "age_8_15": "8–15 days",
-    "age_16_30": "16–30 days",
-    "age_31_60": "31–60 days",
-    "age_over_60": "Over 60 days",
     "file_id": "Computer no.",
     "file_number": "File no.",
     "subject": "Subject",
@@ -137,13 +120,11 @@ LABELS: dict[str, str] = {
     "designation": "Designation",
     "since": "With holder since",
     "age_days": "Age",
-    "levels_traversed": "Levels so far",
-    "holders": "Holders",
     "status": "Status",
     "created_at": "Created",
     "closed_at": "Closed",
-    "returns": "Returns",
 }
+"""Column headings: the figures registry's labels, and the words for the other columns."""
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,21 +132,31 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=lambda c: LABELS.get(c, c.replace("_", " ").capitalize()))
 
 
-def _two(value: Any) -> str:
+def _mean(value: Any) -> str:
     return indian(value, 2)
 
 
-FIGURE_FORMATS: dict[str, Any] = {
-    "as_of": moment,
-    "files_created": indian,
-    "movements": indian,
-    "movement_ratio": ratio,
-    "efile_share": percent,
-    "pending": indian,
-    "pending_over_7_working_days": indian,
-    "parked": indian,
-    "mean_levels_pending": _two,
-    "mean_holders_pending": _two,
-    "files_over_4_levels": indian,
+KINDS: dict[str, Any] = {
+    "count": indian,
+    "ratio": ratio,
+    "share": percent,
+    "mean": _mean,
+    "days": days,
 }
-"""How each overview figure reads."""
+"""The formatter of each kind of figure (`analytics.figures.Kind`)."""
+
+
+def figure(name: str | Figure, value: Any) -> str:
+    """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
+    entry = FIGURES[name] if isinstance(name, str) else name
+    return KINDS[entry.kind](value)
+
+
+def formats(*names: str) -> dict[str, Any]:
+    """Column → formatter for the figures named (every registry figure when none is)."""
+    chosen = names or tuple(FIGURES)
+    return {n: KINDS[FIGURES[n].kind] for n in chosen}
+
+
+FIGURE_FORMATS: dict[str, Any] = {"as_of": moment, **formats(*OVERVIEW)}
+"""How each overview figure (and a state's T) reads."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.figures import FIGURES, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -67,8 +68,12 @@ components.cards(
             else ("Closed on", fmt.day(fact["closed_at"]), "Its latest `closed` event.")
         ),
         ("Movements", fmt.indian(fact["movements"]), "`moved` events."),
-        ("Distinct levels", fmt.indian(fact["levels_traversed"]), "Over 4 breaches CSMOP."),
-        ("Returns", fmt.indian(fact["returns"]), "Movements to a lower level."),
+        (
+            FIGURES["levels_traversed"].label,
+            fmt.indian(fact["levels_traversed"]),
+            f"{FIGURES['levels_traversed'].help} Over {OVER_LEVELS_LIMIT} breaches CSMOP.",
+        ),
+        (FIGURES["returns"].label, fmt.indian(fact["returns"]), FIGURES["returns"].help),
     ]
 )
 

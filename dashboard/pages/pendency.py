@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.schema import AGE_BUCKETS
-from analytics.views import AGE_BUCKET_LABELS, pendency_by
+from analytics.figures import AGE_BOUNDS, AGE_BUCKETS, FIGURES
+from analytics.views import pendency_by
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -19,22 +19,27 @@ if filters.has_range:
     st.caption("Pendency is a snapshot as of T: the period filter does not change it.")
 
 table, longest, parked = data.pendency(scope, filters, unit)
-buckets = {b: AGE_BUCKET_LABELS[b].replace("days", unit_label) for b in AGE_BUCKETS}
+buckets = {b: FIGURES[b].label.replace("days", unit_label) for b in AGE_BUCKETS}
 totals = table[["pending", *AGE_BUCKETS, "parked"]].sum()
+
+
+def _over(bucket: str) -> tuple[str, str, str]:
+    """A card: the pending files older than the lower edge of `bucket` (and that bucket on)."""
+    days = int(AGE_BOUNDS[bucket][0])
+    older = AGE_BUCKETS[AGE_BUCKETS.index(bucket) :]
+    return (
+        f"Pending over {days} {unit_label}",
+        fmt.indian(sum(totals[b] for b in older)),
+        f"Pending files with their present holder for more than {days} {unit_label}.",
+    )
+
+
 components.cards(
     [
-        ("Pending at T", fmt.indian(totals["pending"]), "Files with a holder, not closed."),
-        (
-            f"Pending over 30 {unit_label}",
-            fmt.indian(totals["age_31_60"] + totals["age_over_60"]),
-            "With their present holder for more than 30 days.",
-        ),
-        (
-            f"Pending over 60 {unit_label}",
-            fmt.indian(totals["age_over_60"]),
-            "With their present holder for more than 60 days.",
-        ),
-        ("Parked", fmt.indian(totals["parked"]), "Parked files, outside pendency."),
+        (FIGURES["pending"].label, fmt.indian(totals["pending"]), FIGURES["pending"].help),
+        _over(AGE_BUCKETS[-2]),
+        _over(AGE_BUCKETS[-1]),
+        (FIGURES["parked"].label, fmt.indian(totals["parked"]), FIGURES["parked"].help),
     ],
     per_row=4,
 )
@@ -51,14 +56,11 @@ components.chart(
     "by-department",
 )
 
-counts = {c: fmt.indian for c in ["pending", *AGE_BUCKETS, "parked"]}
-bucket_names = {b: AGE_BUCKET_LABELS[b].replace("days", unit_label) for b in AGE_BUCKETS}
+counts = fmt.formats("pending", *AGE_BUCKETS, "parked")
 
 
 def _show(frame: pd.DataFrame, raw: pd.DataFrame, name: str, key: str) -> None:
-    display = fmt.labelled(
-        fmt.table(frame, {"level": label, **counts}).rename(columns=bucket_names)
-    )
+    display = fmt.labelled(fmt.table(frame, {"level": label, **counts}).rename(columns=buckets))
     components.table(display, raw, name, key)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.figures import FIGURES, OVERVIEW
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -18,30 +19,24 @@ filters = components.filter_bar(scope)
 frame = data.states(scope, filters)
 st.subheader(components.describe(filters))
 
-RANKABLE = {
-    "movement_ratio": ("Movements per file created", fmt.ratio),
-    "files_created": ("Files created", fmt.indian),
-    "movements": ("Movements", fmt.indian),
-    "efile_share": ("e-File share", fmt.percent),
-    "pending": ("Pending at T", fmt.indian),
-    "pending_over_7_working_days": ("Pending over 7 working days", fmt.indian),
-    "parked": ("Parked", fmt.indian),
-    "mean_levels_pending": ("Mean distinct levels of pending files", lambda v: fmt.indian(v, 2)),
-    "files_over_4_levels": ("Files over 4 levels", fmt.indian),
-}
 figure = st.selectbox(
     "Rank the states by",
-    list(RANKABLE),
-    format_func=lambda k: RANKABLE[k][0],
+    ["movement_ratio", *(name for name in OVERVIEW if name != "movement_ratio")],
+    format_func=lambda name: FIGURES[name].label,
     key="rank_by",
     bind="query-params",
 )
-label, formatter = RANKABLE[figure]
+entry = FIGURES[figure]
 components.chart(
-    charts.ranked_bars(frame, figure, label, [formatter(v) for v in frame[figure]]),
+    charts.ranked_bars(frame, figure, entry.label, [fmt.figure(entry, v) for v in frame[figure]]),
     f"states_{figure}",
     "ranked",
 )
+if entry.higher_is_better is not None:
+    better = "higher" if entry.higher_is_better else "lower"
+    st.caption(f"{entry.help} A {better} figure is better.")
+else:
+    st.caption(entry.help)
 
 
 def _open_state(state_key: str) -> None:

@@ -24,7 +24,7 @@ from analytics.views import (
     pendency_by,
     pendency_table,
     prepare,
-    scoped,
+    report_tables,
     states_compared,
     turnaround,
     waiting_vs_processing,
@@ -256,14 +256,27 @@ def test_find_files_and_journey(prepared):
     assert journey["end_action"].tolist()[:4] == ["moved"] * 4
 
 
-def test_scoped_keeps_only_the_scope(prepared):
+def test_the_scope_is_a_mask_like_the_filters(prepared):
+    """One unscoped analysis serves every reader: a scope selects like a state filter, and
+    the report tables of the scoped selection are the metric tables of the scope's files."""
     scope = Scope(states=frozenset({"Assam"}))
-    cut = scoped(prepared.analysis, scope)
-    assert set(cut.events["state"]) == {"Assam"}
-    assert set(cut.stints["state"]) == {"Assam"}
-    assert cut.facts["file_id"].tolist() == ["H1"]
-    assert cut.as_of.index.tolist() == ["Assam"]
-    assert scoped(prepared.analysis, Scope.everything()) is prepared.analysis
+    inside = Filters(scope=scope)
+    assert inside.selects_files
+    assert not Filters(scope=Scope.everything()).selects_files
+    assert overview_figures(prepared, inside) == overview_figures(
+        prepared, Filters(states=("Assam",))
+    )
+    assert turnaround(prepared, inside)["state"].unique().tolist() == ["Assam"]
+    assert level_flow(prepared, inside)["movements"].sum() == 2
+    tables = report_tables(prepared.analysis, inside)
+    assert tables["files"]["file_id"].tolist() == ["H1"]
+    assert set(tables["level_turnaround"]["state"]) == {"Assam"}
+    # A department grant of another state adds that department only.
+    pair = Scope(states=frozenset(), departments=frozenset({("Manipur", "Finance")}))
+    assert report_tables(prepared.analysis, Filters(scope=pair))["files"]["file_id"].tolist() == [
+        "F1"
+    ]
+    assert overview_figures(prepared, Filters(scope=Scope.nothing()))["files_created"] == 0
 
 
 def test_empty_selection_gives_zero_counts(prepared):

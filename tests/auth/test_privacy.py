@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.access import Scope, load_scoped, pseudonym, pseudonymise
+from analytics.access import Scope, load_scoped, pseudonym, pseudonymise, unit_key
 from analytics.auth import Accounts
 from analytics.store import Store, open_store
 from tests.auth.conftest import sign_in
@@ -32,7 +32,7 @@ def test_viewer_without_permission_sees_pseudonyms_only(store: Store, accounts: 
     assert "Section Officer" in set(events["to_designation"])
     # the same person has the same pseudonym in every table
     key = accounts.pseudonym_key()
-    alias = pseudonym("Ibomcha B", key)
+    alias = pseudonym("Ibomcha B", key, "Manipur", "Finance")
     assert alias in set(events["to_user"])
     assert alias in set(events["from_user"])
     assert alias in set(stints["holder"])
@@ -67,7 +67,9 @@ def test_the_key_comes_from_the_environment_when_set(
     stored = accounts.pseudonym_key()
     monkeypatch.setenv("EOFFICE_PSEUDONYM_KEY", "deployment secret")
     assert accounts.pseudonym_key() == b"deployment secret"
-    assert pseudonym("Tomba A", stored) != pseudonym("Tomba A", b"deployment secret")
+    assert pseudonym("Tomba A", stored, "Manipur", "Home") != pseudonym(
+        "Tomba A", b"deployment secret", "Manipur", "Home"
+    )
 
 
 def test_pseudonymise_covers_every_person_column_and_refuses_without_key() -> None:
@@ -84,7 +86,8 @@ def test_pseudonymise_covers_every_person_column_and_refuses_without_key() -> No
     )
     hidden = Scope(states=frozenset({"Manipur"}), see_names=False, pseudonym_key=b"k")
     out = hidden.protect(frame)
-    assert out.loc[0, "holder"] == out.loc[0, "officer_name"] == pseudonym("Tomba A", b"k")
+    hidden_name = pseudonym("Tomba A", b"k", "Manipur", "Finance")
+    assert out.loc[0, "holder"] == out.loc[0, "officer_name"] == hidden_name
     assert out.loc[0, "user_id"].startswith("P-")
     assert out.loc[0, "last_user"].startswith("P-")
     assert out.loc[0, "designation"] == "Director"
@@ -102,25 +105,48 @@ def test_exports_are_audited_with_the_names_rule(accounts: Accounts) -> None:
     assert entry["details"] == {"rows": 42, "format": "csv", "names_shown": False}
 
 
-def test_categorical_person_columns_keep_shared_categories() -> None:
-    """Events held as categoricals (sender and holder sharing categories) stay so, with the
-    same pseudonyms as plain text; two IDs differing only in case share one pseudonym."""
+def test_pseudonyms_keep_apart_what_the_figures_count_apart() -> None:
+    """Two IDs differing only in case are two holders in every figure, so they get two
+    pseudonyms; categorical and plain columns read the same; blanks stay blank."""
     key = b"k"
     scope = Scope(states=None, see_names=False, pseudonym_key=key)
-    categories = ["", "A", "B", "a"]
+    categories = ["", "Ravi", "B", "ravi"]
     frame = pd.DataFrame(
         {
-            "from_user": pd.Categorical(["", "A", "B"], categories=categories),
-            "to_user": pd.Categorical(["A", "B", None], categories=categories),
+            "from_user": pd.Categorical(["", "Ravi", "ravi"], categories=categories),
+            "to_user": pd.Categorical(["Ravi", "ravi", None], categories=categories),
         }
     )
-    out = pseudonymise(frame, scope)
-    a, b = pseudonym("A", key), pseudonym("B", key)
-    assert out["from_user"].tolist() == ["", a, b]
-    assert out["to_user"].iloc[:2].tolist() == [a, b]
+    out = pseudonymise(frame, scope, state="Manipur", department="Finance")
+    upper, lower = (pseudonym(x, key, "Manipur", "Finance") for x in ("Ravi", "ravi"))
+    assert upper != lower
+    assert out["from_user"].tolist() == ["", upper, lower]
+    assert out["to_user"].iloc[:2].tolist() == [upper, lower]
     assert pd.isna(out["to_user"].iloc[2])
-    assert isinstance(out["from_user"].dtype, pd.CategoricalDtype)
-    assert out["from_user"].cat.categories.equals(out["to_user"].cat.categories)
-    assert set(out["from_user"].cat.categories) == {"", a, b}  # "A" and "a" merged
-    plain = pseudonymise(frame.astype(object), scope)
+    plain = pseudonymise(frame.astype(object), scope, state="Manipur", department="Finance")
     assert plain["from_user"].tolist() == out["from_user"].tolist()
+    with pytest.raises(ValueError, match="state"):
+        pseudonymise(frame, scope)  # no state/department: no key to choose
+
+
+def test_the_pseudonym_key_is_per_state_and_department() -> None:
+    """Issue 11 item 7: a key per (state, department), derived from the deployment's key, so
+    choosing an ID in one's own department's rows never reveals the pseudonym that ID has in
+    another department or state (docs/security.md, Pseudonyms)."""
+    key = b"deployment key"
+    units = [("Manipur", "Finance"), ("Manipur", "Home"), ("Assam", "Finance")]
+    names = {unit: pseudonym("mn.fin.da1", key, *unit) for unit in units}
+    assert len(set(names.values())) == 3
+    assert len({unit_key(key, *unit) for unit in units}) == 3
+    # stable: the same ID in the same state and department always reads the same
+    assert pseudonym("mn.fin.da1", key, "Manipur", "Finance") == names[("Manipur", "Finance")]
+    # per row: a frame mixing departments takes each row's own key
+    frame = pd.DataFrame(
+        {
+            "state": ["Manipur", "Manipur", "Assam"],
+            "department": ["Finance", "Home", "Finance"],
+            "holder": ["mn.fin.da1"] * 3,
+        }
+    )
+    out = pseudonymise(frame, Scope(see_names=False, pseudonym_key=key))
+    assert out["holder"].tolist() == [names[u] for u in units]

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from analytics.calendar import CSMOP_WORKING_DAYS
+from analytics.figures import CSMOP_WORKING_DAYS
 from analytics.metrics import Analysis, level_turnaround
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page
@@ -37,6 +37,7 @@ def _cards(facts: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]:
         "Mean distinct levels, pending files": fmt.indian(
             facts.loc[pending, "levels_traversed"].mean(), 2
         ),
+        "Mean holders, pending files": fmt.indian(facts.loc[pending, "holders"].mean(), 2),
         "Files over 4 levels": fmt.indian(facts["over_4_levels"].sum()),
     }
 
