@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,15 +27,30 @@ class WorkCalendar:
 
     @classmethod
     def from_file(cls, path: str | Path, weekmask: str = "1111100") -> WorkCalendar:
-        """Holidays from a CSV with columns `state,date` (date as YYYY-MM-DD or DD-MM-YYYY)."""
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        """Holidays from a CSV with columns `state,date` (docs/log-format.md, "Holiday lists").
+
+        A date is read by the log's timestamp rules (`parse_timestamps`): year first
+        (2024-03-05, 2024/03/05) or day first (05-03-2024, 5/3/2024, 05.03.2024, 05-Mar-2024),
+        never month first. A date that is unreadable, has a two-digit year (ambiguous), or
+        carries a time other than 00:00 makes the list unusable: ValueError naming the line.
+        """
+        from analytics.reading import parse_timestamps
+
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
         frame.columns = [c.strip().lower() for c in frame.columns]
         if not {"state", "date"} <= set(frame.columns):
             raise ValueError(f"{path}: holiday list needs the columns state,date")
-        days = pd.to_datetime(frame["date"].str.strip(), format="mixed", dayfirst=True).dt.date
+        states, texts = frame["state"].str.strip(), frame["date"].str.strip()
+        lines = np.arange(len(frame)) + 2  # the header is line 1
+        filled = (states != "") | (texts != "")
+        states, texts, lines = states[filled], texts[filled], lines[filled.to_numpy()]
+        moments = parse_timestamps(texts)
         holidays: dict[str, list[date]] = {}
-        for state, day in zip(frame["state"].str.strip(), days, strict=True):
-            holidays.setdefault(state, []).append(day)
+        for line, state, text, moment in zip(lines, states, texts, moments, strict=True):
+            problem = _holiday_problem(state, text, moment)
+            if problem:
+                raise ValueError(f"{path}: line {line}: {problem}")
+            holidays.setdefault(state, []).append(moment.date())
         return cls(weekmask=weekmask, holidays=holidays)
 
     def working_days(self, start: pd.Series, end: pd.Series, state: pd.Series) -> pd.Series:
@@ -68,6 +84,24 @@ class WorkCalendar:
             out[mask] = whole + np.where(on, frac[mask], 0.0)
         result[valid] = out
         return result
+
+
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[-/.](?:\d{1,2}|[A-Za-z]{3})[-/.]\d{2}$")
+
+
+def _holiday_problem(state: str, text: str, moment: pd.Timestamp) -> str | None:
+    """Why a holiday row cannot be used, or None."""
+    if not state:
+        return "state is blank"
+    if not text:
+        return "date is blank"
+    if _TWO_DIGIT_YEAR.match(text):
+        return f"date '{text}' is ambiguous: write the year with four digits (YYYY-MM-DD or DD-MM-YYYY)"
+    if pd.isna(moment):
+        return f"date '{text}' is not a readable date (YYYY-MM-DD or DD-MM-YYYY, never month first)"
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
+        return f"date '{text}' has a time of day; a holiday is a whole day: give the date alone"
+    return None
 
 
 def elapsed_days(start: pd.Series, end: pd.Series) -> pd.Series:

@@ -18,14 +18,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from analytics.access import Scope, load_scoped
 from analytics.auth import Accounts, AuthError, SignedInUser, describe_scope, users_command
 from analytics.auth import register_cli as register_users_cli
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
 from analytics.metrics import analyse
-from analytics.reading import UnusableInputError, read_logs
-from analytics.report import write_report
+from analytics.reading import UnusableInputError, parse_moment, read_logs
+from analytics.report import format_moment, write_report
 from analytics.views import Filters, report_tables
 
 if TYPE_CHECKING:
@@ -49,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, type=Path, help="folder for the tables")
     report.add_argument("--db", help="read the events from this store URL instead of LOG files")
     report.add_argument(
-        "--as-of", help="T as 'YYYY-MM-DD HH:MM:SS' (IST unless an offset is given)"
+        "--as-of",
+        help="T, read like a log's timestamps: '2024-03-10 10:00', '10/03/2024 10:00' (day "
+        "first), '10-Mar-2024', ISO with an offset; IST unless an offset is given",
     )
     report.add_argument("--levels", type=Path, help="replacement level table (CSV or YAML)")
     report.add_argument(
@@ -118,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    given_t = parse_moment(args.as_of) if args.as_of is not None else None
     calendar = (
         WorkCalendar.from_file(args.holidays, args.weekmask)
         if args.holidays
@@ -151,7 +156,7 @@ def _report(args: argparse.Namespace) -> int:
             )
             if events.empty:
                 raise ValueError("the store holds no events for this report (in your scope)")
-            as_of = args.as_of
+            as_of = given_t
             if as_of is None:
                 as_of = store.latest_by_state(sorted(set(events["state"].astype(str))))
         else:
@@ -161,19 +166,30 @@ def _report(args: argparse.Namespace) -> int:
             result = read_logs(
                 args.logs, state=args.state, department=args.department, levels=levels
             )
-            events, report, as_of = result.events, result.report, args.as_of
+            events, report, as_of = result.events, result.report, given_t
         analysis = analyse(
             events, as_of=as_of, levels=levels, calendar=calendar, working_days=args.working_days
         )
         tables = report_tables(analysis, _selection(args, scope, by_place=bool(args.db)))
-        write_report(tables, report, args.out)
+        write_report(tables, report, args.out, as_of=analysis.as_of)
         if accounts is not None and user is not None:
             for name, table in tables.items():
                 accounts.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
+    print(_as_of_line(analysis.as_of, given_t))
     print(f"wrote {len(tables)} tables to {args.out}")
     return 0
+
+
+def _as_of_line(per_state_t: pd.Series, given: pd.Timestamp | None) -> str:
+    """The T used, in IST, for people: the one given, or each state's (latest event's)."""
+    if given is not None:
+        return f"as of {format_moment(given)} IST"
+    if per_state_t.empty:
+        return "as of: no event was accepted, so no state has a T"
+    per_state = "; ".join(f"{state} {format_moment(t)}" for state, t in per_state_t.items())
+    return f"as of each state's latest event (IST): {per_state}"
 
 
 def _selection(args: argparse.Namespace, scope: Scope, by_place: bool) -> Filters:

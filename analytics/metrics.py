@@ -190,7 +190,8 @@ def _chain(rows: np.ndarray, holder: int, from_user: np.ndarray, to_user: np.nda
 
 
 def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
-    """T per state: the given moment for all (naive = IST), else each state's latest event."""
+    """T per state: the given moment for all (naive = IST; text read as a log's timestamp by
+    `reading.parse_moment`), else each state's latest event."""
     states = _distinct_states(events["state"])
     if as_of is None or isinstance(as_of, pd.Series):
         latest = events.groupby("state", observed=True)["timestamp"].max()
@@ -201,6 +202,10 @@ def as_of_by_state(events: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
         given = as_of.dt.tz_convert(IST).dt.as_unit(latest.dt.unit)
         given.index = given.index.astype("str")
         return given.reindex(states).fillna(latest).rename("timestamp")
+    if isinstance(as_of, str):  # typed by a person: the log's timestamp rules (day first)
+        from analytics.reading import parse_moment
+
+        as_of = parse_moment(as_of)
     moment = pd.Timestamp(as_of)
     moment = moment.tz_localize(IST) if moment.tzinfo is None else moment.tz_convert(IST)
     return pd.Series(moment, index=states, name="timestamp").dt.as_unit("us")

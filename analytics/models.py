@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -139,6 +140,9 @@ class Event(Base):
     remarks: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String)
     line: Mapped[int | None] = mapped_column(BigInteger)
+    read_pos: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    """Position in its upload's read order (sources in the order given, each top to bottom):
+    with `upload_id`, the order read that breaks ties between same-time events."""
 
 
 class Level(Base):

@@ -178,6 +178,9 @@ class ReadResult:
     report: ValidationReport
     rejected_rows: pd.DataFrame
     touched: list[tuple[str, str]] = field(default_factory=list)
+    read_order: np.ndarray | None = None
+    """Each event's position in the order read (sources in the order given, each top to
+    bottom), aligned with `events`' rows: the tie-break the store keeps (log-format.md)."""
 
 
 def normalise_header(name: object) -> str:
@@ -241,6 +244,7 @@ def read_logs(
                 f"the upload has more than {limits.max_rows:,} data rows, the most one upload "
                 f"may hold (setting {MAX_ROWS_ENV}); split it into smaller extracts",
             )
+        _require_given_once(name, raw, state, department)
         events, issues, warnings, bad_rows = _validate(
             name, raw, lines, state, department, read_at, touched
         )
@@ -253,12 +257,15 @@ def read_logs(
         frames.append(events)
         rejected.append(bad_rows)
     events = _concat(frames) if frames else empty_events()
+    events[_READ] = np.arange(len(events), dtype=np.int64)
     ordered = order_events(events)
     if may_repeat(ordered):  # only then is the exact (and slower) search worth it
         duplicated = events.duplicated(subset=list(DEDUP_KEY), keep="first").to_numpy()
         report.duplicates_dropped = int(duplicated.sum())
         if report.duplicates_dropped:
             ordered = order_events(events[~duplicated])
+    del events
+    read_order = ordered.pop(_READ).to_numpy()
     events = ordered
     report.unknown_designations = _unknown_designations(events, levels)
     report.files_without_created = _files_without_created(events)
@@ -268,7 +275,41 @@ def read_logs(
         if rejected
         else pd.DataFrame(columns=["file", "line", "column", "reason", "raw"])
     )
-    return ReadResult(events, report, rejected_rows, sorted(touched))
+    return ReadResult(events, report, rejected_rows, sorted(touched), read_order)
+
+
+_READ = "_read_order"
+
+
+def parse_moment(text: str) -> pd.Timestamp:
+    """One moment typed by a person (`--as-of`), read by the log's timestamp rules
+    (`parse_timestamps`: day-first, no offset = IST), as tz-aware IST.
+
+    Raises ValueError when it is not a readable date and time.
+    """
+    moment = parse_timestamps(pd.Series([str(text).strip()], dtype="str")).iloc[0]
+    if pd.isna(moment):
+        raise ValueError(
+            f"'{text}' is not a readable date and time (e.g. 2024-03-10 10:00, "
+            "10/03/2024 10:00, 10-Mar-2024 10:00; day before month)"
+        )
+    return moment
+
+
+def _require_given_once(
+    name: str, raw: pd.DataFrame, state: str | None, department: str | None
+) -> None:
+    """A file without a `state` (or `department`) column and no value given for the upload is
+    unusable: otherwise every row would be rejected as blank (log-format.md)."""
+    given = {"state": state, "department": department}
+    for c in GIVEN_ONCE:
+        if c not in raw.columns and not (given[c] and str(given[c]).strip()):
+            raise UnusableInputError(
+                name,
+                f"missing required column {c} (tried: {', '.join(HEADER_ALIASES[c])}), and no "
+                f"{c} was given for the whole upload: give it with --{c} on the command line, "
+                f"or in the upload form's {c.capitalize()} field",
+            )
 
 
 def source_bytes(source: Source, limits: UploadLimits | None = None) -> tuple[str, bytes]:

@@ -53,10 +53,24 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
     export_frame(table).to_csv(path, index=False, lineterminator="\n")
 
 
+def format_moment(moment: pd.Timestamp) -> str:
+    """One moment for people: `10-Mar-2024 10:00` in IST (seconds only when not zero)."""
+    local = pd.Timestamp(moment).tz_convert(IST)
+    return local.strftime("%d-%b-%Y %H:%M" + (":%S" if local.second else ""))
+
+
 def write_report(
-    tables: dict[str, pd.DataFrame], report: ValidationReport | None, out_dir: str | Path
+    tables: dict[str, pd.DataFrame],
+    report: ValidationReport | None,
+    out_dir: str | Path,
+    *,
+    as_of: pd.Series | None = None,
 ) -> list[Path]:
-    """Write the five tables (and validation.json when a report is given) into out_dir."""
+    """Write the five tables and validation.json into out_dir.
+
+    validation.json holds the validation report (when reading gave one) and `as_of`: each
+    state's T as `YYYY-MM-DD HH:MM:SS` IST. Without either, no validation.json is written.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -64,8 +78,13 @@ def write_report(
         path = out / f"{name}.csv"
         write_table(tables[name][list(columns)], path)
         written.append(path)
-    if report is not None:
+    document = report.to_dict() if report is not None else {}
+    if as_of is not None:
+        document["as_of"] = dict(
+            zip(as_of.index.astype(str), format_timestamps(as_of), strict=True)
+        )
+    if document:
         path = out / "validation.json"
-        path.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
     return written

@@ -83,8 +83,11 @@ EVENT_DB_COLUMNS: dict[str, str] = {
     "received_at": "ts",
     "source": "text",
     "line": "int",
+    "read_pos": "int",
 }
-EVENT_DB_COLUMNS = {c: EVENT_DB_COLUMNS[c] for c in ("upload_id", *EVENT_COLUMNS, "source", "line")}
+EVENT_DB_COLUMNS = {
+    c: EVENT_DB_COLUMNS[c] for c in ("upload_id", *EVENT_COLUMNS, "source", "line", "read_pos")
+}
 STINT_DB_COLUMNS: dict[str, str] = {
     "state": "text",
     "file_id": "text",
@@ -556,7 +559,10 @@ class Store:
             ).scalar_one()
             self._insert_rejected(conn, upload_id, read.rejected_rows)
 
-            events_new, files_touched = self._store_events(conn, upload_id, incoming)
+            read_order = read.read_order
+            if read_order is None:
+                read_order = np.arange(len(incoming), dtype=np.int64)
+            events_new, files_touched = self._store_events(conn, upload_id, incoming, read_order)
             already = len(incoming) - events_new
             stored_report = _capped(report.to_dict()) | {"touched": read.touched}
             conn.execute(
@@ -656,11 +662,14 @@ class Store:
         conn.execute(insert(RejectedRow), records)
 
     def _store_events(
-        self, conn: Connection, upload_id: int, incoming: pd.DataFrame
+        self, conn: Connection, upload_id: int, incoming: pd.DataFrame, read_order: np.ndarray
     ) -> tuple[int, int]:
         """Insert the new events, then recompute the touched files' derived rows.
 
-        Returns (events inserted, files touched).
+        `read_order` is each incoming event's position in the order read; it is stored
+        (`read_pos`) and the events are inserted in that order, so the store's order read is
+        upload order, then each upload's read order (log-format.md). Returns (events
+        inserted, files touched).
         """
         if incoming.empty:
             return 0, 0
@@ -669,7 +678,8 @@ class Store:
         keys = incoming[["state", "file_id"]].drop_duplicates()
         self._load_touched(conn, keys)
         stored = self._fetch_events(conn, join_touched=True)
-        incoming = incoming.assign(upload_id=upload_id)
+        incoming = incoming.assign(upload_id=upload_id, read_pos=read_order)
+        incoming = incoming.iloc[np.argsort(read_order, kind="stable")].reset_index(drop=True)
         if stored.empty:
             history, new = incoming, incoming
         else:
@@ -720,7 +730,7 @@ class Store:
         with self.engine.connect() as conn:
             events = self._fetch_events(conn, where=where, params=params)
         events = events[[*EVENT_COLUMNS, "source", "line", "upload_id"]]
-        return order_events(events)
+        return order_events(events)  # rows come in the order read: the tie-break
 
     def latest_by_state(self, states: Sequence[str] | None = None) -> pd.Series:
         """Each state's latest event time over ALL its stored events (metrics.md's default T),
@@ -836,7 +846,7 @@ class Store:
         params: Sequence[Any] = (),
         join_touched: bool = False,
     ) -> pd.DataFrame:
-        """Events in stored (= read) order, canonical dtypes, plus `id`."""
+        """Events in the order read (upload, then `read_pos`), canonical dtypes, plus `id`."""
         kinds = {"id": "int", **EVENT_DB_COLUMNS}
         on = "e.state = t.state AND e.file_id = t.file_id"
         if not join_touched:
@@ -848,8 +858,8 @@ class Store:
         sql = f"SELECT {self._select_list('e', kinds)} FROM {source}"
         if where:
             sql += " WHERE " + where.format(p=self._p())
-        sql += " ORDER BY e.id"
-        return self._query(conn, sql, list(params), kinds)
+        sql += " ORDER BY e.id"  # ids follow the read order (events are inserted in it) ...
+        return _in_read_order(self._query(conn, sql, list(params), kinds))
 
     def _load_table(
         self,
@@ -1001,6 +1011,17 @@ def _sqlite_insert(
             count += cursor.rowcount
     cursor.close()
     return count
+
+
+def _in_read_order(events: pd.DataFrame) -> pd.DataFrame:
+    """... but the key is (upload_id, read_pos): sort by it unless the rows already are."""
+    upload, pos = events["upload_id"].to_numpy(), events["read_pos"].to_numpy()
+    if len(upload) < 2:
+        return events
+    ahead = (upload[1:] > upload[:-1]) | ((upload[1:] == upload[:-1]) & (pos[1:] > pos[:-1]))
+    if ahead.all():
+        return events
+    return events.iloc[np.lexsort((pos, upload))].reset_index(drop=True)
 
 
 # --- derived tables -------------------------------------------------------------------------
