@@ -1,6 +1,6 @@
 """Deterministic generator of synthetic e-Office file-movement logs.
 
-Writes the canonical CSV of ``shared/spec/log-format.md`` (or an e-Office-style Excel report)
+Writes the canonical CSV of ``docs/log-format.md`` (or an e-Office-style Excel report)
 for the eight North-Eastern states and DARPG. Everything is vectorised with numpy and written
 in chunks of files, so a million files (~15 million events) stream in bounded memory, and a
 given seed always gives the same bytes.

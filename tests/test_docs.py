@@ -1,0 +1,63 @@
+"""The repository stands alone: no tracked file points outside it (to the specs' folder beside
+the repository, which users do not have), and every relative link in its Markdown resolves."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE = "../" + "shared"  # spelled apart so this file does not match itself
+SPEC_FOLDER = "shared/" + "spec"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def tracked() -> list[Path]:
+    names = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    return [ROOT / n.decode() for n in names if n]
+
+
+def texts() -> dict[Path, str]:
+    out = {}
+    for path in tracked():
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            continue  # binary (workbooks, images)
+        out[path] = data.decode("utf-8", errors="replace")
+    return out
+
+
+def test_no_tracked_file_links_outside_the_repository():
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path, text in texts().items()
+        for n, line in enumerate(text.splitlines(), start=1)
+        if OUTSIDE in line or SPEC_FOLDER in line
+    ]
+    assert found == []
+
+
+def test_every_relative_markdown_link_resolves():
+    broken = []
+    for path, text in texts().items():
+        if path.suffix != ".md":
+            continue
+        for target in LINK.findall(text):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            file = (path.parent / target.split("#")[0]).resolve()
+            if not file.exists():
+                broken.append(f"{path.relative_to(ROOT)} → {target}")
+    assert broken == []
+
+
+def test_the_project_documents_its_own_rules():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for doc in ("docs/metrics.md", "docs/log-format.md"):
+        assert (ROOT / doc).is_file()
+        assert f"]({doc})" in readme
