@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,14 @@ import pandas as pd
 from analytics.reading import ValidationReport
 from analytics.schema import IST, REPORT_COLUMNS
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20{"
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV-injection list: = + - @,
+their full-width forms ＝ ＋ － ＠, and `{` of an array formula `{=...}`), once any leading
+blanks and quotes are passed over."""
+_LEADING = " \t\r\n\"'\u00a0\u3000"
+"""Passed over before the first character is judged: spaces, tab, CR, LF, quotes, NBSP and
+the ideographic space (a spreadsheet may trim or unquote them)."""
+_RISKY = re.compile("^(?:[\t\r]|[" + re.escape(_LEADING) + "]*[" + re.escape(FORMULA_STARTS) + "])")
 
 
 def format_timestamps(values: pd.Series) -> pd.Series:
@@ -24,10 +33,16 @@ def format_timestamps(values: pd.Series) -> pd.Series:
     return (text + frac).fillna("")
 
 
+def neutralise(text: str) -> str:
+    """One text cell made safe for a spreadsheet: prefixed with `'` when a spreadsheet could
+    run it as a formula (see `FORMULA_STARTS`; also any cell starting with a tab or CR)."""
+    return "'" + text if _RISKY.match(text) else text
+
+
 def neutralise_formulas(values: pd.Series) -> pd.Series:
-    """Prefix text cells that a spreadsheet would run as a formula (= + - @) with a quote."""
+    """`neutralise` over a column of text (missing cells stay missing)."""
     text = values.astype("string")
-    risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
+    risky = text.str.match(_RISKY).fillna(False).astype(bool)
     return text.mask(risky, "'" + text)
 
 
@@ -45,12 +60,39 @@ def export_frame(table: pd.DataFrame) -> pd.DataFrame:
             out[name] = col.map(lambda v: "" if pd.isna(v) else repr(float(v)))
         else:
             out[name] = neutralise_formulas(col).fillna("")
+    out.columns = [neutralise(str(c)) for c in out.columns]
     return out
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text (`export_frame`'s cells). Rows end in CRLF as RFC 4180 has it: the
+    csv module quotes a cell only for the characters of the line ending, so a bare CR inside
+    a cell would otherwise start a new row there (and that row's first cell is unchecked)."""
+    return export_frame(table).to_csv(index=False, lineterminator="\r\n")
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV with a BOM (so Excel reads Hindi)."""
+    return csv_text(table).encode("utf-8-sig")
+
+
+def excel_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
+    """A table as an .xlsx workbook of text cells (`export_frame`'s text).
+
+    Every cell is written as a string: xlsxwriter is told never to turn text into a formula
+    (`=...`, `{=...}`), a link (`http://`, `mailto:`, `internal:` ...) or a number.
+    """
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
+        name = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table"
+        export_frame(table).to_excel(xl, index=False, sheet_name=name)
+    return buffer.getvalue()
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """One report table as a CSV file."""
-    export_frame(table).to_csv(path, index=False, lineterminator="\n")
+    Path(path).write_text(csv_text(table), encoding="utf-8", newline="")
 
 
 def format_moment(moment: pd.Timestamp) -> str:

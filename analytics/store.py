@@ -61,7 +61,6 @@ from analytics.reading import (
     read_logs,
     source_bytes,
 )
-from analytics.report import neutralise_formulas
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
 ENV_URL = "EOFFICE_DB_URL"
@@ -1204,17 +1203,3 @@ def _hook(stage: str) -> None:
         print(f"EOFFICE_STORE_HOOK {stage}", flush=True)
         sys.stdout.flush()
         time.sleep(3600)
-
-
-def neutralise_for_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell starting with = + - @ prefixed by ' (for CSV/Excel out).
-
-    The store keeps such cells exactly as uploaded; only what the project writes out for a
-    spreadsheet is neutralised against formula injection.
-    """
-    out = frame.copy()
-    for name, col in out.items():
-        text = col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype)
-        if text or pd.api.types.is_string_dtype(col.dtype):
-            out[name] = neutralise_formulas(col)
-    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
@@ -12,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.access import Scope
-from analytics.report import export_frame
+from analytics.report import csv_bytes, excel_bytes
 from analytics.views import Filters
 from dashboard import auth, data
 from dashboard import format as fmt
@@ -161,19 +160,6 @@ def cards(items: list[tuple[str, str, str]], per_row: int = 3) -> None:
         columns = st.columns(per_row)
         for column, (label, value, help_text) in zip(columns, items[i : i + per_row], strict=False):
             column.metric(label, value, help=help_text, border=True)
-
-
-def excel_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
-    """A table as an .xlsx workbook (text cells, formulas neutralised)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        export_frame(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
-    return buffer.getvalue()
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV (with BOM so Excel reads Hindi), IST times, formulas neutralised."""
-    return export_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def downloads(raw: pd.DataFrame, name: str, key: str) -> None:

@@ -72,3 +72,72 @@ def test_downloads_neutralise_formulas_and_write_ist():
     assert back["remarks"].tolist() == ["'=HYPERLINK(1)", "plain"]
     assert back["at"].tolist() == ["2024-03-05 14:07:00", "2024-03-06 05:30:00"]
     assert table["at"].dt.tz_convert(IST).dt.hour.tolist() == [14, 5]
+
+
+# Every form OWASP's CSV-injection guidance lists, and what xlsxwriter's write() would turn
+# into a formula or a link: (cell text, what a download must hold).
+RISKY_CELLS = [
+    ("=1+2", "'=1+2"),
+    ("+91 98765", "'+91 98765"),
+    ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=2+5", "'\t=2+5"),
+    ("\r=2+5", "'\r=2+5"),
+    ("\tplain", "'\tplain"),
+    (" =1+2", "' =1+2"),
+    ('"=1+2"', '\'"=1+2"'),
+    ("'=1+2", "''=1+2"),
+    ("\u3000=1+2", "'\u3000=1+2"),
+    ("\uff1d1+2", "'\uff1d1+2"),  # full-width ＝ + － ＠
+    ("\uff0b1", "'\uff0b1"),
+    ("\uff0d1", "'\uff0d1"),
+    ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+    ('{=WEBSERVICE("http://127.0.0.1:9/")}', '\'{=WEBSERVICE("http://127.0.0.1:9/")}'),
+    (" {=1+2}", "' {=1+2}"),
+]
+SAFE_CELLS = [
+    "http://127.0.0.1:9/x",
+    "https://example.org/",
+    "ftp://example.org/f",
+    "mailto:a@example.org",
+    "internal:Sheet1!A1",
+    "external:c:\\x.xlsx#Sheet1!A1",
+    "FIN-12011/54/2024-A",
+    "12",
+    "1e5",
+    "TRUE",
+    "plain text",
+]
+
+
+def _risky_table() -> pd.DataFrame:
+    cells = [c for c, _ in RISKY_CELLS] + SAFE_CELLS
+    return pd.DataFrame({'=HYPERLINK("http://x")': cells, "n": range(len(cells))})
+
+
+def test_csv_download_neutralises_every_formula_form():
+    import csv
+
+    want = [w for _, w in RISKY_CELLS] + SAFE_CELLS
+    text = csv_bytes(_risky_table()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ['\'=HYPERLINK("http://x")', "n"]
+    assert [r[0] for r in rows[1:]] == want
+
+
+def test_excel_download_has_no_formula_or_link_and_keeps_the_text():
+    from openpyxl import load_workbook
+
+    want = [w for _, w in RISKY_CELLS] + SAFE_CELLS
+    book = load_workbook(io.BytesIO(excel_bytes(_risky_table(), "t[1]/x")), rich_text=False)
+    sheet = book.active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type == "s" for c in cells), [
+        (c.coordinate, c.value) for c in cells if c.data_type != "s"
+    ]
+    assert not any(c.hyperlink for c in cells)
+    assert not sheet._hyperlinks
+    # A CR is stored as OOXML's escape _x000D_ (Excel shows a CR; openpyxl keeps the escape).
+    column = [c.value.replace("_x000D_", "\r") for c in sheet["A"]]
+    assert column == ['\'=HYPERLINK("http://x")', *want]
+    assert [c.value for c in sheet["B"][1:]] == [str(i) for i in range(len(want))]
