@@ -341,3 +341,58 @@ def _unit_column(frame: pd.DataFrame, column: str, given: str | None) -> np.ndar
             "and none was given"
         )
     return np.full(len(frame), given, dtype=object)
+
+
+def protect_rejected(
+    rows: pd.DataFrame, scope: Scope, *, state: str | None = None, department: str | None = None
+) -> pd.DataFrame:
+    """An upload's rejected rows (`Store.rejected_rows`: file, line, column, reason, raw) as
+    the scope may see them: without the names permission each cell of `raw` under a person
+    column (the file's own header, e.g. `Sent By`, read through the header aliases) becomes
+    its pseudonym, and so does each such name where a reason quotes it ('name').
+
+    A row's pseudonyms are those of its state and department (`pseudonymise`): the row's own
+    state / department cells, else the `state` / `department` given for the upload."""
+    if scope.see_names or rows.empty:
+        return rows
+    from analytics.reading import canonical_header  # (reading imports much; only needed here)
+
+    raws = [raw if isinstance(raw, dict) else {} for raw in rows["raw"]]
+    canonical = {h: canonical_header(h) or str(h) for raw in raws for h in raw}
+    person = set(person_columns(pd.DataFrame(columns=sorted(set(canonical.values())))))
+    headers = [h for h in canonical if canonical[h] in person]
+    if not headers:
+        return rows
+
+    def unit(raw: dict, column: str, given: str | None) -> str:
+        cell = next((v for h, v in raw.items() if canonical[h] == column), None)
+        return cell.strip() if isinstance(cell, str) and cell.strip() else (given or "")
+
+    cells = pd.DataFrame(
+        [
+            (i, h, raw[h], unit(raw, "state", state), unit(raw, "department", department))
+            for i, raw in enumerate(raws)
+            for h in headers
+            if h in raw
+        ],
+        columns=["row", "header", "user", "state", "department"],
+    )
+    hidden = pseudonymise(cells, scope)["user"].tolist()
+    swaps: list[dict[str, str]] = [{} for _ in raws]
+    for (i, _, real), fake in zip(
+        cells[["row", "header", "user"]].itertuples(index=False), hidden, strict=True
+    ):
+        if isinstance(real, str) and real.strip():
+            swaps[i][real] = fake
+    protected, reasons = [], []
+    for raw, reason, swap in zip(raws, rows["reason"], swaps, strict=True):
+        protected.append({h: swap.get(v, v) if h in headers else v for h, v in raw.items()})
+        for real, fake in swap.items():  # reasons quote a cell as 'text' (or "text")
+            for q in "'\"":
+                reason = (
+                    reason.replace(q + real + q, q + fake + q)
+                    if isinstance(reason, str)
+                    else reason
+                )
+        reasons.append(reason)
+    return rows.assign(raw=protected, reason=reasons)

@@ -198,6 +198,13 @@ _HEADER_LOOKUP = {
     for canonical, aliases in HEADER_ALIASES.items()
     for alias in aliases
 }
+
+
+def canonical_header(name: object) -> str | None:
+    """The canonical column a file's header names (`Sent By` → `from_user`), else None."""
+    return _HEADER_LOOKUP.get(normalise_header(name))
+
+
 _ACTION_LOOKUP = {
     _normalise_value(alias): canonical
     for canonical, aliases in ACTION_ALIASES.items()
@@ -591,7 +598,7 @@ def _map_unique(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
 
 
 def _header_score(row: Sequence[object]) -> int:
-    return len({_HEADER_LOOKUP.get(normalise_header(c)) for c in row} - {None})
+    return len({canonical_header(c) for c in row} - {None})
 
 
 def _find_header(name: str, rows: list[list[object]]) -> int:
@@ -609,7 +616,7 @@ def _chosen(name: str, header: Sequence[object]) -> dict[str, int]:
     one is missing or two columns name the same field (ambiguous: which one holds it?)."""
     chosen: dict[str, int] = {}
     for position, cell in enumerate(header):
-        canonical = _HEADER_LOOKUP.get(normalise_header(cell))
+        canonical = canonical_header(cell)
         if canonical and canonical in chosen:
             first = str(header[chosen[canonical]]).strip()
             raise UnusableInputError(

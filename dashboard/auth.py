@@ -25,6 +25,7 @@ from streamlit.errors import StreamlitAPIException
 from analytics.access import Scope
 from analytics.auth import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.store import default_url, open_store
+from dashboard.format import plain
 
 USER_KEY = "eoffice_user"
 SCOPE_KEY = "eoffice_scope"
@@ -138,7 +139,7 @@ def _sign_in_page() -> None:
     )
     error = st.session_state.pop(_ERROR_KEY, None)
     if error:
-        st.error(error)
+        st.error(plain(error))
     providers = sso_providers()
     identity = _sso_identity()
     for provider in providers:
@@ -167,7 +168,7 @@ def _sign_in_page() -> None:
         try:
             user = accounts().sign_in_password(email or "", password or "")
         except SignInRefused as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             _remember(user)
             st.rerun()
@@ -200,7 +201,7 @@ def show_account(user: SignedInUser) -> None:
             )
             return
         roles = ", ".join(sorted(user.roles)) or "no role yet"
-        st.caption(f"Signed in as **{user.label}** · {roles}")
+        st.caption(f"Signed in as **{plain(user.label)}** · {roles}")
         if not user.can_read:
             st.warning("You have no grant to read any state yet; ask an administrator.")
         if st.button("Sign out", key="eoffice_sign_out", icon=":material/logout:"):

@@ -1,7 +1,9 @@
 """Every chart of the dashboard: pure functions, prepared DataFrame in, Plotly figure out.
 
 All figures use the one house template `eoffice` registered here. Values shown on hover are
-pre-formatted (Indian grouping, days) by the caller's columns or by `dashboard.format`.
+pre-formatted (Indian grouping, days) by the caller's columns or by `dashboard.format`. Every
+label that comes from data (state, department, designation, holder, level name) goes through
+`_labels` here, because Plotly renders HTML tags such as <a href> and <b> in text.
 """
 
 from __future__ import annotations
@@ -34,10 +36,15 @@ pio.templates["eoffice"] = go.layout.Template(
 TEMPLATE = "eoffice"
 
 
+def _labels(values: pd.Series | list) -> list[str]:
+    """Data values as Plotly text: shown as written (HTML escaped, no bidi controls)."""
+    return [fmt.label(v) for v in values]
+
+
 def _wrap(labels: pd.Series) -> list[str]:
     """Level labels for an axis: number and name on two lines, long names split."""
     out = []
-    for text in labels.astype(str):
+    for text in _labels(labels):
         number, _, name = text.partition(" · ")
         if len(name) > 16 and " " in name:
             cut = name.rfind(" ", 0, 17)
@@ -125,7 +132,7 @@ def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) ->
     fig = _figure(title)
     fig.add_bar(
         x=data[value],
-        y=data["state"],
+        y=_labels(data["state"]),
         orientation="h",
         marker_color=NAVY,
         text=data["_text"],
@@ -160,7 +167,7 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
         return empty(title)
     fig = _figure(title)
     fig.add_box(
-        y=table["level_label"],
+        y=_labels(table["level_label"]),
         orientation="h",
         q1=table["q1_days"],
         median=table["median_days"],
@@ -206,7 +213,7 @@ def _level_bars(
     fig = _figure(title)
     for column, name, colour in series:
         fig.add_bar(
-            y=table["level_label"],
+            y=_labels(table["level_label"]),
             x=table[column],
             orientation="h",
             name=name,
@@ -226,8 +233,8 @@ def flow_sankey(flow: pd.DataFrame) -> go.Figure:
     title = "How files move up the hierarchy (movements between levels)"
     if flow.empty:
         return empty(title)
-    senders = [f"{x} (from)" for x in flow["from_label"]]
-    receivers = [f"{x} (to)" for x in flow["to_label"]]
+    senders = [f"{x} (from)" for x in _labels(flow["from_label"])]
+    receivers = [f"{x} (to)" for x in _labels(flow["to_label"])]
     labels = list(dict.fromkeys([*sorted(set(senders)), *sorted(set(receivers))]))
     index = {name: i for i, name in enumerate(labels)}
     fig = _figure(title)
@@ -294,7 +301,7 @@ def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]
     fig = _figure(title)
     for (column, name), colour in zip(buckets.items(), AGE_COLOURS, strict=True):
         fig.add_bar(
-            y=table["label"],
+            y=_labels(table["label"]),
             x=table[column],
             orientation="h",
             name=name,
@@ -327,7 +334,7 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
     fig.add_bar(
         base=starts.dt.tz_localize(None),
         x=duration_ms.clip(lower=60_000),
-        y=journey["label"],
+        y=_labels(journey["label"]),
         orientation="h",
         marker_color=[SAFFRON if k == "open" else NAVY for k in journey["colour_key"]],
         customdata=journey[["held", "when"]].to_numpy(),

@@ -119,7 +119,7 @@ def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
     if as_of is None or as_of.empty:
         return
     shown = as_of[as_of.index.isin(states)] if states else as_of
-    lines = [f"- {state}: {fmt.moment(t)}" for state, t in shown.items()]
+    lines = [f"- {fmt.plain(state)}: {fmt.moment(t)}" for state, t in shown.items()]
     with st.sidebar.expander("As of (T) per state", expanded=bool(states)):
         st.caption("Figures count each state's log up to its latest event, T:")
         st.markdown("\n".join(lines))
@@ -140,12 +140,12 @@ def unit_choice(key: str = "unit") -> str:
 
 
 def describe(filters: Filters) -> str:
-    """The selection in words, for captions."""
-    parts = [", ".join(filters.states) if filters.states else "All states"]
+    """The selection in words, for headings (Markdown: its data values are `fmt.plain`)."""
+    parts = [", ".join(map(fmt.plain, filters.states)) if filters.states else "All states"]
     if filters.departments:
-        parts.append(", ".join(filters.departments))
+        parts.append(", ".join(map(fmt.plain, filters.departments)))
     if filters.file_types:
-        parts.append(", ".join(FILE_TYPE_LABELS.get(t, t) for t in filters.file_types))
+        parts.append(", ".join(fmt.plain(FILE_TYPE_LABELS.get(t, t)) for t in filters.file_types))
     if filters.start or filters.end:
         parts.append(
             f"{fmt.day(filters.start) if filters.start else '…'} to "
@@ -215,11 +215,17 @@ def table(
     display: pd.DataFrame, raw: pd.DataFrame, name: str, key: str, height: int | None = None
 ) -> None:
     """A formatted table with downloads of its raw form."""
+    frame(display, height)
+    downloads(raw, name, key)
+
+
+def frame(display: pd.DataFrame, height: int | None = None) -> None:
+    """A table on screen (text as `fmt.shown_frame`). Streamlit's own CSV download and copy
+    of it are off (`client.disableDataExport`): data leaves only through `downloads`."""
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height:
         kwargs["height"] = height
-    st.dataframe(display, **kwargs)
-    downloads(raw, name, key)
+    st.dataframe(fmt.shown_frame(display), **kwargs)
 
 
 def chart(fig: go.Figure, name: str, key: str) -> None:

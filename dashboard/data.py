@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import views
-from analytics.access import Scope, pseudonymise
+from analytics.access import Scope, protect_rejected, pseudonymise
 from analytics.auth import SignedInUser, visible_uploads
 from analytics.metrics import analyse
 from analytics.store import Store, default_url, open_store
@@ -240,6 +240,18 @@ def uploads(user: SignedInUser) -> pd.DataFrame:
     return visible_uploads(store().uploads(), user)
 
 
-def rejected_rows(upload_id: int) -> pd.DataFrame:
-    """The rows an upload rejected."""
-    return store().rejected_rows(upload_id)
+def rejected_rows(scope: Scope, upload_id: int) -> pd.DataFrame:
+    """The rows an upload rejected, as the scope may see them (names as pseudonyms without
+    the names permission, in the cells and in the reasons; keyed by each row's state and
+    department, else the ones given for the upload)."""
+    given = store().uploads().set_index("id")
+    state, department = (
+        (given.loc[upload_id, c] if upload_id in given.index else None)
+        for c in ("state_given", "department_given")
+    )
+    return protect_rejected(
+        store().rejected_rows(upload_id),
+        scope,
+        state=state if isinstance(state, str) else None,
+        department=department if isinstance(department, str) else None,
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +14,44 @@ from analytics.figures import FIGURES, OVERVIEW, Figure
 from analytics.schema import IST
 
 DASH = "–"
+
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters that reorder the text around them (right-to-left override U+202E and its kin):
+dropped from everything shown, so data cannot reverse or disguise the text beside it."""
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_SHORTCODE = re.compile(r":(?=[\w+-])")
+
+
+def shown(value: Any) -> str:
+    """A data value as text to show: bidi controls dropped, line breaks made spaces."""
+    text = "" if _missing(value) else str(value)
+    return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
+
+
+def plain(value: Any) -> str:
+    """A data or URL value made inert for anything Streamlit renders as Markdown (st.markdown,
+    st.warning, st.caption, st.subheader, metric labels and values...): `shown`, then every
+    ASCII punctuation mark backslash-escaped, so no link, image, emphasis, LaTeX `$`, HTML,
+    heading, list or `:red[...]` directive can form; a word joiner after a colon keeps
+    `:smile:` or `:material/x:` from becoming an emoji or icon. It reads as the text itself."""
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", shown(value))
+    return _SHORTCODE.sub(":\u2060", text)
+
+
+def shown_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table to show: each text cell through `shown` (other cells as they are)."""
+    out = frame.copy()
+    for name, col in out.items():
+        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
+            out[name] = [shown(v) if isinstance(v, str) else v for v in col.tolist()]
+    out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def label(value: Any) -> str:
+    """A data value for a Plotly label, axis tick or hover text: `shown`, HTML-escaped (Plotly
+    renders <a href>, <b>, <br> ... in text; it shows &lt; as <)."""
+    return html.escape(shown(value), quote=False)
 
 
 def _missing(value: Any) -> bool:

@@ -3,10 +3,23 @@ before app.py ever ran in the process: see `components.ensure_navigation`)."""
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
+from streamlit.logger import get_logger
 
 from analytics.auth import SignedInUser
 from dashboard import auth
+
+LOG = get_logger("eoffice.dashboard")
+SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": True}
+"""Options the app must run with wherever it is started from (.streamlit/config.toml sets
+them too): no traceback or exception text in the browser, and no CSV download or clipboard
+copy of tables by Streamlit itself (that bypasses formula neutralising and the audit log)."""
+FAILED = (
+    "Something went wrong while showing this page, so it stopped here. The error was logged "
+    "with reference {ref}: try again, or give the reference to your administrator."
+)
 
 
 def pages(user: SignedInUser | None) -> dict[str, list]:
@@ -35,7 +48,33 @@ def pages(user: SignedInUser | None) -> dict[str, list]:
 
 
 def run() -> None:
-    """Configure the page, require sign-in (or the demo), and run the page the URL names."""
+    """Configure the page, require sign-in (or the demo), and run the page the URL names.
+
+    Any error of a page ends in a short message with a reference (and the log has the
+    traceback under it): a reader never sees a traceback, server path or exception text.
+    """
+    _lock_down()
+    try:
+        _run()
+    except Exception:  # st.stop / st.rerun are not Exceptions: they pass through
+        ref = uuid.uuid4().hex[:8]
+        LOG.exception("page failed, reference %s", ref)
+        st.error(FAILED.format(ref=ref), icon=":material/error:")
+
+
+def _lock_down() -> None:
+    """Make sure of `SAFE_OPTIONS`; when one had to be set, run again so the browser gets it
+    (Streamlit sends these options at the start of each run)."""
+    changed = False
+    for option, value in SAFE_OPTIONS.items():
+        if st.get_option(option) != value:
+            st.set_option(option, value)
+            changed = True
+    if changed:
+        st.rerun()
+
+
+def _run() -> None:
     st.set_page_config(
         page_title="e-Office file movement analytics",
         page_icon=":material/folder_open:",

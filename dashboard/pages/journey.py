@@ -31,14 +31,14 @@ if not query.strip():
     st.stop()
 found = data.find_files(scope, query)
 if found.empty:
-    st.warning(f"No file in your scope matches “{query}”.")
+    st.warning(f"No file in your scope matches “{fmt.plain(query)}”.")
     st.stop()
 
 
 def _describe(i: int) -> str:
     row = found.iloc[i]
     number = row["file_number"] if isinstance(row["file_number"], str) else "—"
-    return f"{row['file_id']} · {number} · {row['state']}, {row['department']}"
+    return fmt.shown(f"{row['file_id']} · {number} · {row['state']}, {row['department']}")
 
 
 choice = 0
@@ -48,9 +48,13 @@ if len(found) > 1:
 fact = found.iloc[choice]
 journey, events = data.journey(scope, int(fact["file_key"]))
 
-st.subheader(f"{fact['file_id']} · {fact['file_number']}")
+number = fact["file_number"] if isinstance(fact["file_number"], str) else "no file number"
+st.subheader(f"{fmt.plain(fact['file_id'])} · {fmt.plain(number)}")
+where_held = f"{fmt.plain(fact['state'])}, {fmt.plain(fact['department'])}"
 if isinstance(fact["subject"], str):
-    st.markdown(f"*{fact['subject']}* — {fact['state']}, {fact['department']}")
+    st.markdown(f"*{fmt.plain(fact['subject'])}* — {where_held}")
+else:
+    st.markdown(where_held)
 status = str(fact["status"]).capitalize()
 holder = fact["holder"] if isinstance(fact["holder"], str) else "—"
 where = fact["designation"] if isinstance(fact["designation"], str) else "no designation"
@@ -60,8 +64,8 @@ components.cards(
         ("Created", fmt.day(fact["created_at"]), "Its first `created` event."),
         (
             (
-                f"{'With' if status == 'Pending' else 'Parked by'} ({where})",
-                holder,
+                f"{'With' if status == 'Pending' else 'Parked by'} ({fmt.plain(where)})",
+                fmt.plain(holder),
                 "Who holds the file at T (for a parked file: who parked it).",
             )
             if status in {"Pending", "Parked"}
@@ -98,7 +102,8 @@ timeline = pd.DataFrame(
 components.chart(charts.journey_timeline(timeline), f"journey_{fact['file_id']}", "timeline")
 
 ENDED_BY = {"moved": "Sent on", "parked": "Parked", "closed": "Closed", "": "Still with holder"}
-display = journey.assign(end_action=journey["end_action"].fillna(""))
+# end_action is categorical (moved, parked, closed); an open stint has none.
+display = journey.assign(end_action=journey["end_action"].astype("string").fillna(""))
 st.markdown("**Stint by stint** (time held in calendar and working days)")
 components.table(
     fmt.labelled(

@@ -100,12 +100,18 @@ else:
             cache[token] = exc
     result = cache[token]
     if isinstance(result, UnusableInputError):
-        st.error(f"**{uploaded.name} cannot be loaded:** {result.reason}. Nothing was stored.")
+        st.error(
+            f"**{fmt.plain(uploaded.name)} cannot be loaded:** {fmt.plain(result.reason)}. "
+            "Nothing was stored."
+        )
     elif result.refused:
-        st.error(f"**{uploaded.name}:** {result.refused}. Nothing can be committed.")
+        st.error(
+            f"**{fmt.plain(uploaded.name)}:** {fmt.plain(result.refused)}. "
+            "Nothing can be committed."
+        )
     else:
         report, against = result.report, result.against
-        st.subheader(f"Validation of {uploaded.name}")
+        st.subheader(f"Validation of {fmt.plain(uploaded.name)}")
         components.cards(
             [
                 ("Rows read", fmt.indian(report.rows_read), "Data rows in the file."),
@@ -165,15 +171,14 @@ else:
             )
         if report.warnings:
             with st.expander(f"Warnings ({fmt.indian(len(report.warnings))})"):
-                st.dataframe(pd.DataFrame(report.warnings), hide_index=True)
+                components.frame(pd.DataFrame(report.warnings))
         if report.unknown_designations:
             with st.expander("Unknown designations (rows)"):
-                st.dataframe(
+                components.frame(
                     pd.DataFrame(
                         sorted(report.unknown_designations.items(), key=lambda kv: -kv[1]),
                         columns=["Designation", "Rows"],
-                    ),
-                    hide_index=True,
+                    )
                 )
         if report.files_without_created or report.broken_chains:
             st.caption(
@@ -190,15 +195,15 @@ else:
                         user, [(uploaded.name, content)], state=state, department=department
                     )
                 except UploadRefused as exc:
-                    st.error(str(exc))
+                    st.error(fmt.plain(exc))
                 except UnusableInputError as exc:
-                    st.error(f"{uploaded.name} cannot be loaded: {exc.reason}")
+                    st.error(fmt.plain(f"{uploaded.name} cannot be loaded: {exc.reason}"))
                 else:
                     cache.clear()
                     if outcome.status == "stored":
-                        st.success(f"{uploaded.name}: {outcome.describe()}.")
+                        st.success(fmt.plain(f"{uploaded.name}: {outcome.describe()}."))
                     else:
-                        st.warning(f"{uploaded.name}: {outcome.describe()}.")
+                        st.warning(fmt.plain(f"{uploaded.name}: {outcome.describe()}."))
 
 st.divider()
 st.subheader("Upload history")
@@ -259,14 +264,14 @@ else:
         chosen = st.selectbox(
             "Rejected rows of upload",
             with_rejects["id"].tolist(),
-            format_func=lambda i: (
+            format_func=lambda i: fmt.shown(
                 f"{i} · "
                 + str(with_rejects.set_index("id").loc[i, "file_name"])
                 + f" ({fmt.indian(with_rejects.set_index('id').loc[i, 'rows_rejected'])} rows)"
             ),
             key="history_rejects",
         )
-        rows = data.rejected_rows(int(chosen))
+        rows = data.rejected_rows(scope, int(chosen))
         flat = rows.drop(columns=["raw"]).join(
             pd.json_normalize(rows["raw"].tolist()).add_prefix("cell: ")
         )

@@ -150,3 +150,40 @@ def test_the_pseudonym_key_is_per_state_and_department() -> None:
     )
     out = pseudonymise(frame, Scope(see_names=False, pseudonym_key=key))
     assert out["holder"].tolist() == [names[u] for u in units]
+
+
+def test_rejected_rows_show_pseudonyms_without_the_names_permission(
+    store: Store, accounts: Accounts
+) -> None:
+    from analytics.access import protect_rejected
+
+    # The file's own headers (aliases), as the raw cells keep them; one name quoted in a
+    # reason is replaced too. Lines 3 and 4 are rejected (no readable date; no receiver).
+    text = (
+        b"Computer No.,Action,Sent By,Marked To,Sender Designation,Receiver Designation,Sent On\n"
+        b"RJ-1,created,,Ravi Kumar Singh,,Assistant,01-03-2024 10:00\n"
+        b"RJ-1,forwarded,Ravi Kumar Singh,Sunita Devi,Assistant,Director,32/13/2024\n"
+        b"RJ-1,forwarded,Sunita Devi,,Director,,04-03-2024 10:00\n"
+    )
+    outcome = store.ingest([("names.csv", text)], state="Manipur", department="Finance")
+    rows = store.rejected_rows(outcome.upload_id)
+    assert rows["line"].tolist() == [3, 4]
+    key = accounts.pseudonym_key()
+    quoted = rows.assign(reason=rows["reason"] + "; 'Sunita Devi' quoted")
+    viewer = sign_in(accounts, "viewer.mn@manipur.gov.in")
+    got = protect_rejected(quoted, viewer.scope, state="Manipur", department="Finance")
+    unit = ("Manipur", "Finance")  # the upload's: the file names no state or department
+    ravi, sunita = pseudonym("Ravi Kumar Singh", key, *unit), pseudonym("Sunita Devi", key, *unit)
+    want = [{"Sent By": ravi, "Marked To": sunita}, {"Sent By": sunita, "Marked To": ""}]
+    assert [{k: r[k] for k in ("Sent By", "Marked To")} for r in got["raw"]] == want
+    assert [r["Sent On"] for r in got["raw"]] == ["32/13/2024", "04-03-2024 10:00"]
+    assert [r["Receiver Designation"] for r in got["raw"]] == ["Director", ""]
+    assert all(f"'{sunita}' quoted" in r for r in got["reason"])
+    flat = " ".join(str(v) for r in got["raw"] for v in r.values()) + " ".join(got["reason"])
+    assert "Ravi" not in flat
+    assert "Sunita" not in flat
+    # the stored rows are untouched, and a user with the names permission sees them as stored
+    assert store.rejected_rows(outcome.upload_id)["raw"].tolist() == rows["raw"].tolist()
+    accounts.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
+    named = sign_in(accounts, "viewer.mn@manipur.gov.in")
+    assert protect_rejected(quoted, named.scope) is quoted
