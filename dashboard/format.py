@@ -19,7 +19,12 @@ BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters that reorder the text around them (right-to-left override U+202E and its kin):
 dropped from everything shown, so data cannot reverse or disguise the text beside it."""
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-_SHORTCODE = re.compile(r":(?=[\w+-])")
+_JOIN = re.compile(r"(?<=[:@])(?=\S)|(?<=\bwww)(?=\.)|(?<=[-<>~])(?=[-<>=])", re.IGNORECASE)
+"""Where Streamlit still makes something of escaped text (it rewrites the text itself, after
+Markdown is parsed): `:smile:` and `:material/icon:` shortcodes, bare links (`http://`,
+`www.`, `a@b.in`) and typographic pairs (`->`, `--`, `<=`). A word joiner (U+2060,
+invisible, no line break) goes between the two characters."""
+WORD_JOINER = "\u2060"
 
 
 def shown(value: Any) -> str:
@@ -32,10 +37,9 @@ def plain(value: Any) -> str:
     """A data or URL value made inert for anything Streamlit renders as Markdown (st.markdown,
     st.warning, st.caption, st.subheader, metric labels and values...): `shown`, then every
     ASCII punctuation mark backslash-escaped, so no link, image, emphasis, LaTeX `$`, HTML,
-    heading, list or `:red[...]` directive can form; a word joiner after a colon keeps
-    `:smile:` or `:material/x:` from becoming an emoji or icon. It reads as the text itself."""
-    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", shown(value))
-    return _SHORTCODE.sub(":\u2060", text)
+    heading, list or `:red[...]` directive can form, and a word joiner where Streamlit would
+    still make an emoji, icon, bare link or arrow (see `_JOIN`). It reads as the text itself."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _JOIN.sub(WORD_JOINER, shown(value)))
 
 
 def shown_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import ROLES, AuthError
-from analytics.report import export_frame
+from analytics.report import csv_bytes
 from dashboard import auth
 
 user = auth.require_sign_in()
@@ -171,9 +171,7 @@ with audit_tab:
     st.dataframe(shown.drop(columns="id"), hide_index=True, width="stretch")
     st.download_button(
         "Download the audit log (CSV)",
-        export_frame(log.drop(columns="id").assign(details=shown["details"]))
-        .to_csv(index=False)
-        .encode("utf-8"),
+        csv_bytes(log.drop(columns="id").assign(details=shown["details"])),
         file_name="audit_log.csv",
         mime="text/csv",
         key="admin_audit_download",
