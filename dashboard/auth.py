@@ -139,7 +139,7 @@ def _sign_in_page() -> None:
     )
     error = st.session_state.pop(_ERROR_KEY, None)
     if error:
-        st.error(plain(error))
+        st.error(error)
     providers = sso_providers()
     identity = _sso_identity()
     for provider in providers:
@@ -168,7 +168,7 @@ def _sign_in_page() -> None:
         try:
             user = accounts().sign_in_password(email or "", password or "")
         except SignInRefused as exc:
-            st.error(plain(exc))
+            st.error(str(exc))
         else:
             _remember(user)
             st.rerun()
