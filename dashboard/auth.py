@@ -25,7 +25,6 @@ from streamlit.errors import StreamlitAPIException
 from analytics.access import Scope
 from analytics.auth import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.store import default_url, open_store
-from dashboard.format import plain
 
 USER_KEY = "eoffice_user"
 SCOPE_KEY = "eoffice_scope"
@@ -201,7 +200,7 @@ def show_account(user: SignedInUser) -> None:
             )
             return
         roles = ", ".join(sorted(user.roles)) or "no role yet"
-        st.caption(f"Signed in as **{plain(user.label)}** · {roles}")
+        st.caption(f"Signed in as **{user.label}** · {roles}")
         if not user.can_read:
             st.warning("You have no grant to read any state yet; ask an administrator.")
         if st.button("Sign out", key="eoffice_sign_out", icon=":material/logout:"):
