@@ -90,8 +90,11 @@ def _open(page: Any, url: str, email: str = READER) -> None:
         settle(page)
 
 
-def _no_traceback(page: Any) -> None:
+def _no_traceback(page: Any, failed_ok: bool = False) -> None:
+    """No traceback or server detail on screen (and, unless `failed_ok`, no page failure)."""
     assert page.locator('[data-testid="stException"]').count() == 0
+    if not failed_ok:
+        assert page.get_by_text("Something went wrong").count() == 0
     text = page.locator('[data-testid="stApp"]').inner_text()
     for leak in ("Traceback", "TypeError", str(ROOT), 'File "/'):
         assert leak not in text, leak
@@ -106,7 +109,9 @@ def test_journey_of_every_kind_of_file_in_the_browser(app: str, page: Any) -> No
         _open(page, f"{app}/journey?file={file_id}")
         page.get_by_text("Stint by stint", exact=True).wait_for()
         _no_traceback(page)
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 1, kind
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()  # the stint table
+        settle(page)
+        _no_traceback(page)
         shoot(page, f"journey-{kind.replace(' ', '-')}")
 
 
@@ -194,7 +199,7 @@ def test_an_unexpected_error_shows_no_traceback_in_the_browser(tmp_path: Path, p
         settle(page)
         alert = page.locator('[data-testid="stAlert"]').filter(has_text="Something went wrong")
         alert.wait_for()
-        _no_traceback(page)
+        _no_traceback(page, failed_ok=True)
         text = page.locator('[data-testid="stApp"]').inner_text()
         for leak in (str(tmp_path), "sqlite", "DatabaseError", ".py"):
             assert leak not in text, leak
