@@ -319,6 +319,16 @@ def _require_given_once(
             )
 
 
+def columns_found(source: Source, limits: UploadLimits | None = None) -> dict[str, str]:
+    """The canonical columns a file has, each with the file's own header for it (e.g.
+    `{"timestamp": "Sent On", ...}`): what an upload form asks for before validating (a
+    file without a `state` column needs the state given). Raises UnusableInputError like
+    `read_logs` for a file that cannot be used at all."""
+    name, data = _opened(source, limits)
+    raw, _ = _load_table(name, data, limits)
+    return dict(raw.attrs.get("header", {}))
+
+
 def source_bytes(source: Source, limits: UploadLimits | None = None) -> tuple[str, bytes]:
     """A source's file name and bytes, read once (a pipe is read to its end once); an
     unreadable path, or more bytes than `limits` allow, is unusable input."""
@@ -819,7 +829,10 @@ def _validate(
         for pos, why in zip(np.flatnonzero(hit), reasons, strict=True):
             entries.append((int(lines[pos]), order, col, str(why)))
     entries.sort()
-    rejected = [{"line": ln, "column": c, "reason": r, "file": name} for ln, _, c, r in entries]
+    rejected = [
+        {"line": ln, "column": c, "header": headers.get(c, ""), "reason": r, "file": name}
+        for ln, _, c, r in entries
+    ]
 
     warn_mask = (_as_text(received_raw).ne("") & received_at.isna() & action.eq("moved")).to_numpy(
         dtype=bool
@@ -828,6 +841,7 @@ def _validate(
         {
             "line": int(lines[p]),
             "column": "received_at",
+            "header": headers.get("received_at", ""),
             "reason": f"'{printable(_cell_text(received_raw.iloc[p]))}' is not a readable "
             "date and time; "
             "left empty",
@@ -841,6 +855,7 @@ def _validate(
         {
             "line": int(lines[p]),
             "column": "file_type",
+            "header": headers.get("file_type", ""),
             "reason": f"'{printable(type_raw.iloc[p])}' is not a known file type; counted as "
             "electronic",
             "file": name,

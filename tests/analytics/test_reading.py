@@ -122,6 +122,7 @@ def test_bad_rows_rejected_with_line_column_reason_and_good_rows_kept(write_log)
         {
             "line": 8,
             "column": "received_at",
+            "header": "received_at",
             "reason": "'soon' is not a readable date and time; left empty",
             "file": "x.csv",
         }
