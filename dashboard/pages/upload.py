@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import UploadRefused, refusal_message
-from analytics.reading import UnusableInputError, ValidationReport
+from analytics.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
 from analytics.store import REPORT_LIST_CAP
 from dashboard import auth, components, data
 from dashboard import format as fmt
@@ -51,27 +51,89 @@ known_states = sorted(
     {s for s in history_all["state_given"].dropna()} | set(data.choices(scope)["states"])
 )
 
-uploaded = st.file_uploader(
-    "Extract (CSV, XLSX or XLS)", type=["csv", "xlsx", "xls"], key="upload_file"
-)
-left, right = st.columns(2)
-state = left.selectbox(
-    "State (if the file has no State column)",
-    known_states,
-    index=None,
-    accept_new_options=True,
-    placeholder="Leave empty when the file names the state",
-    key="upload_state",
-)
-department = right.text_input(
-    "Department (if the file has no Department column)",
-    key="upload_department",
-    placeholder="e.g. Finance",
-)
-state = (state or "").strip() or None
-department = (department or "").strip() or None
+DONE_KEY = "upload_done"  # the last commit's outcome, shown instead of the form until reset
+ROUND_KEY = "upload_round"  # bumped for a new upload: a fresh, empty file chooser
+GIVEN = {"state": "State", "department": "Department"}
 
-if uploaded is None:
+
+def _single_grant() -> tuple[str | None, str | None]:
+    """The state (and department) of the user's nodal-officer grants when there is only one."""
+    grants = [g for g in user.grants if g.role == "nodal_officer" and g.state]
+    states = {g.state for g in grants}
+    state = next(iter(states)) if len(states) == 1 else None
+    department = grants[0].department if len(grants) == 1 else None
+    return state, department
+
+
+def _new_upload() -> None:
+    st.session_state.pop(DONE_KEY, None)
+    st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
+    st.session_state.get("upload_previews", {}).clear()
+
+
+def _shown_column(entry: dict, headers: dict[str, str]) -> str:
+    """The file's own header for a reported column (the canonical name if it has none)."""
+    column = entry.get("column", "")
+    header = entry.get("header") or headers.get(column, "")
+    if header:
+        return header
+    return f"{column} (no such column)" if column in GIVEN else column
+
+
+def _issues(entries: list[dict], headers: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Line": [e["line"] for e in entries],
+            "Column": [_shown_column(e, headers) for e in entries],
+            "Reason": [e["reason"] for e in entries],
+            "File": [e["file"] for e in entries],
+        }
+    )
+
+
+done = st.session_state.get(DONE_KEY)
+uploaded = None
+state = department = None
+if done is not None:
+    # After a commit: the outcome and a way to start again, never the old preview or button.
+    name, status, message = done
+    if status == "stored":
+        st.success(fmt.plain(f"{name}: {message}."), icon=":material/check_circle:")
+    else:
+        st.warning(fmt.plain(f"{name}: {message}."))
+    st.button(
+        "Load another extract", on_click=_new_upload, type="primary", icon=":material/upload:"
+    )
+else:
+    uploaded = st.file_uploader(
+        "Extract (CSV or XLSX)",
+        type=["csv", "xlsx"],
+        key=f"upload_file_{st.session_state.get(ROUND_KEY, 0)}",
+        help="Excel 97–2003 .xls workbooks are not read: save the sheet as .xlsx or CSV.",
+    )
+    grant_state, grant_department = _single_grant()
+    options = sorted(set(known_states) | ({grant_state} if grant_state else set()))
+    left, right = st.columns(2)
+    state = left.selectbox(
+        "State (if the file has no State column)",
+        options,
+        index=options.index(grant_state) if grant_state else None,
+        accept_new_options=True,
+        placeholder="Leave empty when the file names the state",
+        key="upload_state",
+    )
+    department = right.text_input(
+        "Department (if the file has no Department column)",
+        value=grant_department or "",
+        key="upload_department",
+        placeholder="e.g. Finance",
+    )
+    state = (state or "").strip() or None
+    department = (department or "").strip() or None
+
+if done is not None:
+    pass
+elif uploaded is None:
     st.info("Choose a file to see its validation report.")
 elif user.is_demo:
     st.error("Demo mode is read-only: the file was not read and nothing can be committed.")
@@ -79,9 +141,35 @@ elif not user.can_upload:
     st.error("Only a nodal officer can check or load a file: the file was not read.")
 else:
     content = uploaded.getvalue()
-    token = hashlib.sha256(content).hexdigest() + f"|{state}|{department}"
+    digest = hashlib.sha256(content).hexdigest()
+    token = digest + f"|{state}|{department}"
     cache = st.session_state.setdefault("upload_previews", {})
-    if token not in cache:
+    headers_cache = st.session_state.setdefault("upload_headers", {})
+    if digest not in headers_cache:
+        headers_cache.clear()
+        try:
+            headers_cache[digest] = columns_found((uploaded.name, content), UploadLimits.from_env())
+        except UnusableInputError as exc:
+            headers_cache[digest] = exc
+    headers = headers_cache[digest]
+    given = {"state": state, "department": department}
+    missing = (
+        []
+        if isinstance(headers, UnusableInputError)
+        else [c for c in GIVEN if c not in headers and not given[c]]
+    )
+    if missing:
+        # Without these every row would be rejected: ask for them before validating.
+        asked = " and ".join(f"**{GIVEN[c]}**" for c in missing)
+        columns = " or ".join(GIVEN[c] for c in missing)
+        st.warning(
+            f"**{fmt.plain(uploaded.name)}** has no {columns} column. Choose the {asked} of its "
+            "rows above to see its validation report.",
+            icon=":material/edit_note:",
+        )
+    elif isinstance(headers, UnusableInputError):
+        cache[token] = headers
+    if not missing and token not in cache:
         try:
             with st.spinner("Reading and checking the file…"):
                 cache.clear()
@@ -98,8 +186,10 @@ else:
                 del read
         except UnusableInputError as exc:
             cache[token] = exc
-    result = cache[token]
-    if isinstance(result, UnusableInputError):
+    result = None if missing else cache[token]
+    if result is None:
+        pass  # asked above for the state or department
+    elif isinstance(result, UnusableInputError):
         st.error(
             f"**{fmt.plain(uploaded.name)} cannot be loaded:** {fmt.plain(result.reason)}. "
             "Nothing was stored."
@@ -111,6 +201,7 @@ else:
         )
     else:
         report, against = result.report, result.against
+        assert isinstance(headers, dict)
         st.subheader(f"Validation of {fmt.plain(uploaded.name)}")
         components.cards(
             [
@@ -156,22 +247,27 @@ else:
                     f"The first {fmt.indian(len(result.rejected_rows))} are shown here; all of "
                     "them can be downloaded from the upload history once committed."
                 )
-            rejected = pd.DataFrame(report.rejected)[["line", "column", "reason", "file"]]
+            st.caption("Columns are named by the file's own headers.")
+            rows = result.rejected_rows
+            shown = _issues(report.rejected, headers)
             components.table(
-                rejected.rename(
-                    columns={"line": "Line", "column": "Column", "reason": "Reason", "file": "File"}
-                ),
-                result.rejected_rows.drop(columns=["raw"], errors="ignore").join(
-                    pd.json_normalize(result.rejected_rows["raw"].tolist()).add_prefix("cell: ")
+                shown,
+                rows.drop(columns=["raw"], errors="ignore")
+                .assign(
+                    header=[
+                        ", ".join(headers.get(c.strip(), c.strip()) for c in str(v).split(","))
+                        for v in rows["column"]
+                    ]
                 )
-                if len(result.rejected_rows)
-                else rejected,
+                .join(pd.json_normalize(rows["raw"].tolist()).add_prefix("cell: "))
+                if len(rows)
+                else shown,
                 f"rejected_{uploaded.name}",
                 "preview-rejected",
             )
         if report.warnings:
             with st.expander(f"Warnings ({fmt.indian(len(report.warnings))})"):
-                components.frame(pd.DataFrame(report.warnings))
+                components.frame(_issues(report.warnings, headers))
         if report.unknown_designations:
             with st.expander("Unknown designations (rows)"):
                 components.frame(
@@ -200,10 +296,12 @@ else:
                     st.error(fmt.plain(f"{uploaded.name} cannot be loaded: {exc.reason}"))
                 else:
                     cache.clear()
-                    if outcome.status == "stored":
-                        st.success(fmt.plain(f"{uploaded.name}: {outcome.describe()}."))
-                    else:
-                        st.warning(fmt.plain(f"{uploaded.name}: {outcome.describe()}."))
+                    st.session_state[DONE_KEY] = (
+                        uploaded.name,
+                        outcome.status,
+                        outcome.describe(),
+                    )
+                    st.rerun()
 
 st.divider()
 st.subheader("Upload history")

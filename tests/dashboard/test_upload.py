@@ -5,14 +5,18 @@ Uploads run as the nodal officer for Manipur / Finance (`nodal_app`); the demo i
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import openpyxl
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.auth import Accounts
 from analytics.reading import UnusableInputError, read_logs
 from analytics.store import open_store
 from dashboard import format as fmt
-from tests.conftest import csv_text, ev
+from tests.conftest import HEADER, csv_text, ev
 from tests.dashboard.conftest import NODAL, XLSX, frames, metrics, run_page, signed_in_as
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,7 +27,7 @@ def _choose(at: AppTest, name: str, data: bytes, mime: str, state=None, departme
         at.selectbox(key="upload_state").set_value(state)
     if department is not None:
         at.text_input(key="upload_department").set_value(department)
-    at.file_uploader(key="upload_file").set_value((name, data, mime))
+    at.file_uploader[0].set_value((name, data, mime))
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -99,7 +103,7 @@ def test_upload_lists_rejected_rows_with_line_column_and_reason(nodal_app: AppTe
     assert metrics(at)["Rows rejected"] == "2"
     rejected = frames(at)[0]
     assert rejected["Line"].tolist() == [r["line"] for r in want.rejected]
-    assert rejected["Column"].tolist() == [r["column"] for r in want.rejected]
+    assert rejected["Column"].tolist() == [r["column"] for r in want.rejected]  # = headers
     assert rejected["Reason"].tolist() == [r["reason"] for r in want.rejected]
     assert [b for b in at.button if b.label == "Commit to the store"]
 
@@ -232,3 +236,153 @@ def test_history_shows_the_officers_uploads_where_the_file_names_the_state(
     assert any("stored as upload 2" in s.value for s in at.success)
     history = next(f for f in frames(at) if "Upload" in f.columns)
     assert history["File"].tolist() == ["named.csv"]  # not the sample's all-states upload
+
+
+# --- the upload flow (issue 12, item 10) -----------------------------------------------------
+
+
+def _nodal(app: AppTest, url: str, email: str, *grants: tuple[str, str | None]) -> AppTest:
+    """`app` signed in as a nodal officer holding one grant per (state, department)."""
+    (state, department), *more = grants
+    at = signed_in_as(app, url, email, "nodal_officer", state, department=department)
+    with open_store(url) as store:
+        for s, d in more:
+            Accounts(store).grant(email, "nodal_officer", state=s, department=d, by="tests")
+    return at
+
+
+def _commit_button(at: AppTest) -> list:
+    return [b for b in at.button if b.label == "Commit to the store"]
+
+
+def _header_row(path: Path) -> list[str]:
+    """The xlsx's header row as Excel shows it (openpyxl, not the project's reader)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(min_row=1, max_row=10, values_only=True)
+        return next([str(c) for c in row] for row in rows if row[0] == "Sl. No.")
+    finally:
+        book.close()
+
+
+def test_the_xlsx_has_neither_state_nor_department_column():
+    header = _header_row(XLSX)
+    assert not {"State", "Department"} & set(header)
+    assert "Sent On" in header
+
+
+@pytest.mark.parametrize(
+    ("grants", "prefilled", "asked"),
+    [
+        # one grant of a department: state and department filled, nothing to ask
+        ([("Manipur", "Finance")], ("Manipur", "Finance"), []),
+        # one grant of a whole state: the state filled, the department asked for
+        ([("Manipur", None)], ("Manipur", ""), ["Department"]),
+        # two departments of one state: the state filled, the department asked for
+        ([("Manipur", "Finance"), ("Manipur", "Health")], ("Manipur", ""), ["Department"]),
+        # two states: nothing filled, both asked for
+        ([("Manipur", "Finance"), ("Assam", "Finance")], (None, ""), ["State", "Department"]),
+    ],
+)
+def test_upload_asks_for_a_missing_state_or_department_before_validating(
+    app: AppTest, store_url: str, grants, prefilled, asked
+):
+    at = run_page(_nodal(app, store_url, "officer@gov.in", *grants), "upload")
+    assert at.selectbox(key="upload_state").value == prefilled[0]
+    assert at.text_input(key="upload_department").value == prefilled[1]
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME)
+    if asked:
+        ask = [w.value for w in at.warning if "has no" in w.value]
+        assert len(ask) == 1, [w.value for w in at.warning]
+        assert all(f"**{word}**" in ask[0] for word in asked)
+        assert "Rows rejected" not in metrics(at)  # nothing validated, nothing rejected
+        assert not _commit_button(at)
+        at.selectbox(key="upload_state").set_value("Manipur")
+        at.text_input(key="upload_department").set_value("Finance").run()
+    want = read_logs([XLSX], state="Manipur", department="Finance").report
+    assert want.rows_rejected == 0
+    assert metrics(at)["Rows rejected"] == "0"
+    assert metrics(at)["Rows accepted"] == fmt.indian(want.rows_accepted)
+    assert not [w for w in at.warning if "has no" in w.value]
+    assert _commit_button(at)
+
+
+def test_a_file_with_a_state_column_asks_only_for_the_department(app: AppTest, store_url: str):
+    at = run_page(
+        _nodal(app, store_url, "officer@gov.in", ("Manipur", "Finance"), ("Assam", "Finance")),
+        "upload",
+    )
+    header = tuple(c for c in HEADER if c != "department")
+    rows = [ev("created", "", "A", "", "Assistant", "2024-03-01 10:00", state="Manipur")]
+    _choose(at, "no_department.csv", csv_text(rows, header).encode(), "text/csv")
+    ask = next(w.value for w in at.warning if "has no" in w.value)
+    assert "**Department**" in ask
+    assert "**State**" not in ask
+    at.text_input(key="upload_department").set_value("Finance").run()
+    assert metrics(at)["Rows accepted"] == "1"
+
+
+def test_after_a_commit_the_preview_and_its_button_are_gone(nodal_app: AppTest, store_url: str):
+    at = run_page(nodal_app, "upload")
+    _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME)  # state, department from the grant
+    _commit_button(at)[0].click().run()
+    assert not at.exception
+    assert any("stored as upload 2" in s.value for s in at.success)
+    assert not _commit_button(at)
+    assert not [h for h in at.subheader if h.value.startswith("Validation of")]
+    assert "Rows read" not in metrics(at)
+    assert not at.file_uploader  # the committed file is not offered again
+    again = next(b for b in at.button if b.label == "Load another extract")
+    again.click().run()
+    assert not at.exception
+    assert not at.success
+    assert at.file_uploader[0].value is None
+    assert not _commit_button(at)
+    assert at.selectbox(key="upload_state").value == "Manipur"
+    with open_store(store_url) as store:
+        assert len(store.uploads()) == 2
+
+
+def _xlsx_with_bad_rows(tmp_path: Path) -> tuple[Path, list[int]]:
+    """The e-Office xlsx with a blank and an unreadable `Sent On` and a blank `Sent By` on a
+    movement; returns the file and the spreadsheet lines spoiled."""
+    book = openpyxl.load_workbook(XLSX)
+    sheet = book.worksheets[0]
+    header = _header_row(XLSX)
+    at = {name: header.index(name) + 1 for name in ("Sent On", "Sent By", "Action")}
+    sheet.cell(row=9, column=at["Sent On"]).value = None
+    sheet.cell(row=10, column=at["Sent On"]).value = "31/02/2025 10:00"
+    assert sheet.cell(row=8, column=at["Action"]).value == "Marked"
+    sheet.cell(row=8, column=at["Sent By"]).value = None
+    path = tmp_path / "spoiled.xlsx"
+    book.save(path)
+    return path, [8, 9, 10]
+
+
+def test_rejected_rows_are_named_by_the_files_own_headers(nodal_app: AppTest, tmp_path: Path):
+    path, lines = _xlsx_with_bad_rows(tmp_path)
+    at = run_page(nodal_app, "upload")
+    _choose(at, path.name, path.read_bytes(), XLSX_MIME)
+    assert metrics(at)["Rows rejected"] == "3"
+    rejected = frames(at)[0]
+    assert rejected["Line"].tolist() == lines
+    assert rejected["Column"].tolist() == ["Sent By", "Sent On", "Sent On"]
+    reasons = rejected["Reason"].tolist()
+    assert reasons[0] == "Sent By is blank; a 'moved' event needs it"
+    assert reasons[1] == "Sent On is blank"
+    assert reasons[2] == "'31/02/2025 10:00' is not a readable date and time"
+    # validation.json keeps the canonical column and carries the file's header beside it
+    report = read_logs([path], state="Manipur", department="Finance").report
+    assert [(r["column"], r["header"]) for r in report.rejected] == [
+        ("from_user", "Sent By"),
+        ("timestamp", "Sent On"),
+        ("timestamp", "Sent On"),
+    ]
+
+
+def test_the_upload_widget_offers_only_what_the_reader_reads(nodal_app: AppTest):
+    at = run_page(nodal_app, "upload")
+    assert sorted(at.file_uploader[0].allowed_type) == [".csv", ".xlsx"]
+    old_workbook = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512  # an OLE2 .xls header
+    with pytest.raises(UnusableInputError, match="xls"):
+        read_logs([("old.xls", old_workbook)])
