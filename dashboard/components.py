@@ -60,17 +60,56 @@ def no_data() -> None:
     st.stop()
 
 
-def filter_bar(scope: Scope) -> Filters:
-    """State, department, file type and date range in the sidebar, kept in the URL."""
+FILTERS_KEY = "eoffice_filters"
+"""Session key of the filters the app drew in the sidebar for this run (`sidebar_filters`)."""
+_REFUSED_KEY = "eoffice_refused_filters"
+
+
+def sidebar_filters(scope: Scope, applies: bool) -> None:
+    """The filter bar, drawn by the app (not by a page) on every page, so it belongs to the
+    app's main script: Streamlit then keeps its query parameters across page changes, and a
+    shared link, a reload or a new tab reproduces the view on every page.
+
+    On pages the filters do not apply to (File journey, Upload, Administration) the bar sits
+    in a collapsed expander, still drawn so the URL keeps it.
+    """
+    if applies:
+        st.session_state[FILTERS_KEY] = filter_bar(scope)
+        return
+    st.session_state.pop(FILTERS_KEY, None)
+    box = st.sidebar.expander("Filters of the analytics pages", icon=":material/filter_alt:")
+    box.caption(
+        "They apply on Overview, States, Hierarchy, Flow and Pendency; they are kept here "
+        "so the page's link keeps them."
+    )
+    filter_bar(scope, box)
+
+
+def filters() -> Filters:
+    """The filters chosen in the sidebar for this run (every value when none were drawn)."""
+    chosen = st.session_state.get(FILTERS_KEY)
+    return chosen if isinstance(chosen, Filters) else Filters()
+
+
+def filter_bar(scope: Scope, bar: Any = None) -> Filters:
+    """State, department, file type and date range in the sidebar (or `bar`), kept in the URL.
+
+    A state or department the URL asks for that the reader may not see (or that has no data)
+    is not applied, and a note names it (`refused_note`).
+    """
     options = data.choices(scope)
-    bar = st.sidebar
-    bar.header("Filters")
+    applied = bar is None
+    if applied:
+        bar = st.sidebar
+        bar.header("Filters")
+    _note_refused(scope, options)
     states = bar.multiselect(
         "State",
         options["states"],
         key="state",
         bind="query-params",
         placeholder="All states",
+        on_change=_forget_refused,
     )
     departments = sorted(
         {d for s, ds in options["departments"].items() if not states or s in states for d in ds}
@@ -81,6 +120,7 @@ def filter_bar(scope: Scope) -> Filters:
         key="department",
         bind="query-params",
         placeholder="All departments",
+        on_change=_forget_refused,
     )
     types = bar.multiselect(
         "File type",
@@ -105,7 +145,8 @@ def filter_bar(scope: Scope) -> Filters:
         )
     start = period[0] if len(period) >= 1 else None
     end = period[1] if len(period) == 2 else None
-    _as_of_note(options.get("as_of"), states)
+    if applied:
+        _as_of_note(options.get("as_of"), states)
     return Filters(
         states=tuple(states),
         departments=tuple(chosen_departments),
@@ -113,6 +154,65 @@ def filter_bar(scope: Scope) -> Filters:
         start=start if isinstance(start, date) else None,
         end=end if isinstance(end, date) else None,
     )
+
+
+def _note_refused(scope: Scope, options: dict) -> None:
+    """Remember the states and departments the URL asks for that cannot be shown (read
+    before the widgets drop them from the URL); kept until the reader changes those filters."""
+    asked_states = st.query_params.get_all("state")
+    asked_departments = st.query_params.get_all("department")
+    chosen = [s for s in asked_states if s in options["states"]]
+    visible = chosen or options["states"]
+    known = {d for s in visible for d in options["departments"].get(s, [])}
+    refused = {
+        "state": [s for s in asked_states if s and s not in options["states"]],
+        "department": [d for d in asked_departments if d and d not in known],
+    }
+    if refused["state"] or refused["department"]:
+        allowed = {
+            "state": [s for s in refused["state"] if scope.allows(s)],
+            "department": [
+                d
+                for d in refused["department"]
+                if any(scope.allows(s, d) for s in (chosen or asked_states or visible))
+            ],
+        }
+        st.session_state[_REFUSED_KEY] = (refused, allowed)
+
+
+def _forget_refused() -> None:
+    st.session_state.pop(_REFUSED_KEY, None)
+
+
+def refused_note(scope: Scope) -> None:
+    """The note under a page's heading naming what the link asked for that is not shown:
+    outside the reader's access, or (inside it) not in the stored data. Values are shown as
+    plain text."""
+    found = st.session_state.get(_REFUSED_KEY)
+    if not found:
+        return
+    refused, allowed = found
+    words = {"state": ("state", "states"), "department": ("department", "departments")}
+    for kind in ("state", "department"):
+        outside = [v for v in refused[kind] if v not in allowed[kind]]
+        missing = [v for v in refused[kind] if v in allowed[kind]]
+        showing = describe_scope_words(scope)
+        if outside:
+            st.warning(
+                f"The link asks for {_named(words[kind], outside)}, outside your access: "
+                f"not applied. Showing what you may see ({showing}).",
+                icon=":material/lock:",
+            )
+        if missing:
+            st.warning(
+                f"The link asks for {_named(words[kind], missing)}, which has no stored data "
+                "in this selection: not applied.",
+                icon=":material/filter_alt_off:",
+            )
+
+
+def _named(word: tuple[str, str], values: list[str]) -> str:
+    return f"{word[0] if len(values) == 1 else word[1]} " + ", ".join(fmt.plain(v) for v in values)
 
 
 def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
@@ -139,9 +239,23 @@ def unit_choice(key: str = "unit") -> str:
     return choice or "days"
 
 
-def describe(filters: Filters) -> str:
-    """The selection in words, for headings (Markdown: its data values are `fmt.plain`)."""
-    parts = [", ".join(map(fmt.plain, filters.states)) if filters.states else "All states"]
+def describe_scope_words(scope: Scope, states: tuple[str, ...] = ()) -> str:
+    """What a reader sees of `states` (all of the scope when empty), in words: "All states",
+    "Manipur", "Manipur / Finance", "Manipur, Assam / Health" (values through `fmt.plain`)."""
+    if scope.unrestricted:
+        return ", ".join(map(fmt.plain, states)) if states else "All states"
+    whole = sorted(s for s in scope.states or () if not states or s in states)
+    parts = whole + [
+        f"{s} / {d}" for s, d in sorted(scope.departments) if (not states or s in states)
+    ]
+    return ", ".join(" / ".join(map(fmt.plain, p.split(" / "))) for p in parts) or "none"
+
+
+def describe(filters: Filters, scope: Scope | None = None) -> str:
+    """The selection in words, for the heading: the states (as far as the reader's scope
+    reaches, e.g. "Manipur / Finance"), departments, file types and period (Markdown: its
+    data values are `fmt.plain`)."""
+    parts = [describe_scope_words(scope or Scope.everything(), filters.states)]
     if filters.departments:
         parts.append(", ".join(map(fmt.plain, filters.departments)))
     if filters.file_types:
@@ -152,6 +266,12 @@ def describe(filters: Filters) -> str:
             f"{fmt.day(filters.end) if filters.end else '…'}"
         )
     return " · ".join(parts)
+
+
+def heading(filters: Filters, scope: Scope) -> None:
+    """The selection as the page's subheading, with any note on filters not applied."""
+    st.subheader(describe(filters, scope))
+    refused_note(scope)
 
 
 def cards(items: list[tuple[str, str, str]], per_row: int = 3) -> None:
@@ -259,11 +379,11 @@ def level_page(title: str, intro: str) -> LevelPage:
     scope = current_scope()
     if data.prepared(scope) is None:
         no_data()
-    filters = filter_bar(scope)
+    chosen = filters()
     unit = unit_choice()
     label = level_label(data.level_names())
-    st.subheader(describe(filters))
-    return LevelPage(scope, filters, unit, UNIT_LABELS[unit], label)
+    heading(chosen, scope)
+    return LevelPage(scope, chosen, unit, UNIT_LABELS[unit], label)
 
 
 def level_label(names: dict[int, str]) -> Callable[[Any], str]:

@@ -4,12 +4,19 @@ before app.py ever ran in the process: see `components.ensure_navigation`)."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import streamlit as st
 from streamlit.logger import get_logger
 
 from analytics.auth import SignedInUser
-from dashboard import auth
+from dashboard import auth, components
+
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+"""The browser tab's icon, served by the app itself (a `:material/...:` or emoji icon makes
+the browser fetch it from Google's or a CDN's servers, which fails on an offline network)."""
+FILTERED_PAGES = ("", "states", "hierarchy", "flow", "pendency")
+"""URL paths of the pages the sidebar filters apply to ("" is the Overview, the default)."""
 
 LOG = get_logger("eoffice.dashboard")
 SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": True}
@@ -77,7 +84,7 @@ def _lock_down() -> None:
 def _run() -> None:
     st.set_page_config(
         page_title="e-Office file movement analytics",
-        page_icon=":material/folder_open:",
+        page_icon=PAGE_ICON,
         layout="wide",
     )
     user = auth.current_user()
@@ -87,4 +94,6 @@ def _run() -> None:
         st.navigation(pages(None), position="hidden")
         user = auth.require_sign_in()  # the sign-in page; stops the run until signed in
     auth.show_account(user)
-    st.navigation(pages(user)).run()
+    page = st.navigation(pages(user))
+    components.sidebar_filters(user.scope, applies=page.url_path in FILTERED_PAGES)
+    page.run()

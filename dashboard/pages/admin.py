@@ -12,8 +12,9 @@ import streamlit as st
 
 from analytics.auth import ROLES, AuthError
 from analytics.report import csv_bytes
-from dashboard import auth
+from dashboard import auth, components
 
+components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too
 user = auth.require_sign_in()
 acc = auth.accounts()
 

@@ -16,10 +16,10 @@ components.header(
 scope = components.current_scope()
 if data.prepared(scope) is None:
     components.no_data()
-filters: Filters = components.filter_bar(scope)
+filters: Filters = components.filters()
 figures, trend = data.overview(scope, filters)
 
-st.subheader(components.describe(filters))
+components.heading(filters, scope)
 components.cards([(f.label, fmt.figure(f, figures[f.name]), f.help) for f in map(figure, OVERVIEW)])
 components.chart(charts.creation_vs_movement(trend), "creation_vs_movement", "trend")
 display = fmt.labelled(

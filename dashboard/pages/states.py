@@ -15,9 +15,9 @@ components.header(
 scope = components.current_scope()
 if data.prepared(scope) is None:
     components.no_data()
-filters = components.filter_bar(scope)
+filters = components.filters()
 frame = data.states(scope, filters)
-st.subheader(components.describe(filters))
+components.heading(filters, scope)
 
 figure = st.selectbox(
     "Rank the states by",

@@ -7,6 +7,7 @@ come from `analyse(read_logs(sample))` restricted to Manipur, never from what a 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access import PSEUDONYM_PREFIX
@@ -102,3 +103,129 @@ def test_a_download_is_audited_when_its_file_is_made():
     assert made == []  # nothing is recorded for showing the button
     assert download() == b"rows"
     assert made == ["csv"]
+
+
+# --- the scope shown (issue 12, item 9) ------------------------------------------------------
+
+ANALYTICS = ["overview", "states", "hierarchy", "flow", "pendency"]
+HEALTH = "Health & Family Welfare"
+ROLES = {
+    # role: (role, state, department, heading without filters, (state, department) seen)
+    "admin": ("admin", None, None, "All states", None),
+    "national_viewer": ("national_viewer", None, None, "All states", None),
+    "state_viewer": ("viewer", "Manipur", None, "Manipur", ("Manipur", None)),
+    "department_viewer": (
+        "viewer",
+        "Manipur",
+        "Finance",
+        "Manipur / Finance",
+        ("Manipur", "Finance"),
+    ),
+    "nodal_officer": (
+        "nodal_officer",
+        "Manipur",
+        "Finance",
+        "Manipur / Finance",
+        ("Manipur", "Finance"),
+    ),
+}
+
+
+def _as(app: AppTest, url: str, key: str) -> AppTest:
+    role, state, department, *_ = ROLES[key]
+    return signed_in_as(app, url, f"{key}@gov.in", role, state, department=department)
+
+
+def _seen(facts: pd.DataFrame, key: str) -> pd.DataFrame:
+    seen = ROLES[key][4]
+    if seen is None:
+        return facts
+    keep = facts["state"].eq(seen[0])
+    if seen[1]:
+        keep &= facts["department"].eq(seen[1])
+    return facts[keep]
+
+
+def _notes(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "The link asks for" in w.value]
+
+
+@pytest.mark.parametrize("key", list(ROLES))
+def test_the_heading_names_the_scope_each_role_sees(
+    app: AppTest, store_url: str, expected: Analysis, key: str
+):
+    heading = ROLES[key][3]
+    at = run_page(_as(app, store_url, key), "overview")
+    for page in ANALYTICS:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+        assert at.subheader[0].value == heading, page
+        assert not _notes(at), page
+    at.switch_page("pages/overview.py").run()
+    pending = _seen(expected.facts, key)["status"].eq("pending").sum()
+    assert metrics(at)["Pending at T"] == fmt.indian(pending)
+    if ROLES[key][4] is not None:  # choosing the one state keeps the department in words
+        at.sidebar.multiselect(key="state").set_value(["Manipur"]).run()
+        assert at.subheader[0].value == heading
+
+
+@pytest.mark.parametrize("key", list(ROLES))
+def test_a_link_to_a_state_outside_the_scope_says_so(
+    app: AppTest, store_url: str, expected: Analysis, key: str
+):
+    at = _as(app, store_url, key)
+    at.query_params["state"] = "Assam"
+    at = run_page(at, "overview")
+    if ROLES[key][4] is None:  # every state is theirs: the link is applied, no note
+        assert at.subheader[0].value == "Assam"
+        assert not _notes(at)
+        seen = expected.facts[expected.facts["state"].eq("Assam")]
+    else:
+        notes = _notes(at)
+        assert len(notes) == 1
+        assert "state Assam, outside your access: not applied" in notes[0]
+        assert f"Showing what you may see ({ROLES[key][3]})" in notes[0].replace("\\", "")
+        assert at.subheader[0].value == ROLES[key][3]
+        seen = _seen(expected.facts, key)
+    assert metrics(at)["Pending at T"] == fmt.indian(seen["status"].eq("pending").sum())
+    for page in ANALYTICS[1:]:  # the note stays on every page until the filter changes
+        at.switch_page(f"pages/{page}.py").run()
+        assert len(_notes(at)) == (ROLES[key][4] is not None), page
+    if ROLES[key][4] is not None:
+        at.sidebar.multiselect(key="state").set_value(["Manipur"]).run()
+        assert not _notes(at)
+
+
+@pytest.mark.parametrize("key", list(ROLES))
+def test_a_link_to_a_department_outside_the_scope_says_so(app: AppTest, store_url: str, key: str):
+    at = _as(app, store_url, key)
+    at.query_params["state"] = "Manipur"
+    at.query_params["department"] = HEALTH
+    at = run_page(at, "pendency")
+    notes = _notes(at)
+    if ROLES[key][4] is None or ROLES[key][4][1] is None:  # Manipur's Health is theirs
+        assert not notes
+        assert at.subheader[0].value == f"Manipur · {fmt.plain(HEALTH)}"
+    else:
+        assert len(notes) == 1
+        assert f"department {fmt.plain(HEALTH)}, outside your access" in notes[0]
+        assert at.subheader[0].value == "Manipur / Finance"
+
+
+def test_a_link_to_a_state_without_data_says_so(app: AppTest, store_url: str):
+    at = _as(app, store_url, "admin")
+    at.query_params["state"] = "Atlantis"
+    at = run_page(at, "overview")
+    want = "The link asks for state Atlantis, which has no stored data in this selection"
+    assert _notes(at) == [f"{want}: not applied."]
+    assert at.subheader[0].value == "All states"
+
+
+def test_the_requested_value_is_shown_as_plain_text(app: AppTest, store_url: str):
+    value = "**Assam** :red[x] [link](http://127.0.0.1/) `tick` <b>"
+    at = _as(app, store_url, "state_viewer")
+    at.query_params["state"] = value
+    at = run_page(at, "overview")
+    (note,) = _notes(at)
+    assert f"state {fmt.plain(value)}, outside your access" in note  # escaped: no markup
+    assert "**Assam**" not in note and ":red[" not in note
