@@ -70,19 +70,19 @@ def sidebar_filters(scope: Scope, applies: bool) -> None:
     app's main script: Streamlit then keeps its query parameters across page changes, and a
     shared link, a reload or a new tab reproduces the view on every page.
 
-    On pages the filters do not apply to (File journey, Upload, Administration) the bar sits
-    in a collapsed expander, still drawn so the URL keeps it.
+    It is drawn in full on every page, also where the filters do not apply (File journey,
+    Upload, Administration): the browser keeps only the query parameters of widgets on
+    screen when the page changes, so a bar folded away (a collapsed expander) would drop them.
     """
     if applies:
         st.session_state[FILTERS_KEY] = filter_bar(scope)
         return
     st.session_state.pop(FILTERS_KEY, None)
-    box = st.sidebar.expander("Filters of the analytics pages", icon=":material/filter_alt:")
-    box.caption(
-        "They apply on Overview, States, Hierarchy, Flow and Pendency; they are kept here "
-        "so the page's link keeps them."
+    filter_bar(scope)
+    st.sidebar.caption(
+        "These filters apply on Overview, States, Hierarchy, Flow and Pendency, not on this "
+        "page; they stay in the link."
     )
-    filter_bar(scope, box)
 
 
 def filters() -> Filters:
@@ -98,10 +98,8 @@ def filter_bar(scope: Scope, bar: Any = None) -> Filters:
     is not applied, and a note names it (`refused_note`).
     """
     options = data.choices(scope)
-    applied = bar is None
-    if applied:
-        bar = st.sidebar
-        bar.header("Filters")
+    bar = bar or st.sidebar
+    bar.header("Filters")
     _note_refused(scope, options)
     states = bar.multiselect(
         "State",
@@ -145,8 +143,7 @@ def filter_bar(scope: Scope, bar: Any = None) -> Filters:
         )
     start = period[0] if len(period) >= 1 else None
     end = period[1] if len(period) == 2 else None
-    if applied:
-        _as_of_note(options.get("as_of"), states)
+    _as_of_note(options.get("as_of"), states)
     return Filters(
         states=tuple(states),
         departments=tuple(chosen_departments),

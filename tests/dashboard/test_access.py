@@ -228,4 +228,5 @@ def test_the_requested_value_is_shown_as_plain_text(app: AppTest, store_url: str
     at = run_page(at, "overview")
     (note,) = _notes(at)
     assert f"state {fmt.plain(value)}, outside your access" in note  # escaped: no markup
-    assert "**Assam**" not in note and ":red[" not in note
+    assert "**Assam**" not in note
+    assert ":red[" not in note
