@@ -67,6 +67,7 @@ def test_report_writes_five_tables_and_validation(write_log, tmp_path, capsys):
         {
             "line": 7,
             "column": "to_user",
+            "header": "to_user",  # the file's own header for the column
             "reason": "to_user is blank; a 'moved' event needs it",
             "file": report["files"][0],
         }
