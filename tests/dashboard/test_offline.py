@@ -13,7 +13,7 @@ from dashboard import navigation
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-URL = re.compile(r"https?://([^/\s\"'<>)\]:]+)", re.IGNORECASE)
+URL = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*)", re.IGNORECASE)  # a URL's host
 
 
 def _app_files() -> list[Path]:
