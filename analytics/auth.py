@@ -32,21 +32,28 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from analytics.access import Scope
-from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, User
+from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, SignInThrottle, User
 from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
 from analytics.store import IngestResult, Store
 
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
+SOURCE_ATTEMPTS_ENV = "EOFFICE_SOURCE_ATTEMPTS"
 PSEUDONYM_KEY_ENV = "EOFFICE_PSEUDONYM_KEY"
 DEMO_ENV = "EOFFICE_DEMO"
 MIN_PASSWORD_LENGTH = 10
 DEMO_EMAIL = "demo"
+MAX_EMAIL = 320
+"""Longest e-mail address (RFC 5321); longer input is cut before it is looked up or counted."""
+MAX_SOURCE = 200
+MAX_LOGGED = 256
+"""Longest text kept in one audit field (actor, target, each detail); longer is cut, marked."""
 
 READ_ROLES = ("viewer", "nodal_officer")
 """Roles whose grant is scoped to a state (and optionally a department)."""
@@ -175,11 +182,38 @@ class SignedInUser:
         return f"{self.name} ({self.email})" if self.name else self.email
 
 
-def lockout_policy() -> tuple[int, timedelta]:
-    """(failed attempts before lock-out, lock duration) from the environment or defaults."""
+def throttle_policy() -> tuple[int, int, timedelta]:
+    """(failures in a row of one e-mail from one source before that source is locked out of
+    it, failures of any e-mail from one source within the lock's duration before the source
+    is locked out of every account, lock duration), from the environment or 5, 20 and 15
+    minutes."""
     attempts = int(os.environ.get(LOCKOUT_ATTEMPTS_ENV, "5") or 5)
+    per_source = int(os.environ.get(SOURCE_ATTEMPTS_ENV, "20") or 20)
     minutes = float(os.environ.get(LOCKOUT_MINUTES_ENV, "15") or 15)
-    return max(1, attempts), timedelta(minutes=minutes)
+    return max(1, attempts), max(1, per_source), timedelta(minutes=minutes)
+
+
+def _cap(text: str, limit: int = MAX_LOGGED) -> str:
+    """`text` cut to `limit` characters, with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[{len(text) - limit:,} more characters cut]"
+
+
+def _capped(value: Any) -> Any:
+    """A JSON-able value with every string in it capped (`_cap`), lists to 100 items."""
+    if isinstance(value, str):
+        return _cap(value)
+    if isinstance(value, dict):
+        return {_cap(str(k), 64): _capped(v) for k, v in list(value.items())[:100]}
+    if isinstance(value, list | tuple):
+        return [_capped(v) for v in list(value)[:100]]
+    return value
+
+
+def _locked_message(until: datetime) -> str:
+    shown = until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
+    return f"too many failed sign-ins from here: try again after {shown}"
 
 
 def normalise_email(email: str) -> str:
@@ -288,7 +322,8 @@ def _now(now: datetime | None) -> datetime:
     return now.astimezone(UTC) if now is not None else datetime.now(UTC)
 
 
-def _cli_actor() -> str:
+def cli_actor() -> str:
+    """`cli:<os user>`: who runs a command on the host, for audit rows and sign-in sources."""
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -322,11 +357,11 @@ class Accounts:
         conn.execute(
             insert(AuditEntry).values(
                 at=_now(now),
-                actor=actor,
+                actor=_cap(actor),
                 action=action,
                 outcome=outcome,
-                target=target,
-                details=details,
+                target=None if target is None else _cap(target),
+                details=None if details is None else _capped(details),
             )
         )
 
@@ -560,9 +595,8 @@ class Accounts:
             "password_set" if password is not None else "password_removed",
             by,
             password_hash=None if password is None else _hasher.hash(password),
-            failed_attempts=0,
-            locked_until=None,
         )
+        self._clear_throttle(email)
 
     def set_see_names(self, email: str, allow: bool, *, by: str = "system") -> None:
         """Allow or deny a user the officer names and user IDs."""
@@ -573,8 +607,15 @@ class Accounts:
         self._update_user(email, "user_enable" if active else "user_disable", by, active=active)
 
     def unlock(self, email: str, *, by: str = "system") -> None:
-        """End a lock-out now."""
+        """End every lock-out of this e-mail now (from every source)."""
         self._update_user(email, "unlock", by, failed_attempts=0, locked_until=None)
+        self._clear_throttle(email)
+
+    def _clear_throttle(self, email: str) -> None:
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                delete(SignInThrottle).where(SignInThrottle.email == normalise_email(email))
+            )
 
     def grants_of(self, email: str) -> list[GrantInfo]:
         """A user's grants (empty for an unknown user)."""
@@ -596,6 +637,13 @@ class Accounts:
         with self.engine.connect() as conn:
             users = conn.execute(select(User).order_by(User.email)).all()
             grants = {u.email: self._grants(conn, u.email) for u in users}
+            locks = dict(
+                conn.execute(
+                    select(SignInThrottle.email, func.max(SignInThrottle.locked_until))
+                    .where(SignInThrottle.locked_until > _now(None), SignInThrottle.email != "")
+                    .group_by(SignInThrottle.email)
+                ).all()
+            )
         frame = pd.DataFrame(
             [
                 {
@@ -605,7 +653,7 @@ class Accounts:
                     "see_names": bool(u.see_names),
                     "local_password": u.password_hash is not None,
                     "active": bool(u.active),
-                    "locked_until": u.locked_until,
+                    "locked_until": _utc(locks.get(u.email)),
                     "last_sign_in_at": u.last_sign_in_at,
                 }
                 for u in users
@@ -671,103 +719,162 @@ class Accounts:
     # -- sign-in -------------------------------------------------------------------------------
 
     def sign_in_password(
-        self, email: str, password: str, *, now: datetime | None = None, method: str = "password"
+        self,
+        email: str,
+        password: str,
+        *,
+        now: datetime | None = None,
+        method: str = "password",
+        source: str | None = None,
     ) -> SignedInUser:
         """Check a local password; raises `SignInRefused` (audited) when it does not pass.
 
         `method` is recorded in the audit rows and on the user: `password` (the dashboard's
-        form) or `cli` (the command line's `--user`); both count towards the same lock-out.
+        form) or `cli` (the command line's `--user`). `source` says where the attempt came
+        from (the dashboard gives the browser's address, the command line `cli:<os user>`;
+        default: the method). Failures are counted atomically in the database per (e-mail,
+        source) and per source (`throttle_policy`); a lock-out refuses that source only, even
+        the right password, until it ends. Unknown, disabled, SSO-only and locked accounts
+        get the same answers after the same work (one argon2 verify) as a wrong password,
+        and the password is checked outside any write transaction.
         """
-        email = normalise_email(email)
+        email = normalise_email(email)[:MAX_EMAIL] or "(blank)"
+        source = _cap(source or method, MAX_SOURCE - 40)  # (room for the marker)
         at = _now(now)
-        attempts, duration = lockout_policy()
-        error: str | None = None
-        with self._write() as conn, conn.begin():
+        with self.engine.connect() as conn:  # reads only: no write lock while hashing
             row = self._user_row(conn, email)
-            if row is None or not row.active or row.password_hash is None:
-                _verify(_dummy(), password)  # the same work as a real check
-                why = (
-                    "unknown account"
-                    if row is None
-                    else "account disabled"
-                    if not row.active
-                    else "no local password (SSO only)"
+            locked = self._locked_until(conn, email, source, at)
+        usable = row is not None and row.active and row.password_hash is not None
+        checked = _verify(row.password_hash if usable and locked is None else _dummy(), password)
+        right = usable and locked is None and checked
+        new_hash = None
+        if right and _hasher.check_needs_rehash(row.password_hash):
+            new_hash = _hasher.hash(password)
+        details: dict[str, Any] = {"method": method, "source": source}
+        with self._write() as conn, conn.begin():
+            if right:
+                locked = self._locked_until(conn, email, source, at, for_update=True)
+            if right and locked is None:
+                values: dict[str, Any] = {"last_sign_in_at": at}
+                if new_hash is not None:
+                    values["password_hash"] = new_hash
+                conn.execute(update(User).where(User.id == row.id).values(**values))
+                conn.execute(
+                    delete(SignInThrottle).where(
+                        SignInThrottle.email == email, SignInThrottle.source == source
+                    )
                 )
-                self._audit(
-                    conn,
-                    email,
-                    "sign_in",
-                    "failed",
-                    email,
-                    {"method": method, "reason": why},
-                    at,
-                )
-                error = "wrong e-mail or password"
-            elif row.locked_until is not None and row.locked_until > at:
+                self._audit(conn, email, "sign_in", "ok", email, details, at)
+                grants = tuple(self._grants(conn, email))
+        if right and locked is None:  # (the pseudonym key may need a write of its own)
+            return self._signed_in(row, grants, method)
+        with self._write() as conn, conn.begin():
+            if locked is not None:
                 self._audit(
                     conn,
                     email,
                     "sign_in",
                     "refused",
                     email,
-                    {
-                        "method": method,
-                        "reason": "locked",
-                        "locked_until": row.locked_until.isoformat(),
-                    },
+                    {**details, "reason": "locked", "locked_until": locked.isoformat()},
                     at,
                 )
-                until = row.locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
-                error = f"this account is locked after repeated failed sign-ins until {until}"
-            else:
-                failed = 0 if row.locked_until is not None else row.failed_attempts
-                if _verify(row.password_hash, password):
-                    values: dict[str, Any] = {
-                        "failed_attempts": 0,
-                        "locked_until": None,
-                        "last_sign_in_at": at,
-                    }
-                    if _hasher.check_needs_rehash(row.password_hash):
-                        values["password_hash"] = _hasher.hash(password)
-                    conn.execute(update(User).where(User.id == row.id).values(**values))
-                    self._audit(conn, email, "sign_in", "ok", email, {"method": method}, at)
-                    grants = tuple(self._grants(conn, email))
-                else:
-                    failed += 1
-                    locked_until = at + duration if failed >= attempts else None
-                    conn.execute(
-                        update(User)
-                        .where(User.id == row.id)
-                        .values(
-                            failed_attempts=0 if locked_until else failed,
-                            locked_until=locked_until,
-                        )
-                    )
-                    self._audit(
-                        conn,
-                        email,
-                        "sign_in",
-                        "failed",
-                        email,
-                        {"method": method, "reason": "wrong password", "attempt": failed},
-                        at,
-                    )
-                    error = "wrong e-mail or password"
-                    if locked_until is not None:
-                        self._audit(
-                            conn,
-                            email,
-                            "lockout",
-                            "ok",
-                            email,
-                            {"attempts": failed, "locked_until": locked_until.isoformat()},
-                            at,
-                        )
-                        until = locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
-                        error = f"too many failed sign-ins: the account is locked until {until}"
-        if error is not None:
-            raise SignInRefused(error)
-        return self._signed_in(row, grants, method)
+        if locked is not None:  # (raised outside the transaction, which would roll back)
+            raise SignInRefused(_locked_message(locked))
+        with self._write() as conn, conn.begin():
+            why = (
+                "unknown account"
+                if row is None
+                else "account disabled"
+                if not row.active
+                else "no local password (SSO only)"
+                if row.password_hash is None
+                else "wrong password"
+            )
+            failures, locked, started = self._count_failure(conn, email, source, at)
+            self._audit(
+                conn,
+                email,
+                "sign_in",
+                "failed",
+                email,
+                {**details, "reason": why, "attempt": failures},
+                at,
+            )
+            if started:
+                self._audit(
+                    conn,
+                    email,
+                    "lockout",
+                    "ok",
+                    email,
+                    {"source": source, "attempts": failures, "locked_until": locked.isoformat()},
+                    at,
+                )
+        if locked is not None:
+            raise SignInRefused(_locked_message(locked))
+        raise SignInRefused("wrong e-mail or password")
+
+    def _throttle_rows(
+        self, conn: Connection, email: str, source: str, *, for_update: bool = False
+    ) -> list[Any]:
+        query = select(SignInThrottle).where(
+            SignInThrottle.source == source, SignInThrottle.email.in_([email, ""])
+        )
+        if for_update:
+            query = query.with_for_update()
+        return list(conn.execute(query).all())
+
+    def _locked_until(
+        self, conn: Connection, email: str, source: str, at: datetime, *, for_update: bool = False
+    ) -> datetime | None:
+        """The end of a lock on (email, source) or on the source alone, if one lasts at `at`."""
+        ends = [
+            r.locked_until
+            for r in self._throttle_rows(conn, email, source, for_update=for_update)
+            if r.locked_until is not None and r.locked_until > at
+        ]
+        return max(ends) if ends else None
+
+    def _count_failure(
+        self, conn: Connection, email: str, source: str, at: datetime
+    ) -> tuple[int, datetime | None, bool]:
+        """Count one failure for (email, source) and for the source, atomically: the rows
+        are made if missing, then locked (SELECT ... FOR UPDATE; SQLite's write transaction
+        is already exclusive) and updated. Returns (failures in a row of the pair, the end
+        of the lock now on the pair or the source, or None; whether this failure started it)."""
+        attempts, source_attempts, duration = throttle_policy()
+        # the store runs on SQLite or PostgreSQL; both have INSERT ... ON CONFLICT DO NOTHING
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        for key in (email, ""):
+            values = {"email": key, "source": source, "failures": 0, "updated_at": at}
+            conn.execute(module.insert(SignInThrottle).values(**values).on_conflict_do_nothing())
+        lock_end: datetime | None = None
+        started = False
+        pair_failures = 0
+        for r in self._throttle_rows(conn, email, source, for_update=True):
+            if r.locked_until is not None and r.locked_until > at:
+                # locked by a concurrent try meanwhile: the lock stands, nothing to count
+                lock_end = max(lock_end, r.locked_until) if lock_end else r.locked_until
+                continue
+            stale = r.locked_until is not None or (r.email == "" and r.updated_at <= at - duration)
+            failures = 1 if stale else r.failures + 1
+            limit = attempts if r.email else source_attempts
+            locked_until = at + duration if failures >= limit else None
+            conn.execute(
+                update(SignInThrottle)
+                .where(SignInThrottle.id == r.id)
+                .values(
+                    failures=0 if locked_until else failures,
+                    locked_until=locked_until,
+                    updated_at=at,
+                )
+            )
+            if r.email:
+                pair_failures = failures
+            if locked_until is not None:
+                lock_end, started = max(lock_end, locked_until) if lock_end else locked_until, True
+        return pair_failures, lock_end, started
 
     def sign_in_sso(
         self, email: str | None, name: str | None = None, *, verified: bool | None = None
@@ -928,6 +1035,14 @@ def _error_text(exc: BaseException, cap: int = 500) -> str:
     return text if len(text) <= cap else text[:cap] + "…"
 
 
+def _utc(value: Any) -> datetime | None:
+    """An aggregate's datetime (SQLite gives naive UTC or text) as aware UTC."""
+    if value is None:
+        return None
+    moment = pd.Timestamp(value)
+    return (moment.tz_localize(UTC) if moment.tzinfo is None else moment).to_pydatetime()
+
+
 def _dummy() -> str:
     """A hash of a random password, verified for unknown accounts (equal timing)."""
     global _dummy_hash
@@ -999,7 +1114,7 @@ def users_command(args: argparse.Namespace) -> int:
 
     store = open_store(args.db)
     accounts = Accounts(store)
-    by = _cli_actor()
+    by = cli_actor()
     cmd = args.users_command
     try:
         if cmd == "add":

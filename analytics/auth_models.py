@@ -76,3 +76,22 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     target: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+
+
+class SignInThrottle(Base):
+    """Failed password sign-ins counted per (e-mail, source) and per source ('' e-mail).
+
+    A source is where the attempt came from: the browser's address on the dashboard, or
+    `cli:<os user>` on the command line. A lock-out applies to the source that failed, so a
+    stranger cannot lock the real user out from elsewhere (docs/security.md).
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("email", "source", name="uq_sign_in_throttle"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,38 @@
+"""Failed sign-ins counted per (e-mail, source) and per source: `sign_in_throttle`.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import analytics.auth_models  # noqa: F401  (registers the tables on Base for comparisons)
+from analytics.models import UTCDateTime
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sign_in_throttle",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", UTCDateTime(), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("email", "source", name="uq_sign_in_throttle"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("sign_in_throttle")
