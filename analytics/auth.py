@@ -24,7 +24,7 @@ import getpass
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1069,10 +1069,21 @@ def describe_scope(scope: Scope) -> str:
 # --- command line: `eoffice-analytics users ...` --------------------------------------------
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers."""
+def register_cli(
+    subparsers: Any, user_option: Callable[[argparse.ArgumentParser, str], None] | None = None
+) -> None:
+    """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers;
+    `user_option` adds the command line's `--user` option (analytics/cli.py)."""
     users = subparsers.add_parser("users", help="manage accounts and their scoped grants")
     users.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    if user_option is not None:
+        user_option(users, "once accounts exist: sign in as this admin to run the command")
+    users.add_argument(
+        "--operator",
+        action="store_true",
+        help="run as the host's operator, without an account (for whoever can open the store: "
+        "write access to the SQLite file, or the database's credentials); audited as operator",
+    )
     sub = users.add_subparsers(dest="users_command", required=True)
 
     def scoped(p: argparse.ArgumentParser, role_required: bool = True) -> None:
@@ -1108,14 +1119,61 @@ def register_cli(subparsers: Any) -> None:
     audit.add_argument("--action")
 
 
-def users_command(args: argparse.Namespace) -> int:
-    """Run `eoffice-analytics users ...`; returns the exit status."""
+class CommandRefused(AuthError):
+    """A command the signed-in user (or the would-be operator) may not run (audited)."""
+
+
+SignIn = Callable[[Store, str | None], tuple[Accounts, SignedInUser | None]]
+"""The command line's sign-in: (store, --user) → (accounts, the signed-in user)."""
+
+
+def users_actor(accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None) -> str:
+    """Who runs a `users` command, as written in the audit log; refuses (audited) otherwise.
+
+    - no account yet (first setup): `cli:<os user>`, as before;
+    - `--operator`: `operator:<os user>`. Whoever could open the store could change its
+      tables directly (a SQLite store opens only for a process that may write its file; a
+      server database only with the URL's credentials), so the flag grants nothing new: it
+      makes the operator's way in explicit, and audited as such;
+    - else `--user EMAIL` signed in (the password as for `ingest`) holding an admin grant.
+    """
+    cmd = args.users_command
+    if not accounts.has_users():
+        return cli_actor()
+    if getattr(args, "operator", False):
+        actor = "operator:" + cli_actor().removeprefix("cli:")
+        details = {"email": getattr(args, "email", None)}
+        accounts.audit(actor, "operator", "ok", f"users {cmd}", details)
+        return actor
+    email = getattr(args, "user", None)
+    if not email or sign_in is None:
+        raise CommandRefused(
+            "this store has user accounts: `users` commands need an admin's sign-in "
+            "(--user EMAIL, or EOFFICE_USER; the password from EOFFICE_PASSWORD, else asked "
+            "for), or --operator for the host's operator"
+        )
+    _, user = sign_in(accounts.store, email)
+    if user is None or not user.is_admin:
+        who = email if user is None else user.email
+        accounts.audit(who, "users", "refused", f"users {cmd}", {"reason": "not an admin"})
+        raise CommandRefused(f"`users {cmd}` needs an admin; {who} holds no admin grant")
+    return user.email
+
+
+def users_command(args: argparse.Namespace, sign_in: SignIn | None = None) -> int:
+    """Run `eoffice-analytics users ...`; returns the exit status. Once the store has
+    accounts the command needs an admin's sign-in (`sign_in`) or `--operator`
+    (`users_actor`); a refusal raises `CommandRefused`."""
     from analytics.store import open_store
 
     store = open_store(args.db)
     accounts = Accounts(store)
-    by = cli_actor()
     cmd = args.users_command
+    try:
+        by = users_actor(accounts, args, sign_in)
+    except AuthError:
+        store.close()
+        raise
     try:
         if cmd == "add":
             password = _read_password() if args.password_stdin else None

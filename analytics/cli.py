@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "--by", help="who uploads (recorded with the upload; only while the store has no account)"
     )
     _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
-    register_users_cli(sub)  # `users ...`: accounts and grants (analytics/auth.py)
+    register_users_cli(sub, _user_option)  # `users ...`: accounts and grants (analytics/auth.py)
     return parser
 
 
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(args)
         if args.command == "users":
-            return users_command(args)
+            return users_command(args, run_as)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
