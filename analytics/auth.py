@@ -2,8 +2,8 @@
 
 `Accounts(store)` works on the store's own database (tables of `analytics.auth_models`):
 
-- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail must belong to an
-  active user) or with a local password (`sign_in_password`: argon2id hashes, lock-out after
+- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail, verified by the
+  provider, must belong to an active user) or with a local password (`sign_in_password`: argon2id hashes, lock-out after
   `EOFFICE_LOCKOUT_ATTEMPTS` failures (default 5) for `EOFFICE_LOCKOUT_MINUTES` (default 15),
   during which even the right password is refused);
 - a signed-in user is a `SignedInUser` carrying its read `Scope` and upload scope, resolved
@@ -879,7 +879,9 @@ class Accounts:
     def sign_in_sso(
         self, email: str | None, name: str | None = None, *, verified: bool | None = None
     ) -> SignedInUser:
-        """Map an SSO identity (its e-mail) to an active user; unknown → refused (audited)."""
+        """Map an SSO identity (its e-mail) to an active user; refused (audited) when the
+        provider does not vouch for the e-mail (`verified` must be True: an `email_verified`
+        claim missing or false is refused), or no active user has it."""
         if not email:
             self.audit(
                 "sso:?", "sign_in", "refused", None, {"method": "sso", "reason": "no e-mail"}
@@ -887,8 +889,10 @@ class Accounts:
             raise SignInRefused("the single sign-on identity carries no e-mail address")
         email = normalise_email(email)
         reason = None
-        if verified is False:
-            reason = "e-mail not verified by the identity provider"
+        if verified is None:
+            reason = "e-mail not verified: the identity provider sent no email_verified claim"
+        elif verified is not True:
+            reason = "e-mail not verified by the identity provider (email_verified is false)"
         with self._write() as conn, conn.begin():
             row = self._user_row(conn, email)
             if reason is None and (row is None or not row.active):

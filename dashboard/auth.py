@@ -109,15 +109,21 @@ def current_user() -> SignedInUser | None:
             return None  # refused already this session; not audited on every rerun
         st.session_state[_SSO_SEEN_KEY] = email
         try:
-            verified = identity.get("email_verified")
+            verified = identity.get("email_verified")  # only a JSON true vouches
             user = acc.sign_in_sso(
-                email, identity.get("name"), verified=None if verified is None else bool(verified)
+                email, identity.get("name"), verified=None if verified is None else verified is True
             )
         except SignInRefused as exc:
             st.session_state[_ERROR_KEY] = str(exc)
             return None
         return _remember(user)
     return None
+
+
+def _source() -> str:
+    """Where a sign-in comes from, for the per-source throttle: the browser's address as
+    Streamlit sees it (`local` for this machine; behind a reverse proxy, the proxy's)."""
+    return f"web:{st.context.ip_address or 'local'}"
 
 
 def require_sign_in() -> SignedInUser:
@@ -165,7 +171,7 @@ def _sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            user = accounts().sign_in_password(email or "", password or "")
+            user = accounts().sign_in_password(email or "", password or "", source=_source())
         except SignInRefused as exc:
             st.error(str(exc))
         else:

@@ -91,7 +91,7 @@ def test_admin_unlock_and_disable(accounts: Accounts) -> None:
     with pytest.raises(SignInRefused):
         accounts.sign_in_password(EMAIL, PASSWORD)
     with pytest.raises(SignInRefused):
-        accounts.sign_in_sso(EMAIL)
+        accounts.sign_in_sso(EMAIL, verified=True)
     assert accounts.user(EMAIL) is None
 
 
@@ -109,11 +109,12 @@ def test_sso_maps_the_email_to_a_user(accounts: Accounts) -> None:
     ("email", "verified", "reason"),
     [
         ("intruder@example.com", True, "no account"),
-        (EMAIL, False, "not verified"),
+        (EMAIL, False, "email_verified is false"),
+        (EMAIL, None, "sent no email_verified claim"),
     ],
 )
 def test_sso_unknown_or_unverified_is_refused_and_audited(
-    accounts: Accounts, email: str, verified: bool, reason: str
+    accounts: Accounts, email: str, verified: bool | None, reason: str
 ) -> None:
     with pytest.raises(SignInRefused, match="ask an administrator"):
         accounts.sign_in_sso(email, verified=verified)
@@ -126,7 +127,7 @@ def test_sso_only_user_has_no_password(accounts: Accounts) -> None:
     accounts.add_user("sso.only@gov.in", "national_viewer", by="admin@gov.in")
     with pytest.raises(SignInRefused):
         accounts.sign_in_password("sso.only@gov.in", "")
-    assert accounts.sign_in_sso("sso.only@gov.in").scope.unrestricted
+    assert accounts.sign_in_sso("sso.only@gov.in", verified=True).scope.unrestricted
 
 
 def test_user_and_grant_changes_are_audited(accounts: Accounts) -> None:
