@@ -73,6 +73,10 @@ class SignInRefused(AuthError):
     """A sign-in that failed or was refused (already audited)."""
 
 
+class ExportRefused(AuthError):
+    """An export refused because the user's access changed or ended (already audited)."""
+
+
 class UploadRefused(AuthError):
     """An upload refused for rows outside the uploader's scope (already audited)."""
 
@@ -996,14 +1000,28 @@ class Accounts:
         return visible_uploads(self.store.uploads(), user)
 
     def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
-        """Audit an export (a download of a table)."""
-        self.audit(
-            user.email,
-            "export",
-            "ok",
-            what,
-            {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names},
-        )
+        """Re-check `user` against the store at this moment, then audit the export.
+
+        Refused (`ExportRefused`, audited as a refused `export`) when the account has been
+        disabled or removed, or its grants or names permission changed since `user` was
+        resolved: a button already on screen exports nothing after a revoke or disable.
+        """
+        reason = self._export_refusal(user)
+        details = {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names}
+        if reason is not None:
+            self.audit(user.email, "export", "refused", what, {**details, "reason": reason})
+            raise ExportRefused(f"refused: {reason}; nothing was exported (reload the page)")
+        self.audit(user.email, "export", "ok", what, details)
+
+    def _export_refusal(self, user: SignedInUser) -> str | None:
+        if user.is_demo:
+            return "demo mode is off: this store has user accounts" if self.has_users() else None
+        current = self.user(user.email, user.method)
+        if current is None:
+            return "the account is disabled or removed"
+        if current.grants != user.grants or current.see_names != user.see_names:
+            return "your access changed since this page was shown"
+        return None
 
 
 def visible_uploads(history: pd.DataFrame, user: SignedInUser) -> pd.DataFrame:

@@ -123,7 +123,8 @@ def current_user() -> SignedInUser | None:
 def _source() -> str:
     """Where a sign-in comes from, for the per-source throttle: the browser's address as
     Streamlit sees it (`local` for this machine; behind a reverse proxy, the proxy's)."""
-    return f"web:{st.context.ip_address or 'local'}"
+    address = st.context.ip_address
+    return f"web:{address if isinstance(address, str) and address else 'local'}"
 
 
 def require_sign_in() -> SignedInUser:

@@ -24,7 +24,7 @@ FAILED = (
 
 def pages(user: SignedInUser | None) -> dict[str, list]:
     """The navigation: analytics pages for everyone, the upload page for nodal officers, and
-    Administration for admins only (the page checks the role again on every run)."""
+    Administration, shown to admins only (the page checks the role on every run)."""
     found = {
         "Analytics": [
             st.Page(
@@ -40,10 +40,17 @@ def pages(user: SignedInUser | None) -> dict[str, list]:
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
         ],
     }
-    if user is not None and user.is_admin:
-        found["Administration"] = [
-            st.Page("pages/admin.py", title="Administration", icon=":material/manage_accounts:"),
-        ]
+    # Always routable, so an admin's deep link to /admin works even before the sign-in
+    # resolved, and a non-admin's visit is refused and audited by the page itself; listed
+    # in the navigation for admins only.
+    found["Administration"] = [
+        st.Page(
+            "pages/admin.py",
+            title="Administration",
+            icon=":material/manage_accounts:",
+            visibility="visible" if user is not None and user.is_admin else "hidden",
+        ),
+    ]
     return found
 
 
