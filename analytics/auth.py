@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import os
 import secrets
 import sys
@@ -37,7 +38,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from analytics.access import Scope
-from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, SignInThrottle, User
+from analytics.auth_models import (
+    ROLES,
+    AuditEntry,
+    AuthSetting,
+    Grant,
+    SignInThrottle,
+    User,
+    WebSession,
+)
 from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
 from analytics.store import IngestResult, Store
@@ -45,6 +54,9 @@ from analytics.store import IngestResult, Store
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
 SOURCE_ATTEMPTS_ENV = "EOFFICE_SOURCE_ATTEMPTS"
+SESSION_HOURS_ENV = "EOFFICE_SESSION_HOURS"
+HANDOFF_SECONDS = 120
+"""How long the one-time code that sets a kept session's cookie is valid."""
 PSEUDONYM_KEY_ENV = "EOFFICE_PSEUDONYM_KEY"
 DEMO_ENV = "EOFFICE_DEMO"
 MIN_PASSWORD_LENGTH = 10
@@ -917,9 +929,80 @@ class Accounts:
             )
         return self._signed_in(row, grants, "sso")
 
-    def sign_out(self, user: SignedInUser) -> None:
-        """Record a sign-out."""
+    def sign_out(self, user: SignedInUser, session_id: int | None = None) -> None:
+        """Record a sign-out, ending the kept dashboard session `session_id` if given."""
+        if session_id is not None:
+            self.end_web_session(session_id)
         self.audit(user.email, "sign_out", "ok", user.email, {"method": user.method})
+
+    # -- dashboard sessions kept across reloads and tabs ----------------------------------------
+
+    def start_web_session(
+        self, user: SignedInUser, *, now: datetime | None = None
+    ) -> tuple[int, str]:
+        """A kept session for a user who just signed in: (its id, a one-time hand-off code
+        valid `HANDOFF_SECONDS`, which `redeem_handoff` exchanges for the cookie's token)."""
+        at = _now(now)
+        code = secrets.token_urlsafe(32)
+        with self._write() as conn, conn.begin():
+            session_id = conn.execute(
+                insert(WebSession)
+                .values(
+                    email=user.email,
+                    handoff_hash=_digest(code),
+                    handoff_expires=at + timedelta(seconds=HANDOFF_SECONDS),
+                    created_at=at,
+                    expires_at=at + session_lifetime(),
+                )
+                .returning(WebSession.id)
+            ).scalar_one()
+        return session_id, code
+
+    def redeem_handoff(self, code: str, *, now: datetime | None = None) -> str | None:
+        """The session token for a hand-off code, once: None when the code is unknown,
+        used, or expired. Only the token's SHA-256 is stored."""
+        at = _now(now)
+        token = secrets.token_urlsafe(32)
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(WebSession)
+                .where(
+                    WebSession.handoff_hash == _digest(code[:100]),
+                    WebSession.handoff_expires > at,
+                    WebSession.ended_at.is_(None),
+                )
+                .values(token_hash=_digest(token), handoff_hash=None, handoff_expires=None)
+                .returning(WebSession.id)
+            ).first()
+        return token if done is not None else None
+
+    def resume_web_session(
+        self, token: str, *, now: datetime | None = None
+    ) -> tuple[int, SignedInUser] | None:
+        """(session id, the user re-resolved from the store) for a live session token; None
+        when the token is unknown, ended or expired, or the user is disabled or removed."""
+        at = _now(now)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(WebSession.id, WebSession.email).where(
+                    WebSession.token_hash == _digest(token[:100]),
+                    WebSession.ended_at.is_(None),
+                    WebSession.expires_at > at,
+                )
+            ).first()
+        if row is None:
+            return None
+        user = self.user(row.email, "password")
+        return None if user is None else (row.id, user)
+
+    def end_web_session(self, session_id: int, *, now: datetime | None = None) -> None:
+        """End a kept session (sign-out): its token no longer signs anyone in."""
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                update(WebSession)
+                .where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+                .values(ended_at=_now(now))
+            )
 
     # -- uploads and exports -------------------------------------------------------------------
 
@@ -1055,6 +1138,15 @@ def _error_text(exc: BaseException, cap: int = 500) -> str:
     """An exception as audit text: its type and message, control characters escaped, capped."""
     text = printable(f"{type(exc).__name__}: {exc}")
     return text if len(text) <= cap else text[:cap] + "…"
+
+
+def session_lifetime() -> timedelta:
+    """How long a dashboard sign-in is kept: `EOFFICE_SESSION_HOURS` (default 12)."""
+    return timedelta(hours=float(os.environ.get(SESSION_HOURS_ENV, "12") or 12))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def _utc(value: Any) -> datetime | None:

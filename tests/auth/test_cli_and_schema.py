@@ -91,7 +91,14 @@ def test_auth_tables_match_the_models(store_url: str) -> None:
     from analytics.models import Base
 
     store = open_store(store_url)
-    auth_tables = {"users", "grants", "auth_settings", "audit_log", "sign_in_throttle"}
+    auth_tables = {
+        "users",
+        "grants",
+        "auth_settings",
+        "audit_log",
+        "sign_in_throttle",
+        "web_sessions",
+    }
     try:
         with store.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -1,4 +1,5 @@
-"""Failed sign-ins counted per (e-mail, source) and per source: `sign_in_throttle`.
+"""Failed sign-ins counted per (e-mail, source) and per source (`sign_in_throttle`), and
+dashboard sign-ins kept across reloads (`web_sessions`).
 
 Revision ID: 0003
 Revises: 0002
@@ -32,7 +33,20 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("email", "source", name="uq_sign_in_throttle"),
     )
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
+        sa.Column("handoff_hash", sa.String(64), nullable=True, unique=True),
+        sa.Column("handoff_expires", UTCDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("ended_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_web_sessions_email", "web_sessions", ["email"])
 
 
 def downgrade() -> None:
+    op.drop_table("web_sessions")
     op.drop_table("sign_in_throttle")
