@@ -155,8 +155,8 @@ def _keep(user: SignedInUser) -> None:
         st.rerun()
     session_id, code = accounts().start_web_session(user)
     st.session_state[_KEPT_KEY] = session_id
-    url = urlsplit(st.context.url or "/")
-    back = url.path + (f"?{url.query}" if url.query else "")
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    back = urlsplit(st.context.url or "/").path + (f"?{query}" if query else "")
     _redirect(f"{sessions.SESSION_ROUTE}?{urlencode({'code': code, 'next': back})}")
 
 
