@@ -7,12 +7,18 @@ audited.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pandas as pd
 import streamlit as st
 
 from analytics.auth import ROLES, AuthError
 from analytics.report import csv_bytes
 from dashboard import auth
+
+MEDIA_PURGE_ENV = "EOFFICE_MEDIA_PURGE_SECONDS"
+"""Seconds after the audit CSV is made before unreferenced media files are dropped."""
 
 user = auth.require_sign_in()
 acc = auth.accounts()
@@ -28,6 +34,27 @@ st.caption(
     "Changes take effect at the user's next click."
 )
 users_tab, grants_tab, audit_tab = st.tabs(["Users", "Grants", "Audit log"])
+
+
+def _purge_media_soon() -> None:
+    """Drop, shortly after a download, every file Streamlit's media store holds for no
+    session (its own clean-up, run twice — the first marks, the second deletes — instead of
+    waiting for later script runs): the audit CSV is not left fetchable at its `/media/`
+    address once the browser has fetched it (docs/security.md)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return
+    manager = Runtime.instance().media_file_mgr
+
+    def purge() -> None:
+        manager.remove_orphaned_files()
+        manager.remove_orphaned_files()
+
+    delay = float(os.environ.get(MEDIA_PURGE_ENV, "30") or 30)
+    timer = threading.Timer(delay, purge)
+    timer.daemon = True
+    timer.start()
 
 
 def _done(message: str) -> None:
@@ -159,6 +186,8 @@ with audit_tab:
             "user_disable",
             "user_enable",
             "password_set",
+            "users",
+            "operator",
             "admin_page",
         ],
         key="admin_audit_action",
@@ -173,6 +202,7 @@ with audit_tab:
     def audit_csv() -> bytes:
         """Made at the click, after re-checking the admin against the store (audited)."""
         acc.record_export(user, "audit_log", len(log), "csv")
+        _purge_media_soon()
         return csv_bytes(log.drop(columns="id").assign(details=shown["details"]))
 
     st.download_button(

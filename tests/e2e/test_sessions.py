@@ -92,3 +92,43 @@ def test_a_sign_in_is_kept_until_revoked_disabled_or_signed_out(
     assert not [c for c in other.context.cookies() if c["name"] == "eoffice_session"]
     page.reload()
     assert not signed_in(page)
+
+
+def test_the_audit_csv_is_not_left_in_the_media_store(
+    tmp_path: Path, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin downloads the audit log; once fetched, its `/media/...` address answers
+    nothing, to anyone, after the tab is closed."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    monkeypatch.setenv("EOFFICE_MEDIA_PURGE_SECONDS", "3")
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with open_store(url) as store:
+        Accounts(store).add_user("admin@gov.in", "admin", password=PASSWORD)
+    with dashboard(url, tmp_path / "streamlit.log") as base:
+        page.goto(f"{base}/admin", timeout=LOAD_TIMEOUT_MS)
+        settle(page)
+        sign_in_locally(page, "admin@gov.in", PASSWORD)
+        page.get_by_role("heading", name="Administration").wait_for(timeout=LOAD_TIMEOUT_MS)
+        page.get_by_role("tab", name="Audit log").click()
+        settle(page)
+        with page.expect_download() as caught:
+            page.get_by_role("button", name="Download the audit log (CSV)").click()
+        download = caught.value
+        assert "sign_in" in Path(download.path()).read_text(encoding="utf-8")
+        media = download.url
+        assert "/media/" in media
+        page.close()
+        time.sleep(8)
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(media, timeout=10)
+        assert gone.value.code == 404
+    with open_store(url) as store:
+        exported = Accounts(store).audit_log(action="export").iloc[0]
+    assert (exported["actor"], exported["target"], exported["outcome"]) == (
+        "admin@gov.in",
+        "audit_log",
+        "ok",
+    )
