@@ -2,19 +2,22 @@
 
 `Accounts(store)` works on the store's own database (tables of `analytics.auth_models`):
 
-- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail, verified by the
-  provider, must belong to an active user) or with a local password (`sign_in_password`: argon2id hashes, lock-out after
-  `EOFFICE_LOCKOUT_ATTEMPTS` failures (default 5) for `EOFFICE_LOCKOUT_MINUTES` (default 15),
-  during which even the right password is refused);
+- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail, vouched for by the
+  provider, must belong to an active user) or with a local password (`sign_in_password`:
+  argon2id hashes; failures counted per e-mail and source, a lock-out refusing that source
+  only: docs/security.md); a dashboard sign-in is kept across reloads by a cookie
+  (`start_web_session`, `redeem_handoff`, `resume_web_session`);
 - a signed-in user is a `SignedInUser` carrying its read `Scope` and upload scope, resolved
-  from its grants on every request (a revoked grant takes effect at once);
+  from its grants on every request (a revoked grant takes effect at once; an export re-checks
+  the user at the moment it is made);
 - `authorise_upload` / `ingest_as` refuse rows outside a nodal officer's states/departments;
 - every sign-in, failed sign-in, lock-out, upload, user or grant change and export is written
   to `audit_log` (UTC) and read back by `audit_log()`.
 
 There is no default account and no default password: the first admin is made with
 `eoffice-analytics users add EMAIL --role admin --password-stdin` (or without a password, to
-sign in only by SSO).
+sign in only by SSO). After that, `users` commands need an admin's sign-in or the host
+operator's `--operator`.
 """
 
 from __future__ import annotations
@@ -994,6 +997,18 @@ class Accounts:
             return None
         user = self.user(row.email, "password")
         return None if user is None else (row.id, user)
+
+    def web_session_live(self, session_id: int, *, now: datetime | None = None) -> bool:
+        """True while the kept session is neither ended (signed out) nor expired."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(WebSession.id).where(
+                    WebSession.id == session_id,
+                    WebSession.ended_at.is_(None),
+                    WebSession.expires_at > _now(now),
+                )
+            ).first()
+        return found is not None
 
     def end_web_session(self, session_id: int, *, now: datetime | None = None) -> None:
         """End a kept session (sign-out): its token no longer signs anyone in."""

@@ -100,6 +100,11 @@ def current_user() -> SignedInUser | None:
         if method == "sso" and (identity is None or (identity.get("email") or "").lower() != email):
             _forget()  # signed out of the identity provider meanwhile
             return None
+        kept_id = st.session_state.get(_KEPT_KEY)
+        if kept_id is not None and not acc.web_session_live(kept_id):
+            _forget()  # signed out in another tab, or the kept session expired
+            st.session_state[_ERROR_KEY] = "you have been signed out"
+            return None
         user = acc.user(email, method)
         if user is None:
             _forget()

@@ -58,8 +58,11 @@ def test_a_kept_session_ends_on_expiry_disable_or_sign_out(
     assert accounts.resume_web_session(token, now=T0) is None
     accounts.set_active(EMAIL, True)
     session_id, token = kept(accounts)
+    assert accounts.web_session_live(session_id, now=T0)
+    assert not accounts.web_session_live(session_id, now=T0 + timedelta(hours=13))
     accounts.sign_out(sign_in(accounts, EMAIL), session_id)
     assert accounts.resume_web_session(token, now=T0) is None
+    assert not accounts.web_session_live(session_id, now=T0)
     assert accounts.resume_web_session("a guessed token", now=T0) is None
 
 

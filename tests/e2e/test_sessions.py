@@ -86,10 +86,17 @@ def test_a_sign_in_is_kept_until_revoked_disabled_or_signed_out(
         Accounts(store).set_active(EMAIL, True)
     other.reload()
     assert signed_in(other)  # the kept session itself was not ended
+    page.reload()
+    assert signed_in(page)
     other.get_by_role("button", name="Sign out").click()
     settle(other)
     other.get_by_role("heading", name="Sign in", exact=True).wait_for()
     assert not [c for c in other.context.cookies() if c["name"] == "eoffice_session"]
+    # the first tab, still open, is signed out at its next click
+    page.get_by_role("link", name="States").click()
+    settle(page)
+    page.get_by_role("heading", name="Sign in", exact=True).wait_for()
+    assert not signed_in(page)
     page.reload()
     assert not signed_in(page)
 
