@@ -67,7 +67,7 @@ DEMO_EMAIL = "demo"
 MAX_EMAIL = 320
 """Longest e-mail address (RFC 5321); longer input is cut before it is looked up or counted."""
 MAX_SOURCE = 200
-MAX_LOGGED = 256
+MAX_LOGGED = 512
 """Longest text kept in one audit field (actor, target, each detail); longer is cut, marked."""
 
 READ_ROLES = ("viewer", "nodal_officer")
