@@ -1,8 +1,8 @@
 """Failed sign-ins counted per (e-mail, source) and per source (`sign_in_throttle`), and
 dashboard sign-ins kept across reloads (`web_sessions`).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import analytics.auth_models  # noqa: F401  (registers the tables on Base for comparisons)
 from analytics.models import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
