@@ -57,7 +57,7 @@ def dashboard(args: list[str]) -> None:
         sys.exit(code)
     os.chdir(ROOT)
     os.environ["EOFFICE_DEMO"] = "1"  # read-only, no sign-in, while the store has no account
-    os.execv(python, [python, "-m", "streamlit", "run", "dashboard/app.py", *args])
+    os.execv(python, [python, "-m", "streamlit", "run", "dashboard/server.py", *args])
 
 
 def test(args: list[str]) -> None:

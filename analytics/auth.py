@@ -2,29 +2,33 @@
 
 `Accounts(store)` works on the store's own database (tables of `analytics.auth_models`):
 
-- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail must belong to an
-  active user) or with a local password (`sign_in_password`: argon2id hashes, lock-out after
-  `EOFFICE_LOCKOUT_ATTEMPTS` failures (default 5) for `EOFFICE_LOCKOUT_MINUTES` (default 15),
-  during which even the right password is refused);
+- users sign in by single sign-on (`sign_in_sso`: the identity's e-mail, vouched for by the
+  provider, must belong to an active user) or with a local password (`sign_in_password`:
+  argon2id hashes; failures counted per e-mail and source, a lock-out refusing that source
+  only: docs/security.md); a dashboard sign-in is kept across reloads by a cookie
+  (`start_web_session`, `redeem_handoff`, `resume_web_session`);
 - a signed-in user is a `SignedInUser` carrying its read `Scope` and upload scope, resolved
-  from its grants on every request (a revoked grant takes effect at once);
+  from its grants on every request (a revoked grant takes effect at once; an export re-checks
+  the user at the moment it is made);
 - `authorise_upload` / `ingest_as` refuse rows outside a nodal officer's states/departments;
 - every sign-in, failed sign-in, lock-out, upload, user or grant change and export is written
   to `audit_log` (UTC) and read back by `audit_log()`.
 
 There is no default account and no default password: the first admin is made with
 `eoffice-analytics users add EMAIL --role admin --password-stdin` (or without a password, to
-sign in only by SSO).
+sign in only by SSO). After that, `users` commands need an admin's sign-in or the host
+operator's `--operator`.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,21 +36,39 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from analytics.access import Scope
-from analytics.auth_models import ROLES, AuditEntry, AuthSetting, Grant, User
+from analytics.auth_models import (
+    ROLES,
+    AuditEntry,
+    AuthSetting,
+    Grant,
+    SignInThrottle,
+    User,
+    WebSession,
+)
 from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
 from analytics.store import IngestResult, Store
 
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
+SOURCE_ATTEMPTS_ENV = "EOFFICE_SOURCE_ATTEMPTS"
+SESSION_HOURS_ENV = "EOFFICE_SESSION_HOURS"
+HANDOFF_SECONDS = 120
+"""How long the one-time code that sets a kept session's cookie is valid."""
 PSEUDONYM_KEY_ENV = "EOFFICE_PSEUDONYM_KEY"
 DEMO_ENV = "EOFFICE_DEMO"
 MIN_PASSWORD_LENGTH = 10
 DEMO_EMAIL = "demo"
+MAX_EMAIL = 320
+"""Longest e-mail address (RFC 5321); longer input is cut before it is looked up or counted."""
+MAX_SOURCE = 200
+MAX_LOGGED = 512
+"""Longest text kept in one audit field (actor, target, each detail); longer is cut, marked."""
 
 READ_ROLES = ("viewer", "nodal_officer")
 """Roles whose grant is scoped to a state (and optionally a department)."""
@@ -64,6 +86,10 @@ class AuthError(Exception):
 
 class SignInRefused(AuthError):
     """A sign-in that failed or was refused (already audited)."""
+
+
+class ExportRefused(AuthError):
+    """An export refused because the user's access changed or ended (already audited)."""
 
 
 class UploadRefused(AuthError):
@@ -175,11 +201,38 @@ class SignedInUser:
         return f"{self.name} ({self.email})" if self.name else self.email
 
 
-def lockout_policy() -> tuple[int, timedelta]:
-    """(failed attempts before lock-out, lock duration) from the environment or defaults."""
+def throttle_policy() -> tuple[int, int, timedelta]:
+    """(failures in a row of one e-mail from one source before that source is locked out of
+    it, failures of any e-mail from one source within the lock's duration before the source
+    is locked out of every account, lock duration), from the environment or 5, 20 and 15
+    minutes."""
     attempts = int(os.environ.get(LOCKOUT_ATTEMPTS_ENV, "5") or 5)
+    per_source = int(os.environ.get(SOURCE_ATTEMPTS_ENV, "20") or 20)
     minutes = float(os.environ.get(LOCKOUT_MINUTES_ENV, "15") or 15)
-    return max(1, attempts), timedelta(minutes=minutes)
+    return max(1, attempts), max(1, per_source), timedelta(minutes=minutes)
+
+
+def _cap(text: str, limit: int = MAX_LOGGED) -> str:
+    """`text` cut to `limit` characters, with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[{len(text) - limit:,} more characters cut]"
+
+
+def _capped(value: Any) -> Any:
+    """A JSON-able value with every string in it capped (`_cap`), lists to 100 items."""
+    if isinstance(value, str):
+        return _cap(value)
+    if isinstance(value, dict):
+        return {_cap(str(k), 64): _capped(v) for k, v in list(value.items())[:100]}
+    if isinstance(value, list | tuple):
+        return [_capped(v) for v in list(value)[:100]]
+    return value
+
+
+def _locked_message(until: datetime) -> str:
+    shown = until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
+    return f"too many failed sign-ins from here: try again after {shown}"
 
 
 def normalise_email(email: str) -> str:
@@ -288,7 +341,8 @@ def _now(now: datetime | None) -> datetime:
     return now.astimezone(UTC) if now is not None else datetime.now(UTC)
 
 
-def _cli_actor() -> str:
+def cli_actor() -> str:
+    """`cli:<os user>`: who runs a command on the host, for audit rows and sign-in sources."""
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -322,11 +376,11 @@ class Accounts:
         conn.execute(
             insert(AuditEntry).values(
                 at=_now(now),
-                actor=actor,
+                actor=_cap(actor),
                 action=action,
                 outcome=outcome,
-                target=target,
-                details=details,
+                target=None if target is None else _cap(target),
+                details=None if details is None else _capped(details),
             )
         )
 
@@ -560,9 +614,8 @@ class Accounts:
             "password_set" if password is not None else "password_removed",
             by,
             password_hash=None if password is None else _hasher.hash(password),
-            failed_attempts=0,
-            locked_until=None,
         )
+        self._clear_throttle(email)
 
     def set_see_names(self, email: str, allow: bool, *, by: str = "system") -> None:
         """Allow or deny a user the officer names and user IDs."""
@@ -573,8 +626,15 @@ class Accounts:
         self._update_user(email, "user_enable" if active else "user_disable", by, active=active)
 
     def unlock(self, email: str, *, by: str = "system") -> None:
-        """End a lock-out now."""
+        """End every lock-out of this e-mail now (from every source)."""
         self._update_user(email, "unlock", by, failed_attempts=0, locked_until=None)
+        self._clear_throttle(email)
+
+    def _clear_throttle(self, email: str) -> None:
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                delete(SignInThrottle).where(SignInThrottle.email == normalise_email(email))
+            )
 
     def grants_of(self, email: str) -> list[GrantInfo]:
         """A user's grants (empty for an unknown user)."""
@@ -596,6 +656,13 @@ class Accounts:
         with self.engine.connect() as conn:
             users = conn.execute(select(User).order_by(User.email)).all()
             grants = {u.email: self._grants(conn, u.email) for u in users}
+            locks = dict(
+                conn.execute(
+                    select(SignInThrottle.email, func.max(SignInThrottle.locked_until))
+                    .where(SignInThrottle.locked_until > _now(None), SignInThrottle.email != "")
+                    .group_by(SignInThrottle.email)
+                ).all()
+            )
         frame = pd.DataFrame(
             [
                 {
@@ -605,7 +672,7 @@ class Accounts:
                     "see_names": bool(u.see_names),
                     "local_password": u.password_hash is not None,
                     "active": bool(u.active),
-                    "locked_until": u.locked_until,
+                    "locked_until": _utc(locks.get(u.email)),
                     "last_sign_in_at": u.last_sign_in_at,
                 }
                 for u in users
@@ -671,108 +738,169 @@ class Accounts:
     # -- sign-in -------------------------------------------------------------------------------
 
     def sign_in_password(
-        self, email: str, password: str, *, now: datetime | None = None, method: str = "password"
+        self,
+        email: str,
+        password: str,
+        *,
+        now: datetime | None = None,
+        method: str = "password",
+        source: str | None = None,
     ) -> SignedInUser:
         """Check a local password; raises `SignInRefused` (audited) when it does not pass.
 
         `method` is recorded in the audit rows and on the user: `password` (the dashboard's
-        form) or `cli` (the command line's `--user`); both count towards the same lock-out.
+        form) or `cli` (the command line's `--user`). `source` says where the attempt came
+        from (the dashboard gives the browser's address, the command line `cli:<os user>`;
+        default: the method). Failures are counted atomically in the database per (e-mail,
+        source) and per source (`throttle_policy`); a lock-out refuses that source only, even
+        the right password, until it ends. Unknown, disabled, SSO-only and locked accounts
+        get the same answers after the same work (one argon2 verify) as a wrong password,
+        and the password is checked outside any write transaction.
         """
-        email = normalise_email(email)
+        email = normalise_email(email)[:MAX_EMAIL] or "(blank)"
+        source = _cap(source or method, MAX_SOURCE - 40)  # (room for the marker)
         at = _now(now)
-        attempts, duration = lockout_policy()
-        error: str | None = None
-        with self._write() as conn, conn.begin():
+        with self.engine.connect() as conn:  # reads only: no write lock while hashing
             row = self._user_row(conn, email)
-            if row is None or not row.active or row.password_hash is None:
-                _verify(_dummy(), password)  # the same work as a real check
-                why = (
-                    "unknown account"
-                    if row is None
-                    else "account disabled"
-                    if not row.active
-                    else "no local password (SSO only)"
+            locked = self._locked_until(conn, email, source, at)
+        usable = row is not None and row.active and row.password_hash is not None
+        checked = _verify(row.password_hash if usable and locked is None else _dummy(), password)
+        right = usable and locked is None and checked
+        new_hash = None
+        if right and _hasher.check_needs_rehash(row.password_hash):
+            new_hash = _hasher.hash(password)
+        details: dict[str, Any] = {"method": method, "source": source}
+        with self._write() as conn, conn.begin():
+            if right:
+                locked = self._locked_until(conn, email, source, at, for_update=True)
+            if right and locked is None:
+                values: dict[str, Any] = {"last_sign_in_at": at}
+                if new_hash is not None:
+                    values["password_hash"] = new_hash
+                conn.execute(update(User).where(User.id == row.id).values(**values))
+                conn.execute(
+                    delete(SignInThrottle).where(
+                        SignInThrottle.email == email, SignInThrottle.source == source
+                    )
                 )
-                self._audit(
-                    conn,
-                    email,
-                    "sign_in",
-                    "failed",
-                    email,
-                    {"method": method, "reason": why},
-                    at,
-                )
-                error = "wrong e-mail or password"
-            elif row.locked_until is not None and row.locked_until > at:
+                self._audit(conn, email, "sign_in", "ok", email, details, at)
+                grants = tuple(self._grants(conn, email))
+        if right and locked is None:  # (the pseudonym key may need a write of its own)
+            return self._signed_in(row, grants, method)
+        with self._write() as conn, conn.begin():
+            if locked is not None:
                 self._audit(
                     conn,
                     email,
                     "sign_in",
                     "refused",
                     email,
-                    {
-                        "method": method,
-                        "reason": "locked",
-                        "locked_until": row.locked_until.isoformat(),
-                    },
+                    {**details, "reason": "locked", "locked_until": locked.isoformat()},
                     at,
                 )
-                until = row.locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
-                error = f"this account is locked after repeated failed sign-ins until {until}"
-            else:
-                failed = 0 if row.locked_until is not None else row.failed_attempts
-                if _verify(row.password_hash, password):
-                    values: dict[str, Any] = {
-                        "failed_attempts": 0,
-                        "locked_until": None,
-                        "last_sign_in_at": at,
-                    }
-                    if _hasher.check_needs_rehash(row.password_hash):
-                        values["password_hash"] = _hasher.hash(password)
-                    conn.execute(update(User).where(User.id == row.id).values(**values))
-                    self._audit(conn, email, "sign_in", "ok", email, {"method": method}, at)
-                    grants = tuple(self._grants(conn, email))
-                else:
-                    failed += 1
-                    locked_until = at + duration if failed >= attempts else None
-                    conn.execute(
-                        update(User)
-                        .where(User.id == row.id)
-                        .values(
-                            failed_attempts=0 if locked_until else failed,
-                            locked_until=locked_until,
-                        )
-                    )
-                    self._audit(
-                        conn,
-                        email,
-                        "sign_in",
-                        "failed",
-                        email,
-                        {"method": method, "reason": "wrong password", "attempt": failed},
-                        at,
-                    )
-                    error = "wrong e-mail or password"
-                    if locked_until is not None:
-                        self._audit(
-                            conn,
-                            email,
-                            "lockout",
-                            "ok",
-                            email,
-                            {"attempts": failed, "locked_until": locked_until.isoformat()},
-                            at,
-                        )
-                        until = locked_until.astimezone(IST).strftime("%d-%b-%Y %H:%M IST")
-                        error = f"too many failed sign-ins: the account is locked until {until}"
-        if error is not None:
-            raise SignInRefused(error)
-        return self._signed_in(row, grants, method)
+        if locked is not None:  # (raised outside the transaction, which would roll back)
+            raise SignInRefused(_locked_message(locked))
+        with self._write() as conn, conn.begin():
+            why = (
+                "unknown account"
+                if row is None
+                else "account disabled"
+                if not row.active
+                else "no local password (SSO only)"
+                if row.password_hash is None
+                else "wrong password"
+            )
+            failures, locked, started = self._count_failure(conn, email, source, at)
+            self._audit(
+                conn,
+                email,
+                "sign_in",
+                "failed",
+                email,
+                {**details, "reason": why, "attempt": failures},
+                at,
+            )
+            if started:
+                self._audit(
+                    conn,
+                    email,
+                    "lockout",
+                    "ok",
+                    email,
+                    {"source": source, "attempts": failures, "locked_until": locked.isoformat()},
+                    at,
+                )
+        if locked is not None:
+            raise SignInRefused(_locked_message(locked))
+        raise SignInRefused("wrong e-mail or password")
+
+    def _throttle_rows(
+        self, conn: Connection, email: str, source: str, *, for_update: bool = False
+    ) -> list[Any]:
+        query = select(SignInThrottle).where(
+            SignInThrottle.source == source, SignInThrottle.email.in_([email, ""])
+        )
+        if for_update:
+            query = query.with_for_update()
+        return list(conn.execute(query).all())
+
+    def _locked_until(
+        self, conn: Connection, email: str, source: str, at: datetime, *, for_update: bool = False
+    ) -> datetime | None:
+        """The end of a lock on (email, source) or on the source alone, if one lasts at `at`."""
+        ends = [
+            r.locked_until
+            for r in self._throttle_rows(conn, email, source, for_update=for_update)
+            if r.locked_until is not None and r.locked_until > at
+        ]
+        return max(ends) if ends else None
+
+    def _count_failure(
+        self, conn: Connection, email: str, source: str, at: datetime
+    ) -> tuple[int, datetime | None, bool]:
+        """Count one failure for (email, source) and for the source, atomically: the rows
+        are made if missing, then locked (SELECT ... FOR UPDATE; SQLite's write transaction
+        is already exclusive) and updated. Returns (failures in a row of the pair, the end
+        of the lock now on the pair or the source, or None; whether this failure started it)."""
+        attempts, source_attempts, duration = throttle_policy()
+        # the store runs on SQLite or PostgreSQL; both have INSERT ... ON CONFLICT DO NOTHING
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        for key in (email, ""):
+            values = {"email": key, "source": source, "failures": 0, "updated_at": at}
+            conn.execute(module.insert(SignInThrottle).values(**values).on_conflict_do_nothing())
+        lock_end: datetime | None = None
+        started = False
+        pair_failures = 0
+        for r in self._throttle_rows(conn, email, source, for_update=True):
+            if r.locked_until is not None and r.locked_until > at:
+                # locked by a concurrent try meanwhile: the lock stands, nothing to count
+                lock_end = max(lock_end, r.locked_until) if lock_end else r.locked_until
+                continue
+            stale = r.locked_until is not None or (r.email == "" and r.updated_at <= at - duration)
+            failures = 1 if stale else r.failures + 1
+            limit = attempts if r.email else source_attempts
+            locked_until = at + duration if failures >= limit else None
+            conn.execute(
+                update(SignInThrottle)
+                .where(SignInThrottle.id == r.id)
+                .values(
+                    failures=0 if locked_until else failures,
+                    locked_until=locked_until,
+                    updated_at=at,
+                )
+            )
+            if r.email:
+                pair_failures = failures
+            if locked_until is not None:
+                lock_end, started = max(lock_end, locked_until) if lock_end else locked_until, True
+        return pair_failures, lock_end, started
 
     def sign_in_sso(
         self, email: str | None, name: str | None = None, *, verified: bool | None = None
     ) -> SignedInUser:
-        """Map an SSO identity (its e-mail) to an active user; unknown → refused (audited)."""
+        """Map an SSO identity (its e-mail) to an active user; refused (audited) when the
+        provider does not vouch for the e-mail (`verified` must be True: an `email_verified`
+        claim missing or false is refused), or no active user has it."""
         if not email:
             self.audit(
                 "sso:?", "sign_in", "refused", None, {"method": "sso", "reason": "no e-mail"}
@@ -780,8 +908,10 @@ class Accounts:
             raise SignInRefused("the single sign-on identity carries no e-mail address")
         email = normalise_email(email)
         reason = None
-        if verified is False:
-            reason = "e-mail not verified by the identity provider"
+        if verified is None:
+            reason = "e-mail not verified: the identity provider sent no email_verified claim"
+        elif verified is not True:
+            reason = "e-mail not verified by the identity provider (email_verified is false)"
         with self._write() as conn, conn.begin():
             row = self._user_row(conn, email)
             if reason is None and (row is None or not row.active):
@@ -802,9 +932,92 @@ class Accounts:
             )
         return self._signed_in(row, grants, "sso")
 
-    def sign_out(self, user: SignedInUser) -> None:
-        """Record a sign-out."""
+    def sign_out(self, user: SignedInUser, session_id: int | None = None) -> None:
+        """Record a sign-out, ending the kept dashboard session `session_id` if given."""
+        if session_id is not None:
+            self.end_web_session(session_id)
         self.audit(user.email, "sign_out", "ok", user.email, {"method": user.method})
+
+    # -- dashboard sessions kept across reloads and tabs ----------------------------------------
+
+    def start_web_session(
+        self, user: SignedInUser, *, now: datetime | None = None
+    ) -> tuple[int, str]:
+        """A kept session for a user who just signed in: (its id, a one-time hand-off code
+        valid `HANDOFF_SECONDS`, which `redeem_handoff` exchanges for the cookie's token)."""
+        at = _now(now)
+        code = secrets.token_urlsafe(32)
+        with self._write() as conn, conn.begin():
+            session_id = conn.execute(
+                insert(WebSession)
+                .values(
+                    email=user.email,
+                    handoff_hash=_digest(code),
+                    handoff_expires=at + timedelta(seconds=HANDOFF_SECONDS),
+                    created_at=at,
+                    expires_at=at + session_lifetime(),
+                )
+                .returning(WebSession.id)
+            ).scalar_one()
+        return session_id, code
+
+    def redeem_handoff(self, code: str, *, now: datetime | None = None) -> str | None:
+        """The session token for a hand-off code, once: None when the code is unknown,
+        used, or expired. Only the token's SHA-256 is stored."""
+        at = _now(now)
+        token = secrets.token_urlsafe(32)
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(WebSession)
+                .where(
+                    WebSession.handoff_hash == _digest(code[:100]),
+                    WebSession.handoff_expires > at,
+                    WebSession.ended_at.is_(None),
+                )
+                .values(token_hash=_digest(token), handoff_hash=None, handoff_expires=None)
+                .returning(WebSession.id)
+            ).first()
+        return token if done is not None else None
+
+    def resume_web_session(
+        self, token: str, *, now: datetime | None = None
+    ) -> tuple[int, SignedInUser] | None:
+        """(session id, the user re-resolved from the store) for a live session token; None
+        when the token is unknown, ended or expired, or the user is disabled or removed."""
+        at = _now(now)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(WebSession.id, WebSession.email).where(
+                    WebSession.token_hash == _digest(token[:100]),
+                    WebSession.ended_at.is_(None),
+                    WebSession.expires_at > at,
+                )
+            ).first()
+        if row is None:
+            return None
+        user = self.user(row.email, "password")
+        return None if user is None else (row.id, user)
+
+    def web_session_live(self, session_id: int, *, now: datetime | None = None) -> bool:
+        """True while the kept session is neither ended (signed out) nor expired."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(WebSession.id).where(
+                    WebSession.id == session_id,
+                    WebSession.ended_at.is_(None),
+                    WebSession.expires_at > _now(now),
+                )
+            ).first()
+        return found is not None
+
+    def end_web_session(self, session_id: int, *, now: datetime | None = None) -> None:
+        """End a kept session (sign-out): its token no longer signs anyone in."""
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                update(WebSession)
+                .where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+                .values(ended_at=_now(now))
+            )
 
     # -- uploads and exports -------------------------------------------------------------------
 
@@ -885,14 +1098,28 @@ class Accounts:
         return visible_uploads(self.store.uploads(), user)
 
     def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
-        """Audit an export (a download of a table)."""
-        self.audit(
-            user.email,
-            "export",
-            "ok",
-            what,
-            {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names},
-        )
+        """Re-check `user` against the store at this moment, then audit the export.
+
+        Refused (`ExportRefused`, audited as a refused `export`) when the account has been
+        disabled or removed, or its grants or names permission changed since `user` was
+        resolved: a button already on screen exports nothing after a revoke or disable.
+        """
+        reason = self._export_refusal(user)
+        details = {"rows": int(rows), "format": fmt, "names_shown": user.scope.see_names}
+        if reason is not None:
+            self.audit(user.email, "export", "refused", what, {**details, "reason": reason})
+            raise ExportRefused(f"refused: {reason}; nothing was exported (reload the page)")
+        self.audit(user.email, "export", "ok", what, details)
+
+    def _export_refusal(self, user: SignedInUser) -> str | None:
+        if user.is_demo:
+            return "demo mode is off: this store has user accounts" if self.has_users() else None
+        current = self.user(user.email, user.method)
+        if current is None:
+            return "the account is disabled or removed"
+        if current.grants != user.grants or current.see_names != user.see_names:
+            return "your access changed since this page was shown"
+        return None
 
 
 def visible_uploads(history: pd.DataFrame, user: SignedInUser) -> pd.DataFrame:
@@ -928,6 +1155,23 @@ def _error_text(exc: BaseException, cap: int = 500) -> str:
     return text if len(text) <= cap else text[:cap] + "…"
 
 
+def session_lifetime() -> timedelta:
+    """How long a dashboard sign-in is kept: `EOFFICE_SESSION_HOURS` (default 12)."""
+    return timedelta(hours=float(os.environ.get(SESSION_HOURS_ENV, "12") or 12))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _utc(value: Any) -> datetime | None:
+    """An aggregate's datetime (SQLite gives naive UTC or text) as aware UTC."""
+    if value is None:
+        return None
+    moment = pd.Timestamp(value)
+    return (moment.tz_localize(UTC) if moment.tzinfo is None else moment).to_pydatetime()
+
+
 def _dummy() -> str:
     """A hash of a random password, verified for unknown accounts (equal timing)."""
     global _dummy_hash
@@ -954,10 +1198,21 @@ def describe_scope(scope: Scope) -> str:
 # --- command line: `eoffice-analytics users ...` --------------------------------------------
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers."""
+def register_cli(
+    subparsers: Any, user_option: Callable[[argparse.ArgumentParser, str], None] | None = None
+) -> None:
+    """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers;
+    `user_option` adds the command line's `--user` option (analytics/cli.py)."""
     users = subparsers.add_parser("users", help="manage accounts and their scoped grants")
     users.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    if user_option is not None:
+        user_option(users, "once accounts exist: sign in as this admin to run the command")
+    users.add_argument(
+        "--operator",
+        action="store_true",
+        help="run as the host's operator, without an account (for whoever can open the store: "
+        "write access to the SQLite file, or the database's credentials); audited as operator",
+    )
     sub = users.add_subparsers(dest="users_command", required=True)
 
     def scoped(p: argparse.ArgumentParser, role_required: bool = True) -> None:
@@ -993,14 +1248,61 @@ def register_cli(subparsers: Any) -> None:
     audit.add_argument("--action")
 
 
-def users_command(args: argparse.Namespace) -> int:
-    """Run `eoffice-analytics users ...`; returns the exit status."""
+class CommandRefused(AuthError):
+    """A command the signed-in user (or the would-be operator) may not run (audited)."""
+
+
+SignIn = Callable[[Store, str | None], tuple[Accounts, SignedInUser | None]]
+"""The command line's sign-in: (store, --user) → (accounts, the signed-in user)."""
+
+
+def users_actor(accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None) -> str:
+    """Who runs a `users` command, as written in the audit log; refuses (audited) otherwise.
+
+    - no account yet (first setup): `cli:<os user>`, as before;
+    - `--operator`: `operator:<os user>`. Whoever could open the store could change its
+      tables directly (a SQLite store opens only for a process that may write its file; a
+      server database only with the URL's credentials), so the flag grants nothing new: it
+      makes the operator's way in explicit, and audited as such;
+    - else `--user EMAIL` signed in (the password as for `ingest`) holding an admin grant.
+    """
+    cmd = args.users_command
+    if not accounts.has_users():
+        return cli_actor()
+    if getattr(args, "operator", False):
+        actor = "operator:" + cli_actor().removeprefix("cli:")
+        details = {"email": getattr(args, "email", None)}
+        accounts.audit(actor, "operator", "ok", f"users {cmd}", details)
+        return actor
+    email = getattr(args, "user", None)
+    if not email or sign_in is None:
+        raise CommandRefused(
+            "this store has user accounts: `users` commands need an admin's sign-in "
+            "(--user EMAIL, or EOFFICE_USER; the password from EOFFICE_PASSWORD, else asked "
+            "for), or --operator for the host's operator"
+        )
+    _, user = sign_in(accounts.store, email)
+    if user is None or not user.is_admin:
+        who = email if user is None else user.email
+        accounts.audit(who, "users", "refused", f"users {cmd}", {"reason": "not an admin"})
+        raise CommandRefused(f"`users {cmd}` needs an admin; {who} holds no admin grant")
+    return user.email
+
+
+def users_command(args: argparse.Namespace, sign_in: SignIn | None = None) -> int:
+    """Run `eoffice-analytics users ...`; returns the exit status. Once the store has
+    accounts the command needs an admin's sign-in (`sign_in`) or `--operator`
+    (`users_actor`); a refusal raises `CommandRefused`."""
     from analytics.store import open_store
 
     store = open_store(args.db)
     accounts = Accounts(store)
-    by = _cli_actor()
     cmd = args.users_command
+    try:
+        by = users_actor(accounts, args, sign_in)
+    except AuthError:
+        store.close()
+        raise
     try:
         if cmd == "add":
             password = _read_password() if args.password_stdin else None

@@ -76,3 +76,39 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     target: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+
+
+class SignInThrottle(Base):
+    """Failed password sign-ins counted per (e-mail, source) and per source ('' e-mail).
+
+    A source is where the attempt came from: the browser's address on the dashboard, or
+    `cli:<os user>` on the command line. A lock-out applies to the source that failed, so a
+    stranger cannot lock the real user out from elsewhere (docs/security.md).
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("email", "source", name="uq_sign_in_throttle"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A dashboard sign-in kept across reloads and tabs: the browser holds a random token in
+    an HttpOnly cookie; only its SHA-256 is stored. It is first a one-time hand-off code
+    (short-lived), which the sign-in route exchanges for the token (docs/security.md)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

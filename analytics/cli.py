@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics.access import Scope, load_scoped
-from analytics.auth import Accounts, AuthError, SignedInUser, describe_scope, users_command
+from analytics.auth import (
+    Accounts,
+    AuthError,
+    SignedInUser,
+    cli_actor,
+    describe_scope,
+    users_command,
+)
 from analytics.auth import register_cli as register_users_cli
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
@@ -88,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "--by", help="who uploads (recorded with the upload; only while the store has no account)"
     )
     _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
-    register_users_cli(sub)  # `users ...`: accounts and grants (analytics/auth.py)
+    register_users_cli(sub, _user_option)  # `users ...`: accounts and grants (analytics/auth.py)
     return parser
 
 
@@ -108,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(args)
         if args.command == "users":
-            return users_command(args)
+            return users_command(args, run_as)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
@@ -239,8 +246,9 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     """The store's accounts and the user a command runs as, signed in with its password.
 
     None (the operator, unscoped) only while the store has no account; once one exists a
-    command without a user is refused. The sign-in is the dashboard's (same lock-out, audited
-    with method `cli`); a refused sign-in raises `SignInRefused`.
+    command without a user is refused. The sign-in is the dashboard's, audited with method
+    `cli` and counted under its own source `cli:<os user>` (a lock-out from failures in a
+    browser does not stop the command line); a refused sign-in raises `SignInRefused`.
     """
     accounts = Accounts(store)
     if not email:
@@ -253,7 +261,7 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = getpass.getpass(f"password for {email}: ")
-    return accounts, accounts.sign_in_password(email, password, method="cli")
+    return accounts, accounts.sign_in_password(email, password, method="cli", source=cli_actor())
 
 
 def _check_request(

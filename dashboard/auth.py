@@ -18,6 +18,7 @@ on every run, so a revoked grant or a disabled account takes effect at the next 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -25,12 +26,14 @@ from streamlit.errors import StreamlitAPIException
 from analytics.access import Scope
 from analytics.auth import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.store import default_url, open_store
+from dashboard import sessions
 
 USER_KEY = "eoffice_user"
 SCOPE_KEY = "eoffice_scope"
 _SIGNED_KEY = "eoffice_signed_in"  # (email, method) of the session's sign-in
 _ERROR_KEY = "eoffice_auth_error"
 _SSO_SEEN_KEY = "eoffice_sso_seen"  # the SSO e-mail already handled (audited once a session)
+_KEPT_KEY = "eoffice_kept_session"  # id of the kept session (sessions.py) this tab runs under
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,7 +77,7 @@ def _remember(user: SignedInUser) -> SignedInUser:
 
 
 def _forget() -> None:
-    for key in (_SIGNED_KEY, USER_KEY, SCOPE_KEY):
+    for key in (_SIGNED_KEY, USER_KEY, SCOPE_KEY, _KEPT_KEY):
         st.session_state.pop(key, None)
     st.session_state[SCOPE_KEY] = Scope.nothing()
 
@@ -97,27 +100,83 @@ def current_user() -> SignedInUser | None:
         if method == "sso" and (identity is None or (identity.get("email") or "").lower() != email):
             _forget()  # signed out of the identity provider meanwhile
             return None
+        kept_id = st.session_state.get(_KEPT_KEY)
+        if kept_id is not None and not acc.web_session_live(kept_id):
+            _forget()  # signed out in another tab, or the kept session expired
+            st.session_state[_ERROR_KEY] = "you have been signed out"
+            return None
         user = acc.user(email, method)
         if user is None:
             _forget()
             st.session_state[_ERROR_KEY] = "your account is no longer active"
             return None
         return _remember(user)
+    kept = _resume_kept_session(acc)
+    if kept is not None:
+        return kept
     if identity is not None and sso_providers():
         email = identity.get("email")
         if st.session_state.get(_SSO_SEEN_KEY) == email:
             return None  # refused already this session; not audited on every rerun
         st.session_state[_SSO_SEEN_KEY] = email
         try:
-            verified = identity.get("email_verified")
+            verified = identity.get("email_verified")  # only a JSON true vouches
             user = acc.sign_in_sso(
-                email, identity.get("name"), verified=None if verified is None else bool(verified)
+                email, identity.get("name"), verified=None if verified is None else verified is True
             )
         except SignInRefused as exc:
             st.session_state[_ERROR_KEY] = str(exc)
             return None
         return _remember(user)
     return None
+
+
+def _source() -> str:
+    """Where a sign-in comes from, for the per-source throttle: the browser's address as
+    Streamlit sees it (`local` for this machine; behind a reverse proxy, the proxy's)."""
+    address = st.context.ip_address
+    return f"web:{address if isinstance(address, str) and address else 'local'}"
+
+
+def _resume_kept_session(acc: Accounts) -> SignedInUser | None:
+    """The user of this browser's kept sign-in cookie (a reload, a new tab), re-resolved from
+    the store; audited once per Streamlit session as a `sign_in` with method `session`."""
+    token = st.context.cookies.get(sessions.COOKIE) if sessions.routes_served() else None
+    if not token:
+        return None
+    found = acc.resume_web_session(token)
+    if found is None:
+        return None
+    session_id, user = found
+    acc.audit(user.email, "sign_in", "ok", user.email, {"method": "session"})
+    st.session_state[_KEPT_KEY] = session_id
+    return _remember(user)
+
+
+def _keep(user: SignedInUser) -> None:
+    """Keep a password sign-in across reloads and tabs: hand the browser a one-time code
+    for the cookie route (dashboard/sessions.py), which sets the cookie and returns here."""
+    if not sessions.routes_served():
+        st.rerun()
+    session_id, code = accounts().start_web_session(user)
+    st.session_state[_KEPT_KEY] = session_id
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    back = urlsplit(st.context.url or "/").path + (f"?{query}" if query else "")
+    _redirect(f"{sessions.SESSION_ROUTE}?{urlencode({'code': code, 'next': back})}")
+
+
+def _redirect(url: str) -> None:
+    """Send the browser to `url` on this server (what `st.login` does to reach its route)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None:
+        return
+    message = ForwardMsg()
+    message.auth_redirect.url = url
+    context.enqueue(message)
+    st.stop()
 
 
 def require_sign_in() -> SignedInUser:
@@ -165,12 +224,12 @@ def _sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            user = accounts().sign_in_password(email or "", password or "")
+            user = accounts().sign_in_password(email or "", password or "", source=_source())
         except SignInRefused as exc:
             st.error(str(exc))
         else:
             _remember(user)
-            st.rerun()
+            _keep(user)
     if not accounts().has_users():
         st.info(
             "No account exists yet. An administrator creates the first one on the server: "
@@ -179,12 +238,15 @@ def _sign_in_page() -> None:
 
 
 def sign_out(user: SignedInUser) -> None:
-    """End the session's sign-in (and the SSO cookie for SSO users)."""
-    accounts().sign_out(user)
+    """End the session's sign-in (and the SSO cookie for SSO users, the kept session's
+    cookie for local accounts)."""
+    accounts().sign_out(user, st.session_state.get(_KEPT_KEY))
     _forget()
     st.session_state.pop(_SSO_SEEN_KEY, None)
     if user.method == "sso":
         st.logout()
+    elif sessions.routes_served():
+        _redirect(sessions.SIGN_OUT_ROUTE)
     else:
         st.rerun()
 

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.access import Scope
+from analytics.auth import ExportRefused
 from analytics.report import csv_bytes, excel_bytes
 from analytics.views import Filters
 from dashboard import auth, data
@@ -304,12 +305,18 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
 
 
 def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
-    """Records an export of `name` in the audit log (as docs/access.md says) for this user."""
+    """Records an export of `name` in the audit log (as docs/access.md says) for this user,
+    re-checking the user against the store at that moment (`Accounts.record_export` raises,
+    audited, when the account was disabled or its access changed)."""
     user = auth.signed_in_user()
-    if user is None:
-        return None
     accounts = auth.accounts()
+    if user is None:
+        return _no_user
     return lambda fmt_name: accounts.record_export(user, name, rows, fmt_name)
+
+
+def _no_user(fmt_name: str) -> None:
+    raise ExportRefused("refused: nobody is signed in; nothing was exported")
 
 
 def _lazy(
@@ -317,13 +324,13 @@ def _lazy(
     *args: Any,
     audit: tuple[Callable[[str], None] | None, str] | None = None,
 ) -> Callable[[], bytes]:
-    """The file's bytes, made (and the export audited) only when the button is clicked."""
+    """The file's bytes, made only when the button is clicked, after the export is checked
+    and audited."""
 
     def make() -> bytes:
-        content = fn(*args)
         if audit is not None and audit[0] is not None:
-            audit[0](audit[1])
-        return content
+            audit[0](audit[1])  # raises when the export is refused: no file is made
+        return fn(*args)
 
     return make
 

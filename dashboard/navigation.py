@@ -29,11 +29,9 @@ FAILED = (
 )
 
 
-def pages(user: SignedInUser | None, every_page: bool = False) -> dict[str, list]:
+def pages(user: SignedInUser | None) -> dict[str, list]:
     """The navigation: analytics pages for everyone, the upload page for nodal officers, and
-    Administration for admins only (the page checks the role again on every run). With
-    `every_page` (before sign-in, navigation hidden) Administration is included too, so a link
-    to it is still the page shown once the reader has signed in."""
+    Administration, shown to admins only (the page checks the role on every run)."""
     found = {
         "Analytics": [
             st.Page(
@@ -49,10 +47,17 @@ def pages(user: SignedInUser | None, every_page: bool = False) -> dict[str, list
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
         ],
     }
-    if every_page or (user is not None and user.is_admin):
-        found["Administration"] = [
-            st.Page("pages/admin.py", title="Administration", icon=":material/manage_accounts:"),
-        ]
+    # Always routable, so an admin's deep link to /admin works even before the sign-in
+    # resolved, and a non-admin's visit is refused and audited by the page itself; listed
+    # in the navigation for admins only.
+    found["Administration"] = [
+        st.Page(
+            "pages/admin.py",
+            title="Administration",
+            icon=":material/manage_accounts:",
+            visibility="visible" if user is not None and user.is_admin else "hidden",
+        ),
+    ]
     return found
 
 
@@ -93,7 +98,7 @@ def _run() -> None:
     if user is None:
         # Resolve the page the URL names (navigation hidden) before the sign-in form, so the
         # rerun after signing in runs that page, not the default one.
-        st.navigation(pages(None, every_page=True), position="hidden")
+        st.navigation(pages(None), position="hidden")
         user = auth.require_sign_in()  # the sign-in page; stops the run until signed in
     auth.show_account(user)
     page = st.navigation(pages(user))

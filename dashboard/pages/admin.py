@@ -7,6 +7,9 @@ audited.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +18,10 @@ from analytics.report import csv_bytes
 from dashboard import auth, components
 
 components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too
+
+MEDIA_PURGE_ENV = "EOFFICE_MEDIA_PURGE_SECONDS"
+"""Seconds after the audit CSV is made before unreferenced media files are dropped."""
+
 user = auth.require_sign_in()
 acc = auth.accounts()
 
@@ -29,6 +36,27 @@ st.caption(
     "Changes take effect at the user's next click."
 )
 users_tab, grants_tab, audit_tab = st.tabs(["Users", "Grants", "Audit log"])
+
+
+def _purge_media_soon() -> None:
+    """Drop, shortly after a download, every file Streamlit's media store holds for no
+    session (its own clean-up, run twice — the first marks, the second deletes — instead of
+    waiting for later script runs): the audit CSV is not left fetchable at its `/media/`
+    address once the browser has fetched it (docs/security.md)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return
+    manager = Runtime.instance().media_file_mgr
+
+    def purge() -> None:
+        manager.remove_orphaned_files()
+        manager.remove_orphaned_files()
+
+    delay = float(os.environ.get(MEDIA_PURGE_ENV, "30") or 30)
+    timer = threading.Timer(delay, purge)
+    timer.daemon = True
+    timer.start()
 
 
 def _done(message: str) -> None:
@@ -160,6 +188,8 @@ with audit_tab:
             "user_disable",
             "user_enable",
             "password_set",
+            "users",
+            "operator",
             "admin_page",
         ],
         key="admin_audit_action",
@@ -170,12 +200,18 @@ with audit_tab:
         details=log["details"].map(lambda d: "" if d is None else str(d)),
     )
     st.dataframe(shown.drop(columns="id"), hide_index=True, width="stretch")
+
+    def audit_csv() -> bytes:
+        """Made at the click, after re-checking the admin against the store (audited)."""
+        acc.record_export(user, "audit_log", len(log), "csv")
+        _purge_media_soon()
+        return csv_bytes(log.drop(columns="id").assign(details=shown["details"]))
+
     st.download_button(
         "Download the audit log (CSV)",
-        csv_bytes(log.drop(columns="id").assign(details=shown["details"])),
+        audit_csv,
         file_name="audit_log.csv",
         mime="text/csv",
         key="admin_audit_download",
-        on_click=acc.record_export,
-        args=(user, "audit_log", len(log), "csv"),
+        on_click="ignore",
     )

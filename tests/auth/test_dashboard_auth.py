@@ -103,17 +103,35 @@ def test_locked_account_refuses_the_right_password_in_the_form(
     for i in range(3):
         at.text_input(key="eoffice_sign_in_password").input(f"wrong password {i}")
         _submit(at)
-    assert "locked until" in at.error[0].value
+    assert "try again after" in at.error[0].value
     at.text_input(key="eoffice_sign_in_password").input(PASSWORD)
     _submit(at)
-    assert "locked" in at.error[0].value
+    assert "try again after" in at.error[0].value
     assert "USER" not in texts(at)
 
 
 def test_sso_identity_maps_to_the_store_user(people: Accounts) -> None:
-    at = app({"is_logged_in": True, "email": "Viewer@Manipur.gov.in", "name": "V"}, SSO).run()
+    identity = {"is_logged_in": True, "email": "Viewer@Manipur.gov.in", "name": "V"}
+    at = app({**identity, "email_verified": True}, SSO).run()
     assert not at.exception
     assert "USER viewer@manipur.gov.in sso Manipur" in texts(at)
+
+
+@pytest.mark.parametrize("claim", [None, False, "true", 1], ids=["absent", "false", "str", "int"])
+def test_sso_identity_without_a_verified_email_is_refused_and_audited(
+    people: Accounts, claim: object
+) -> None:
+    """Only an `email_verified` claim of JSON true vouches for the e-mail."""
+    identity = {"is_logged_in": True, "email": "viewer@manipur.gov.in", "name": "V"}
+    if claim is not None:
+        identity["email_verified"] = claim
+    at = app(identity, SSO).run()
+    assert not at.exception
+    assert "USER" not in texts(at)
+    assert "no active account" in at.error[0].value
+    entry = people.audit_log(action="sign_in").iloc[0]
+    assert (entry["actor"], entry["outcome"]) == ("viewer@manipur.gov.in", "refused")
+    assert "not verified" in entry["details"]["reason"]
 
 
 def test_sso_unknown_email_is_refused_once_audited(people: Accounts) -> None:
@@ -153,7 +171,7 @@ def test_demo_mode_reads_all_read_only_until_accounts_exist(
 
 def admin_page(email: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard" / "pages" / "admin.py"), default_timeout=60)
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.secrets["auth"] = SSO
     return at.run()
 

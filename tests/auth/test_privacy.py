@@ -187,3 +187,27 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
     accounts.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
     named = sign_in(accounts, "viewer.mn@manipur.gov.in")
     assert protect_rejected(quoted, named.scope) is quoted
+
+
+@pytest.mark.parametrize("change", ["revoke", "disable", "names", "none"])
+def test_an_export_re_checks_the_user_at_that_moment(accounts: Accounts, change: str) -> None:
+    """A user resolved before a revoke, a disable or a names change exports nothing after it;
+    the refusal is audited. Unchanged access exports as before."""
+    from analytics.auth import ExportRefused
+
+    email = "viewer.mn@manipur.gov.in"
+    viewer = sign_in(accounts, email)  # what a page on screen holds
+    if change == "revoke":
+        accounts.revoke(email, "viewer", state="Manipur")
+    elif change == "disable":
+        accounts.set_active(email, False)
+    elif change == "names":
+        accounts.set_see_names(email, True)
+    if change == "none":
+        accounts.record_export(viewer, "pendency", 42, "csv")
+    else:
+        with pytest.raises(ExportRefused, match="nothing was exported"):
+            accounts.record_export(viewer, "pendency", 42, "csv")
+    entry = accounts.audit_log(action="export").iloc[0]
+    assert entry["actor"] == email
+    assert entry["outcome"] == ("ok" if change == "none" else "refused")

@@ -77,7 +77,12 @@ def signed_in_as(
     """Create `email` with one grant in the store at `url` and sign `at` in as it by SSO."""
     with open_store(url) as store:
         Accounts(store).add_user(email, role, state=state, by="tests", **grant)
-    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    at.user = {
+        "is_logged_in": True,
+        "email": email,
+        "name": email.split("@")[0],
+        "email_verified": True,
+    }
     at.secrets["auth"] = SSO
     return at
 

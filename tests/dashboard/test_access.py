@@ -11,9 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access import PSEUDONYM_PREFIX
+from analytics.auth import ExportRefused
 from analytics.metrics import Analysis
 from dashboard import format as fmt
-from tests.dashboard.conftest import frames, metrics, run_page, signed_in_as
+from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page, signed_in_as
 from tests.dashboard.test_pages import _cards
 
 VIEWER = "secy@manipur.gov.in"
@@ -230,3 +231,93 @@ def test_the_requested_value_is_shown_as_plain_text(app: AppTest, store_url: str
     assert f"state {fmt.plain(value)}, outside your access" in note  # escaped: no markup
     assert "**Assam**" not in note
     assert ":red[" not in note
+
+
+# --- the admin page by URL, and downloads after a revoke or disable -------------------------
+
+
+def _audit(store_url: str, action: str) -> pd.DataFrame:
+    from analytics.auth import Accounts
+    from analytics.store import open_store
+
+    with open_store(store_url) as store:
+        return Accounts(store).audit_log(action=action)
+
+
+def test_every_non_admin_opening_admin_by_url_is_refused_and_audited(store_url: str):
+    for n, (role, state) in enumerate(
+        [("viewer", "Manipur"), ("nodal_officer", "Manipur"), ("national_viewer", None)]
+    ):
+        email = f"{role}{n}@gov.in"
+        fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at = run_page(signed_in_as(fresh, store_url, email, role, state), "admin")
+        assert any("administrators only" in e.value for e in at.error), role
+        assert not [t for t in at.tabs], role
+        refused = _audit(store_url, "admin_page")
+        assert (refused.iloc[0]["actor"], refused.iloc[0]["outcome"]) == (email, "refused")
+    assert len(_audit(store_url, "admin_page")) == 3
+
+
+def test_an_admins_deep_link_to_admin_opens_it_after_signing_in(app: AppTest, store_url: str):
+    from analytics.auth import Accounts
+    from analytics.store import open_store
+
+    with open_store(store_url) as store:
+        Accounts(store).add_user("admin@gov.in", "admin", password="an admin password")
+    at = app
+    at.switch_page("pages/admin.py").run()  # the link opened before anyone signed in
+    assert not at.exception
+    assert at.title[0].value == "Sign in"
+    at.text_input(key="eoffice_sign_in_email").input("admin@gov.in")
+    at.text_input(key="eoffice_sign_in_password").input("an admin password")
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[-1].value == "Administration"
+    assert not at.error
+    assert not _audit(store_url, "admin_page").shape[0]
+
+
+@pytest.fixture
+def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The file makers of the download buttons put on screen (each is what Streamlit runs
+    when a browser clicks the button), recorded as Streamlit registers them."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    found: list = []
+    original = MediaFileManager.add_deferred
+
+    def record(self: MediaFileManager, callable_: object, *args: object, **kwargs: object):
+        found.append(callable_)
+        return original(self, callable_, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return found
+
+
+def test_a_download_on_screen_is_refused_after_revoke_or_disable(
+    app: AppTest, store_url: str, deferred_downloads: list
+):
+    from analytics.auth import Accounts
+    from analytics.store import open_store
+
+    at = _viewer(app, store_url)
+    run_page(at, "pendency")
+    makers = deferred_downloads[-4:]  # the last run's buttons (CSV and Excel of two tables)
+    assert makers
+    assert makers[0]()  # still allowed: a file, audited ok
+    assert _audit(store_url, "export").iloc[0]["outcome"] == "ok"
+    with open_store(store_url) as store:
+        Accounts(store).revoke(VIEWER, "viewer", state="Manipur")
+    for make in makers:
+        with pytest.raises(ExportRefused, match="access changed"):
+            make()
+    with open_store(store_url) as store:
+        acc = Accounts(store)
+        acc.grant(VIEWER, "viewer", state="Manipur")
+        acc.set_active(VIEWER, False)
+    for make in makers:
+        with pytest.raises(ExportRefused, match="disabled or removed"):
+            make()
+    exports = _audit(store_url, "export")
+    assert list(exports["outcome"])[: 2 * len(makers)] == ["refused"] * (2 * len(makers))
+    assert (exports["actor"] == VIEWER).all()

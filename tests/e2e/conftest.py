@@ -23,6 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
+SERVER = ROOT / "dashboard" / "server.py"  # app.py with the kept-session routes
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless",
@@ -102,7 +103,7 @@ def running(argv: list[str], health: str, what: str, log: Path, **popen: Any) ->
 def dashboard(
     db_url: str, log: Path, *, cwd: Path = ROOT, port: int | None = None
 ) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` (the real app) on 127.0.0.1 over `db_url`, run from
+    """`streamlit run dashboard/server.py` (the real app) on 127.0.0.1 over `db_url`, run from
     `cwd` (whose `.streamlit/` holds its config and secrets); yields the base URL."""
     port = port or free_port()
     env = {**os.environ, "EOFFICE_DB_URL": db_url}
@@ -112,7 +113,7 @@ def dashboard(
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(SERVER),
         "--server.headless",
         "true",
         "--server.port",

@@ -45,6 +45,7 @@ SAMPLE = ROOT / "sample_data" / "sample_events.csv"
 STATES = ("Manipur", "Assam")
 SSO_EMAIL = "secy@manipur.gov.in"
 LOCAL_EMAIL = "national@darpg.gov.in"
+UNVERIFIED_EMAIL = "unverified@manipur.gov.in"
 PASSWORD = "a long e2e password"
 TIMEOUT_MS = 60_000
 PROVIDER = """
@@ -52,8 +53,11 @@ import sys
 import oidc_provider_mock
 import werkzeug.serving
 
-users = [
-    oidc_provider_mock.User(sub=email, claims={"email": email, "email_verified": True})
+users = [  # an e-mail given as "-EMAIL" comes without the email_verified claim
+    oidc_provider_mock.User(
+        sub=email.lstrip("-"),
+        claims={"email": email.lstrip("-"), **({} if email[0] == "-" else {"email_verified": True})},
+    )
     for email in sys.argv[2:]
 ]
 app = oidc_provider_mock.app(user_claims=users)
@@ -68,6 +72,7 @@ def provider(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-c", PROVIDER, str(port), SSO_EMAIL, "stranger@example.com"]
+    argv.append(f"-{UNVERIFIED_EMAIL}")
     health = f"{base}/.well-known/openid-configuration"
     with running(argv, health, "the OpenID provider", tmp_path / "provider.log"):
         yield base
@@ -92,6 +97,7 @@ def app(provider: str, sample: pd.DataFrame, tmp_path: Path) -> Iterator[tuple[s
     accounts = Accounts(store)
     accounts.add_user(SSO_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
     accounts.add_user(LOCAL_EMAIL, "national_viewer", password=PASSWORD, by="test")
+    accounts.add_user(UNVERIFIED_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path / "work"  # the working directory the app is started from
@@ -178,8 +184,12 @@ def test_sso_user_sees_only_its_state_on_the_real_overview(
     settle(page)
     assert metric(page, "Files created") == both_created
     assert {"Assam:", "Manipur:"} <= set(_as_of_states(page).replace("- ", "").split())
-    outcomes = accounts.audit_log(action="sign_in", actor=LOCAL_EMAIL)["outcome"]
-    assert list(outcomes) == ["ok", "failed"]
+    log = accounts.audit_log(action="sign_in", actor=LOCAL_EMAIL)
+    assert [(o, d["method"]) for o, d in zip(log["outcome"], log["details"], strict=True)] == [
+        ("ok", "session"),  # the page it returned to, resumed from the kept-session cookie
+        ("ok", "password"),
+        ("failed", "password"),
+    ]
 
 
 def test_sso_identity_without_an_account_is_refused(app: tuple[str, Accounts], page: Any) -> None:
@@ -190,3 +200,17 @@ def test_sso_identity_without_an_account_is_refused(app: tuple[str, Accounts], p
     assert page.locator('[data-testid="stMetric"]').count() == 0
     entry = accounts.audit_log(actor="stranger@example.com").iloc[0]
     assert (entry["action"], entry["outcome"]) == ("sign_in", "refused")
+
+
+def test_sso_identity_without_a_verified_email_is_refused(
+    app: tuple[str, Accounts], page: Any
+) -> None:
+    """The provider sends no `email_verified` claim: refused although the account exists."""
+    base, accounts = app
+    _sso(page, base, UNVERIFIED_EMAIL)
+    page.get_by_text(f"{UNVERIFIED_EMAIL} has no active account").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("Signed in as").count() == 0
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    entry = accounts.audit_log(actor=UNVERIFIED_EMAIL).iloc[0]
+    assert (entry["action"], entry["outcome"]) == ("sign_in", "refused")
+    assert "no email_verified claim" in entry["details"]["reason"]
