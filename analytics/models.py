@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -73,6 +74,8 @@ class StoreState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(36))
     data_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    snapshot_format: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """`analytics.snapshots.FORMAT` of the stored snapshots (0: none built yet)."""
 
 
 class Upload(Base):
@@ -209,3 +212,21 @@ class FileFact(Base):
     designation: Mapped[str | None] = mapped_column(String)
     level: Mapped[int | None] = mapped_column(Integer)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Snapshot(Base):
+    """Derived: one state's snapshot (analytics/snapshots.py), its parts as Parquet bytes.
+
+    Rewritten by every upload that touches the state, in the upload's transaction."""
+
+    __tablename__ = "snapshots"
+
+    state: Mapped[str] = mapped_column(Key, primary_key=True)
+    format: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    """T: the state's latest event."""
+    files: Mapped[int] = mapped_column(BigInteger)
+    stints: Mapped[int] = mapped_column(BigInteger)
+    files_data: Mapped[bytes] = mapped_column(LargeBinary)
+    stints_data: Mapped[bytes] = mapped_column(LargeBinary)
+    activity_data: Mapped[bytes] = mapped_column(LargeBinary)

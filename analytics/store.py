@@ -3,9 +3,11 @@
 `open_store(url)` opens (and creates or upgrades, through the Alembic migrations in
 `analytics/migrations/`) a database and returns a `Store`. An upload is read and validated
 first (`analytics.reading.read_logs`), then written in ONE transaction: the upload record, its
-rejected rows, the new events (an event already stored, from any upload, is not stored again)
-and the derived `stints` / `file_facts` rows of the files it touched, recomputed from those
-files' whole stored history. Either all of that commits or none of it does.
+rejected rows, the new events (an event already stored, from any upload, is not stored again),
+the derived `stints` / `file_facts` rows of the files it touched, recomputed from those
+files' whole stored history, and the snapshots of the states it touched (those files' rows
+replaced; `analytics/snapshots.py`), which is what the dashboard reads (`load_prepared`).
+Either all of that commits or none of it does.
 
 Writers are serialised: every writing transaction starts by bumping the `store_state` counter
 (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the row lock of that UPDATE, held to commit), so two
@@ -13,7 +15,8 @@ uploads at once never compute a file's stints from two different pasts. Readers 
 
 Test hooks (documented, for the test suite only): the environment variable
 `EOFFICE_STORE_TEST_HOOK=<stage>:<what>` with stage `events` (new events inserted, derived
-rows not yet) or `derived` (derived rows being replaced) and what `fail` (raise
+rows not yet), `derived` (derived rows being replaced) or `snapshots` (the first touched
+state's snapshot rewritten, the others not yet) and what `fail` (raise
 `InjectedFailure`) or `pause` (print `EOFFICE_STORE_HOOK <stage>` on stdout and sleep, so a
 test can kill the process inside the open transaction).
 """
@@ -43,6 +46,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 
+from analytics import snapshots
 from analytics.hierarchy import LevelTable
 from analytics.metrics import (
     as_of_by_state,
@@ -52,7 +56,7 @@ from analytics.metrics import (
     order_events,
 )
 from analytics.metrics import file_facts as metrics_file_facts
-from analytics.models import RejectedRow, StoreState, Upload
+from analytics.models import RejectedRow, Snapshot, StoreState, Upload
 from analytics.reading import (
     ReadResult,
     Source,
@@ -62,6 +66,7 @@ from analytics.reading import (
     source_bytes,
 )
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
+from analytics.views import Prepared
 
 ENV_URL = "EOFFICE_DB_URL"
 HOOK_ENV = "EOFFICE_STORE_TEST_HOOK"
@@ -257,7 +262,9 @@ def open_store(url: str | None = None) -> Store:
     url = _normalise_url(url or default_url())
     engine = make_engine(url)
     upgrade(engine)
-    return Store(engine)
+    store = Store(engine)
+    store.ensure_snapshots()
+    return store
 
 
 # --- results --------------------------------------------------------------------------------
@@ -282,7 +289,8 @@ class IngestResult:
     message: str = ""
     report: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: read, lock, existing, insert_events, derive, insert_derived, commit."""
+    """Seconds per phase: read, lock, existing, insert_events, derive, insert_derived, snapshots,
+    commit."""
 
     def describe(self) -> str:
         """One line for people."""
@@ -395,9 +403,10 @@ class Store:
                 history = self._fetch_events(conn, where="e.state = {p}", params=[state])
                 conn.execute(text("DELETE FROM stints WHERE state = :s"), {"s": state})
                 conn.execute(text("DELETE FROM file_facts WHERE state = :s"), {"s": state})
-                stints, facts = derive(history, levels)
-                self._bulk_insert(conn, "stints", stints, STINT_DB_COLUMNS)
-                self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
+                derived = _derive(history, levels)
+                self._bulk_insert(conn, "stints", derived.stints, STINT_DB_COLUMNS)
+                self._bulk_insert(conn, "file_facts", derived.facts, FACT_DB_COLUMNS)
+                self._write_snapshots(conn, derived, replace=True)
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -697,7 +706,8 @@ class Store:
             history = self._fetch_events(conn, join_touched=True)
         tick("insert_events")
         _hook("events")
-        stints, facts = derive(history, self._levels(conn))
+        derived = _derive(history, self._levels(conn))
+        stints, facts = derived.stints, derived.facts
         tick("derive")
         if not stored.empty:
             conn.execute(
@@ -716,7 +726,113 @@ class Store:
         _hook("derived")
         self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
         tick("insert_derived")
+        self._write_snapshots(conn, derived, replace=False)
+        tick("snapshots")
         return inserted, len(keys)
+
+    # -- snapshots -----------------------------------------------------------------------------
+
+    def ensure_snapshots(self) -> None:
+        """Build every state's snapshot from the stored events if the store has none in the
+        current format (a store made before snapshots existed, or an older layout)."""
+        if self._snapshot_format() == snapshots.FORMAT:
+            return
+        with self._writing() as conn:
+            current = conn.execute(
+                select(StoreState.snapshot_format).where(StoreState.id == 1)
+            ).scalar_one()
+            if current == snapshots.FORMAT:
+                return
+            conn.execute(text("DELETE FROM snapshots"))
+            levels = self._levels(conn)
+            states = [r[0] for r in conn.execute(text("SELECT DISTINCT state FROM events"))]
+            for state in sorted(states):
+                history = self._fetch_events(conn, where="e.state = {p}", params=[state])
+                self._write_snapshots(conn, _derive(history, levels), replace=True)
+            conn.execute(
+                text("UPDATE store_state SET snapshot_format = :f WHERE id = 1"),
+                {"f": snapshots.FORMAT},
+            )
+
+    def _snapshot_format(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(StoreState.snapshot_format).where(StoreState.id == 1)
+                ).scalar_one()
+            )
+
+    def _write_snapshots(self, conn: Connection, derived: _Derived, *, replace: bool) -> None:
+        """Bring the snapshots of the states in `derived` up to date: its files replace their
+        rows (`replace`: the state's snapshot is built from `derived` alone)."""
+        files, stints = derived.snapshot_files, derived.snapshot_stints
+        latest = derived.latest
+        for n, state in enumerate(sorted(latest.index)):
+            old = None if replace else self._read_snapshot(conn, state)
+            snap = snapshots.merge(
+                state,
+                old,
+                files[files["state"].eq(state).to_numpy()],
+                stints[stints["state"].eq(state).to_numpy()],
+                latest[state],
+            )
+            conn.execute(text("DELETE FROM snapshots WHERE state = :s"), {"s": state})
+            conn.execute(
+                insert(Snapshot).values(
+                    state=state,
+                    format=snapshots.FORMAT,
+                    as_of=snap.as_of.to_pydatetime(),
+                    files=len(snap.files),
+                    stints=len(snap.stints),
+                    files_data=snapshots.encode(snap.files),
+                    stints_data=snapshots.encode(snap.stints),
+                    activity_data=snapshots.encode(snap.activity),
+                )
+            )
+            if n == 0:
+                _hook("snapshots")
+
+    def _read_snapshot(self, conn: Connection, state: str) -> snapshots.StateSnapshot | None:
+        found = self._snapshot_rows(conn, [state])
+        return found[0] if found else None
+
+    def _snapshot_rows(
+        self, conn: Connection, states: Sequence[str] | None
+    ) -> list[snapshots.StateSnapshot]:
+        query = select(
+            Snapshot.state,
+            Snapshot.as_of,
+            Snapshot.files_data,
+            Snapshot.stints_data,
+            Snapshot.activity_data,
+        ).order_by(Snapshot.state)
+        if states is not None:
+            query = query.where(Snapshot.state.in_(list(states)))
+        return [
+            snapshots.StateSnapshot(
+                state=row.state,
+                as_of=pd.Timestamp(row.as_of).tz_convert(IST),
+                files=snapshots.decode_files(bytes(row.files_data)),
+                stints=snapshots.decode_stints(bytes(row.stints_data)),
+                activity=snapshots.decode(bytes(row.activity_data)),
+            )
+            for row in conn.execute(query)
+        ]
+
+    def load_prepared(self, *, states: Sequence[str] | None = None) -> Prepared | None:
+        """What the dashboard serves, read from the states' snapshots (None: no file stored):
+        equal to `views.prepare(analyse(self.load_events(states=states), levels=...))`."""
+        with self.engine.connect() as conn:
+            return snapshots.assemble(self._snapshot_rows(conn, states))
+
+    def load_file_events(self, state: str, file_id: str) -> pd.DataFrame:
+        """One file's stored events in log order (as `load_events` gives them)."""
+        with self.engine.connect() as conn:
+            events = self._fetch_events(
+                conn, where="e.state = {p} AND e.file_id = {p}", params=[state, file_id]
+            )
+        events = events[[*EVENT_COLUMNS, "source", "line", "upload_id"]]
+        return order_events(events)
 
     # -- reading back --------------------------------------------------------------------------
 
@@ -1026,24 +1142,52 @@ def _in_read_order(events: pd.DataFrame) -> pd.DataFrame:
 # --- derived tables -------------------------------------------------------------------------
 
 
+@dataclass
+class _Derived:
+    """Derived rows of whole files' histories: the `stints` / `file_facts` tables' rows, the
+    snapshot rows (`snapshots.file_rows`) and each state's latest event among them."""
+
+    stints: pd.DataFrame
+    facts: pd.DataFrame
+    snapshot_files: pd.DataFrame
+    snapshot_stints: pd.DataFrame
+    latest: pd.Series
+
+
 def derive(history: pd.DataFrame, levels: LevelTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stints and per-file facts of whole files' histories (rows in read order)."""
+    derived = _derive(history, levels)
+    return derived.stints, derived.facts
+
+
+def _derive(history: pd.DataFrame, levels: LevelTable) -> _Derived:
     if history.empty:
-        return (
+        return _Derived(
             pd.DataFrame(columns=list(STINT_DB_COLUMNS)),
             pd.DataFrame(columns=list(FACT_DB_COLUMNS)),
+            pd.DataFrame(columns=["state", *snapshots.FILE_COLUMNS]),
+            pd.DataFrame(columns=["state", "file_id", *snapshots.STINT_COLUMNS]),
+            pd.Series(dtype=object),
         )
     ordered = order_events(history[[*EVENT_COLUMNS]])
     mapped = map_levels(ordered, levels)
     mapped["department"] = file_departments(mapped)
     stints = build_stints(mapped)
-    facts = metrics_file_facts(mapped, stints, as_of_by_state(mapped))
+    latest = as_of_by_state(mapped)
+    facts = metrics_file_facts(mapped, stints, latest)
+    snap_files, snap_stints = snapshots.file_rows(mapped, stints, facts)
     g = mapped.groupby("file_key", sort=True)["timestamp"]
     extra = pd.DataFrame(
         {"first_event_at": g.min(), "last_event_at": g.max(), "n_events": g.size()}
     )
     facts = facts.join(extra, on="file_key")
-    return stints[list(STINT_DB_COLUMNS)], facts[list(FACT_DB_COLUMNS)]
+    return _Derived(
+        stints[list(STINT_DB_COLUMNS)],
+        facts[list(FACT_DB_COLUMNS)],
+        snap_files,
+        snap_stints,
+        latest,
+    )
 
 
 # --- values in and out ----------------------------------------------------------------------
