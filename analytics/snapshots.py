@@ -27,6 +27,7 @@ import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analytics.access import Scope, pseudonymise
 from analytics.calendar import WorkCalendar, elapsed_days
 from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
@@ -43,6 +45,7 @@ FORMAT = 1
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _DAY_US = 86_400_000_000
+_EPOCH = pd.Timestamp("1970-01-01")
 _IST_US = 19_800_000_000
 
 FILE_COLUMNS = (
@@ -399,3 +402,51 @@ def _stints_and_movements(
     for c in ("state", "department"):
         movements[c] = movements[c].astype("str")
     return slim, movements
+
+
+def restrict(prepared: Prepared, scope: Scope) -> Prepared | None:
+    """The prepared arrays of the files inside `scope`, officer names pseudonymised without
+    the names permission (None when nothing is inside).
+
+    File keys stay the shared copy's; every state keeps its own T. Stints and movements are
+    cut from the shared copy's when first asked for.
+    """
+    if scope.unrestricted and scope.see_names:
+        return prepared
+    facts = pseudonymise(scope.filter(prepared.facts), scope).reset_index(drop=True)
+    if facts.empty:
+        return None
+    keep = np.zeros(prepared.n_keys, dtype=bool)
+    keep[facts["file_key"].to_numpy()] = True
+    as_of = prepared.analysis.as_of
+    analysis = Analysis(
+        as_of=as_of[as_of.index.isin(pd.unique(facts["state"]))],
+        events=prepared.analysis.events,
+        stints=prepared.analysis.stints,
+        facts=facts,
+        working_days=prepared.analysis.working_days,
+        tables={},
+    )
+
+    def cut() -> tuple[pd.DataFrame, pd.DataFrame]:
+        stints, movements = prepared.stints, prepared.movements
+        return (
+            stints[keep[stints["file_key"].to_numpy()]].reset_index(drop=True),
+            movements[keep[movements["file_key"].to_numpy()]].reset_index(drop=True),
+        )
+
+    return Served(
+        cut,
+        analysis=analysis,
+        facts=facts,
+        activity=scope.filter(prepared.activity).reset_index(drop=True),
+        n_keys=prepared.n_keys,
+    )
+
+
+def date_span(prepared: Prepared) -> tuple[date, date]:
+    """The IST dates a date range can span: the first day with a file created or moved, and
+    the latest T."""
+    first = int(prepared.activity["day"].min()) if len(prepared.activity) else None
+    last = prepared.analysis.as_of.max().tz_convert(IST).date()
+    return (last if first is None else (_EPOCH + pd.Timedelta(days=first)).date()), last

@@ -1,9 +1,11 @@
 """Thin cached access to the store and to `analytics.views` (no metric logic here).
 
-The store is one `st.cache_resource` per database URL. The analysis is built once per store
-version, unscoped (`st.cache_resource`: it is large and read-only, so it is shared, not
-copied): every reader, whatever its scope, is served from that one copy, so T is each whole
-state's and no figure depends on who reads it. Every table a page asks for is a
+The store is one `st.cache_resource` per database URL. What the pages show is derived at
+upload: every state's snapshot (`analytics/snapshots.py`) is read once per store version,
+unscoped (`Store.load_prepared`, an `st.cache_resource`: it is large and read-only, so it is
+shared, not copied): every reader, whatever its scope, is served from that one copy, so T is
+each whole state's and no figure depends on who reads it. No page re-reads raw events or
+re-runs the analysis; the file journey reads its one file's events from the store. Every table a page asks for is a
 `st.cache_data` entry keyed on the store version, the scope and the filters; the scope is a
 mask applied with the filters (`Filters.within`). Names are pseudonymised only in what is
 shown (holders of pending and parked files, a file's journey), after the figures, for readers
@@ -17,7 +19,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analytics import views
+from analytics import snapshots, views
 from analytics.access import Scope, protect_rejected, pseudonymise
 from analytics.auth import SignedInUser, visible_uploads
 from analytics.metrics import analyse
@@ -52,18 +54,12 @@ def version() -> str:
     return store().version()
 
 
-@st.cache_resource(show_spinner="Analysing the stored movement logs…", max_entries=2)
+@st.cache_resource(show_spinner="Reading the prepared figures…", max_entries=2)
 def _prepared(url: str, data_version: str) -> Prepared | None:
-    """The whole store's analysis, once per version for every reader (two entries: the
-    version being replaced keeps serving until the new one is built)."""
-    s = _store(url)
-    events = s.load_events()
-    if events.empty:
-        return None
-    analysis = analyse(events, levels=s.levels())
-    if analysis.facts.empty:
-        return None
-    return views.warm(views.prepare(analysis), "days")  # working days: on first use
+    """The whole store's snapshots, once per version for every reader (two entries: the
+    version being replaced keeps serving until the new one is read). Stints, movements and
+    their sorted rows are built when a page first needs them (the Overview needs none)."""
+    return _store(url).load_prepared()
 
 
 def _cached(fn):
@@ -95,15 +91,15 @@ def _choices(url: str, data_version: str, scope: Scope) -> dict:
         state: sorted(group["department"].unique().tolist())
         for state, group in facts.groupby("state", sort=True)
     }
-    events = p.analysis.events
-    ts = events["timestamp"][scope.mask(events)]
+    as_of = p.analysis.as_of[p.analysis.as_of.index.isin(departments)]
+    first, last = snapshots.date_span(p)
     return {
         "states": sorted(departments),
         "departments": departments,
         "file_types": sorted(facts["file_type"].dropna().unique().tolist()),
-        "first": ts.min().tz_convert("Asia/Kolkata").date(),
-        "last": ts.max().tz_convert("Asia/Kolkata").date(),
-        "as_of": p.analysis.as_of[p.analysis.as_of.index.isin(departments)],
+        "first": first,
+        "last": last,
+        "as_of": as_of,
     }
 
 
@@ -213,9 +209,13 @@ def _journey(url: str, v: str, scope: Scope, file_key: int) -> tuple[pd.DataFram
         empty = views.file_journey(p.analysis, -1), views.file_events(p.analysis, -1)
         return empty
     where = {"state": fact["state"].iloc[0], "department": fact["department"].iloc[0]}
+    s = _store(url)
+    one = analyse(
+        s.load_file_events(where["state"], str(fact["file_id"].iloc[0])), levels=s.levels()
+    )
     return (
-        pseudonymise(views.file_journey(p.analysis, file_key), scope, **where),
-        pseudonymise(views.file_events(p.analysis, file_key), scope, **where),
+        pseudonymise(views.file_journey(one, 0), scope, **where),
+        pseudonymise(views.file_events(one, 0), scope, **where),
     )
 
 
