@@ -27,7 +27,14 @@ def snapshot(store: Store) -> dict[str, object]:
 
     events = store.load_events()
     uploads = store.uploads()
+    served = store.load_prepared()
     return {
+        "served": None
+        if served is None
+        else {
+            "as_of": served.analysis.as_of,
+            **{k: getattr(served, k) for k in ("facts", "activity", "stints", "movements")},
+        },
         "version": store.version(),
         "counts": store.counts(),
         "events": events,
@@ -44,6 +51,13 @@ def assert_same_snapshot(before: dict[str, object], after: dict[str, object]) ->
     assert before["counts"] == after["counts"]
     for key in ("events", "stints", "facts", "uploads"):
         pd.testing.assert_frame_equal(before[key], after[key], check_exact=True)
+    assert (before["served"] is None) == (after["served"] is None)
+    if before["served"] is not None:
+        pd.testing.assert_series_equal(before["served"]["as_of"], after["served"]["as_of"])
+        for key in ("facts", "activity", "stints", "movements"):
+            pd.testing.assert_frame_equal(
+                before["served"][key], after["served"][key], check_exact=True
+            )
     assert before["report"].keys() == after["report"].keys()
     for name, table in before["report"].items():
         pd.testing.assert_frame_equal(table, after["report"][name], check_exact=True)

@@ -161,7 +161,7 @@ def test_a_file_whose_rows_are_all_rejected_stores_the_upload_only(store: Store)
 # --- failures inside the transaction ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", ["events", "derived"])
+@pytest.mark.parametrize("stage", ["events", "derived", "snapshots"])
 def test_upload_failing_midway_rolls_back_completely(
     store: Store, stage: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,7 +179,10 @@ def test_upload_failing_midway_rolls_back_completely(
     assert (result.status, result.events_new, result.events_already_stored) == ("stored", 3, 3)
 
 
-def test_killed_midway_upload_leaves_the_store_unchanged(store_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stage", ["derived", "snapshots"])
+def test_killed_midway_upload_leaves_the_store_unchanged(
+    store_url: str, tmp_path: Path, stage: str
+) -> None:
     store = open_store(store_url)
     good_store(store)
     # A big log touching the seeded file too, so the kill lands after stored derived rows
@@ -190,8 +193,8 @@ def test_killed_midway_upload_leaves_the_store_unchanged(store_url: str, tmp_pat
         tail = csv_text(WORKED_EXAMPLE[2:]).split("\n", 1)[1]
         fh.write(tail)
     before = snapshot(store)
-    worker = start_worker(store_url, [log], hook="derived:pause")
-    wait_for_line(worker, "EOFFICE_STORE_HOOK derived", timeout=300)
+    worker = start_worker(store_url, [log], hook=f"{stage}:pause")
+    wait_for_line(worker, f"EOFFICE_STORE_HOOK {stage}", timeout=300)
     # The worker now sits inside its open transaction with the events written.
     os.kill(worker.pid, signal.SIGKILL)
     worker.communicate(timeout=30)
