@@ -1,26 +1,34 @@
-"""Time the dashboard's data calls for filter changes on a given store.
+"""Time the dashboard's data calls on a given store: the first Overview, then filter changes.
 
-    python -m bench.dashboard_calls --db sqlite:////tmp/g250k.sqlite
+    python -m bench.dashboard_calls --db sqlite:////tmp/g250k.sqlite [--also-events]
 
-First load (once per store version): read the events, `analyse`, `views.prepare`. Then, for
-each of a few filter changes, the data calls of every analytics page (`PAGES`) with nothing
-cached, exactly what `dashboard/data.py` runs on a cache miss. Prints seconds per step: for
-each change the total over all pages and its slowest page, then the worst of each. A page
-only runs its own calls, so the time a reader waits after a filter change is the one-page
-figure.
+First load (once per store version), as `dashboard/data.py` does it: open the store, read
+every state's snapshot (`Store.load_prepared`) and compute the Overview's data; the figure
+`process_to_overview_s` counts from the process's start (imports included), i.e. what a
+freshly started dashboard process needs to show the Overview after an upload. Then the
+stints and movements the other pages need (built on first use) and their sorted rows. Then,
+for each of a few filter changes, the data calls of every analytics page (`PAGES`) with
+nothing cached. Prints seconds per step: for each change the total over all pages and its
+slowest page, then the worst of each. A page only runs its own calls, so the time a reader
+waits after a filter change is the one-page figure. Last, every page as three readers of
+different scopes (national, one state, one department of another state) and the process's
+resident memory. `--also-events` first times the route before snapshots (read every event,
+`analyse`, `views.prepare`) for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import pickle
+import os
+import resource
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from analytics import views
+from analytics import snapshots, views
+from analytics.access import Scope
 from analytics.metrics import analyse
 from analytics.store import open_store
 from analytics.views import Filters
@@ -58,43 +66,70 @@ def page_calls(prepared: views.Prepared, filters: Filters) -> dict[str, float]:
     return spent
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    started = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]) / ticks
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - started
+
+
+def rss_mb() -> float:
+    """The process's resident memory now (MB)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the timing and print the results (and a JSON line with `--json`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="store URL, e.g. sqlite:////tmp/g.sqlite")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument(
-        "--keep-analysis",
-        metavar="PATH",
-        help="pickle the first load's analysis here and reuse it on later runs (for profiling)",
+        "--also-events",
+        action="store_true",
+        help="first time the route before snapshots: every event read, analysed, prepared",
     )
     args = parser.parse_args(argv)
 
     results: dict[str, float] = {}
-    store = open_store(args.db)
-    kept = Path(args.keep_analysis) if args.keep_analysis else None
-    if kept is not None and kept.exists():
-        with kept.open("rb") as f:
-            analysis = pickle.load(f)
-    else:
+    if args.also_events:
+        store = open_store(args.db)
         t = time.perf_counter()
-        events = store.load_events()  # unscoped, once for every reader
-        results["first_load_read_events_s"] = time.perf_counter() - t
+        events = store.load_events()
+        results["events_route_read_events_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        analysis = analyse(events, levels=store.levels())
+        old = views.prepare(analyse(events, levels=store.levels()))
         del events
-        results["first_load_analyse_s"] = time.perf_counter() - t
-        if kept is not None:
-            with kept.open("wb") as f:
-                pickle.dump(analysis, f, protocol=pickle.HIGHEST_PROTOCOL)
-    t = time.perf_counter()
-    prepared = views.warm(views.prepare(analysis), "days")  # as dashboard/data.py does
-    results["first_load_prepare_s"] = time.perf_counter() - t
+        results["events_route_analyse_prepare_s"] = time.perf_counter() - t
+        del old
+        store.close()
 
+    t = time.perf_counter()
+    store = open_store(args.db)
+    results["first_load_open_store_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    prepared = store.load_prepared()
+    results["first_load_read_snapshots_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    views.overview_figures(prepared, Filters())
+    views.movement_trend(prepared, Filters())
+    views.state_figures(prepared, Filters(), by=("state", "department"))
+    results["first_load_overview_calls_s"] = time.perf_counter() - t
+    if not args.also_events:
+        results["process_to_overview_s"] = process_age()
+    results["rss_after_overview_mb"] = rss_mb()
+    t = time.perf_counter()
+    prepared.stints  # noqa: B018  (built on first use)
+    results["first_use_stints_movements_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    views.warm(prepared, "days")
+    results["first_use_sorted_rows_s"] = time.perf_counter() - t
+
+    analysis = prepared.analysis
     states = sorted(analysis.as_of.index)
-    departments = sorted(analysis.facts["department"].unique())
-    first = analysis.events["timestamp"].min().date()
-    last = analysis.events["timestamp"].max().date()
+    departments = sorted(prepared.facts["department"].unique())
+    first, last = snapshots.date_span(prepared)
     middle = date.fromordinal((first.toordinal() + last.toordinal()) // 2)
     changes = {
         "one_state": Filters(states=(states[0],)),
@@ -114,7 +149,26 @@ def main(argv: list[str] | None = None) -> int:
         v for k, v in results.items() if k.endswith("_all_pages_s")
     )
     results["filter_change_worst_one_page_s"] = worst_page
-    print(f"store: {store.url}; files: {len(analysis.facts):,}; events: {len(analysis.events):,}")
+
+    # Three readers of different scopes, every page, from the one shared copy.
+    other = states[1] if len(states) > 1 else states[0]
+    dept = min(prepared.facts.loc[prepared.facts["state"].eq(other), "department"].unique())
+    readers = {
+        "national": Scope.everything(),
+        "one_state": Scope(states=frozenset({states[0]}), see_names=False, pseudonym_key=b"k"),
+        "one_department": Scope(
+            states=frozenset(), departments=frozenset({(other, dept)}), see_names=True
+        ),
+    }
+    for name, scope in readers.items():
+        t = time.perf_counter()
+        cut = snapshots.restrict(prepared, scope)
+        spent = page_calls(cut, Filters())
+        results[f"reader_{name}_first_visit_all_pages_s"] = time.perf_counter() - t
+        results[f"reader_{name}_slowest_page_s"] = max(spent.values())
+    results["rss_after_three_readers_mb"] = rss_mb()
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"store: {store.url}; files: {len(prepared.facts):,}; stints: {len(prepared.stints):,}")
     for key, value in results.items():
         print(f"{key:60s} {value:8.3f}")
     if args.json:

@@ -323,6 +323,10 @@ def dashboard_calls(size: int, db_url: str, mem_cap_gb: float | None = None) -> 
     return step
 
 
+OVERVIEW_S = 3.0
+"""Issue 10: a freshly started dashboard process shows the Overview after an upload."""
+
+
 def first_load(figures: dict[str, float]) -> float:
     return sum(v for k, v in figures.items() if k.startswith("first_load_"))
 
@@ -483,10 +487,17 @@ def targets(steps: list[Step], ingest_sizes: list[int]) -> list[tuple[str, str, 
             if all_pages is not None:
                 text += f" (all five pages: {all_pages:.2f} s)"
             rows.append((label, text, value <= FILTER_S))
-            load = f"{first_load(figures):.1f} s (read, analyse, prepare)"
+            load = f"{first_load(figures):.1f} s (open, read snapshots, Overview's calls)"
             load += f"; process peak {indian(dash.peak_mb or 0)} MB"
             label = f"dashboard first load ({name}, {indian(full)} files): not a target"
             rows.append((label, load, None))
+            if "process_to_overview_s" in figures:
+                value = figures["process_to_overview_s"]
+                label = (
+                    f"a fresh dashboard process shows the Overview ({name}, {indian(full)} files)"
+                )
+                label += f" ≤ {OVERVIEW_S:.0f} s"
+                rows.append((label, f"{value:.1f} s from the process's start", value <= OVERVIEW_S))
         else:
             rows.append((label, failed(dash), None if dash is None else False))
     return rows

@@ -57,7 +57,9 @@ def test_targets_take_the_fastest_peer_that_finished():
             5000,
             figures={
                 "filter_change_worst_one_page_s": 0.3,
-                "first_load_read_events_s": 20.0,
+                "first_load_read_snapshots_s": 1.5,
+                "first_load_overview_calls_s": 0.5,
+                "process_to_overview_s": 3.5,
             },
         ),
     ]
@@ -68,6 +70,10 @@ def test_targets_take_the_fastest_peer_that_finished():
     assert next(v for k, v in rows.items() if k.startswith("`ingest`"))[1] is False
     assert next(v for k, v in rows.items() if "filter change" in k)[1] is True
     assert next(v for k, v in rows.items() if "first load" in k) == (
-        "20.0 s (read, analyse, prepare); process peak 5,000 MB",
+        "2.0 s (open, read snapshots, Overview's calls); process peak 5,000 MB",
         None,
+    )
+    assert next(v for k, v in rows.items() if "shows the Overview" in k) == (
+        "3.5 s from the process's start",
+        False,
     )
