@@ -783,7 +783,7 @@ class Store:
                     format=snapshots.FORMAT,
                     as_of=snap.as_of.to_pydatetime(),
                     files=len(snap.files),
-                    stints=len(snap.stints),
+                    stints=snap.stints_table().num_rows,
                     files_data=snapshots.encode(snap.files),
                     stints_data=snapshots.encode(snap.stints),
                     activity_data=snapshots.encode(snap.activity),
@@ -813,7 +813,7 @@ class Store:
                 state=row.state,
                 as_of=pd.Timestamp(row.as_of).tz_convert(IST),
                 files=snapshots.decode_files(bytes(row.files_data)),
-                stints=snapshots.decode_stints(bytes(row.stints_data)),
+                stints=bytes(row.stints_data),  # decoded when first needed
                 activity=snapshots.decode(bytes(row.activity_data)),
             )
             for row in conn.execute(query)
