@@ -92,7 +92,12 @@ STINT_COLUMNS = (
 )
 """A snapshot's per-stint columns."""
 
-ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements")
+ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
+"""A snapshot's daily activity: every IST day with an event of the department's files (of the
+file type), with its `created` and `moved` events and all its events."""
+ACTIVITY_EVERY_EVENT_DAY = False
+"""Whether `views.prepare`'s activity has a row for every day with any event (True) or only
+for days with a `created` or `moved` event (False); `assemble` follows it."""
 
 _TEXT = ("file_id", "department", "file_number", "subject", "file_type", "last_action", "status")
 _TEXT += ("holder", "designation")
@@ -171,20 +176,24 @@ def merge(
     files: pd.DataFrame,
     stints: pd.DataFrame,
     latest: pd.Timestamp,
+    events: pd.DataFrame,
+    before: pd.DataFrame | None = None,
 ) -> StateSnapshot:
     """The state's snapshot with the files in `files` (whole histories) replaced or added.
 
     `files` / `stints` are `file_rows` of this state's touched files; `latest` is the latest
-    timestamp among them (T only grows: events are never removed). The kept stints are only
-    renumbered and reordered (integers), and the daily activity is updated by the touched
-    files' difference, so an upload costs little more than writing the snapshot.
+    timestamp among them (T only grows: events are never removed); `events` are their whole
+    histories and `before` the part of them already counted in `old` (columns file_id,
+    action, timestamp). The kept stints are only renumbered and reordered (integers), and the
+    daily activity is updated by the touched files' difference, so an upload costs little
+    more than writing the snapshot.
     """
     files = files.drop(columns="state").reset_index(drop=True)
     stints = stints.drop(columns="state").reset_index(drop=True)
     as_of = latest if old is None or old.as_of < latest else old.as_of
     if old is None or not len(old.files):
         merged = files.sort_values("file_id", kind="stable").reset_index(drop=True)
-        kept, gone, activity = STINT_SCHEMA.empty_table(), None, None
+        kept, activity = STINT_SCHEMA.empty_table(), None
     else:
         touched = old.files["file_id"].isin(files["file_id"]).to_numpy()
         merged = pd.concat([old.files[~touched], files], ignore_index=True)
@@ -195,8 +204,7 @@ def merge(
         keep = ~touched[index]
         kept = old_stints.filter(pa.array(keep))
         kept = kept.set_column(0, "file_index", pa.array(renumber[index[keep]], pa.int32()))
-        gone = _frame(old_stints.filter(pa.array(~keep)))
-        activity = old.activity, _activity(old.files, gone)
+        activity = old.activity, _activity(old.files, before)
     added = stints.assign(
         file_index=pd.Index(merged["file_id"]).get_indexer(stints["file_id"])
     ).drop(columns="file_id")
@@ -207,40 +215,41 @@ def merge(
     order = np.lexsort((table.column("seq").to_numpy(), table.column("file_index").to_numpy()))
     if not (order == np.arange(len(order))).all():
         table = table.take(pa.array(order))
-    fresh = _activity(merged, added)
+    fresh = _activity(merged, events)
     if activity is None:
         total = fresh
     else:
-        before, removed = activity
-        counts = ["files_created", "movements"]
+        counted, removed = activity
+        counts = ["files_created", "movements", "events"]
         removed = removed.assign(**{c: -removed[c] for c in counts})
-        total = pd.concat([before, removed, fresh], ignore_index=True)
+        total = pd.concat([counted, removed, fresh], ignore_index=True)
         total = total.groupby(["department", "file_type", "day"], as_index=False, sort=True).sum()
-        total = total[total[counts].ne(0).any(axis=1)].reset_index(drop=True)
+        total = total[total["events"].gt(0)].reset_index(drop=True)
     return StateSnapshot(state, as_of, merged, table, total[list(ACTIVITY_COLUMNS)])
 
 
-def _frame(table: pa.Table) -> pd.DataFrame:
-    """A (small) Arrow stints table as pandas, moments in IST."""
-    frame = table.to_pandas()
-    for c in ("start", "end", "received_at"):
-        frame[c] = frame[c].dt.tz_convert(IST)
-    return frame
-
-
-def _activity(files: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
-    """Files created and movements per department, file type and IST day, over `stints`
-    (`file_index` rows of `files`)."""
-    action = stints["start_action"]
-    counted = action.isin(["created", "moved"]).to_numpy()
-    index = stints["file_index"].to_numpy()[counted]
+def _activity(files: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
+    """Per department, file type (of the file, '' when it has no `created` event) and IST day
+    of `events` (their files are rows of `files`): files created, movements, events."""
+    if events is None or events.empty:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=object if c in ("department", "file_type") else np.int64)
+                for c in ACTIVITY_COLUMNS
+            }
+        )
+    index = pd.Index(files["file_id"]).get_indexer(events["file_id"].astype("str"))
+    if (index < 0).any():
+        raise ValueError("events of a file the snapshot does not hold")
+    action = events["action"].astype("str")
     frame = pd.DataFrame(
         {
             "department": files["department"].to_numpy()[index],
             "file_type": files["file_type"].fillna("").to_numpy()[index],
-            "day": ist_days(stints["start"])[counted].astype(np.int64),
-            "files_created": action.eq("created").to_numpy()[counted].astype(np.int64),
-            "movements": action.eq("moved").to_numpy()[counted].astype(np.int64),
+            "day": ist_days(events["timestamp"]).astype(np.int64),
+            "files_created": action.eq("created").to_numpy().astype(np.int64),
+            "movements": action.eq("moved").to_numpy().astype(np.int64),
+            "events": np.ones(len(events), dtype=np.int64),
         }
     )
     keys = ["department", "file_type", "day"]
@@ -382,8 +391,10 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     parts = []
     for s in snapshots:
         part = s.activity.copy()
+        if not ACTIVITY_EVERY_EVENT_DAY:
+            part = part[part["files_created"].gt(0) | part["movements"].gt(0)]
         part.insert(0, "state", s.state)
-        parts.append(part)
+        parts.append(part.drop(columns="events"))
     activity = pd.concat(parts, ignore_index=True)
     for c in ("state", "department", "file_type"):
         activity[c] = activity[c].astype("str")

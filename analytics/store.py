@@ -406,7 +406,7 @@ class Store:
                 derived = _derive(history, levels)
                 self._bulk_insert(conn, "stints", derived.stints, STINT_DB_COLUMNS)
                 self._bulk_insert(conn, "file_facts", derived.facts, FACT_DB_COLUMNS)
-                self._write_snapshots(conn, derived, replace=True)
+                self._write_snapshots(conn, derived)
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -726,7 +726,7 @@ class Store:
         _hook("derived")
         self._bulk_insert(conn, "file_facts", facts, FACT_DB_COLUMNS)
         tick("insert_derived")
-        self._write_snapshots(conn, derived, replace=False)
+        self._write_snapshots(conn, derived, before=stored)
         tick("snapshots")
         return inserted, len(keys)
 
@@ -748,7 +748,7 @@ class Store:
             states = [r[0] for r in conn.execute(text("SELECT DISTINCT state FROM events"))]
             for state in sorted(states):
                 history = self._fetch_events(conn, where="e.state = {p}", params=[state])
-                self._write_snapshots(conn, _derive(history, levels), replace=True)
+                self._write_snapshots(conn, _derive(history, levels))
             conn.execute(
                 text("UPDATE store_state SET snapshot_format = :f WHERE id = 1"),
                 {"f": snapshots.FORMAT},
@@ -762,19 +762,24 @@ class Store:
                 ).scalar_one()
             )
 
-    def _write_snapshots(self, conn: Connection, derived: _Derived, *, replace: bool) -> None:
+    def _write_snapshots(
+        self, conn: Connection, derived: _Derived, before: pd.DataFrame | None = None
+    ) -> None:
         """Bring the snapshots of the states in `derived` up to date: its files replace their
-        rows (`replace`: the state's snapshot is built from `derived` alone)."""
-        files, stints = derived.snapshot_files, derived.snapshot_stints
+        rows, `before` being their events the stored snapshots counted. Without `before` each
+        state's snapshot is built from `derived` alone (it holds whole states)."""
+        files, stints, events = derived.snapshot_files, derived.snapshot_stints, derived.events
         latest = derived.latest
         for n, state in enumerate(sorted(latest.index)):
-            old = None if replace else self._read_snapshot(conn, state)
+            old = None if before is None else self._read_snapshot(conn, state)
             snap = snapshots.merge(
                 state,
                 old,
                 files[files["state"].eq(state).to_numpy()],
                 stints[stints["state"].eq(state).to_numpy()],
                 latest[state],
+                events[events["state"].eq(state).to_numpy()],
+                None if before is None else before[before["state"].eq(state).to_numpy()],
             )
             conn.execute(text("DELETE FROM snapshots WHERE state = :s"), {"s": state})
             conn.execute(
@@ -1152,6 +1157,8 @@ class _Derived:
     snapshot_files: pd.DataFrame
     snapshot_stints: pd.DataFrame
     latest: pd.Series
+    events: pd.DataFrame
+    """The files' events: state, file_id, action, timestamp."""
 
 
 def derive(history: pd.DataFrame, levels: LevelTable) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1168,6 +1175,7 @@ def _derive(history: pd.DataFrame, levels: LevelTable) -> _Derived:
             pd.DataFrame(columns=["state", *snapshots.FILE_COLUMNS]),
             pd.DataFrame(columns=["state", "file_id", *snapshots.STINT_COLUMNS]),
             pd.Series(dtype=object),
+            pd.DataFrame(columns=["state", "file_id", "action", "timestamp"]),
         )
     ordered = order_events(history[[*EVENT_COLUMNS]])
     mapped = map_levels(ordered, levels)
@@ -1187,6 +1195,7 @@ def _derive(history: pd.DataFrame, levels: LevelTable) -> _Derived:
         snap_files,
         snap_stints,
         latest,
+        mapped[["state", "file_id", "action", "timestamp"]],
     )
 
 
