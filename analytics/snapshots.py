@@ -41,7 +41,7 @@ from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
 from analytics.views import Prepared
 
-FORMAT = 1
+FORMAT = 2
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _DAY_US = 86_400_000_000
