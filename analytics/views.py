@@ -169,7 +169,13 @@ class Prepared:
             if name == "stints":
                 valid &= ~np.isnan(day)  # ended stints only
             valid = np.flatnonzero(valid)
-            order = valid[np.lexsort((values[valid], codes[valid]))]
+            # By value, then stably by group: equal values may come in any order (they give
+            # the same figures), and a radix sort on narrow group codes is linear.
+            by_value = np.argsort(values[valid])
+            group = codes[valid][by_value]
+            if len(group) and group.max() < np.iinfo(np.int16).max:
+                group = group.astype(np.int16)
+            order = valid[by_value[np.argsort(group, kind="stable")]]
             self._memo[key] = {
                 "value": values[order],
                 "code": codes[order],
