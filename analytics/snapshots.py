@@ -427,6 +427,7 @@ def _stints_and_movements(
     (`departments`: each file_key's department)."""
     states = [s.state for s in snapshots]
     sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
+    dept_codes, dept_names = pd.factorize(departments, sort=True)
     tables = [s.stints_table() for s in snapshots]
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
@@ -439,7 +440,8 @@ def _stints_and_movements(
         stints[c] = stints[c].dt.tz_convert(IST)
     file_index = stints["file_index"].to_numpy().astype(np.int64)
     file_key = file_index + np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], counts)
-    state = pd.Series(pd.Categorical.from_codes(np.repeat(np.arange(len(states)), counts), states))
+    state_codes = np.repeat(np.arange(len(states)), counts)
+    state = pd.Series(pd.Categorical.from_codes(state_codes, states))
     timed = add_durations(
         pd.DataFrame(
             {
@@ -474,8 +476,9 @@ def _stints_and_movements(
         sender[f"sender_{c}"] = np.where(prev_moved, held, np.nan)[moved]
     movements = pd.DataFrame(
         {
-            "state": np.asarray(state, dtype=object)[moved],
-            "department": departments[file_key[moved]],
+            # categoricals: the views select movements by file_key, never by these texts
+            "state": pd.Categorical.from_codes(state_codes[moved], states),
+            "department": pd.Categorical.from_codes(dept_codes[file_key[moved]], dept_names),
             "file_key": file_key[moved],
             "seq": stints["seq"].to_numpy().astype(np.int64)[moved],
             "day": ist_days(stints["start"])[moved],
@@ -484,8 +487,6 @@ def _stints_and_movements(
             **sender,
         }
     )
-    for c in ("state", "department"):
-        movements[c] = movements[c].astype("str")
     return slim, movements
 
 
