@@ -321,3 +321,46 @@ def test_a_download_on_screen_is_refused_after_revoke_or_disable(
     exports = _audit(store_url, "export")
     assert list(exports["outcome"])[: 2 * len(makers)] == ["refused"] * (2 * len(makers))
     assert (exports["actor"] == VIEWER).all()
+
+
+def test_readers_of_three_scopes_share_one_read_of_the_snapshots(
+    store_url: str, monkeypatch, expected: Analysis
+):
+    """A national viewer, a state viewer and a department viewer in one dashboard process:
+    the snapshots are read once for the store version, and each sees its own figures."""
+    from analytics.auth import Accounts
+    from analytics.store import Store, open_store
+    from tests.dashboard.conftest import APP, SSO, TIMEOUT
+
+    reads: list[dict] = []
+    real = Store.load_prepared
+
+    def counted(self: Store, **kw):  # the real read, counted
+        reads.append(kw)
+        return real(self, **kw)
+
+    monkeypatch.setattr(Store, "load_prepared", counted)
+    readers = {
+        "nation@gov.in": ("national_viewer", None, {}),
+        VIEWER: ("viewer", "Manipur", {}),
+        "finance@assam.gov.in": ("viewer", "Assam", {"department": "Finance"}),
+    }
+    with open_store(store_url) as store:
+        accounts = Accounts(store)
+        for email, (role, state, grant) in readers.items():
+            accounts.add_user(email, role, state=state, by="tests", **grant)
+    files_created = {}
+    for email in readers:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+        at.secrets["auth"] = SSO
+        at = run_page(at, "overview")
+        files_created[email] = metrics(at)["Files created"]
+    assert len(reads) == 1
+    summary = expected.tables["summary"]
+    assam_finance = summary["state"].eq("Assam") & summary["department"].eq("Finance")
+    assert files_created == {
+        "nation@gov.in": fmt.indian(summary["files_created"].sum()),
+        VIEWER: fmt.indian(summary.loc[summary["state"].eq("Manipur"), "files_created"].sum()),
+        "finance@assam.gov.in": fmt.indian(summary.loc[assam_finance, "files_created"].sum()),
+    }
