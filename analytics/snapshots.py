@@ -151,21 +151,22 @@ def file_rows(
     `stints` is `build_stints(mapped)`; `facts` is `file_facts` of them.
     """
     starts = mapped["action"].isin(STINT_ACTIONS).to_numpy()
+    # Text stays categorical (codes): a fresh store's millions of stints never become
+    # Python strings here.
     rows = pd.DataFrame(
         {
-            "state": stints["state"].astype("str").to_numpy(),
-            "file_id": stints["file_id"].astype("str").to_numpy(),
+            "state": stints["state"].array,
+            "file_id": stints["file_id"].array,
             "seq": stints["seq"].to_numpy(dtype=np.int64),
-            "start_action": mapped["action"].astype("str").to_numpy()[starts],
+            "start_action": mapped["action"].array[starts],
             "level": pd.array(stints["level"], dtype="Int64"),
             "from_level": pd.array(mapped["from_level"].to_numpy()[starts], dtype="Int64"),
             "start": stints["start"].array,
             "end": stints["end"].array,
             "received_at": stints["received_at"].array,
-            "end_action": stints["end_action"].astype("str").to_numpy(),
+            "end_action": stints["end_action"].array,
         }
     )
-    rows["end_action"] = rows["end_action"].where(stints["end"].notna().to_numpy())
     files = facts[["state", *FILE_COLUMNS]].copy()
     return files, rows
 
@@ -205,9 +206,8 @@ def merge(
         kept = old_stints.filter(pa.array(keep))
         kept = kept.set_column(0, "file_index", pa.array(renumber[index[keep]], pa.int32()))
         activity = old.activity, _activity(old.files, before)
-    added = stints.assign(
-        file_index=pd.Index(merged["file_id"]).get_indexer(stints["file_id"])
-    ).drop(columns="file_id")
+    added = stints.assign(file_index=_positions(merged["file_id"], stints["file_id"]))
+    added = added.drop(columns="file_id")
     added_table = pa.Table.from_pandas(
         added[list(STINT_COLUMNS)], schema=STINT_SCHEMA, preserve_index=False
     )
@@ -228,6 +228,15 @@ def merge(
     return StateSnapshot(state, as_of, merged, table, total[list(ACTIVITY_COLUMNS)])
 
 
+def _positions(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The row of each `wanted` file_id in `ids` (unique); categorical `wanted` by its codes."""
+    index = pd.Index(ids)
+    if isinstance(wanted.dtype, pd.CategoricalDtype):
+        found = index.get_indexer(wanted.cat.categories.astype("str"))
+        return found[wanted.cat.codes.to_numpy()]
+    return index.get_indexer(wanted.astype("str"))
+
+
 def _activity(files: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
     """Per department, file type (of the file, '' when it has no `created` event) and IST day
     of `events` (their files are rows of `files`): files created, movements, events."""
@@ -238,7 +247,7 @@ def _activity(files: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
                 for c in ACTIVITY_COLUMNS
             }
         )
-    index = pd.Index(files["file_id"]).get_indexer(events["file_id"].astype("str"))
+    index = _positions(files["file_id"], events["file_id"])
     if (index < 0).any():
         raise ValueError("events of a file the snapshot does not hold")
     action = events["action"].astype("str")
