@@ -35,7 +35,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analytics.access import Scope, pseudonymise
 from analytics.calendar import WorkCalendar, elapsed_days
 from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
@@ -95,13 +94,37 @@ STINT_COLUMNS = (
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
 file type), with its `created` and `moved` events and all its events."""
-ACTIVITY_EVERY_EVENT_DAY = False
+ACTIVITY_EVERY_EVENT_DAY = True
 """Whether `views.prepare`'s activity has a row for every day with any event (True) or only
 for days with a `created` or `moved` event (False); `assemble` follows it."""
 
 _TEXT = ("file_id", "department", "file_number", "subject", "file_type", "last_action", "status")
 _TEXT += ("holder", "designation")
 _MOMENTS = ("created_at", "closed_at", "since")
+_JOURNEY_EVENT_COLUMNS = (
+    "seq",
+    "action",
+    "from_user",
+    "from_designation",
+    "to_user",
+    "to_designation",
+    "timestamp",
+    "received_at",
+    "remarks",
+)
+_JOURNEY_STINT_COLUMNS = (
+    "seq",
+    "holder",
+    "designation",
+    "level",
+    "start",
+    "end",
+    "received_at",
+    "days",
+    "working_days",
+    "end_action",
+    "broken",
+)
 
 
 STINT_SCHEMA = pa.schema(
@@ -413,8 +436,9 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
 
     analysis = Analysis(
         as_of=as_of,
-        events=pd.DataFrame(),
-        stints=pd.DataFrame(),
+        # no events or full stints are held: a journey reads its file from the store
+        events=pd.DataFrame(columns=[*_JOURNEY_EVENT_COLUMNS, "file_key"]),
+        stints=pd.DataFrame(columns=[*_JOURNEY_STINT_COLUMNS, "file_key"]),
         facts=facts,
         working_days=False,
         tables={},
@@ -499,49 +523,10 @@ def _stints_and_movements(
     return slim, movements
 
 
-def restrict(prepared: Prepared, scope: Scope) -> Prepared | None:
-    """The prepared arrays of the files inside `scope`, officer names pseudonymised without
-    the names permission (None when nothing is inside).
-
-    File keys stay the shared copy's; every state keeps its own T. Stints and movements are
-    cut from the shared copy's when first asked for.
-    """
-    if scope.unrestricted and scope.see_names:
-        return prepared
-    facts = pseudonymise(scope.filter(prepared.facts), scope).reset_index(drop=True)
-    if facts.empty:
-        return None
-    keep = np.zeros(prepared.n_keys, dtype=bool)
-    keep[facts["file_key"].to_numpy()] = True
-    as_of = prepared.analysis.as_of
-    analysis = Analysis(
-        as_of=as_of[as_of.index.isin(pd.unique(facts["state"]))],
-        events=prepared.analysis.events,
-        stints=prepared.analysis.stints,
-        facts=facts,
-        working_days=prepared.analysis.working_days,
-        tables={},
-    )
-
-    def cut() -> tuple[pd.DataFrame, pd.DataFrame]:
-        stints, movements = prepared.stints, prepared.movements
-        return (
-            stints[keep[stints["file_key"].to_numpy()]].reset_index(drop=True),
-            movements[keep[movements["file_key"].to_numpy()]].reset_index(drop=True),
-        )
-
-    return Served(
-        cut,
-        analysis=analysis,
-        facts=facts,
-        activity=scope.filter(prepared.activity).reset_index(drop=True),
-        n_keys=prepared.n_keys,
-    )
-
-
-def date_span(prepared: Prepared) -> tuple[date, date]:
-    """The IST dates a date range can span: the first day with a file created or moved, and
-    the latest T."""
-    first = int(prepared.activity["day"].min()) if len(prepared.activity) else None
-    last = prepared.analysis.as_of.max().tz_convert(IST).date()
-    return (last if first is None else (_EPOCH + pd.Timedelta(days=first)).date()), last
+def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:
+    """The IST dates a date range can span over `activity` (rows of `Prepared.activity`,
+    e.g. a reader's): its first day with an event, and the latest of the states' T."""
+    last = as_of.max().tz_convert(IST).date()
+    if not len(activity):
+        return last, last
+    return (_EPOCH + pd.Timedelta(days=int(activity["day"].min()))).date(), last

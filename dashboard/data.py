@@ -92,7 +92,7 @@ def _choices(url: str, data_version: str, scope: Scope) -> dict:
         for state, group in facts.groupby("state", sort=True)
     }
     as_of = p.analysis.as_of[p.analysis.as_of.index.isin(departments)]
-    first, last = snapshots.date_span(p)
+    first, last = snapshots.date_span(p.activity[scope.mask(p.activity)], as_of)
     return {
         "states": sorted(departments),
         "departments": departments,
