@@ -186,8 +186,9 @@ def test_an_uploaders_chosen_row_does_not_reveal_another_departments_pseudonym(
 def test_one_cached_analysis_serves_every_scope(
     empty_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Readers of four scopes are served from one analysis of the store version: it is built
-    once, and none of them evicts another's (the old cache held two scopes)."""
+    """Readers of four scopes are served from one analysis of the store version: it is read
+    once (from the snapshots), and none of them evicts another's (the old cache held two
+    scopes)."""
     rows = [
         ev("created", "", "a", "", "Assistant", "2024-03-01 10:00", file_id="F1"),
         ev("created", "", "b", "", "Assistant", "2024-03-02 10:00", file_id="H1")
@@ -197,13 +198,13 @@ def test_one_cached_analysis_serves_every_scope(
     ]
     empty_store.ingest([as_source("three.csv", rows)])
     built = []
-    analyse = data.analyse
+    load = Store.load_prepared
 
-    def counted(*args, **kwargs):
+    def counted(self: Store, **kwargs):  # the real read of the snapshots, counted
         built.append(1)
-        return analyse(*args, **kwargs)
+        return load(self, **kwargs)
 
-    monkeypatch.setattr(data, "analyse", counted)
+    monkeypatch.setattr(Store, "load_prepared", counted)
     scopes = [
         Scope.everything(),
         Scope(states=frozenset({"Manipur"})),
