@@ -352,7 +352,12 @@ def test_readers_of_three_scopes_share_one_read_of_the_snapshots(
     files_created = {}
     for email in readers:
         at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-        at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+        at.user = {
+            "is_logged_in": True,
+            "email": email,
+            "name": email.split("@")[0],
+            "email_verified": True,
+        }
         at.secrets["auth"] = SSO
         at = run_page(at, "overview")
         files_created[email] = metrics(at)["Files created"]
