@@ -26,6 +26,7 @@ from streamlit.errors import StreamlitAPIException
 from analytics.access import Scope
 from analytics.auth import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.store import default_url, open_store
+from dashboard import format as fmt
 from dashboard import sessions
 
 USER_KEY = "eoffice_user"
@@ -262,7 +263,9 @@ def show_account(user: SignedInUser) -> None:
             )
             return
         roles = ", ".join(sorted(user.roles)) or "no role yet"
-        st.caption(f"Signed in as **{user.label}** · {roles}")
+        # st.text: the name and e-mail come from the store or the identity provider, so they
+        # are shown as text, never as Markdown (no link, image or emphasis can form).
+        st.text(f"Signed in as {fmt.shown(user.label)} · {roles}")
         if not user.can_read:
             st.warning("You have no grant to read any state yet; ask an administrator.")
         if st.button("Sign out", key="eoffice_sign_out", icon=":material/logout:"):

@@ -306,3 +306,14 @@ def test_rejected_rows_of_an_upload_show_pseudonyms_without_the_names_permission
     for name in real:
         assert name not in everything
     # (what the download holds, cells included, is checked in the browser: tests/e2e)
+
+
+def test_the_account_box_shows_a_hostile_name_as_text(app: AppTest, store_url: str):
+    name = f"**Boss** {EVIL_LINK} {EVIL_IMAGE} :red[x] \u202eesrever"
+    at = signed_in_as(app, store_url, "boss@manipur.gov.in", "viewer", "Manipur", name=name)
+    at = run_page(at, "overview")
+    boxes = [t.value for t in at.sidebar.text if t.value.startswith("Signed in as")]
+    # st.text renders no Markdown: the name is there as written, less the bidi override.
+    assert boxes == [f"Signed in as {fmt.shown(name)} (boss@manipur.gov.in) · viewer"]
+    assert "\u202e" not in boxes[0]
+    _assert_inert(at, [name, EVIL_LINK, EVIL_IMAGE])
