@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from analytics.calendar import WorkCalendar, elapsed_days
 from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
-from analytics.views import Prepared
+from analytics.views import JOURNEY_STINT_COLUMNS, Prepared
 
 FORMAT = 2
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
@@ -111,19 +111,6 @@ _JOURNEY_EVENT_COLUMNS = (
     "timestamp",
     "received_at",
     "remarks",
-)
-_JOURNEY_STINT_COLUMNS = (
-    "seq",
-    "holder",
-    "designation",
-    "level",
-    "start",
-    "end",
-    "received_at",
-    "days",
-    "working_days",
-    "end_action",
-    "broken",
 )
 
 
@@ -438,7 +425,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
         as_of=as_of,
         # no events or full stints are held: a journey reads its file from the store
         events=pd.DataFrame(columns=[*_JOURNEY_EVENT_COLUMNS, "file_key"]),
-        stints=pd.DataFrame(columns=[*_JOURNEY_STINT_COLUMNS, "file_key"]),
+        stints=pd.DataFrame(columns=[*JOURNEY_STINT_COLUMNS, "file_key"]),
         facts=facts,
         working_days=False,
         tables={},

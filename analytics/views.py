@@ -701,6 +701,22 @@ def find_files(facts: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame
     return hits.drop(columns="_exact").head(limit).reset_index(drop=True)
 
 
+JOURNEY_STINT_COLUMNS = (
+    "seq",
+    "holder",
+    "designation",
+    "level",
+    "start",
+    "end",
+    "received_at",
+    "days",
+    "working_days",
+    "end_action",
+    "broken",
+)
+"""The columns of a file's journey, stint by stint."""
+
+
 def file_journey(analysis: Analysis, file_key: int) -> pd.DataFrame:
     """One file's stints in order: holder, designation, level, start, end, time held.
 
@@ -713,20 +729,7 @@ def file_journey(analysis: Analysis, file_key: int) -> pd.DataFrame:
         rows = s[s["file_key"].eq(file_key)]
     else:
         rows = s.iloc[lo:hi]
-    cols = [
-        "seq",
-        "holder",
-        "designation",
-        "level",
-        "start",
-        "end",
-        "received_at",
-        "days",
-        "working_days",
-        "end_action",
-        "broken",
-    ]
-    out = rows.sort_values("seq")[cols].reset_index(drop=True)
+    out = rows.sort_values("seq")[list(JOURNEY_STINT_COLUMNS)].reset_index(drop=True)
     out.insert(0, "stint", np.arange(1, len(out) + 1))
     return out
 
