@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -100,6 +101,7 @@ _NOT_UTF8_REASON = (
 MAX_ROWS_ENV = "EOFFICE_UPLOAD_MAX_ROWS"
 MAX_BYTES_ENV = "EOFFICE_UPLOAD_MAX_BYTES"
 MAX_EXPANDED_ENV = "EOFFICE_UPLOAD_MAX_XLSX_EXPANDED"
+MAX_SECONDS_ENV = "EOFFICE_UPLOAD_MAX_SECONDS"
 
 
 class UnusableInputError(ValueError):
@@ -113,15 +115,30 @@ class UnusableInputError(ValueError):
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """The most an upload may hold: data rows, bytes, and an xlsx's expanded (unzipped) size.
+    """The most an upload may hold: data rows, bytes, an xlsx's expanded (unzipped) size, and
+    the seconds reading may take (checked after each file is parsed and validated, and after
+    ordering: a step is never cut midway).
 
-    `from_env()` reads `EOFFICE_UPLOAD_MAX_ROWS`, `EOFFICE_UPLOAD_MAX_BYTES` and
-    `EOFFICE_UPLOAD_MAX_XLSX_EXPANDED` (bytes), else the defaults here.
+    `from_env()` reads `EOFFICE_UPLOAD_MAX_ROWS`, `EOFFICE_UPLOAD_MAX_BYTES`,
+    `EOFFICE_UPLOAD_MAX_XLSX_EXPANDED` (bytes) and `EOFFICE_UPLOAD_MAX_SECONDS`, else the
+    defaults here.
     """
 
     max_rows: int = 6_000_000
     max_bytes: int = 2_000_000_000
     max_expanded: int = 400_000_000
+    max_seconds: float = 600.0
+
+    def check_time(self, name: str, started: float, stage: str) -> None:
+        """Refuse the upload when reading has run past `max_seconds` since `started`."""
+        spent = time.monotonic() - started
+        if spent > self.max_seconds:
+            raise UnusableInputError(
+                name,
+                f"reading took {spent:,.1f} s by the end of {stage}, longer than the "
+                f"{self.max_seconds:,.0f} s an upload may take (setting {MAX_SECONDS_ENV}); "
+                "split it into smaller extracts",
+            )
 
     @classmethod
     def from_env(cls) -> UploadLimits:
@@ -136,6 +153,7 @@ class UploadLimits:
             max_rows=read(MAX_ROWS_ENV, default.max_rows),
             max_bytes=read(MAX_BYTES_ENV, default.max_bytes),
             max_expanded=read(MAX_EXPANDED_ENV, default.max_expanded),
+            max_seconds=read(MAX_SECONDS_ENV, int(default.max_seconds)),
         )
 
 
@@ -240,11 +258,14 @@ def read_logs(
     report = ValidationReport()
     frames, rejected = [], []
     touched: set[tuple[str, str]] = set()
+    started = time.monotonic()
     for source in sources:
         name, data = _opened(source, limits)
         report.files.append(name)
         raw, lines = _load_table(name, data, limits)
         del data  # a large extract's bytes are not needed once parsed
+        if limits is not None:
+            limits.check_time(name, started, "parsing")
         if limits is not None and report.rows_read + len(raw) > limits.max_rows:
             raise UnusableInputError(
                 name,
@@ -257,6 +278,8 @@ def read_logs(
         )
         report.rows_read += len(raw)
         del raw  # the cells as read are not needed once validated
+        if limits is not None:
+            limits.check_time(name, started, "validation")
         report.rows_accepted += len(events)
         report.rows_rejected += len(bad_rows)
         report.rejected.extend(issues)
@@ -272,6 +295,8 @@ def read_logs(
         if report.duplicates_dropped:
             ordered = order_events(events[~duplicated])
     del events
+    if limits is not None and report.files:
+        limits.check_time(report.files[-1], started, "ordering")
     read_order = ordered.pop(_READ).to_numpy()
     events = ordered
     report.unknown_designations = _unknown_designations(events, levels)

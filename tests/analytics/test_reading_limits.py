@@ -245,3 +245,16 @@ def test_many_tied_rows_order_along_the_chain() -> None:
     events = read_logs([_csv(rows)], read_at=READ_AT).events
     assert events["to_user"].astype(str).tolist() == [f"U{i}" for i in range(n + 1)]
     assert pd.Series(events["seq"]).tolist() == list(range(n + 1))
+
+
+def test_reading_past_the_time_limit_is_refused_naming_the_limit(monkeypatch) -> None:
+    rows = [ev("moved", "A", "B", "", "", f"2024-03-02 10:{m:02d}") for m in range(10)]
+    source = _csv(rows)
+    with pytest.raises(
+        UnusableInputError, match=r"longer than the 0 s an upload may take.*MAX_SECONDS"
+    ) as info:
+        read_logs([source], limits=UploadLimits(max_seconds=0))
+    assert "by the end of parsing" in info.value.reason
+    assert read_logs([source], limits=UploadLimits(max_seconds=60)).report.rows_read == 10
+    monkeypatch.setenv("EOFFICE_UPLOAD_MAX_SECONDS", "90")
+    assert UploadLimits.from_env().max_seconds == 90
