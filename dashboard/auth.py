@@ -163,7 +163,7 @@ def _keep(user: SignedInUser) -> None:
     st.session_state[_KEPT_KEY] = session_id
     query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
     # st.context.url is the page's address without its query; on the default page it has no
-    # path at all ("http://host:port"), which must still come back as "/", not as "".
+    # path at all (only scheme, host and port), which must still come back as "/", not "".
     back = (urlsplit(st.context.url or "").path or "/") + (f"?{query}" if query else "")
     _redirect(f"{sessions.SESSION_ROUTE}?{urlencode({'code': code, 'next': back})}")
 
