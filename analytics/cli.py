@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from analytics.hierarchy import LevelTable, LevelTableError
 from analytics.metrics import analyse
 from analytics.reading import UnusableInputError, parse_moment, read_logs
 from analytics.report import format_moment, write_report
-from analytics.views import Filters, report_tables
+from analytics.views import Filters, file_mask, report_tables
 
 if TYPE_CHECKING:
     from analytics.store import Store
@@ -149,23 +150,42 @@ def _report(args: argparse.Namespace) -> int:
             if user is not None:
                 _check_request(accounts, user, args.state, args.department)
                 scope = user.scope
-            levels = levels or store.levels()
-            # The scope is applied where the data is read; T is each WHOLE state's (metrics.md)
-            # whatever part of it the user may read. Figures use the stored IDs: the tables
-            # name no person, so they are the same for every reader.
-            events = load_scoped(
-                store,
-                scope,
-                "events",
-                states=[args.state] if args.state else None,
-                departments=[args.department] if args.department else None,
-                protect=False,
-            )
-            if events.empty:
+            # The scope is applied where the data is read (the selection below); T is each
+            # WHOLE state's (metrics.md) whatever part of it the user may read. Figures use
+            # the stored IDs: the tables name no person, so they are the same for every reader.
+            states = [args.state] if args.state else scope.visible_states()
+            if given_t is None and levels is None:
+                # T and levels as the upload derived them: read the snapshots, not the events
+                analysis = store.load_report_analysis(
+                    states=None if states is None else sorted(states),
+                    calendar=calendar,
+                    working_days=args.working_days,
+                )
+            else:
+                events = load_scoped(
+                    store,
+                    scope,
+                    "events",
+                    states=[args.state] if args.state else None,
+                    departments=[args.department] if args.department else None,
+                    protect=False,
+                )
+                analysis = None
+                if not events.empty:
+                    as_of = given_t
+                    if as_of is None:
+                        as_of = store.latest_by_state(sorted(set(events["state"].astype(str))))
+                    analysis = analyse(
+                        events,
+                        as_of=as_of,
+                        levels=levels or store.levels(),
+                        calendar=calendar,
+                        working_days=args.working_days,
+                    )
+            selection = _selection(args, scope, by_place=True)
+            in_scope = replace(selection, file_types=(), start=None, end=None)
+            if analysis is None or not file_mask(analysis.facts, in_scope).any():
                 raise ValueError("the store holds no events for this report (in your scope)")
-            as_of = given_t
-            if as_of is None:
-                as_of = store.latest_by_state(sorted(set(events["state"].astype(str))))
         else:
             if not args.logs:
                 raise ValueError("give at least one LOG file, or --db")
@@ -173,11 +193,16 @@ def _report(args: argparse.Namespace) -> int:
             result = read_logs(
                 args.logs, state=args.state, department=args.department, levels=levels
             )
-            events, report, as_of = result.events, result.report, given_t
-        analysis = analyse(
-            events, as_of=as_of, levels=levels, calendar=calendar, working_days=args.working_days
-        )
-        tables = report_tables(analysis, _selection(args, scope, by_place=bool(args.db)))
+            report = result.report
+            analysis = analyse(
+                result.events,
+                as_of=given_t,
+                levels=levels,
+                calendar=calendar,
+                working_days=args.working_days,
+            )
+            selection = _selection(args, scope, by_place=False)
+        tables = report_tables(analysis, selection)
         write_report(tables, report, args.out, as_of=analysis.as_of)
         if accounts is not None and user is not None:
             for name, table in tables.items():

@@ -343,6 +343,28 @@ def movement_ratio(events: pd.DataFrame) -> pd.DataFrame:
             "movements": events["action"].eq("moved").astype(np.int64),
         }
     )
+    return _monthly_ratio(frame)
+
+
+def movement_ratio_by_day(activity: pd.DataFrame) -> pd.DataFrame:
+    """`movement_ratio` from daily activity instead of events: rows of state, department,
+    day (IST days since 1970-01-01) with that day's files_created and movements, one row
+    per day with any event."""
+    day = pd.to_datetime(activity["day"].to_numpy(dtype=np.int64), unit="D")
+    frame = pd.DataFrame(
+        {
+            "state": activity["state"].to_numpy(),
+            "department": activity["department"].to_numpy(),
+            "month": day.year * 100 + day.month,
+            "files_created": activity["files_created"].to_numpy(dtype=np.int64),
+            "movements": activity["movements"].to_numpy(dtype=np.int64),
+        }
+    )
+    return _monthly_ratio(frame)
+
+
+def _monthly_ratio(frame: pd.DataFrame) -> pd.DataFrame:
+    """The movement_ratio table from per-row state, department, month (YYYYMM), counts."""
     out = frame.groupby(["state", "department", "month"], as_index=False, sort=True).sum()
     out["month"] = (
         (out["month"] // 100).astype(str) + "-" + (out["month"] % 100).astype(str).str.zfill(2)
@@ -511,6 +533,9 @@ class Analysis:
     facts: pd.DataFrame
     working_days: bool
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    activity: pd.DataFrame | None = None
+    """Daily activity (`movement_ratio_by_day`) counted from the events instead, when set:
+    an analysis read from derived data holds only the events it needs."""
 
 
 def analyse(
@@ -545,7 +570,10 @@ def report_tables(analysis: Analysis, created: pd.Series | None = None) -> dict[
     `created` marks the files the summary's e-file share counts (see `summary`).
     """
     unit = "working_days" if analysis.working_days else "days"
-    ratio = movement_ratio(analysis.events)
+    if analysis.activity is None:
+        ratio = movement_ratio(analysis.events)
+    else:
+        ratio = movement_ratio_by_day(analysis.activity)
     return {
         "movement_ratio": ratio,
         "level_turnaround": level_turnaround(analysis.stints, unit),

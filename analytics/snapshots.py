@@ -446,21 +446,8 @@ def _stints_and_movements(
     """The prepared stints and movements of `views.prepare`, from the states' snapshot stints
     (`departments`: each file_key's department)."""
     states = [s.state for s in snapshots]
-    sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
     dept_codes, dept_names = pd.factorize(departments, sort=True)
-    tables = [s.stints_table() for s in snapshots]
-    counts = np.array([t.num_rows for t in tables], dtype=np.int64)
-    table = pa.concat_tables(tables)
-    del tables
-    for name in ("start_action", "end_action"):
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, table.column(name).dictionary_encode())
-    stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
-    for c in ("start", "end", "received_at"):
-        stints[c] = stints[c].dt.tz_convert(IST)
-    file_index = stints["file_index"].to_numpy().astype(np.int64)
-    file_key = file_index + np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], counts)
-    state_codes = np.repeat(np.arange(len(states)), counts)
+    stints, file_key, state_codes = _stint_frame(snapshots)
     state = pd.Series(pd.Categorical.from_codes(state_codes, states))
     timed = add_durations(
         pd.DataFrame(
@@ -508,6 +495,72 @@ def _stints_and_movements(
         }
     )
     return slim, movements
+
+
+def _stint_frame(
+    snapshots: Sequence[StateSnapshot],
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The states' snapshot stints as one frame (times in IST, actions categorical), with
+    each row's file_key (files numbered as `assemble` numbers them) and state code."""
+    sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
+    tables = [s.stints_table() for s in snapshots]
+    counts = np.array([t.num_rows for t in tables], dtype=np.int64)
+    table = pa.concat_tables(tables)
+    del tables
+    for name in ("start_action", "end_action"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table.column(name).dictionary_encode())
+    stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
+    for c in ("start", "end", "received_at"):
+        stints[c] = stints[c].dt.tz_convert(IST)
+    file_index = stints["file_index"].to_numpy().astype(np.int64)
+    file_key = file_index + np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], counts)
+    state_codes = np.repeat(np.arange(len(snapshots)), counts)
+    return stints, file_key, state_codes
+
+
+def report_analysis(
+    snapshots: Sequence[StateSnapshot], calendar: WorkCalendar, working_days: bool
+) -> Analysis | None:
+    """What `report --db` tabulates (`views.report_tables`), from the states' snapshots
+    instead of their events (None when they hold no file).
+
+    Its tables equal those of `analyse(events of those states, calendar=calendar,
+    working_days=working_days)` when T is each state's latest event and the store's level
+    table is used (what the snapshots were built with): the facts are the snapshots' files,
+    the stints theirs with durations in `calendar`, and the movement ratio counts their daily
+    activity (no event is read).
+    """
+    snapshots = sorted((s for s in snapshots if len(s.files)), key=lambda s: s.state)
+    served = assemble(snapshots)
+    if served is None:
+        return None
+    as_of, facts = served.analysis.as_of, served.facts
+    pending = facts["status"].eq("pending")
+    t = by_state(facts["state"], as_of)
+    facts["age_working_days"] = calendar.working_days(facts["since"], t, facts["state"])
+    facts["age_working_days"] = facts["age_working_days"].where(pending)
+    stints, file_key, state_codes = _stint_frame(snapshots)
+    frame = pd.DataFrame(
+        {
+            "state": pd.Categorical.from_codes(state_codes, [s.state for s in snapshots]),
+            "file_key": file_key,
+            "department": facts["department"].to_numpy()[file_key],  # row i is file_key i
+            "level": stints["level"],
+            "start": stints["start"],
+            "end": stints["end"],
+            "received_at": stints["received_at"],
+            "end_action": stints["end_action"],
+        }
+    )
+    return Analysis(
+        as_of=as_of,
+        events=served.analysis.events,  # none: the movement ratio counts `activity`
+        stints=add_durations(frame, calendar),
+        facts=facts,
+        working_days=working_days,
+        activity=served.activity,
+    )
 
 
 def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:

@@ -47,8 +47,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.engine import make_url
 
 from analytics import snapshots
+from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable
 from analytics.metrics import (
+    Analysis,
     as_of_by_state,
     build_stints,
     file_departments,
@@ -829,6 +831,20 @@ class Store:
         equal to `views.prepare(analyse(self.load_events(states=states), levels=...))`."""
         with self.engine.connect() as conn:
             return snapshots.assemble(self._snapshot_rows(conn, states))
+
+    def load_report_analysis(
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        calendar: WorkCalendar | None = None,
+        working_days: bool = False,
+    ) -> Analysis | None:
+        """What `report --db` tabulates, read from the states' snapshots (None: no file
+        stored): equal, for the report tables, to `analyse` of their events with the store's
+        level table and each state's T (`snapshots.report_analysis`)."""
+        with self.engine.connect() as conn:
+            rows = self._snapshot_rows(conn, states)
+        return snapshots.report_analysis(rows, calendar or WorkCalendar(), working_days)
 
     def load_file_events(self, state: str, file_id: str) -> pd.DataFrame:
         """One file's stored events in log order (as `load_events` gives them)."""

@@ -349,13 +349,19 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
     facts = analysis.facts
     keep = file_mask(facts, filters)
     files = set(facts["file_key"].to_numpy()[keep].tolist())
-    events = analysis.events[analysis.events["file_key"].isin(files)]
-    events = events[_in_range(ist_day(events["timestamp"]), filters)]
     stints = analysis.stints[analysis.stints["file_key"].isin(files)]
     if filters.has_range:
         stints = stints[_in_range(ist_day(stints["end"]), filters) & stints["end"].notna()]
+    events, activity = analysis.events, analysis.activity
+    if activity is None:
+        events = events[events["file_key"].isin(files)]
+        events = events[_in_range(ist_day(events["timestamp"]), filters)]
+    else:  # derived data: the daily activity stands for the events
+        days = activity["day"].to_numpy(dtype="float64")
+        activity = activity[file_mask(activity, filters) & _in_range(days, filters)]
     return replace(
         analysis,
+        activity=activity,
         events=events.reset_index(drop=True),
         stints=stints.reset_index(drop=True),
         facts=facts[keep].reset_index(drop=True),
