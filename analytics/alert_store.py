@@ -13,6 +13,7 @@ ledger that makes each digest go once (docs/alerts.md, "Sent once").
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,9 +28,14 @@ from analytics.auth import Accounts, AuthError, normalise_email
 from analytics.auth_models import User
 from analytics.schema import IST
 
-LEASE = timedelta(minutes=10)
-"""How long a claim left `sending` belongs to the run that made it; after that a later run
-takes it over (the first run was killed, or hangs)."""
+LEASE_ENV = "EOFFICE_ALERTS_LEASE_MINUTES"
+"""How long (minutes, default 10) a claim left `sending` belongs to the run that made it;
+after that a later run takes it over (the first run was killed, or hangs)."""
+
+
+def lease() -> timedelta:
+    """The claim lease (`LEASE_ENV`)."""
+    return timedelta(minutes=float(os.environ.get(LEASE_ENV, "10") or 10))
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,7 @@ class AlertBook:
         message_id: str,
         *,
         now: datetime | None = None,
-        lease: timedelta = LEASE,
+        held_for: timedelta | None = None,
     ) -> Claim | Any:
         """Record the intent to send `email`'s digest of `day` and commit it; the `Claim`, or
         the ledger row's status (`sent`, or `sending` by another run) when it is not ours."""
@@ -217,7 +223,7 @@ class AlertBook:
                         .returning(AlertDigest.id)
                     ).scalar_one()
                     return Claim(new_id, email, day, message_id, 1)
-                stale = row.claimed_at.astimezone(UTC) < now - lease
+                stale = row.claimed_at.astimezone(UTC) < now - (held_for or lease())
                 if row.status == "sent" or (row.status == "sending" and not stale):
                     return row.status
                 conn.execute(
