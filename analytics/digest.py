@@ -353,8 +353,11 @@ def send(
     result = plan(store, day=day, accounts_only=accounts_only, calendar=calendar)
     for email, why in result.skipped:
         say(f"{email}: nothing to send ({why})")
-    if dry_run:
+    if dry_run:  # prints what each account would read: audited like an export
+        accounts = Accounts(store)
         for digest in result.planned:
+            details = {"day": day.isoformat(), "files": len(digest.files), "dry_run": True}
+            accounts.audit(actor, "alert_digest", "dry_run", digest.email, details)
             say(
                 f"{digest.email}: would send {_files(len(digest.files))} ({digest.frequency}): "
                 + ", ".join(f for _, f in digest.keys)

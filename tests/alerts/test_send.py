@@ -21,7 +21,7 @@ import pytest
 from analytics import digest
 from analytics.access import pseudonym
 from analytics.alert_store import AlertBook
-from analytics.auth import Accounts
+from analytics.auth import Accounts, cli_actor
 from analytics.cli import main
 from tests.alerts.log import HOLIDAYS_CSV
 from tests.alerts.smtp import Server, free_port
@@ -136,6 +136,10 @@ def test_cli_dry_run_sends_and_records_nothing(opted_in, server, mail_env, capsy
     assert "head.fin@manipur.gov.in: would send 3 overdue files (daily): F4, F1, F2" in out
     assert server.received == []
     assert AlertBook(Accounts(opted_in)).digests().empty
+    printed = Accounts(opted_in).audit_log(action="alert_digest")
+    assert sorted(printed["target"]) == sorted(EXPECTED)
+    assert set(printed["outcome"]) == {"dry_run"}
+    assert set(printed["actor"]) == {"operator:" + cli_actor().removeprefix("cli:")}
 
 
 def test_cli_needs_the_operator_or_an_admin(opted_in, server, mail_env, capsys, store_url):
