@@ -39,8 +39,8 @@ if files.empty:
     st.stop()
 
 
+# Columns of the download not shown on screen (a page's bare string would be drawn).
 HIDDEN = ("subject", "file_type", "escalate_after_days", "escalate_to_level")
-"""Columns of the download not shown on screen."""
 
 
 def _working(value: object) -> str:
@@ -60,7 +60,7 @@ components.table(
                 "longest": _working,
             },
         )
-    ).rename(columns={"Oldest Since": "Held since (oldest)", "Longest": "Longest held"}),
+    ).rename(columns={"Oldest since": "Held since (oldest)", "Longest": "Longest held"}),
     holders,
     "overdue_per_holder",
     "overdue-holders",
@@ -71,6 +71,7 @@ shown = files.assign(journey=[components.journey_link(f) for f in files["file_id
 display = fmt.table(
     shown[["journey", *(c for c in OVERDUE_COLUMNS if c not in HIDDEN)]],
     {
+        "file_number": lambda v: v if isinstance(v, str) and v else fmt.DASH,
         "level": label,
         "since": fmt.moment,
         "age_working_days": _working,
