@@ -200,25 +200,35 @@ def next_level_holders(facts: pd.DataFrame, files: pd.DataFrame) -> pd.DataFrame
             "row": np.arange(len(files)),
         }
     )
-    out = pd.DataFrame(
+    empty = pd.DataFrame(
         {"user": pd.NA, "designation": pd.NA, "level": pd.NA}, index=np.arange(len(files))
     ).astype({"user": "object", "designation": "object", "level": "Float64"})
     mapped = asked[asked["level"].notna()]
     if mapped.empty or top.empty:
-        return out
-    for (state, dept), group in mapped.groupby(["state", "department"], sort=False):
-        above = top[top["state"].astype("str").eq(state) & top["department"].astype("str").eq(dept)]
-        if above.empty:
-            continue
-        above = above.sort_values("level")
-        levels = above["level"].to_numpy()
-        pos = np.searchsorted(levels, group["level"].to_numpy(), side="right")
-        found = pos < len(levels)
-        rows = group["row"].to_numpy()[found]
-        pick = above.iloc[pos[found]]
-        out.loc[rows, "user"] = pick["holder"].astype("str").to_numpy()
-        out.loc[rows, "designation"] = pick["designation"].astype("object").to_numpy()
-        out.loc[rows, "level"] = pick["level"].to_numpy(dtype="float64")
+        return empty
+    top = pd.DataFrame(
+        {
+            "state": top["state"].astype("str").to_numpy(),
+            "department": top["department"].astype("str").to_numpy(),
+            "level": top["level"].to_numpy(dtype="float64"),
+            "next_level": top["level"].to_numpy(dtype="float64"),
+            "user": top["holder"].astype("str").to_numpy(),
+            "designation": top["designation"].astype("object").to_numpy(),
+        }
+    ).sort_values("level", kind="stable")
+    found = pd.merge_asof(
+        mapped.sort_values("level", kind="stable"),
+        top,
+        on="level",
+        by=["state", "department"],
+        direction="forward",
+        allow_exact_matches=False,  # the next level is strictly above
+    ).set_index("row")
+    out = empty.copy()
+    hit = found[found["next_level"].notna()]
+    out.loc[hit.index, "user"] = hit["user"].to_numpy()
+    out.loc[hit.index, "designation"] = hit["designation"].to_numpy()
+    out.loc[hit.index, "level"] = hit["next_level"].to_numpy()
     return out
 
 
