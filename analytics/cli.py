@@ -298,7 +298,8 @@ def _alerts(args: argparse.Namespace) -> int:
 
     with open_store(args.db) as store:
         accounts = Accounts(store)
-        verb = "alerts --send" if args.send else "alerts --rules"
+        flag = next(f for f in ("send", "rules", "set_rule", "remove_rule") if getattr(args, f))
+        verb = "alerts --" + flag.replace("_", "-")
         actor = users_actor(accounts, args, run_as, command=verb)
         book = AlertBook(accounts)
         if args.rules:

@@ -108,3 +108,47 @@ def test_weekly_goes_once_a_week(loaded):
         assert not book.due("w@x.in", "weekly", tuesday + timedelta(days=later))
         assert book.due("w@x.in", "daily", tuesday + timedelta(days=later))
     assert book.due("w@x.in", "weekly", date(2026, 12, 7))  # next Monday
+
+
+def test_rules_from_the_command_line(loaded, store_url, capsys, monkeypatch):
+    from analytics.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["alerts", "--db", store_url, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run("--set-rule", "--state", "Manipur", "--limit", "10", "--operator")
+    assert (code, out) == (0, "rule set: Manipur\n")
+    args = ("--set-rule", "--level", "2", "--file-type", "physical", "--limit", "3")
+    code, out, _ = run(*args, "--escalate-after", "2", "--operator")
+    assert (code, out) == (0, "rule set: level 2, physical files\n")
+    code, out, _ = run("--rules", "--operator")
+    assert out.splitlines() == [
+        "Manipur: overdue after 10.0 working days, escalated after 7.0 more",
+        "level 2, physical files: overdue after 3.0 working days, escalated after 2.0 more",
+        "every other file: 7 working days, escalated after 7 more (CSMOP)",
+    ]
+    code, _, err = run("--set-rule", "--level", "2", "--operator")
+    assert (code, err) == (1, "error: --set-rule needs --limit (working days)\n")
+    code, _, err = run("--set-rule", "--limit", "-1", "--operator")
+    assert code == 1
+    assert "limit_days must be 0 or more working days" in err
+    code, out, _ = run("--remove-rule", "--state", "Manipur", "--operator")
+    assert (code, out) == (0, "rule removed\n")
+    code, _, err = run("--remove-rule", "--state", "Manipur", "--operator")
+    assert (code, err) == (1, "error: no such rule\n")
+    # a viewer may not change the rules (refused, audited)
+    monkeypatch.setenv("EOFFICE_PASSWORD", "a long test password")
+    code, _, err = run("--set-rule", "--limit", "1", "--user", "quiet@manipur.gov.in")
+    assert code == 3
+    assert "`alerts --set-rule` needs an admin; quiet@manipur.gov.in holds no admin grant" in err
+    code, out, _ = run("--set-rule", "--limit", "9", "--user", "admin@gov.in")
+    assert (code, out) == (0, "rule set: every file\n")
+    rules = AlertBook(Accounts(loaded)).rules()
+    assert [(r.describe(), r.limit_days) for r in rules] == [
+        ("level 2, physical files", 3.0),
+        ("every file", 9.0),
+    ]
+    audit = Accounts(loaded).audit_log(action="alert_rule")
+    assert audit.iloc[0]["actor"] == "admin@gov.in"
