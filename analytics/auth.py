@@ -1243,6 +1243,9 @@ def register_cli(
     unlock.add_argument("email")
     for verb in ("disable", "enable"):
         sub.add_parser(verb, help=f"{verb} a user").add_argument("email")
+    alerts = sub.add_parser("alerts", help="the account's overdue digest: daily, weekly or off")
+    alerts.add_argument("email")
+    alerts.add_argument("setting", choices=("daily", "weekly", "off"))
     audit = sub.add_parser("audit", help="show the newest audit rows")
     audit.add_argument("--limit", type=int, default=50)
     audit.add_argument("--action")
@@ -1256,7 +1259,9 @@ SignIn = Callable[[Store, str | None], tuple[Accounts, SignedInUser | None]]
 """The command line's sign-in: (store, --user) → (accounts, the signed-in user)."""
 
 
-def users_actor(accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None) -> str:
+def users_actor(
+    accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None, command: str = ""
+) -> str:
     """Who runs a `users` command, as written in the audit log; refuses (audited) otherwise.
 
     - no account yet (first setup): `cli:<os user>`, as before;
@@ -1266,26 +1271,26 @@ def users_actor(accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | 
       makes the operator's way in explicit, and audited as such;
     - else `--user EMAIL` signed in (the password as for `ingest`) holding an admin grant.
     """
-    cmd = args.users_command
+    cmd = command or f"users {args.users_command}"
     if not accounts.has_users():
         return cli_actor()
     if getattr(args, "operator", False):
         actor = "operator:" + cli_actor().removeprefix("cli:")
         details = {"email": getattr(args, "email", None)}
-        accounts.audit(actor, "operator", "ok", f"users {cmd}", details)
+        accounts.audit(actor, "operator", "ok", cmd, details)
         return actor
     email = getattr(args, "user", None)
     if not email or sign_in is None:
         raise CommandRefused(
-            "this store has user accounts: `users` commands need an admin's sign-in "
+            f"this store has user accounts: `{cmd.split()[0]}` commands need an admin's sign-in "
             "(--user EMAIL, or EOFFICE_USER; the password from EOFFICE_PASSWORD, else asked "
             "for), or --operator for the host's operator"
         )
     _, user = sign_in(accounts.store, email)
     if user is None or not user.is_admin:
         who = email if user is None else user.email
-        accounts.audit(who, "users", "refused", f"users {cmd}", {"reason": "not an admin"})
-        raise CommandRefused(f"`users {cmd}` needs an admin; {who} holds no admin grant")
+        accounts.audit(who, cmd.split()[0], "refused", cmd, {"reason": "not an admin"})
+        raise CommandRefused(f"`{cmd}` needs an admin; {who} holds no admin grant")
     return user.email
 
 
@@ -1349,6 +1354,11 @@ def users_command(args: argparse.Namespace, sign_in: SignIn | None = None) -> in
         elif cmd in ("disable", "enable"):
             accounts.set_active(args.email, cmd == "enable", by=by)
             print(f"{cmd}d")
+        elif cmd == "alerts":
+            from analytics.alert_store import AlertBook  # (it imports this module)
+
+            AlertBook(accounts).set_frequency(args.email, args.setting, by=by)
+            print(f"overdue digest for {normalise_email(args.email)}: {args.setting}")
         elif cmd == "audit":
             print(accounts.audit_log(limit=args.limit, action=args.action).to_string(index=False))
     except AuthError as exc:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analytics.schema import IST
 
 SECONDS_PER_DAY = 86_400.0
 _DAY_US = 86_400_000_000
@@ -70,20 +71,44 @@ class WorkCalendar:
         days = days.astype("datetime64[D]")
         result = np.full(len(micros), np.nan)
         out = np.empty(len(local))
-        if self.holidays:
-            codes, names = pd.factorize(state[valid])
-            groups: Iterable[tuple[Any, Any]] = enumerate(np.asarray(names, dtype=object))
-        else:
-            groups = [(None, None)]
-        for code, name in groups:
-            mask = slice(None) if code is None else codes == code
-            holidays = np.array(self.holidays.get(name, ()), dtype="datetime64[D]")
+        for mask, holidays in self._groups(state, valid):
             d = days[mask]
             whole = np.busday_count(_EPOCH, d, weekmask=self.weekmask, holidays=holidays)
             on = np.is_busday(d, weekmask=self.weekmask, holidays=holidays)
             out[mask] = whole + np.where(on, frac[mask], 0.0)
         result[valid] = out
         return result
+
+    def _groups(
+        self, state: pd.Series, valid: np.ndarray
+    ) -> Iterator[tuple[slice | np.ndarray, np.ndarray]]:
+        """(mask over the valid rows, holiday dates) per state of those rows; one group for
+        every row when there are no holidays."""
+        if not self.holidays:
+            yield slice(None), np.array([], dtype="datetime64[D]")
+            return
+        codes, names = pd.factorize(pd.Series(np.asarray(state, dtype=object)[valid]))
+        for code, name in enumerate(np.asarray(names, dtype=object)):
+            yield codes == code, np.array(self.holidays.get(name, ()), dtype="datetime64[D]")
+
+    def moment_at(self, positions: np.ndarray, state: pd.Series) -> pd.Series:
+        """The first moment (IST) at which each working-day `position` is passed: the inverse
+        of `position` (NaT for NaN). A whole position falls at 00:00 of a working day, the
+        moment counting resumes after it (so after a weekend, not on the Friday night)."""
+        positions = np.asarray(positions, dtype="float64")
+        valid = ~np.isnan(positions)
+        whole = np.floor(positions[valid]).astype(np.int64)
+        frac = positions[valid] - whole
+        days = np.empty(len(whole), dtype="datetime64[D]")
+        for mask, holidays in self._groups(state, valid):
+            days[mask] = np.busday_offset(
+                _EPOCH, whole[mask], roll="forward", weekmask=self.weekmask, holidays=holidays
+            )
+        micros = np.full(len(positions), np.iinfo(np.int64).min, dtype=np.int64)
+        local = days.astype("datetime64[us]").astype(np.int64) + np.round(frac * _DAY_US)
+        micros[valid] = local.astype(np.int64) - _IST_OFFSET_US
+        moments = pd.to_datetime(pd.Series(micros, index=state.index), unit="us", utc=True)
+        return moments.dt.tz_convert(IST)
 
 
 _TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[-/.](?:\d{1,2}|[A-Za-z]{3})[-/.]\d{2}$")

@@ -4,7 +4,7 @@ One `Figure` per figure: its name (the column name in the report tables and the 
 frames), the report tables that hold it (their key columns are `TABLE_KEYS`), its unit, the
 label and help text a reader sees, how it is formatted (`kind`) and whether a higher value is
 better. The thresholds the definitions use are named here and nowhere else:
-`CSMOP_WORKING_DAYS`, `OVER_LEVELS_LIMIT` and `AGE_EDGES` (with the bucket names built from
+`CSMOP_WORKING_DAYS`, `ESCALATION_WORKING_DAYS`, `OVER_LEVELS_LIMIT` and `AGE_EDGES` (with the bucket names built from
 them). `report`, `report --db`, every dashboard page, the States ranking and every download
 read their figures, labels and formats from here; later features (a monthly report, alerts,
 Hindi labels) should too.
@@ -19,6 +19,9 @@ from typing import Literal
 
 CSMOP_WORKING_DAYS = 7
 """CSMOP's norm: a file should not stay with one holder more than 7 working days."""
+ESCALATION_WORKING_DAYS = 7
+"""Overdue alerts: a file past its limit by this many more working days is escalated to the
+next level's holder of its department (docs/alerts.md); a rule may set another."""
 OVER_LEVELS_LIMIT = 4
 """CSMOP para 14's delayering norm: a file should pass through no more than 4 levels."""
 AGE_EDGES = (7, 15, 30, 60)
@@ -169,6 +172,27 @@ _FIGURES = [
         f"Pending files that have been with their present holder for more than "
         f"{CSMOP_WORKING_DAYS} working days, the limit the Central Secretariat Manual of Office "
         "Procedure (CSMOP) sets.",
+        "count",
+        False,
+    ),
+    Figure(
+        "overdue",
+        (),
+        "files",
+        "Overdue",
+        f"Pending files that have been with their present holder for longer than their limit: "
+        f"{CSMOP_WORKING_DAYS} working days (CSMOP) unless a rule for the state, level or file "
+        "type sets another.",
+        "count",
+        False,
+    ),
+    Figure(
+        "escalated",
+        (),
+        "files",
+        "Escalated",
+        f"Overdue files past their limit by {ESCALATION_WORKING_DAYS} more working days (or "
+        "what their rule sets): the next level's holder of the department is told.",
         "count",
         False,
     ),

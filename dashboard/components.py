@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -336,17 +337,34 @@ def _lazy(
 
 
 def table(
-    display: pd.DataFrame, raw: pd.DataFrame, name: str, key: str, height: int | None = None
+    display: pd.DataFrame,
+    raw: pd.DataFrame,
+    name: str,
+    key: str,
+    height: int | None = None,
+    links: dict[str, str] | None = None,
 ) -> None:
     """A formatted table with downloads of its raw form."""
-    frame(display, height)
+    frame(display, height, links)
     downloads(raw, name, key)
 
 
-def frame(display: pd.DataFrame, height: int | None = None) -> None:
+def journey_link(file_id: Any) -> str:
+    """The File journey page's address for a file (its computer number in the link)."""
+    return "journey?" + urlencode({"file": str(file_id)})
+
+
+def frame(
+    display: pd.DataFrame, height: int | None = None, links: dict[str, str] | None = None
+) -> None:
     """A table on screen (text as `fmt.shown_frame`). Streamlit's own CSV download and copy
-    of it are off (`client.disableDataExport`): data leaves only through `downloads`."""
+    of it are off (`client.disableDataExport`): data leaves only through `downloads`.
+    `links` makes those columns (holding addresses) links that read as the text given."""
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+    if links:
+        kwargs["column_config"] = {
+            c: st.column_config.LinkColumn(c, display_text=text) for c, text in links.items()
+        }
     if height:
         kwargs["height"] = height
     st.dataframe(fmt.shown_frame(display), **kwargs)
@@ -376,13 +394,20 @@ class LevelPage(NamedTuple):
     label: Callable[[Any], str]
 
 
-def level_page(title: str, intro: str) -> LevelPage:
-    """The top of a page read by level: header, the user's scope (stops when it holds no
-    data), the filter bar, the unit choice and the selection as a subheading."""
+def data_page(title: str, intro: str) -> Scope:
+    """The top of a page over the stored data: header, and the user's scope (the page stops
+    with `no_data` when the scope holds no data)."""
     header(title, intro)
     scope = current_scope()
     if data.prepared(scope) is None:
         no_data()
+    return scope
+
+
+def level_page(title: str, intro: str) -> LevelPage:
+    """The top of a page read by level: header, the user's scope (stops when it holds no
+    data), the filter bar, the unit choice and the selection as a subheading."""
+    scope = data_page(title, intro)
     chosen = filters()
     unit = unit_choice()
     label = level_label(data.level_names())

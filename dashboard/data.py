@@ -15,13 +15,17 @@ without the names permission; those entries' keys include the pseudonym key's di
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pandas as pd
 import streamlit as st
 
-from analytics import snapshots, views
+from analytics import alerts, snapshots, views
 from analytics.access import Scope, protect_rejected, pseudonymise
-from analytics.auth import SignedInUser, visible_uploads
+from analytics.alert_store import AlertBook
+from analytics.alerts import Rule
+from analytics.auth import Accounts, SignedInUser, visible_uploads
+from analytics.digest import HOLIDAYS_ENV, holiday_calendar
 from analytics.metrics import analyse
 from analytics.store import Store, default_url, open_store
 from analytics.views import Filters, Prepared
@@ -188,6 +192,29 @@ def pendency(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The pendency table, the longest-pending files and the parked files."""
     return _pendency(default_url(), version(), scope, filters, duration)
+
+
+@_cached
+def _overdue_all(url: str, v: str, rules: tuple[Rule, ...], holidays: str) -> pd.DataFrame:
+    p = _prepared(url, v)
+    return alerts.overdue(p.facts, p.analysis.as_of, rules, holiday_calendar())
+
+
+@_cached
+def _overdue(
+    url: str, v: str, scope: Scope, filters: Filters, rules: tuple[Rule, ...], holidays: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p, found = _prepared(url, v), _overdue_all(url, v, rules, holidays)
+    mine = found[views.file_keep(p, filters.within(scope))[found["file_key"].to_numpy()]]
+    return pseudonymise(mine, scope), pseudonymise(alerts.per_holder(mine), scope)
+
+
+def overdue(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overdue files of the selection (`alerts.overdue` with the stored rules and the
+    holidays of `EOFFICE_HOLIDAYS`), and their counts per holder, pseudonymised as needed."""
+    rules = tuple(AlertBook(Accounts(store())).rules())
+    holidays = os.environ.get(HOLIDAYS_ENV, "").strip()
+    return _overdue(default_url(), version(), scope, filters, rules, holidays)
 
 
 @_cached

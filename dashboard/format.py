@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import html
-import math
 import re
-from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from analytics.figures import FIGURES, OVERVIEW, Figure
-from analytics.schema import IST
-
-DASH = "–"
+from analytics.fmt import DASH, day, days, indian, moment  # noqa: F401 (dashboard reads fmt.day)
+from analytics.fmt import missing as _missing
 
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters that reorder the text around them (right-to-left override U+202E and its kin):
@@ -58,30 +55,6 @@ def label(value: Any) -> str:
     return html.escape(shown(value), quote=False)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def indian(value: Any, decimals: int = 0) -> str:
-    """A number in Indian grouping: 1234567 → 12,34,567 (decimals kept as asked)."""
-    if _missing(value) or (not isinstance(value, int | float) and pd.isna(value)):
-        return DASH
-    number = float(value)
-    sign = "-" if number < 0 else ""
-    text = f"{abs(number):.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    if len(whole) > 3:
-        head, tail = whole[:-3], whole[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        whole = ",".join([*groups, tail])
-    return sign + whole + (f".{frac}" if frac else "")
-
-
 def ratio(value: Any) -> str:
     """A ratio such as movements per file created: 18.0."""
     return DASH if _missing(value) else indian(value, 1)
@@ -90,37 +63,6 @@ def ratio(value: Any) -> str:
 def percent(value: Any) -> str:
     """A share as a percentage: 0.9238 → 92.4%."""
     return DASH if _missing(value) else f"{indian(100 * float(value), 1)}%"
-
-
-def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
-    """A duration: 2.5 → '2.5 days' (unit 'working days' → '2.5 working days'; 1 singular)."""
-    if _missing(value):
-        return DASH
-    text = indian(value, decimals)
-    return f"{text} {unit[:-1]}" if text in {"1", "1.0", "1.00"} else f"{text} {unit}"
-
-
-def _ist(value: Any) -> pd.Timestamp | None:
-    if _missing(value) or value is pd.NaT:
-        return None
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return None
-    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
-
-
-def day(value: date | datetime | pd.Timestamp | None) -> str:
-    """A date as 05-Mar-2024 (an instant is first put in IST)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.strftime("%d-%b-%Y")
-    ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y")
-
-
-def moment(value: Any) -> str:
-    """An instant as 05-Mar-2024 14:07 IST."""
-    ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y %H:%M IST")
 
 
 def level(value: Any, names: dict[int, str]) -> str:

@@ -9,14 +9,11 @@ from analytics.figures import FIGURES, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
-components.header(
+scope = components.data_page(
     "File journey",
     "Find a file by its file number or computer number and follow it stint by stint: who "
     "held it, at which level, and for how long.",
 )
-scope = components.current_scope()
-if data.prepared(scope) is None:
-    components.no_data()
 names = data.level_names()
 label = components.level_label(names)
 
