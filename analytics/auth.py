@@ -52,7 +52,7 @@ from analytics.auth_models import (
 )
 from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
-from analytics.store import IngestResult, Store
+from analytics.store import IngestResult, Store, write_audit
 
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
@@ -373,15 +373,14 @@ class Accounts:
         details: dict[str, Any] | None = None,
         now: datetime | None = None,
     ) -> None:
-        conn.execute(
-            insert(AuditEntry).values(
-                at=_now(now),
-                actor=_cap(actor),
-                action=action,
-                outcome=outcome,
-                target=None if target is None else _cap(target),
-                details=None if details is None else _capped(details),
-            )
+        write_audit(
+            conn,
+            _cap(actor),
+            action,
+            outcome,
+            None if target is None else _cap(target),
+            None if details is None else _capped(details),
+            _now(now),
         )
 
     def audit(
