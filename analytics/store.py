@@ -49,6 +49,8 @@ from sqlalchemy.engine import make_url
 from analytics import snapshots
 from analytics.auth_models import AuditEntry
 from analytics.hierarchy import LevelTable, LevelTableError, normalise_designation
+from analytics.levels import LevelPreview
+from analytics.levels import preview as levels_preview
 from analytics.metrics import (
     as_of_by_state,
     build_stints,
@@ -532,6 +534,26 @@ class Store:
             self._bulk_insert(conn, "stints", derived.stints, STINT_DB_COLUMNS)
             self._bulk_insert(conn, "file_facts", derived.facts, FACT_DB_COLUMNS)
             self._write_snapshots(conn, derived)
+
+    def preview_levels(
+        self, table: LevelTable, *, states: Sequence[str] | None = None
+    ) -> LevelPreview:
+        """What applying `table` would change (nothing is written): stints changing level,
+        designations becoming unmapped (or mapped), and per state before and after of
+        turnaround per level, pendency per level, mean distinct levels of pending files
+        and files over 4 levels (`analytics.levels.preview`). Refused like `apply_levels`."""
+        self.check_levels(table)
+        current = self.levels()
+        found = levels_preview(self.load_events(states=states), current, table)
+        old = self.unmapped_designations(states=states, table=current)
+        new = self.unmapped_designations(states=states, table=table)
+        found.newly_unmapped = new[
+            ~new["designation"].str.lower().isin(set(old["designation"].str.lower()))
+        ].reset_index(drop=True)
+        found.newly_mapped = old[
+            ~old["designation"].str.lower().isin(set(new["designation"].str.lower()))
+        ].reset_index(drop=True)
+        return found
 
     def level_version(self, version: int) -> LevelTable:
         """The rows of one version (0: the built-in default table)."""

@@ -270,3 +270,58 @@ def test_a_proposal_applies_only_when_approved(store: Store) -> None:
         store.propose_levels(
             "Manipur", LevelTable.from_text("designation,level,state\nX,3,Assam\n"), by="n@x.in"
         )
+
+
+# --- preview ------------------------------------------------------------------------------
+
+
+def test_preview_before_and_after_per_state_as_worked_by_hand(store: Store) -> None:
+    before = figures(store)
+    found = store.preview_levels(with_arc())
+    assert found.stints_changed == 4
+    assert found.stints.set_index("state").to_dict("index") == {
+        "Assam": {"stints": 3, "changed": 1},
+        "Manipur": {"stints": 10, "changed": 3},
+    }
+    assert found.newly_mapped["designation"].tolist() == [ARC]
+    assert found.newly_mapped["events"].tolist() == [7]
+    assert found.newly_unmapped.empty
+
+    turn = found.turnaround.set_index(["state", "level"])
+    assert turn.loc[("Manipur", 3), ["stints_before", "stints_after"]].tolist() == [0, 2]
+    assert turn.loc[("Manipur", 3), "median_days_after"] == 1.5
+    assert turn.loc[("Assam", 3), "median_days_after"] == 3.0
+    unmapped = found.turnaround[found.turnaround["level"].isna()].set_index("state")
+    assert unmapped.loc["Manipur", ["stints_before", "stints_after"]].tolist() == [2, 0]
+    assert unmapped.loc["Manipur", "median_days_before"] == 1.5
+    assert not turn.loc[("Manipur", 1), "changed"]
+
+    pend = found.pendency
+    manipur = pend[pend["state"].eq("Manipur")].set_index("level")
+    assert manipur.loc[3, ["pending_before", "pending_after"]].tolist() == [0, 1]
+    assert manipur.loc[5, ["pending_before", "pending_after"]].tolist() == [2, 2]
+    na_row = pend[pend["state"].eq("Manipur") & pend["level"].isna()]
+    assert na_row[["pending_before", "pending_after"]].to_numpy().tolist() == [[1, 0]]
+
+    states = found.states.set_index("state")
+    assert states.loc["Manipur", "mean_levels_pending_before"] == pytest.approx(7 / 3)
+    assert states.loc["Manipur", "mean_levels_pending_after"] == pytest.approx(10 / 3)
+    assert states.loc[
+        "Manipur", ["files_over_4_levels_before", "files_over_4_levels_after"]
+    ].tolist() == [0, 1]
+    assert states.loc["Assam", "mean_levels_pending_after"] == 3
+    assert found.changes["added"][0]["designation"] == ARC
+
+    assert store.levels_version() == 0  # nothing written
+    assert_same_figures(figures(store), before)
+
+
+def test_preview_names_designations_that_become_unmapped(store: Store) -> None:
+    frame = LevelTable.default().to_frame()
+    table = LevelTable(frame[frame["designation"].ne("Director")])
+    found = store.preview_levels(table)
+    assert found.newly_unmapped["designation"].tolist() == ["Director"]
+    assert found.newly_unmapped["events_by_state"].tolist() == [{"Manipur": 2}]
+    assert found.stints_changed == 2  # C and K
+    with pytest.raises(LevelTableError, match="state 'Goa'"):
+        store.preview_levels(LevelTable.from_text("designation,level,state\nX,1,Goa\n"))
