@@ -32,6 +32,8 @@ from analytics.auth import (
 from analytics.auth import register_cli as register_users_cli
 from analytics.calendar import WorkCalendar
 from analytics.hierarchy import LevelTable, LevelTableError
+from analytics.level_admin import levels_command
+from analytics.level_admin import register_cli as register_levels_cli
 from analytics.metrics import analyse
 from analytics.reading import UnusableInputError, parse_moment, read_logs
 from analytics.report import format_moment, write_report
@@ -96,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
     register_users_cli(sub, _user_option)  # `users ...`: accounts and grants (analytics/auth.py)
+    register_levels_cli(sub, _user_option)  # `levels ...`: analytics/level_admin.py
     return parser
 
 
@@ -116,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "users":
             return users_command(args, run_as)
+        if args.command == "levels":
+            return levels_command(args, run_as)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
