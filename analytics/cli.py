@@ -36,7 +36,12 @@ from analytics.level_admin import levels_command
 from analytics.level_admin import register_cli as register_levels_cli
 from analytics.metrics import analyse
 from analytics.reading import UnusableInputError, parse_moment, read_logs
-from analytics.report import format_moment, write_report
+from analytics.report import (
+    describe_level_table,
+    format_moment,
+    level_table_line,
+    write_report,
+)
 from analytics.views import Filters, report_tables
 
 if TYPE_CHECKING:
@@ -141,6 +146,7 @@ def _report(args: argparse.Namespace) -> int:
         else WorkCalendar(weekmask=args.weekmask)
     )
     levels = LevelTable.from_file(args.levels) if args.levels else None
+    level_table = describe_level_table(file=args.levels) if args.levels else None
     accounts, user, report = None, None, None
     scope = Scope.everything()
     with ExitStack() as opened:
@@ -154,7 +160,9 @@ def _report(args: argparse.Namespace) -> int:
             if user is not None:
                 _check_request(accounts, user, args.state, args.department)
                 scope = user.scope
-            levels = levels or store.levels()
+            if levels is None:
+                levels = store.levels()
+                level_table = describe_level_table(store.level_version_info())
             # The scope is applied where the data is read; T is each WHOLE state's (metrics.md)
             # whatever part of it the user may read. Figures use the stored IDs: the tables
             # name no person, so they are the same for every reader.
@@ -175,6 +183,7 @@ def _report(args: argparse.Namespace) -> int:
             if not args.logs:
                 raise ValueError("give at least one LOG file, or --db")
             levels = levels or LevelTable.default()
+            level_table = level_table or describe_level_table()
             result = read_logs(
                 args.logs, state=args.state, department=args.department, levels=levels
             )
@@ -183,13 +192,14 @@ def _report(args: argparse.Namespace) -> int:
             events, as_of=as_of, levels=levels, calendar=calendar, working_days=args.working_days
         )
         tables = report_tables(analysis, _selection(args, scope, by_place=bool(args.db)))
-        write_report(tables, report, args.out, as_of=analysis.as_of)
+        write_report(tables, report, args.out, as_of=analysis.as_of, level_table=level_table)
         if accounts is not None and user is not None:
             for name, table in tables.items():
                 accounts.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
     print(_as_of_line(analysis.as_of, given_t))
+    print(level_table_line(level_table))
     print(f"wrote {len(tables)} tables to {args.out}")
     return 0
 

@@ -400,6 +400,25 @@ class Store:
             conn.execute(select(StoreState.levels_version).where(StoreState.id == 1)).scalar_one()
         )
 
+    def level_version_info(self) -> dict[str, Any]:
+        """The version in force for people and reports: version (0: the built-in default),
+        created_at (IST, None for the default), created_by, kind."""
+        with self.engine.connect() as conn:
+            version = self._levels_version(conn)
+            row = conn.execute(
+                select(LevelVersion.created_at, LevelVersion.created_by, LevelVersion.kind).where(
+                    LevelVersion.id == version
+                )
+            ).first()
+        if row is None:
+            return {"version": 0, "created_at": None, "created_by": None, "kind": "default"}
+        return {
+            "version": version,
+            "created_at": pd.Timestamp(row.created_at).tz_convert(IST),
+            "created_by": row.created_by,
+            "kind": row.kind,
+        }
+
     def known_states(self) -> list[str]:
         """States a per-state level row may name: those of stored events or of grants."""
         with self.engine.connect() as conn:

@@ -182,3 +182,35 @@ def test_a_bad_table_names_row_and_reason_and_applies_nothing(
     assert run(accounts, "admin@gov.in", "import", str(bad)) == EXIT_UNUSABLE
     assert "row 2 (Peon): state 'Sikkim' is not a state of this store" in capsys.readouterr().err
     assert accounts.store.levels_version() == 0
+
+
+def test_report_states_the_level_table_version_behind_its_figures(
+    accounts: Accounts,
+    cli_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    us4: Path,
+    tmp_path: Path,
+) -> None:
+    import json
+
+    admin = "admin@gov.in"
+    db = ["report", "--db", accounts.store.url, "--user", admin]
+    assert main([*db, "--out", str(tmp_path / "v0")]) == 0
+    assert "level table: the built-in default (version 0)" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "v0" / "validation.json").read_text(encoding="utf-8"))
+    assert doc["level_table"] == {"source": "built-in default", "version": 0}
+
+    assert run(accounts, admin, "import", str(us4)) == 0
+    assert main([*db, "--out", str(tmp_path / "v1")]) == 0
+    assert "level table: version 1 of the store" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "v1" / "validation.json").read_text(encoding="utf-8"))
+    assert doc["level_table"]["version"] == 1
+    assert doc["level_table"]["created_by"] == admin
+    turnaround = pd.read_csv(tmp_path / "v1" / "level_turnaround.csv")
+    assert sorted(turnaround["level"].unique().tolist()) == [1, 2]  # C's stints are open
+    pending = pd.read_csv(tmp_path / "v1" / "pendency.csv")
+    assert set(pending["level"]) == {4}  # each file pending at its Under Secretary, now 4
+
+    assert main([*db, "--levels", str(us4), "--out", str(tmp_path / "f")]) == 0
+    doc = json.loads((tmp_path / "f" / "validation.json").read_text(encoding="utf-8"))
+    assert doc["level_table"] == {"source": "file", "file": str(us4)}
