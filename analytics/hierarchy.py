@@ -151,9 +151,9 @@ class LevelTable:
         """What `new` adds, removes and changes against this table, by (state, designation)."""
 
         def keyed(table: LevelTable) -> dict[tuple[str, str], dict[str, object]]:
+            keys = normalise_designation(table.frame["designation"]).tolist()
             return {
-                (r["state"] or "", " ".join(str(r["designation"]).split()).lower()): r
-                for r in table.records()
+                (r["state"] or "", key): r for r, key in zip(table.records(), keys, strict=True)
             }
 
         old, now = keyed(self), keyed(new)

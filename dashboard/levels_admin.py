@@ -308,3 +308,77 @@ def _history(keeper: LevelKeeper) -> None:
     )
     if right.button("Preview the restore", key="levels_preview_restore"):
         _set_pending(keeper.store.level_version(int(version)), f"version {version}", version)
+
+
+def propose_section(keeper: LevelKeeper) -> None:
+    """For nodal officers (on Upload): propose a level for a designation of their own state;
+    an admin approves it (Administration → Levels) before it changes any figure."""
+    user = keeper.user
+    if user is None or user.is_demo or not user.can_upload:
+        return
+    states = sorted(user.upload_scope.visible_states() or ())
+    if not states:
+        return
+    st.subheader("Propose a level for a designation")
+    st.caption(
+        "The level table maps designations to hierarchy levels. Propose a level for a "
+        "designation of your state; an administrator approves it before any figure changes."
+    )
+    message = st.session_state.pop("levels_proposed", None)
+    if message:
+        st.success(message)
+    state = st.selectbox("State", states, key="levels_propose_state")
+    found = keeper.store.unmapped_designations(states=[state])
+    if not found.empty:
+        st.caption(
+            "Unmapped here: "
+            + ", ".join(
+                f"{fmt.plain(d)} ({fmt.indian(n)} events)"
+                for d, n in zip(found["designation"], found["events"], strict=True)
+            )
+        )
+    with st.form("levels_propose", clear_on_submit=True):
+        left, mid = st.columns(2)
+        designation = left.selectbox(
+            "Designation",
+            found["designation"].tolist(),
+            index=None,
+            accept_new_options=True,
+            placeholder="Choose or type a designation",
+        )
+        level = mid.number_input("Level", min_value=1, max_value=9, value=3, step=1)
+        note = st.text_input("Note for the administrator (optional)")
+        if st.form_submit_button("Propose"):
+            if not designation:
+                st.error("Choose or type a designation.")
+                return
+            row = pd.DataFrame([{"designation": designation, "level": int(level)}])
+            try:
+                number = keeper.propose(state, LevelTable(row), note=note or None)
+            except LevelTableError as exc:
+                st.error(fmt.plain(str(exc)))
+                return
+            st.session_state["levels_proposed"] = (
+                f"Proposal {number}: {designation} → level {int(level)} in {state}, waiting "
+                "for an administrator."
+            )
+            st.rerun()
+    mine = keeper.proposals()
+    mine = mine[mine["proposed_by"].eq(user.email)]
+    if not mine.empty:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Proposal": mine["id"],
+                    "State": mine["state"],
+                    "Rows": [
+                        "; ".join(f"{r['designation']} → {r['level']}" for r in rows)
+                        for rows in mine["rows"]
+                    ],
+                    "Status": mine["status"],
+                    "Proposed": [fmt.moment(v) for v in mine["proposed_at"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -325,3 +325,39 @@ def test_preview_names_designations_that_become_unmapped(store: Store) -> None:
     assert found.stints_changed == 2  # C and K
     with pytest.raises(LevelTableError, match="state 'Goa'"):
         store.preview_levels(LevelTable.from_text("designation,level,state\nX,1,Goa\n"))
+
+
+def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
+    """Migration 0006 on a store at 0005 whose `levels` table holds rows: they are kept as
+    version 1 (kind initial), in force; a store without rows starts at version 0."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from analytics.store import _alembic_config, make_engine
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        config = _alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005")
+        conn.execute(
+            text("INSERT INTO store_state (id, store_id, data_version) VALUES (1, 'x', 0)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO levels (state, designation, level, level_name) VALUES "
+                "(NULL, 'Clerk', 1, 'Desk'), ('Manipur', 'US(ARC)', 3, NULL)"
+            )
+        )
+    engine.dispose()
+    with open_store(store_url) as opened:
+        assert opened.levels_version() == 1
+        history = opened.level_history()
+        assert history[["version", "kind", "rows", "in_force"]].to_numpy().tolist() == [
+            [1, "initial", 2, True]
+        ]
+        kept = opened.level_version(1).to_frame()
+        pd.testing.assert_frame_equal(kept, opened.levels().to_frame())
+        assert kept["designation"].tolist() == ["Clerk", "US(ARC)"]
+        # the next version numbers on from it (the sequence moved on PostgreSQL too)
+        assert opened.apply_levels(with_arc(), by="admin@x.in") == 2
