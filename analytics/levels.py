@@ -3,7 +3,8 @@
 `preview(events, before, after)` analyses the same events with both tables through the one
 engine (`metrics.analyse`, `metrics.report_tables`, `views.state_figures`) and sets the
 figures side by side per state: stints whose level changes, turnaround per level, pendency
-per level, mean distinct levels of pending files and files over 4 levels. The store adds
+per level, mean distinct levels of pending files and files over 4 levels, the rows that change
+most first. The store adds
 the designations that become unmapped (`Store.preview_levels`).
 """
 
@@ -92,7 +93,8 @@ def _side_by_side(
     old: pd.DataFrame, new: pd.DataFrame, keys: list[str], values: list[str]
 ) -> pd.DataFrame:
     """`values` of both frames on `keys` as `<value>_before` / `<value>_after` (counts of a
-    key present on one side only are 0 on the other), rows whose values differ first."""
+    key present on one side only are 0 on the other): rows that change first, those that
+    change most (summed absolute differences) foremost."""
     both = old[keys + values].merge(
         new[keys + values], on=keys, how="outer", suffixes=("_before", "_after")
     )
@@ -101,13 +103,19 @@ def _side_by_side(
             for side in ("_before", "_after"):
                 both[v + side] = both[v + side].fillna(0).astype(np.int64)
     differs = np.zeros(len(both), dtype=bool)
+    size = np.zeros(len(both))
     for v in values:
         x, y = both[v + "_before"], both[v + "_after"]
         differs |= ~(x.eq(y).fillna(False) | (x.isna() & y.isna())).to_numpy()
+        size += np.abs(y.astype("float64").fillna(0) - x.astype("float64").fillna(0)).to_numpy()
     both["changed"] = differs
+    both["_size"] = size
     if "level" in both:
         both["level"] = both["level"].astype("Int64")
     both = both.sort_values(
-        ["changed", *keys], ascending=[False, *[True] * len(keys)], na_position="last"
+        ["changed", "_size", *keys],
+        ascending=[False, False, *[True] * len(keys)],
+        na_position="last",
+        kind="stable",
     )
-    return both.reset_index(drop=True)
+    return both.drop(columns="_size").reset_index(drop=True)

@@ -361,3 +361,13 @@ def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
         assert kept["designation"].tolist() == ["Clerk", "US(ARC)"]
         # the next version numbers on from it (the sequence moved on PostgreSQL too)
         assert opened.apply_levels(with_arc(), by="admin@x.in") == 2
+
+
+def test_preview_puts_the_rows_that_change_most_first(store: Store) -> None:
+    """Mapping US(ARC) to 3: Assam's level-3 and unmapped turnaround rows each change by 1
+    stint and 3 median days (4 in all), Manipur's by 2 stints and 1.5 days (3.5); ties in
+    state and level order (unmapped last); unchanged rows come last."""
+    turn = store.preview_levels(with_arc()).turnaround
+    assert turn["changed"].tolist() == [True] * 4 + [False] * (len(turn) - 4)
+    first = list(zip(turn["state"], turn["level"].astype("object").fillna(0), strict=True))[:4]
+    assert first == [("Assam", 3), ("Assam", 0), ("Manipur", 3), ("Manipur", 0)]
