@@ -466,7 +466,8 @@ class Store:
         """Make `table` the mapping in force as a new version, in ONE transaction: the
         version row, the `levels` rows, every derived row (stints, file facts, snapshots)
         recomputed with it, and the audit row (who, when, what changed). Refused
-        (`LevelTableError`, nothing written) by `check_levels`. Returns the new version."""
+        (`LevelTableError`, nothing written) by `check_levels`, or when the table changes
+        nothing against the one in force. Returns the new version."""
         with self._writing() as conn:
             return self._apply_levels(conn, table, by, kind, note, restored_from, None)
 
@@ -496,6 +497,10 @@ class Store:
         before = self._levels(conn)
         previous = self._levels_version(conn)
         changes = before.changes(table)
+        if not any(changes.values()):
+            raise LevelTableError(
+                f"the table is the one in force (version {previous}): nothing was applied"
+            )
         now = datetime.now(UTC)
         version = conn.execute(
             insert(LevelVersion)

@@ -371,3 +371,13 @@ def test_preview_puts_the_rows_that_change_most_first(store: Store) -> None:
     assert turn["changed"].tolist() == [True] * 4 + [False] * (len(turn) - 4)
     first = list(zip(turn["state"], turn["level"].astype("object").fillna(0), strict=True))[:4]
     assert first == [("Assam", 3), ("Assam", 0), ("Manipur", 3), ("Manipur", 0)]
+
+
+def test_a_table_equal_to_the_one_in_force_makes_no_version(store: Store) -> None:
+    with pytest.raises(LevelTableError, match=r"the one in force \(version 0\)"):
+        store.apply_levels(LevelTable.default(), by="admin@x.in")
+    store.apply_levels(with_arc(), by="admin@x.in")
+    shuffled = with_arc().to_frame().iloc[::-1]  # the same rows in another order
+    with pytest.raises(LevelTableError, match=r"version 1\): nothing was applied"):
+        store.apply_levels(LevelTable(shuffled), by="admin@x.in")
+    assert store.level_history()["version"].tolist() == [1]
