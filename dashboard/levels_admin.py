@@ -27,6 +27,7 @@ MESSAGE_KEY = "admin_message"
 
 def _done(message: str) -> None:
     st.session_state.pop(PENDING_KEY, None)
+    st.session_state.pop("levels_editor", None)  # edits were of the table replaced
     st.session_state[MESSAGE_KEY] = message
     st.rerun()
 
