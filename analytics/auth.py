@@ -52,7 +52,7 @@ from analytics.auth_models import (
 )
 from analytics.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
-from analytics.store import IngestResult, Store
+from analytics.store import IngestResult, Store, write_audit
 
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
@@ -373,15 +373,14 @@ class Accounts:
         details: dict[str, Any] | None = None,
         now: datetime | None = None,
     ) -> None:
-        conn.execute(
-            insert(AuditEntry).values(
-                at=_now(now),
-                actor=_cap(actor),
-                action=action,
-                outcome=outcome,
-                target=None if target is None else _cap(target),
-                details=None if details is None else _capped(details),
-            )
+        write_audit(
+            conn,
+            _cap(actor),
+            action,
+            outcome,
+            None if target is None else _cap(target),
+            None if details is None else _capped(details),
+            _now(now),
         )
 
     def audit(
@@ -1259,9 +1258,7 @@ SignIn = Callable[[Store, str | None], tuple[Accounts, SignedInUser | None]]
 """The command line's sign-in: (store, --user) → (accounts, the signed-in user)."""
 
 
-def users_actor(
-    accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None, command: str = ""
-) -> str:
+def users_actor(accounts: Accounts, args: argparse.Namespace, sign_in: SignIn | None) -> str:
     """Who runs a `users` command, as written in the audit log; refuses (audited) otherwise.
 
     - no account yet (first setup): `cli:<os user>`, as before;
@@ -1271,27 +1268,43 @@ def users_actor(
       makes the operator's way in explicit, and audited as such;
     - else `--user EMAIL` signed in (the password as for `ingest`) holding an admin grant.
     """
-    cmd = command or f"users {args.users_command}"
+    actor, _ = command_actor(accounts, args, sign_in, "users", args.users_command)
+    return actor
+
+
+def command_actor(
+    accounts: Accounts,
+    args: argparse.Namespace,
+    sign_in: SignIn | None,
+    command: str,
+    sub: str,
+    *,
+    need_admin: bool = True,
+) -> tuple[str, SignedInUser | None]:
+    """Who runs `<command> <sub>` (as `users_actor` says), and the signed-in user (None for
+    the first setup or the operator). With `need_admin` a signed-in non-admin is refused
+    (audited); otherwise the command checks the user's roles itself."""
     if not accounts.has_users():
-        return cli_actor()
+        return cli_actor(), None
     if getattr(args, "operator", False):
         actor = "operator:" + cli_actor().removeprefix("cli:")
         details = {"email": getattr(args, "email", None)}
-        accounts.audit(actor, "operator", "ok", cmd, details)
-        return actor
+        accounts.audit(actor, "operator", "ok", f"{command} {sub}", details)
+        return actor, None
     email = getattr(args, "user", None)
     if not email or sign_in is None:
+        who = "an admin's sign-in" if need_admin else "a sign-in"
         raise CommandRefused(
-            f"this store has user accounts: `{cmd.split()[0]}` commands need an admin's sign-in "
+            f"this store has user accounts: `{command}` commands need {who} "
             "(--user EMAIL, or EOFFICE_USER; the password from EOFFICE_PASSWORD, else asked "
             "for), or --operator for the host's operator"
         )
     _, user = sign_in(accounts.store, email)
-    if user is None or not user.is_admin:
+    if user is None or (need_admin and not user.is_admin):
         who = email if user is None else user.email
-        accounts.audit(who, cmd.split()[0], "refused", cmd, {"reason": "not an admin"})
-        raise CommandRefused(f"`{cmd}` needs an admin; {who} holds no admin grant")
-    return user.email
+        accounts.audit(who, command, "refused", f"{command} {sub}", {"reason": "not an admin"})
+        raise CommandRefused(f"`{command} {sub}` needs an admin; {who} holds no admin grant")
+    return user.email, user
 
 
 def users_command(args: argparse.Namespace, sign_in: SignIn | None = None) -> int:

@@ -29,8 +29,8 @@ from analytics.auth import (
     AuthError,
     SignedInUser,
     cli_actor,
+    command_actor,
     describe_scope,
-    users_actor,
     users_command,
 )
 from analytics.auth import register_cli as register_users_cli
@@ -38,9 +38,16 @@ from analytics.calendar import WorkCalendar
 from analytics.digest import AlertError
 from analytics.figures import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
 from analytics.hierarchy import LevelTable, LevelTableError
+from analytics.level_admin import levels_command
+from analytics.level_admin import register_cli as register_levels_cli
 from analytics.metrics import analyse
 from analytics.reading import UnusableInputError, parse_moment, read_logs
-from analytics.report import format_moment, write_report
+from analytics.report import (
+    describe_level_table,
+    format_moment,
+    level_table_line,
+    write_report,
+)
 from analytics.views import Filters, file_mask, report_tables
 
 if TYPE_CHECKING:
@@ -102,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
     register_users_cli(sub, _user_option)  # `users ...`: accounts and grants (analytics/auth.py)
+    register_levels_cli(sub, _user_option)  # `levels ...`: analytics/level_admin.py
     _alerts_parser(sub)
     return parser
 
@@ -162,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return users_command(args, run_as)
         if args.command == "alerts":
             return _alerts(args)
+        if args.command == "levels":
+            return levels_command(args, run_as)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
@@ -185,6 +195,7 @@ def _report(args: argparse.Namespace) -> int:
         else WorkCalendar(weekmask=args.weekmask)
     )
     levels = LevelTable.from_file(args.levels) if args.levels else None
+    level_table = describe_level_table(file=args.levels) if args.levels else None
     accounts, user, report = None, None, None
     scope = Scope.everything()
     with ExitStack() as opened:
@@ -198,6 +209,8 @@ def _report(args: argparse.Namespace) -> int:
             if user is not None:
                 _check_request(accounts, user, args.state, args.department)
                 scope = user.scope
+            if levels is None:
+                level_table = describe_level_table(store.level_version_info())
             # The scope is applied where the data is read (the selection below); T is each
             # WHOLE state's (metrics.md) whatever part of it the user may read. Figures use
             # the stored IDs: the tables name no person, so they are the same for every reader.
@@ -238,6 +251,7 @@ def _report(args: argparse.Namespace) -> int:
             if not args.logs:
                 raise ValueError("give at least one LOG file, or --db")
             levels = levels or LevelTable.default()
+            level_table = level_table or describe_level_table()
             result = read_logs(
                 args.logs, state=args.state, department=args.department, levels=levels
             )
@@ -251,13 +265,14 @@ def _report(args: argparse.Namespace) -> int:
             )
             selection = _selection(args, scope, by_place=False)
         tables = report_tables(analysis, selection)
-        write_report(tables, report, args.out, as_of=analysis.as_of)
+        write_report(tables, report, args.out, as_of=analysis.as_of, level_table=level_table)
         if accounts is not None and user is not None:
             for name, table in tables.items():
                 accounts.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
     print(_as_of_line(analysis.as_of, given_t))
+    print(level_table_line(level_table))
     print(f"wrote {len(tables)} tables to {args.out}")
     return 0
 
@@ -324,8 +339,7 @@ def _alerts(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         accounts = Accounts(store)
         flag = next(f for f in ("send", "rules", "set_rule", "remove_rule") if getattr(args, f))
-        verb = "alerts --" + flag.replace("_", "-")
-        actor = users_actor(accounts, args, run_as, command=verb)
+        actor, _ = command_actor(accounts, args, run_as, "alerts", "--" + flag.replace("_", "-"))
         book = AlertBook(accounts)
         if args.rules:
             for rule in book.rules():

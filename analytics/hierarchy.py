@@ -49,10 +49,14 @@ DEFAULT_LEVELS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
 )
 
 TABLE_COLUMNS = ("state", "designation", "level", "level_name")
+MIN_LEVEL, MAX_LEVEL = 1, 9
+"""The levels a table may give (log-format.md, "Hierarchy levels")."""
 
 
 class LevelTableError(ValueError):
-    """The mapping table is unusable (bad columns, non-integer level, duplicate designation)."""
+    """The mapping table is unusable (bad columns, a level outside 1–9, a duplicate
+    designation, an unknown state); the message names the row (counted from 1, the header
+    not counted) and the reason."""
 
 
 def normalise_designation(values: pd.Series) -> pd.Series:
@@ -104,6 +108,66 @@ class LevelTable:
     def to_frame(self) -> pd.DataFrame:
         """The table as rows: state (NA = every state), designation, level, level_name."""
         return self.frame.copy()
+
+    def records(self) -> list[dict[str, object]]:
+        """The rows as plain dicts (state None = every state), e.g. for JSON."""
+        return [
+            {
+                "state": None if pd.isna(r.state) else str(r.state),
+                "designation": str(r.designation),
+                "level": int(r.level),
+                "level_name": None if pd.isna(r.level_name) else str(r.level_name),
+            }
+            for r in self.frame.itertuples(index=False)
+        ]
+
+    @classmethod
+    def from_records(cls, rows: list[dict[str, object]]) -> LevelTable:
+        """The table of `records()` rows."""
+        return cls(pd.DataFrame(list(rows), columns=list(TABLE_COLUMNS)))
+
+    def to_text(self, *, yaml_format: bool = False) -> str:
+        """The table as CSV `designation,level,level_name,state` (what `from_text` reads), or
+        YAML `{levels: [...]}`."""
+        rows = self.records()
+        if yaml_format:
+            plain = [{k: v for k, v in r.items() if v is not None} for r in rows]
+            return yaml.safe_dump({"levels": plain}, sort_keys=False, allow_unicode=True)
+        frame = pd.DataFrame(rows, columns=["designation", "level", "level_name", "state"])
+        return frame.to_csv(index=False, lineterminator="\n")
+
+    def with_rows(self, other: LevelTable) -> LevelTable:
+        """This table with `other`'s rows added, each replacing a row of the same state and
+        designation (how a proposal or a one-click mapping is applied)."""
+        mine, theirs = self.frame, other.frame
+
+        def keys(frame: pd.DataFrame) -> pd.Series:
+            return frame["state"].fillna("") + "\x00" + normalise_designation(frame["designation"])
+
+        kept = mine[~keys(mine).isin(set(keys(theirs))).to_numpy()]
+        return LevelTable(pd.concat([kept, theirs], ignore_index=True))
+
+    def changes(self, new: LevelTable) -> dict[str, list[dict[str, object]]]:
+        """What `new` adds, removes and changes against this table, by (state, designation)."""
+
+        def keyed(table: LevelTable) -> dict[tuple[str, str], dict[str, object]]:
+            keys = normalise_designation(table.frame["designation"]).tolist()
+            return {
+                (r["state"] or "", key): r for r, key in zip(table.records(), keys, strict=True)
+            }
+
+        old, now = keyed(self), keyed(new)
+        return {
+            "added": [now[k] for k in now if k not in old],
+            "removed": [old[k] for k in old if k not in now],
+            "changed": [
+                {**now[k], "level_before": old[k]["level"]}
+                for k in now
+                if k in old
+                and (now[k]["level"], now[k]["level_name"])
+                != (old[k]["level"], old[k]["level_name"])
+            ],
+        }
 
     def level_names(self) -> dict[int, str]:
         """Level number → its name (the first name given for it)."""
@@ -182,22 +246,29 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
         out["designation"].astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
     )
     out["level_name"] = out["level_name"].astype("string").str.strip().replace("", pd.NA)
-    if out["designation"].isna().any() or (out["designation"] == "").any():
-        raise LevelTableError("level table has a row with a blank designation")
+    blank = out["designation"].isna() | out["designation"].eq("")
+    if blank.any():
+        row = int(blank.to_numpy().argmax())
+        raise LevelTableError(f"level table row {row + 1}: the designation is blank")
     levels = pd.to_numeric(out["level"].astype("string").str.strip(), errors="coerce")
-    bad = levels.isna() | (levels != levels.round()) | (levels < 1)
+    bad = levels.isna() | (levels != levels.round()) | (levels < MIN_LEVEL) | (levels > MAX_LEVEL)
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise LevelTableError(
-            f"level table row {row + 2}: level {frame['level'].iloc[row]!r} "
-            "is not a whole number from 1 up"
+            f"level table row {row + 1} ({out['designation'].iloc[row]}): level "
+            f"{frame['level'].iloc[row]!r} is not a whole number from {MIN_LEVEL} to {MAX_LEVEL}"
         )
     out["level"] = levels.astype("int64")
     key = pd.DataFrame(
         {"s": out["state"].fillna(""), "d": normalise_designation(out["designation"])}
     )
-    dup = key.duplicated(keep=False)
+    dup = key.duplicated(keep="first")
     if dup.any():
-        names = sorted(set(out.loc[dup, "designation"]))
-        raise LevelTableError("designation listed twice in the level table: " + ", ".join(names))
+        row = int(dup.to_numpy().argmax())
+        first = int(key.iloc[:row].eq(key.iloc[row]).all(axis=1).to_numpy().argmax())
+        where = "every state" if pd.isna(out["state"].iloc[row]) else out["state"].iloc[row]
+        raise LevelTableError(
+            f"level table row {row + 1}: designation {out['designation'].iloc[row]!r} is "
+            f"listed twice for {where} (first at row {first + 1})"
+        )
     return out.reset_index(drop=True)

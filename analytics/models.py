@@ -76,6 +76,8 @@ class StoreState(Base):
     data_version: Mapped[int] = mapped_column(BigInteger, default=0)
     snapshot_format: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """`analytics.snapshots.FORMAT` of the stored snapshots (0: none built yet)."""
+    levels_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The level-table version in force (`level_versions.id`; 0: the built-in default)."""
 
 
 class Upload(Base):
@@ -158,6 +160,48 @@ class Level(Base):
     designation: Mapped[str] = mapped_column(String)
     level: Mapped[int] = mapped_column(Integer)
     level_name: Mapped[str | None] = mapped_column(String)
+
+
+class LevelVersion(Base):
+    """One version of the designation → level table: who made it, when, why, its rows.
+
+    Versions are never changed or removed; restoring an earlier one makes a new version with
+    the same rows (`restored_from`). `store_state.levels_version` names the one in force."""
+
+    __tablename__ = "level_versions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String(20))
+    """import, edit, restore, proposal (an approved proposal) or initial (kept by 0006)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    restored_from: Mapped[int | None] = mapped_column(Integer)
+    proposal_id: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    """state (None: every state), designation, level, level_name."""
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    """What changed against the version before: added, removed, changed rows."""
+
+
+class LevelProposal(Base):
+    """Rows a nodal officer proposes for the level table of their own state, until an admin
+    approves (a new version) or rejects them."""
+
+    __tablename__ = "level_proposals"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String)
+    proposed_by: Mapped[str] = mapped_column(String)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    status: Mapped[str] = mapped_column(String(20))
+    """pending, approved or rejected."""
+    decided_by: Mapped[str | None] = mapped_column(String)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    """The version an approval made."""
 
 
 class Stint(Base):

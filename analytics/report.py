@@ -101,17 +101,49 @@ def format_moment(moment: pd.Timestamp) -> str:
     return local.strftime("%d-%b-%Y %H:%M" + (":%S" if local.second else ""))
 
 
+def describe_level_table(
+    info: dict[str, object] | None = None, file: str | Path | None = None
+) -> dict[str, object]:
+    """`level_table` of validation.json: the store's version in force (`info`, from
+    `Store.level_version_info`), a table read from `file`, or the built-in default."""
+    if file is not None:
+        return {"source": "file", "file": str(file)}
+    if info is None or not info.get("version"):
+        return {"source": "built-in default", "version": 0}
+    made = info.get("created_at")
+    return {
+        "source": "store",
+        "version": info["version"],
+        "created_at": None if made is None else format_timestamps(pd.Series([made])).iloc[0],
+        "created_by": info.get("created_by"),
+    }
+
+
+def level_table_line(table: dict[str, object]) -> str:
+    """`describe_level_table` for people: one line."""
+    if table["source"] == "file":
+        return f"level table: read from {table['file']}"
+    if table["source"] == "store":
+        return (
+            f"level table: version {table['version']} of the store "
+            f"(made {table['created_at']} IST by {table['created_by']})"
+        )
+    return "level table: the built-in default (version 0)"
+
+
 def write_report(
     tables: dict[str, pd.DataFrame],
     report: ValidationReport | None,
     out_dir: str | Path,
     *,
     as_of: pd.Series | None = None,
+    level_table: dict[str, object] | None = None,
 ) -> list[Path]:
     """Write the five tables and validation.json into out_dir.
 
-    validation.json holds the validation report (when reading gave one) and `as_of`: each
-    state's T as `YYYY-MM-DD HH:MM:SS` IST. Without either, no validation.json is written.
+    validation.json holds the validation report (when reading gave one), `as_of`: each
+    state's T as `YYYY-MM-DD HH:MM:SS` IST, and `level_table`: which designation-to-level
+    table the figures used (`describe_level_table`). Without any, no validation.json.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -125,6 +157,8 @@ def write_report(
         document["as_of"] = dict(
             zip(as_of.index.astype(str), format_timestamps(as_of), strict=True)
         )
+    if level_table is not None:
+        document["level_table"] = level_table
     if document:
         path = out / "validation.json"
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -47,8 +47,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.engine import make_url
 
 from analytics import snapshots
+from analytics.auth_models import AuditEntry
 from analytics.calendar import WorkCalendar
-from analytics.hierarchy import LevelTable
+from analytics.hierarchy import LevelTable, LevelTableError, normalise_designation
+from analytics.levels import LevelPreview
+from analytics.levels import preview as levels_preview
 from analytics.metrics import (
     Analysis,
     as_of_by_state,
@@ -58,7 +61,14 @@ from analytics.metrics import (
     order_events,
 )
 from analytics.metrics import file_facts as metrics_file_facts
-from analytics.models import RejectedRow, Snapshot, StoreState, Upload
+from analytics.models import (
+    LevelProposal,
+    LevelVersion,
+    RejectedRow,
+    Snapshot,
+    StoreState,
+    Upload,
+)
 from analytics.reading import (
     ReadResult,
     Source,
@@ -378,37 +388,382 @@ class Store:
         return LevelTable(frame)
 
     def set_levels(self, table: LevelTable) -> None:
-        """Replace the mapping in force and recompute every derived row that depends on it."""
+        """Replace the mapping in force and recompute every derived row that depends on it
+        (a new version, made by `system`: see `apply_levels`)."""
+        self.apply_levels(table, by="system")
+
+    def levels_version(self) -> int:
+        """The level-table version in force (0: the built-in default, no version made yet)."""
+        with self.engine.connect() as conn:
+            return self._levels_version(conn)
+
+    def _levels_version(self, conn: Connection) -> int:
+        return int(
+            conn.execute(select(StoreState.levels_version).where(StoreState.id == 1)).scalar_one()
+        )
+
+    def level_version_info(self) -> dict[str, Any]:
+        """The version in force for people and reports: version (0: the built-in default),
+        created_at (IST, None for the default), created_by, kind."""
+        with self.engine.connect() as conn:
+            version = self._levels_version(conn)
+            row = conn.execute(
+                select(LevelVersion.created_at, LevelVersion.created_by, LevelVersion.kind).where(
+                    LevelVersion.id == version
+                )
+            ).first()
+        if row is None:
+            return {"version": 0, "created_at": None, "created_by": None, "kind": "default"}
+        return {
+            "version": version,
+            "created_at": pd.Timestamp(row.created_at).tz_convert(IST),
+            "created_by": row.created_by,
+            "kind": row.kind,
+        }
+
+    def known_states(self) -> list[str]:
+        """States a per-state level row may name: those of stored events or of grants."""
+        with self.engine.connect() as conn:
+            return self._known_states(conn)
+
+    def _known_states(self, conn: Connection) -> list[str]:
+        rows = conn.execute(
+            text(
+                "SELECT DISTINCT state FROM events UNION "
+                "SELECT DISTINCT state FROM grants WHERE state <> ''"
+            )
+        )
+        return sorted(str(r[0]) for r in rows)
+
+    def check_levels(self, table: LevelTable) -> None:
+        """Refuse (`LevelTableError`, naming the row) a table the store cannot take: no rows,
+        or a per-state row of a state the store does not know (`known_states`)."""
+        with self.engine.connect() as conn:
+            self._check_levels(conn, table)
+
+    def _check_levels(self, conn: Connection, table: LevelTable) -> None:
         frame = table.to_frame()
+        if frame.empty:
+            raise LevelTableError("the level table has no rows; nothing was applied")
+        known = set(self._known_states(conn))
+        unknown = frame["state"].notna() & ~frame["state"].isin(known)
+        if unknown.any():
+            row = int(unknown.to_numpy().argmax())
+            shown = ", ".join(sorted(known)) or "none yet"
+            raise LevelTableError(
+                f"level table row {row + 1} ({frame['designation'].iloc[row]}): state "
+                f"{frame['state'].iloc[row]!r} is not a state of this store (known: {shown}); "
+                "nothing was applied"
+            )
+
+    def apply_levels(
+        self,
+        table: LevelTable,
+        *,
+        by: str,
+        kind: str = "import",
+        note: str | None = None,
+        restored_from: int | None = None,
+    ) -> int:
+        """Make `table` the mapping in force as a new version, in ONE transaction: the
+        version row, the `levels` rows, every derived row (stints, file facts, snapshots)
+        recomputed with it, and the audit row (who, when, what changed). Refused
+        (`LevelTableError`, nothing written) by `check_levels`, or when the table changes
+        nothing against the one in force. Returns the new version."""
         with self._writing() as conn:
-            conn.execute(text("DELETE FROM levels"))
+            return self._apply_levels(conn, table, by, kind, note, restored_from, None)
+
+    def restore_levels(self, version: int, *, by: str, note: str | None = None) -> int:
+        """Make an earlier version's rows the mapping in force again, as a new version
+        (`apply_levels`); version 0 is the built-in default table."""
+        table = self.level_version(version)
+        return self.apply_levels(
+            table,
+            by=by,
+            kind="restore",
+            note=note or f"restore of version {version}",
+            restored_from=version,
+        )
+
+    def _apply_levels(
+        self,
+        conn: Connection,
+        table: LevelTable,
+        by: str,
+        kind: str,
+        note: str | None,
+        restored_from: int | None,
+        proposal_id: int | None,
+    ) -> int:
+        self._check_levels(conn, table)
+        before = self._levels(conn)
+        previous = self._levels_version(conn)
+        changes = before.changes(table)
+        if not any(changes.values()):
+            raise LevelTableError(
+                f"the table is the one in force (version {previous}): nothing was applied"
+            )
+        now = datetime.now(UTC)
+        version = conn.execute(
+            insert(LevelVersion)
+            .values(
+                created_at=now,
+                created_by=by,
+                kind=kind,
+                note=note,
+                restored_from=restored_from,
+                proposal_id=proposal_id,
+                rows=table.records(),
+                changes=changes,
+            )
+            .returning(LevelVersion.id)
+        ).scalar_one()
+        conn.execute(text("DELETE FROM levels"))
+        conn.execute(
+            text(
+                "INSERT INTO levels (state, designation, level, level_name) "
+                "VALUES (:state, :designation, :level, :level_name)"
+            ),
+            table.records(),
+        )
+        conn.execute(
+            text("UPDATE store_state SET levels_version = :v WHERE id = 1"), {"v": version}
+        )
+        self._rebuild_derived(conn, self._levels(conn))
+        write_audit(
+            conn,
+            by,
+            "levels",
+            "ok",
+            f"levels version {version}",
+            {
+                "kind": kind,
+                "version_before": previous,
+                "restored_from": restored_from,
+                "proposal_id": proposal_id,
+                "note": note,
+                **{k: len(v) for k, v in changes.items()},
+                "changes": {k: v[:20] for k, v in changes.items()},
+            },
+            now,
+        )
+        return int(version)
+
+    def _rebuild_derived(self, conn: Connection, levels: LevelTable) -> None:
+        """Recompute every state's stints, file facts and snapshot with `levels`."""
+        states = [r[0] for r in conn.execute(text("SELECT DISTINCT state FROM events"))]
+        for state in sorted(states):
+            history = self._fetch_events(conn, where="e.state = {p}", params=[state])
+            conn.execute(text("DELETE FROM stints WHERE state = :s"), {"s": state})
+            conn.execute(text("DELETE FROM file_facts WHERE state = :s"), {"s": state})
+            derived = _derive(history, levels)
+            self._bulk_insert(conn, "stints", derived.stints, STINT_DB_COLUMNS)
+            self._bulk_insert(conn, "file_facts", derived.facts, FACT_DB_COLUMNS)
+            self._write_snapshots(conn, derived)
+
+    def preview_levels(
+        self, table: LevelTable, *, states: Sequence[str] | None = None
+    ) -> LevelPreview:
+        """What applying `table` would change (nothing is written): stints changing level,
+        designations becoming unmapped (or mapped), and per state before and after of
+        turnaround per level, pendency per level, mean distinct levels of pending files
+        and files over 4 levels (`analytics.levels.preview`). Refused like `apply_levels`."""
+        self.check_levels(table)
+        current = self.levels()
+        found = levels_preview(self.load_events(states=states), current, table)
+        old = self.unmapped_designations(states=states, table=current)
+        new = self.unmapped_designations(states=states, table=table)
+        found.newly_unmapped = new[
+            ~new["designation"].str.lower().isin(set(old["designation"].str.lower()))
+        ].reset_index(drop=True)
+        found.newly_mapped = old[
+            ~old["designation"].str.lower().isin(set(new["designation"].str.lower()))
+        ].reset_index(drop=True)
+        return found
+
+    def level_version(self, version: int) -> LevelTable:
+        """The rows of one version (0: the built-in default table)."""
+        if version == 0:
+            return LevelTable.default()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(LevelVersion.rows).where(LevelVersion.id == version)
+            ).scalar()
+        if rows is None:
+            raise LevelTableError(f"there is no level-table version {version}")
+        return LevelTable.from_records(rows)
+
+    def level_history(self) -> pd.DataFrame:
+        """Every version, newest first: version, created_at (IST), created_by, kind, note,
+        restored_from, proposal_id, rows, added, removed, changed, in_force."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(LevelVersion.__table__).order_by(LevelVersion.id.desc())
+            ).all()
+            current = self._levels_version(conn)
             records = [
                 {
-                    "state": None if pd.isna(r.state) else str(r.state),
-                    "designation": str(r.designation),
-                    "level": int(r.level),
-                    "level_name": None if pd.isna(r.level_name) else str(r.level_name),
+                    "version": v.id,
+                    "created_at": v.created_at,
+                    "created_by": v.created_by,
+                    "kind": v.kind,
+                    "note": v.note,
+                    "restored_from": v.restored_from,
+                    "proposal_id": v.proposal_id,
+                    "rows": len(v.rows),
+                    **{
+                        k: len(v.changes.get(k) or [])
+                        if isinstance(v.changes.get(k), list)
+                        else int(v.changes.get(k) or 0)
+                        for k in ("added", "removed", "changed")
+                    },
+                    "in_force": v.id == current,
                 }
-                for r in frame.itertuples(index=False)
+                for v in found
             ]
-            if records:
-                conn.execute(
-                    text(
-                        "INSERT INTO levels (state, designation, level, level_name) "
-                        "VALUES (:state, :designation, :level, :level_name)"
-                    ),
-                    records,
+        columns = [
+            "version",
+            "created_at",
+            "created_by",
+            "kind",
+            "note",
+            "restored_from",
+            "proposal_id",
+            "rows",
+            "added",
+            "removed",
+            "changed",
+            "in_force",
+        ]
+        frame = pd.DataFrame(records, columns=columns)
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(IST)
+        return frame
+
+    def unmapped_designations(
+        self, *, states: Sequence[str] | None = None, table: LevelTable | None = None
+    ) -> pd.DataFrame:
+        """Designations of stored events that `table` (default: the one in force) does not
+        map, one row each (matched as the table matches them): designation (its commonest
+        spelling), events (naming it on either side; both sides count once), states, and
+        events_by_state ({state: events}); most events first."""
+        where, params = self._filters("e", states, None)
+        sql = (
+            "SELECT e.state, e.from_designation, e.to_designation, COUNT(*) FROM events e"
+            + (" WHERE " + where.format(p=self._p()) if where else "")
+            + " GROUP BY e.state, e.from_designation, e.to_designation"
+        )
+        kinds = {"state": "text", "from": "text", "to": "text", "n": "int"}
+        with self.engine.connect() as conn:
+            groups = self._query(conn, sql, params, kinds)
+            table = table or self._levels(conn)
+        return _unmapped(groups, table)
+
+    # -- level proposals -----------------------------------------------------------------------
+
+    def propose_levels(
+        self, state: str, table: LevelTable, *, by: str, note: str | None = None
+    ) -> int:
+        """Record rows proposed for one state's level table (pending an admin's decision):
+        every row becomes a row of `state`; a row naming another state is refused, and so is
+        an unknown state (`check_levels`). Returns the proposal's number."""
+        frame = table.to_frame()
+        other = frame["state"].notna() & frame["state"].ne(state)
+        if other.any():
+            row = int(other.to_numpy().argmax())
+            raise LevelTableError(
+                f"level table row {row + 1} ({frame['designation'].iloc[row]}): names state "
+                f"{frame['state'].iloc[row]!r}, but this proposal is for {state}; nothing was "
+                "proposed"
+            )
+        proposed = LevelTable(frame.assign(state=state))
+        with self._writing() as conn:
+            self._check_levels(conn, proposed)
+            number = conn.execute(
+                insert(LevelProposal)
+                .values(
+                    state=state,
+                    proposed_by=by,
+                    proposed_at=datetime.now(UTC),
+                    note=note,
+                    rows=proposed.records(),
+                    status="pending",
                 )
-            levels = self._levels(conn)
-            states = [r[0] for r in conn.execute(text("SELECT DISTINCT state FROM events"))]
-            for state in states:
-                history = self._fetch_events(conn, where="e.state = {p}", params=[state])
-                conn.execute(text("DELETE FROM stints WHERE state = :s"), {"s": state})
-                conn.execute(text("DELETE FROM file_facts WHERE state = :s"), {"s": state})
-                derived = _derive(history, levels)
-                self._bulk_insert(conn, "stints", derived.stints, STINT_DB_COLUMNS)
-                self._bulk_insert(conn, "file_facts", derived.facts, FACT_DB_COLUMNS)
-                self._write_snapshots(conn, derived)
+                .returning(LevelProposal.id)
+            ).scalar_one()
+            write_audit(
+                conn,
+                by,
+                "levels",
+                "proposed",
+                f"levels proposal {number}",
+                {"state": state, "rows": proposed.records()[:20], "note": note},
+            )
+        return int(number)
+
+    def level_proposals(self, status: str | None = None) -> pd.DataFrame:
+        """Proposals, newest first: id, state, proposed_by, proposed_at (IST), note, rows
+        (the proposed rows as dicts), status, decided_by, decided_at (IST), version_id."""
+        query = select(LevelProposal.__table__).order_by(LevelProposal.id.desc())
+        if status is not None:
+            query = query.where(LevelProposal.status == status)
+        columns = [
+            "id",
+            "state",
+            "proposed_by",
+            "proposed_at",
+            "note",
+            "rows",
+            "status",
+            "decided_by",
+            "decided_at",
+            "version_id",
+        ]
+        with self.engine.connect() as conn:
+            found = conn.execute(query).all()
+        frame = pd.DataFrame([{c: getattr(p, c) for c in columns} for p in found], columns=columns)
+        for c in ("proposed_at", "decided_at"):
+            frame[c] = pd.to_datetime(frame[c], utc=True).dt.tz_convert(IST)
+        return frame
+
+    def decide_proposal(self, number: int, *, approve: bool, by: str) -> int | None:
+        """Approve a pending proposal (its rows added to the table in force, replacing rows
+        of the same state and designation, as a new version: `apply_levels`, all in one
+        transaction) or reject it. Returns the new version (None when rejected)."""
+        with self._writing() as conn:
+            found = conn.execute(
+                select(LevelProposal.__table__).where(LevelProposal.id == number)
+            ).first()
+            if found is None:
+                raise LevelTableError(f"there is no level proposal {number}")
+            if found.status != "pending":
+                raise LevelTableError(f"level proposal {number} is {found.status} already")
+            version = None
+            if approve:
+                table = self._levels(conn).with_rows(LevelTable.from_records(found.rows))
+                note = f"proposal {number} by {found.proposed_by} for {found.state}"
+                if found.note:
+                    note += f": {found.note}"
+                version = self._apply_levels(conn, table, by, "proposal", note, None, number)
+            else:
+                write_audit(
+                    conn,
+                    by,
+                    "levels",
+                    "rejected",
+                    f"levels proposal {number}",
+                    {"state": found.state, "proposed_by": found.proposed_by},
+                )
+            conn.execute(
+                LevelProposal.__table__.update()
+                .where(LevelProposal.id == number)
+                .values(
+                    status="approved" if approve else "rejected",
+                    decided_by=by,
+                    decided_at=datetime.now(UTC),
+                    version_id=version,
+                )
+            )
+        return version
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -1158,6 +1513,83 @@ def _in_read_order(events: pd.DataFrame) -> pd.DataFrame:
     if ahead.all():
         return events
     return events.iloc[np.lexsort((pos, upload))].reset_index(drop=True)
+
+
+def write_audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    outcome: str,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """One `audit_log` row in the caller's transaction (so it commits with the change)."""
+    conn.execute(
+        insert(AuditEntry).values(
+            at=at or datetime.now(UTC),
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            target=target,
+            details=details,
+        )
+    )
+
+
+# --- level table ----------------------------------------------------------------------------
+
+
+def _unmapped(groups: pd.DataFrame, table: LevelTable) -> pd.DataFrame:
+    """`Store.unmapped_designations` from (state, from, to, n) event groups."""
+    columns = ["designation", "events", "states", "events_by_state"]
+    sides = []
+    for side in ("from", "to"):
+        part = pd.DataFrame(
+            {
+                "group": np.arange(len(groups)),
+                "state": groups["state"].astype("string"),
+                "designation": groups[side]
+                .astype("string")
+                .str.strip()
+                .str.replace(r"\s+", " ", regex=True),
+                "n": groups["n"].to_numpy(),
+            }
+        )
+        sides.append(part[part["designation"].notna() & part["designation"].ne("")])
+    named = pd.concat(sides, ignore_index=True)
+    if named.empty:
+        return pd.DataFrame(columns=columns)
+    named["level"] = table.lookup(named["state"], named["designation"])
+    named = named[named["level"].isna().to_numpy()]
+    named["key"] = normalise_designation(named["designation"])
+    named = named.drop_duplicates(["group", "key"])  # an event naming it twice counts once
+    if named.empty:
+        return pd.DataFrame(columns=columns)
+    spelling = (
+        named.groupby(["key", "designation"], sort=True)["n"]
+        .sum()
+        .reset_index()
+        .sort_values(["key", "n"], ascending=[True, False], kind="stable")
+        .drop_duplicates("key")
+        .set_index("key")["designation"]
+    )
+    per_state = named.groupby(["key", "state"], sort=True)["n"].sum()
+    rows = []
+    for key, counts in per_state.groupby(level=0, sort=True):
+        by_state = {str(s): int(n) for (_, s), n in counts.items()}
+        rows.append(
+            {
+                "designation": str(spelling[key]),
+                "events": int(sum(by_state.values())),
+                "states": sorted(by_state),
+                "events_by_state": by_state,
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["events", "designation"], ascending=[False, True]).reset_index(
+        drop=True
+    )
 
 
 # --- derived tables -------------------------------------------------------------------------

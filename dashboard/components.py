@@ -146,6 +146,7 @@ def filter_bar(scope: Scope, bar: Any = None) -> Filters:
     start = period[0] if len(period) >= 1 else None
     end = period[1] if len(period) == 2 else None
     _as_of_note(options.get("as_of"), states)
+    st.sidebar.caption(level_table_note())
     return Filters(
         states=tuple(states),
         departments=tuple(chosen_departments),
@@ -222,6 +223,17 @@ def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
     with st.sidebar.expander("As of (T) per state", expanded=bool(states)):
         st.caption("Figures count each state's log up to its latest event, T:")
         st.markdown("\n".join(lines))
+
+
+def level_table_note() -> str:
+    """Which designation-to-level table the figures use: its version in the store."""
+    info = data.level_table()
+    if not info["version"]:
+        return "Levels: the built-in level table (version 0)."
+    return (
+        f"Levels: level table version {info['version']}, made "
+        f"{fmt.moment(info['created_at'])} by {fmt.plain(str(info['created_by']))}."
+    )
 
 
 def unit_choice(key: str = "unit") -> str:

@@ -261,6 +261,16 @@ def level_names() -> dict[int, str]:
     return _level_names(default_url(), version())
 
 
+@_cached
+def _level_table(url: str, v: str) -> dict:
+    return _store(url).level_version_info()
+
+
+def level_table() -> dict:
+    """The level-table version in force (`Store.level_version_info`)."""
+    return _level_table(default_url(), version())
+
+
 def uploads(user: SignedInUser) -> pd.DataFrame:
     """Upload history the user may see: its own uploads and those whose rows lie in its
     scope (`analytics.auth.visible_uploads`)."""

@@ -1,4 +1,5 @@
-"""Administration (admins only): users, their scoped grants, and the audit log.
+"""Administration (admins only): users, their scoped grants, the level table
+(dashboard/levels_admin.py) and the audit log.
 
 Every change is made through `analytics.auth.Accounts`, which writes it to the audit log with
 the admin's e-mail. Anyone else who opens this page (by URL too) is refused, and the attempt is
@@ -14,13 +15,15 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import ROLES, AuthError
+from analytics.level_admin import LevelKeeper
 from analytics.report import csv_bytes
-from dashboard import auth, components
+from dashboard import auth, components, levels_admin
 
 components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too
 
+# Seconds after the audit CSV is made before unreferenced media files are dropped (a comment,
+# not a docstring: Streamlit's magic would show a bare string on the page).
 MEDIA_PURGE_ENV = "EOFFICE_MEDIA_PURGE_SECONDS"
-"""Seconds after the audit CSV is made before unreferenced media files are dropped."""
 
 user = auth.require_sign_in()
 acc = auth.accounts()
@@ -32,10 +35,11 @@ if not user.is_admin:
     st.stop()
 
 st.caption(
-    "Users, their roles over states and departments, and the audit log. Times in IST. "
+    "Users, their roles over states and departments, the designation-to-level table, and "
+    "the audit log. Times in IST. "
     "Changes take effect at the user's next click."
 )
-users_tab, grants_tab, audit_tab = st.tabs(["Users", "Grants", "Audit log"])
+users_tab, grants_tab, levels_tab, audit_tab = st.tabs(["Users", "Grants", "Levels", "Audit log"])
 
 
 def _purge_media_soon() -> None:
@@ -170,6 +174,9 @@ with grants_tab:
                 acc.revoke(who, g.role, state=g.state, department=g.department, by=user.email)
                 _done(f"Revoked {g.describe()} from {who}.")
 
+with levels_tab:
+    levels_admin.levels_tab(LevelKeeper(acc, user, user.email))
+
 with audit_tab:
     action = st.selectbox(
         "Action",
@@ -190,6 +197,7 @@ with audit_tab:
             "password_set",
             "users",
             "operator",
+            "levels",
             "admin_page",
         ],
         key="admin_audit_action",

@@ -1,4 +1,5 @@
-"""Upload (nodal officers): validate an extract, see what would load, then commit it."""
+"""Upload (nodal officers): validate an extract, see what would load, then commit it; and
+propose a level for a designation of their state (dashboard/levels_admin.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import UploadRefused, refusal_message
+from analytics.level_admin import LevelKeeper
 from analytics.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
 from analytics.store import REPORT_LIST_CAP
-from dashboard import auth, components, data
+from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
 
 
@@ -379,3 +381,5 @@ else:
             f"upload_{chosen}_rejected_rows",
             "history-rejected",
         )
+
+levels_admin.propose_section(LevelKeeper(accounts, user, user.email))

@@ -15,7 +15,7 @@ import analytics.alert_models  # noqa: F401  (registers the tables on Base for c
 from analytics.models import JSONDoc, UTCDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
