@@ -1,19 +1,29 @@
-"""How figures read on the dashboard: Indian digit grouping, 05-Mar-2024 dates, IST times."""
+"""How figures read on the dashboard: the number and date formats of `analytics.fmt` (Indian
+grouping, 05-Mar-2024, IST), and text made inert for Streamlit and Plotly."""
 
 from __future__ import annotations
 
 import html
-import math
 import re
-from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW, Figure
-from analytics.schema import IST
-
-DASH = "–"
+from analytics.figures import FIGURES, OVERVIEW
+from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
+    DASH,
+    KINDS,
+    LABELS,
+    day,
+    days,
+    figure,
+    indian,
+    level,
+    missing,
+    moment,
+    percent,
+    ratio,
+)
 
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters that reorder the text around them (right-to-left override U+202E and its kin):
@@ -29,7 +39,7 @@ WORD_JOINER = "\u2060"
 
 def shown(value: Any) -> str:
     """A data value as text to show: bidi controls dropped, line breaks made spaces."""
-    text = "" if _missing(value) else str(value)
+    text = "" if missing(value) else str(value)
     return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
 
 
@@ -58,79 +68,6 @@ def label(value: Any) -> str:
     return html.escape(shown(value), quote=False)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def indian(value: Any, decimals: int = 0) -> str:
-    """A number in Indian grouping: 1234567 → 12,34,567 (decimals kept as asked)."""
-    if _missing(value) or (not isinstance(value, int | float) and pd.isna(value)):
-        return DASH
-    number = float(value)
-    sign = "-" if number < 0 else ""
-    text = f"{abs(number):.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    if len(whole) > 3:
-        head, tail = whole[:-3], whole[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        whole = ",".join([*groups, tail])
-    return sign + whole + (f".{frac}" if frac else "")
-
-
-def ratio(value: Any) -> str:
-    """A ratio such as movements per file created: 18.0."""
-    return DASH if _missing(value) else indian(value, 1)
-
-
-def percent(value: Any) -> str:
-    """A share as a percentage: 0.9238 → 92.4%."""
-    return DASH if _missing(value) else f"{indian(100 * float(value), 1)}%"
-
-
-def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
-    """A duration: 2.5 → '2.5 days' (unit 'working days' → '2.5 working days'; 1 singular)."""
-    if _missing(value):
-        return DASH
-    text = indian(value, decimals)
-    return f"{text} {unit[:-1]}" if text in {"1", "1.0", "1.00"} else f"{text} {unit}"
-
-
-def _ist(value: Any) -> pd.Timestamp | None:
-    if _missing(value) or value is pd.NaT:
-        return None
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return None
-    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
-
-
-def day(value: date | datetime | pd.Timestamp | None) -> str:
-    """A date as 05-Mar-2024 (an instant is first put in IST)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.strftime("%d-%b-%Y")
-    ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y")
-
-
-def moment(value: Any) -> str:
-    """An instant as 05-Mar-2024 14:07 IST."""
-    ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y %H:%M IST")
-
-
-def level(value: Any, names: dict[int, str]) -> str:
-    """A hierarchy level with its name: '3 · Under Secretary'; unmapped when empty."""
-    if _missing(value):
-        return "Unmapped"
-    number = int(value)
-    return f"{number} · {names.get(number, f'Level {number}')}"
-
-
 def table(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
     """A copy for display: each listed column through its formatter, others as they are."""
     out = frame.copy()
@@ -140,60 +77,9 @@ def table(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
-LABELS: dict[str, str] = {
-    "state": "State",
-    "department": "Department",
-    "month": "Month",
-    "as_of": "As of (T)",
-    **{name: f.label for name, f in FIGURES.items()},
-    "level": "Level",
-    "p10_days": "10th percentile",
-    "q1_days": "25th percentile",
-    "q3_days": "75th percentile",
-    "median_waiting_days": "Median waiting",
-    "median_processing_days": "Median processing",
-    "mean_waiting_days": "Mean waiting",
-    "mean_processing_days": "Mean processing",
-    "from_level": "From level",
-    "to_level": "To level",
-    "direction": "Direction",
-    "file_id": "Computer no.",
-    "file_number": "File no.",
-    "subject": "Subject",
-    "holder": "Holder",
-    "designation": "Designation",
-    "since": "With holder since",
-    "age_days": "Age",
-    "status": "Status",
-    "created_at": "Created",
-    "closed_at": "Closed",
-}
-"""Column headings: the figures registry's labels, and the words for the other columns."""
-
-
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns renamed to the words a department head reads."""
     return frame.rename(columns=lambda c: LABELS.get(c, c.replace("_", " ").capitalize()))
-
-
-def _mean(value: Any) -> str:
-    return indian(value, 2)
-
-
-KINDS: dict[str, Any] = {
-    "count": indian,
-    "ratio": ratio,
-    "share": percent,
-    "mean": _mean,
-    "days": days,
-}
-"""The formatter of each kind of figure (`analytics.figures.Kind`)."""
-
-
-def figure(name: str | Figure, value: Any) -> str:
-    """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
-    entry = FIGURES[name] if isinstance(name, str) else name
-    return KINDS[entry.kind](value)
 
 
 def formats(*names: str) -> dict[str, Any]:
