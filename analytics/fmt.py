@@ -9,6 +9,7 @@ the monthly PDF.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -18,11 +19,20 @@ from analytics.figures import FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters that reorder the text around them (right-to-left override U+202E and its kin):
+dropped from everything shown, so data cannot reverse or disguise the text beside it."""
 
 
 def missing(value: Any) -> bool:
     """True for None, NaN, NA."""
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def shown(value: Any) -> str:
+    """A data value as text to show: bidi controls dropped, line breaks made spaces."""
+    text = "" if missing(value) else str(value)
+    return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
 
 
 def indian(value: Any, decimals: int = 0) -> str:

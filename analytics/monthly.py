@@ -273,6 +273,14 @@ def movers(
     out["value"] = both[name].astype("float64")
     out["change"] = out["value"] - out["previous"]
     gain = out["change"] if better_high else -out["change"]
+    shown_same = np.array(
+        [
+            fmt.figure(name, a) == fmt.figure(name, b)
+            for a, b in zip(out["previous"], out["value"], strict=True)
+        ],
+        dtype=bool,
+    )  # a change too small to show is no change
+    gain = gain.mask(shown_same, 0.0)
     out["verdict"] = np.select([gain > 0, gain < 0], ["improved", "slipped"], "")
     out["_size"] = gain.abs()
     improved = out[out["verdict"].eq("improved")].nlargest(n, "_size", keep="first")
@@ -377,6 +385,13 @@ def build(
     levels = levels or LevelTable.default()
     this = period(month)
     words = _scope_words(scope, state, department)
+    if events.empty:
+        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
+    visible = scope.visible_states()
+    if state is not None or visible is not None:  # only the states read (T, cover line)
+        wanted = {state} if state is not None else set(visible or ())
+        events = events[events["state"].isin(wanted).to_numpy()].reset_index(drop=True)
+        events = events.drop(columns=["file_key", "seq"], errors="ignore")
     if events.empty:
         raise NoDataError(f"no data for {words}: the store holds no events in your scope")
     ordered = events if "file_key" in events else order_events(events)

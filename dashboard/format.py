@@ -11,6 +11,7 @@ import pandas as pd
 
 from analytics.figures import FIGURES, OVERVIEW
 from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
+    BIDI_CONTROLS,
     DASH,
     KINDS,
     LABELS,
@@ -23,11 +24,9 @@ from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analy
     moment,
     percent,
     ratio,
+    shown,
 )
 
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Characters that reorder the text around them (right-to-left override U+202E and its kin):
-dropped from everything shown, so data cannot reverse or disguise the text beside it."""
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _JOIN = re.compile(r"(?<=[:@])(?=\S)|(?<=\bwww)(?=\.)|(?<=[-<>~])(?=[-<>=])", re.IGNORECASE)
 """Where Streamlit still makes something of escaped text (it rewrites the text itself, after
@@ -35,12 +34,6 @@ Markdown is parsed): `:smile:` and `:material/icon:` shortcodes, bare links (`ht
 `www.`, `a@b.in`) and typographic pairs (`->`, `--`, `<=`). A word joiner (U+2060,
 invisible, no line break) goes between the two characters."""
 WORD_JOINER = "\u2060"
-
-
-def shown(value: Any) -> str:
-    """A data value as text to show: bidi controls dropped, line breaks made spaces."""
-    text = "" if missing(value) else str(value)
-    return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
 
 
 def plain(value: Any) -> str:
