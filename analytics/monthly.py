@@ -208,6 +208,13 @@ class MonthlyReport:
         out = movers(self.month.turnaround, self.previous.turnaround, ["level"], LEVEL_FIGURE)
         return out.assign(name=[fmt.level(v, self.level_names) for v in out["level"]])
 
+    def rows(self) -> int:
+        """How many table rows the report holds (for the export's audit)."""
+        tables = (self.headline_table(), self.buckets_table(), self.turnaround_table(),
+                  self.month.longest, self.department_movers(), self.level_movers())  # fmt: skip
+        extra = len(self.states) + len(self.central) if self.national else 0
+        return sum(len(t) for t in tables) + extra
+
     def commentary(self) -> list[str]:
         """Every sentence of the report's commentary, generated from its figures."""
         prev = self.previous.period.short
@@ -448,6 +455,11 @@ def _scope_words(scope: Scope, state: str | None, department: str | None) -> str
         return "All states"
     parts = sorted(scope.states or ()) + sorted(f"{s} / {d}" for s, d in scope.departments)
     return ", ".join(parts) or "nothing"
+
+
+def export_name(report: MonthlyReport) -> str:
+    """What the audit log calls the export: `monthly report 2024-09 Manipur / Finance`."""
+    return f"monthly report {report.month.period.month} {report.scope_words}"
 
 
 def software_version() -> str:

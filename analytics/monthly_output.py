@@ -321,6 +321,8 @@ def pdf_bytes(report: MonthlyReport, generated: pd.Timestamp | None = None) -> b
     head_cell = ParagraphStyle("head", parent=cell, fontName=_BOLD, fontSize=6.5, leading=8)
     cell_right = ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT)
     head_right = ParagraphStyle("head_right", parent=head_cell, alignment=TA_RIGHT)
+    head_small = ParagraphStyle("head_small", parent=head_cell, fontSize=6, leading=7.5)
+    head_small_right = ParagraphStyle("head_small_right", parent=head_small, alignment=TA_RIGHT)
     width = A4[0] - 30 * mm
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
@@ -340,16 +342,17 @@ def pdf_bytes(report: MonthlyReport, generated: pd.Timestamp | None = None) -> b
         "States side by side": "Pending over 7 working days by state",
     }
     for heading, columns, rows, words in _sections(report):
+        wide = words == 1 and len(columns) > 6  # the states side by side: smaller headings
+        left, right = (head_small, head_small_right) if wide else (head_cell, head_right)
         data = [
-            [Paragraph(escape(c), head_cell if i < words else head_right) for i, c in
-             enumerate(columns)],
+            [Paragraph(escape(c), left if i < words else right) for i, c in enumerate(columns)],
             *([Paragraph(escape(v), cell if i < words else cell_right) for i, v in enumerate(r)]
               for r in rows),
         ]  # fmt: skip
         if not rows:
             data.append([fmt.DASH] * len(columns))
         weights = [(2.4 if words < 3 else 1.8) if i < words else 1.0 for i in range(len(columns))]
-        if words == 1 and len(columns) > 6:
+        if wide:
             weights[0] = 1.6
         widths = [width * w / sum(weights) for w in weights]
         table = Table(data, colWidths=widths, repeatRows=1)
