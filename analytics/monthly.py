@@ -391,7 +391,7 @@ def build(
     scope = scope or Scope.everything()
     levels = levels or LevelTable.default()
     this = period(month)
-    words = _scope_words(scope, state, department)
+    words = scope_words(scope, state, department)
     if events.empty:
         raise NoDataError(f"no data for {words}: the store holds no events in your scope")
     visible = scope.visible_states()
@@ -445,7 +445,7 @@ def _central_has(events: pd.DataFrame, month: Period, central: list[str]) -> boo
     return bool((in_month & events["state"].isin(central)).any())
 
 
-def _scope_words(scope: Scope, state: str | None, department: str | None) -> str:
+def scope_words(scope: Scope, state: str | None = None, department: str | None = None) -> str:
     """The selection in words: "Manipur / Finance", "All states", or the reader's scope."""
     if state:
         return " / ".join(x for x in (state, department) if x)
