@@ -338,7 +338,7 @@ def month_figures(
     earlier of it and the month's last instant. `headline_states` narrows the headline (the
     national edition's: the states without the central secretariat).
     """
-    states = sorted(set(events["state"].astype(str)))
+    states = states_of(events)
     t = latest.reindex(states)
     cut = pd.Series(month.last_instant, index=t.index).dt.as_unit("us")
     as_of = t.where(t.lt(cut), cut).rename("timestamp")
@@ -397,8 +397,9 @@ def build(
     visible = scope.visible_states()
     if state is not None or visible is not None:  # only the states read (T, cover line)
         wanted = {state} if state is not None else set(visible or ())
-        events = events[events["state"].isin(wanted).to_numpy()].reset_index(drop=True)
-        events = events.drop(columns=["file_key", "seq"], errors="ignore")
+        keep = events["state"].isin(wanted).to_numpy()
+        if not keep.all():  # (a subset of an ordered log stays in log order)
+            events = events[keep].reset_index(drop=True)
     if events.empty:
         raise NoDataError(f"no data for {words}: the store holds no events in your scope")
     ordered = events if "file_key" in events else order_events(events)
@@ -407,7 +408,7 @@ def build(
         departments=(department,) if department else (),
         scope=scope,
     )
-    present = sorted(set(ordered["state"].astype(str)))
+    present = states_of(ordered)
     central = [s for s in present if s in CENTRAL_SECRETARIAT] if state is None else []
     states = [s for s in present if s not in central] if state is None else [state]
     headline_states = tuple(states) if state is None and central else None
@@ -437,6 +438,11 @@ def build(
         states=states if state is None else [],
         central=central,
     )
+
+
+def states_of(events: pd.DataFrame) -> list[str]:
+    """The states a log holds, sorted (from the distinct values, not row by row)."""
+    return sorted(str(s) for s in pd.unique(events["state"].dropna()))
 
 
 def _central_has(events: pd.DataFrame, month: Period, central: list[str]) -> bool:
@@ -495,7 +501,7 @@ def from_store(
         departments=[department] if department else None,
         protect=False,
     )
-    present = sorted(set(events["state"].astype(str)))
+    present = states_of(events)
     latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
     return build(
         events,
