@@ -392,8 +392,6 @@ def build(
     levels = levels or LevelTable.default()
     this = period(month)
     words = scope_words(scope, state, department)
-    if events.empty:
-        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
     visible = scope.visible_states()
     if state is not None or visible is not None:  # only the states read (T, cover line)
         wanted = {state} if state is not None else set(visible or ())
