@@ -447,7 +447,7 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
         if value is None or fmt.missing(value) or (not isinstance(value, str) and pd.isna(value)):
             sheet.write_blank(row, col, None)
         elif isinstance(value, pd.Timestamp):
-            sheet.write_datetime(row, col, value.tz_convert(IST).tz_localize(None).to_pydatetime(),
+            sheet.write_datetime(row, col, value.tz_convert(IST).tz_localize(None).floor("s").to_pydatetime(),
                                  when)  # fmt: skip
         elif kind is not None:
             sheet.write_number(row, col, float(value), number[kind])

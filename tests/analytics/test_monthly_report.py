@@ -217,6 +217,9 @@ def test_a_reader_gets_its_scope_pseudonymised_and_the_export_audited(
     book = openpyxl.load_workbook(out)
     assert book["States"]["A3"].value == "Manipur"
     assert book["States"].max_row == 3  # heading, column names, Manipur alone
+    t = book["States"]["B3"]  # the month's T: its last instant, to the second, in IST
+    assert t.value == pd.Timestamp("2024-09-30 23:59:59").to_pydatetime()
+    assert t.number_format == "dd-mmm-yyyy hh:mm"
     holders = [r[4].value for r in book["Longest pending"].iter_rows(min_row=3)]
     assert len(holders) == 10
     assert all(h.startswith("P-") for h in holders)
