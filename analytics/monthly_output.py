@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -185,19 +184,19 @@ def _sections(report: MonthlyReport) -> list[Section]:
 # --- charts ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def _figure(width: float, height: float) -> Iterator[Any]:
-    import matplotlib
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib figure and its axes, without pyplot: no global state, no GUI backend,
+    so two reports drawn at once (two dashboard readers) do not share anything."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height), dpi=150)
+    return fig, fig.subplots()
 
-    with plt.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans", "font.size": 8}):
-        fig, ax = plt.subplots(figsize=(width, height), dpi=150)
-        try:
-            yield fig, ax
-        finally:
-            plt.close(fig)
+
+def _text(value: Any) -> str:
+    """A data value for a chart label: `fmt.shown`, and `$` escaped so matplotlib's math
+    text never reads `$...$` in the data."""
+    return fmt.shown(value).replace("$", r"\$")
 
 
 def _png(fig: Any) -> bytes:
@@ -211,21 +210,22 @@ def _paired_bars(
     labels: Sequence[str], now: Sequence[float], before: Sequence[float], names: tuple[str, str],
     title_text: str, value_text: Callable[[float], str],
 ) -> bytes:  # fmt: skip
-    with _figure(6.8, 2.6) as (fig, ax):
-        x = range(len(labels))
-        w = 0.38
-        ax.bar([i - w / 2 for i in x], before, w, label=names[1], color=_BEFORE)
-        bars = ax.bar([i + w / 2 for i in x], now, w, label=names[0], color=_THIS)
-        for bar, v in zip(bars, now, strict=True):
-            if not pd.isna(v):
-                ax.annotate(value_text(v), (bar.get_x() + w / 2, bar.get_height()),
-                            ha="center", va="bottom", fontsize=7)  # fmt: skip
-        ax.set_xticks(list(x), [textwrap.fill(fmt.shown(v), 12) for v in labels], rotation=0)
-        ax.set_title(title_text, fontsize=9, loc="left")
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.yaxis.set_major_formatter(lambda v, _: fmt.indian(v, 0 if v == int(v) else 1))
-        ax.legend(frameon=False, fontsize=7)
-        return _png(fig)
+    fig, ax = _figure(6.8, 2.6)
+    x = range(len(labels))
+    w = 0.38
+    ax.bar([i - w / 2 for i in x], before, w, label=names[1], color=_BEFORE)
+    bars = ax.bar([i + w / 2 for i in x], now, w, label=names[0], color=_THIS)
+    for bar, v in zip(bars, now, strict=True):
+        if not pd.isna(v):
+            ax.annotate(value_text(v), (bar.get_x() + w / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=7)  # fmt: skip
+    ax.set_xticks(list(x), [textwrap.fill(_text(v), 12) for v in labels], fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(title_text, fontsize=9, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.yaxis.set_major_formatter(lambda v, _: fmt.indian(v, 0 if v == int(v) else 1))
+    ax.legend(frameon=False, fontsize=7)
+    return _png(fig)
 
 
 def charts(report: MonthlyReport) -> list[tuple[str, bytes]]:
