@@ -159,7 +159,10 @@ def test_every_figure_of_a_states_pdf_equals_report_db(url: str, tmp_path: Path)
             assert cells == [fmt.indian(before["over_7_by_department"].get(dept, 0)),
                              fmt.indian(value)]  # fmt: skip
 
-    assert lines[1].startswith("Scope: Manipur · T: 30-Sep-2024 23:59 IST · data uploaded: ")
+    with open_store(url) as store:
+        uploaded = fmt.day(store.uploads()["uploaded_at"].iloc[0])  # the sample's one upload
+    cover = f"Scope: Manipur · T: 30-Sep-2024 23:59 IST · data uploaded: {uploaded} · "
+    assert lines[1].startswith(cover)
     pages = render(pdf, "manipur-2024-09")
     assert len(pages) == len(reader.pages) >= 2
 
