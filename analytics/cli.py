@@ -41,6 +41,7 @@ from analytics.hierarchy import LevelTable, LevelTableError
 from analytics.level_admin import levels_command
 from analytics.level_admin import register_cli as register_levels_cli
 from analytics.metrics import analyse
+from analytics.monthly_output import FORMATS
 from analytics.reading import UnusableInputError, parse_moment, read_logs
 from analytics.report import (
     describe_level_table,
@@ -98,6 +99,19 @@ def _parser() -> argparse.ArgumentParser:
         "--weekmask", default="1111100", help="working days Mon..Sun (default 1111100)"
     )
     _user_option(report, "with --db: read as this user, inside the user's scope")
+
+    monthly = sub.add_parser(
+        "monthly", help="the monthly report (PDF or Excel) of a state, or the national edition"
+    )
+    monthly.add_argument("--month", required=True, help="the month, YYYY-MM (e.g. 2024-09)")
+    monthly.add_argument("--state", help="only this state (without it: the national edition)")
+    monthly.add_argument("--department", help="only this department's files")
+    monthly.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    monthly.add_argument(
+        "--format", choices=FORMATS, help="pdf or xlsx (default: the --out file's suffix, else pdf)"
+    )
+    monthly.add_argument("--out", required=True, type=Path, help="the file to write")
+    _user_option(monthly, "read as this user, inside the user's scope")
 
     ingest = sub.add_parser("ingest", help="load extracts into the store (one transaction each)")
     ingest.add_argument("logs", nargs="+", type=Path, metavar="LOG")
@@ -166,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _report(args)
+        if args.command == "monthly":
+            return _monthly(args)
         if args.command == "users":
             return users_command(args, run_as)
         if args.command == "alerts":
@@ -274,6 +290,36 @@ def _report(args: argparse.Namespace) -> int:
     print(_as_of_line(analysis.as_of, given_t))
     print(level_table_line(level_table))
     print(f"wrote {len(tables)} tables to {args.out}")
+    return 0
+
+
+def _monthly(args: argparse.Namespace) -> int:
+    """Write the monthly report of `--month` for the user's scope (and `--state`,
+    `--department`): the export is audited before the file is written; a month without data
+    writes nothing."""
+    from analytics import monthly
+    from analytics.monthly_output import pdf_bytes, xlsx_bytes
+    from analytics.store import open_store
+
+    kind = args.format or ("xlsx" if args.out.suffix.lower() == ".xlsx" else "pdf")
+    monthly.period(args.month)
+    with open_store(args.db) as store:
+        accounts, user = run_as(store, args.user)
+        scope = Scope.everything()
+        if user is not None:
+            _check_request(accounts, user, args.state, args.department)
+            scope = user.scope
+        report = monthly.from_store(
+            store, args.month, scope=scope, state=args.state, department=args.department
+        )
+        data = pdf_bytes(report) if kind == "pdf" else xlsx_bytes(report)
+        if user is not None:  # audited (and re-checked) before anything is written
+            accounts.record_export(user, monthly.export_name(report), report.rows(), kind)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(args.out)
+    print(f"wrote the {report.month.period.title} report of {report.scope_words} to {args.out}")
     return 0
 
 

@@ -1,25 +1,38 @@
-"""Numbers and moments as people read them: Indian grouping (12,34,567), 05-Mar-2024, IST.
+"""How figures read for people, wherever they are shown (dashboard, monthly report):
+Indian digit grouping (12,34,567), dates as 05-Mar-2024, times in IST.
 
-Shared by the dashboard (`dashboard/format.py` re-exports these) and by what the analytics
-write for people (the alert digests), so both read the same.
+Pure formatting over the figures registry (`analytics.figures`): each figure's `kind` picks
+its formatter (`KINDS`), so a figure reads the same on a dashboard card, in a table and in
+the monthly PDF.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
+from analytics.figures import FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters that reorder the text around them (right-to-left override U+202E and its kin):
+dropped from everything shown, so data cannot reverse or disguise the text beside it."""
 
 
 def missing(value: Any) -> bool:
-    """True for None, NaN and NA."""
+    """True for None, NaN, NA."""
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def shown(value: Any) -> str:
+    """A data value as text to show: bidi controls dropped, line breaks made spaces."""
+    text = "" if missing(value) else str(value)
+    return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
 
 
 def indian(value: Any, decimals: int = 0) -> str:
@@ -42,6 +55,16 @@ def indian(value: Any, decimals: int = 0) -> str:
     return sign + whole + (f".{frac}" if frac else "")
 
 
+def ratio(value: Any) -> str:
+    """A ratio such as movements per file created: 18.0."""
+    return DASH if missing(value) else indian(value, 1)
+
+
+def percent(value: Any) -> str:
+    """A share as a percentage: 0.9238 → 92.4%."""
+    return DASH if missing(value) else f"{indian(100 * float(value), 1)}%"
+
+
 def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
     """A duration: 2.5 → '2.5 days' (unit 'working days' → '2.5 working days'; 1 singular)."""
     if missing(value):
@@ -50,8 +73,7 @@ def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
     return f"{text} {unit[:-1]}" if text in {"1", "1.0", "1.00"} else f"{text} {unit}"
 
 
-def ist(value: Any) -> pd.Timestamp | None:
-    """An instant as an IST timestamp (naive means IST); None when missing."""
+def _ist(value: Any) -> pd.Timestamp | None:
     if missing(value) or value is pd.NaT:
         return None
     ts = pd.Timestamp(value)
@@ -64,11 +86,70 @@ def day(value: date | datetime | pd.Timestamp | None) -> str:
     """A date as 05-Mar-2024 (an instant is first put in IST)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%d-%b-%Y")
-    ts = ist(value)
+    ts = _ist(value)
     return DASH if ts is None else ts.strftime("%d-%b-%Y")
 
 
 def moment(value: Any) -> str:
     """An instant as 05-Mar-2024 14:07 IST."""
-    ts = ist(value)
+    ts = _ist(value)
     return DASH if ts is None else ts.strftime("%d-%b-%Y %H:%M IST")
+
+
+def _mean(value: Any) -> str:
+    return indian(value, 2)
+
+
+KINDS: dict[str, Any] = {
+    "count": indian,
+    "ratio": ratio,
+    "share": percent,
+    "mean": _mean,
+    "days": days,
+}
+"""The formatter of each kind of figure (`analytics.figures.Kind`)."""
+
+
+def figure(name: str | Figure, value: Any) -> str:
+    """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
+    entry = FIGURES[name] if isinstance(name, str) else name
+    return KINDS[entry.kind](value)
+
+
+def level(value: Any, names: dict[int, str]) -> str:
+    """A hierarchy level with its name: '3 · Under Secretary'; unmapped when empty."""
+    if missing(value):
+        return "Unmapped"
+    number = int(value)
+    return f"{number} · {names.get(number, f'Level {number}')}"
+
+
+LABELS: dict[str, str] = {
+    "state": "State",
+    "department": "Department",
+    "month": "Month",
+    "as_of": "As of (T)",
+    **{name: f.label for name, f in FIGURES.items()},
+    "level": "Level",
+    "p10_days": "10th percentile",
+    "q1_days": "25th percentile",
+    "q3_days": "75th percentile",
+    "median_waiting_days": "Median waiting",
+    "median_processing_days": "Median processing",
+    "mean_waiting_days": "Mean waiting",
+    "mean_processing_days": "Mean processing",
+    "from_level": "From level",
+    "to_level": "To level",
+    "direction": "Direction",
+    "file_id": "Computer no.",
+    "file_number": "File no.",
+    "subject": "Subject",
+    "holder": "Holder",
+    "designation": "Designation",
+    "since": "With holder since",
+    "age_days": "Age",
+    "status": "Status",
+    "created_at": "Created",
+    "closed_at": "Closed",
+}
+"""Column headings: the figures registry's labels, and the words for the other columns."""

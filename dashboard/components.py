@@ -11,8 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import monthly
 from analytics.access import Scope
-from analytics.auth import ExportRefused
+from analytics.auth import ExportRefused, SignedInUser
+from analytics.monthly_output import pdf_bytes
 from analytics.report import csv_bytes, excel_bytes
 from analytics.views import Filters
 from dashboard import auth, data
@@ -315,6 +317,62 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def monthly_report(scope: Scope, filters: Filters, months: list[str]) -> None:
+    """A month choice and the "Monthly report" download: the PDF `eoffice-analytics monthly`
+    writes, for the one state chosen in the filters (and its one department, if chosen), else
+    the national edition within the reader's scope. Made only when clicked, audited as an
+    export (a refused export makes no file)."""
+    if not months:
+        return
+    state = filters.states[0] if len(filters.states) == 1 else None
+    department = filters.departments[0] if state and len(filters.departments) == 1 else None
+    left, right, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+    month = left.selectbox(
+        "Month of the report",
+        sorted(months, reverse=True),
+        format_func=lambda m: fmt.day(f"{m}-01")[3:],
+        key="monthly_month",
+    )
+    where = monthly.scope_words(scope, state, department)
+    right.download_button(
+        "Monthly report",
+        data=monthly_pdf(auth.signed_in_user(), month, scope, state, department),
+        file_name=f"eoffice-monthly-{month}-{_slug(where)}.pdf",
+        mime="application/pdf",
+        key="monthly-pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=f"The monthly report of {fmt.shown(where)} for the month chosen (PDF, A4).",
+    )
+
+
+def monthly_pdf(
+    user: SignedInUser | None,
+    month: str,
+    scope: Scope,
+    state: str | None,
+    department: str | None,
+) -> Callable[[], bytes]:
+    """The monthly report's PDF bytes, made when asked: read from the store within `scope`,
+    rendered, then the export audited (re-checking the user) before the bytes are handed out.
+    (Streamlit runs it outside the page's script run: the store and accounts are taken now.)"""
+    store, accounts = data.store(), auth.accounts()
+
+    def make() -> bytes:
+        if user is None:
+            _no_user("pdf")
+        report = monthly.from_store(store, month, scope=scope, state=state, department=department)
+        pdf = pdf_bytes(report)
+        accounts.record_export(user, monthly.export_name(report), report.rows(), "pdf")
+        return pdf
+
+    return make
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in fmt.shown(text)).strip("-").lower()
 
 
 def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:

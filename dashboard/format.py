@@ -1,4 +1,5 @@
-"""How figures read on the dashboard: Indian digit grouping, 05-Mar-2024 dates, IST times."""
+"""How figures read on the dashboard: the number and date formats of `analytics.fmt` (Indian
+grouping, 05-Mar-2024, IST), and text made inert for Streamlit and Plotly."""
 
 from __future__ import annotations
 
@@ -8,13 +9,24 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW, Figure
-from analytics.fmt import DASH, day, days, indian, moment  # noqa: F401 (dashboard reads fmt.day)
-from analytics.fmt import missing as _missing
+from analytics.figures import FIGURES, OVERVIEW
+from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
+    BIDI_CONTROLS,
+    DASH,
+    KINDS,
+    LABELS,
+    day,
+    days,
+    figure,
+    indian,
+    level,
+    missing,
+    moment,
+    percent,
+    ratio,
+    shown,
+)
 
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Characters that reorder the text around them (right-to-left override U+202E and its kin):
-dropped from everything shown, so data cannot reverse or disguise the text beside it."""
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _JOIN = re.compile(r"(?<=[:@])(?=\S)|(?<=\bwww)(?=\.)|(?<=[-<>~])(?=[-<>=])", re.IGNORECASE)
 """Where Streamlit still makes something of escaped text (it rewrites the text itself, after
@@ -22,12 +34,6 @@ Markdown is parsed): `:smile:` and `:material/icon:` shortcodes, bare links (`ht
 `www.`, `a@b.in`) and typographic pairs (`->`, `--`, `<=`). A word joiner (U+2060,
 invisible, no line break) goes between the two characters."""
 WORD_JOINER = "\u2060"
-
-
-def shown(value: Any) -> str:
-    """A data value as text to show: bidi controls dropped, line breaks made spaces."""
-    text = "" if _missing(value) else str(value)
-    return " ".join(BIDI_CONTROLS.sub("", text).splitlines()) if text else text
 
 
 def plain(value: Any) -> str:
@@ -55,24 +61,6 @@ def label(value: Any) -> str:
     return html.escape(shown(value), quote=False)
 
 
-def ratio(value: Any) -> str:
-    """A ratio such as movements per file created: 18.0."""
-    return DASH if _missing(value) else indian(value, 1)
-
-
-def percent(value: Any) -> str:
-    """A share as a percentage: 0.9238 → 92.4%."""
-    return DASH if _missing(value) else f"{indian(100 * float(value), 1)}%"
-
-
-def level(value: Any, names: dict[int, str]) -> str:
-    """A hierarchy level with its name: '3 · Under Secretary'; unmapped when empty."""
-    if _missing(value):
-        return "Unmapped"
-    number = int(value)
-    return f"{number} · {names.get(number, f'Level {number}')}"
-
-
 def table(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
     """A copy for display: each listed column through its formatter, others as they are."""
     out = frame.copy()
@@ -82,60 +70,9 @@ def table(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
-LABELS: dict[str, str] = {
-    "state": "State",
-    "department": "Department",
-    "month": "Month",
-    "as_of": "As of (T)",
-    **{name: f.label for name, f in FIGURES.items()},
-    "level": "Level",
-    "p10_days": "10th percentile",
-    "q1_days": "25th percentile",
-    "q3_days": "75th percentile",
-    "median_waiting_days": "Median waiting",
-    "median_processing_days": "Median processing",
-    "mean_waiting_days": "Mean waiting",
-    "mean_processing_days": "Mean processing",
-    "from_level": "From level",
-    "to_level": "To level",
-    "direction": "Direction",
-    "file_id": "Computer no.",
-    "file_number": "File no.",
-    "subject": "Subject",
-    "holder": "Holder",
-    "designation": "Designation",
-    "since": "With holder since",
-    "age_days": "Age",
-    "status": "Status",
-    "created_at": "Created",
-    "closed_at": "Closed",
-}
-"""Column headings: the figures registry's labels, and the words for the other columns."""
-
-
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns renamed to the words a department head reads."""
     return frame.rename(columns=lambda c: LABELS.get(c, c.replace("_", " ").capitalize()))
-
-
-def _mean(value: Any) -> str:
-    return indian(value, 2)
-
-
-KINDS: dict[str, Any] = {
-    "count": indian,
-    "ratio": ratio,
-    "share": percent,
-    "mean": _mean,
-    "days": days,
-}
-"""The formatter of each kind of figure (`analytics.figures.Kind`)."""
-
-
-def figure(name: str | Figure, value: Any) -> str:
-    """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
-    entry = FIGURES[name] if isinstance(name, str) else name
-    return KINDS[entry.kind](value)
 
 
 def formats(*names: str) -> dict[str, Any]:

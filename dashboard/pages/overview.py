@@ -21,6 +21,7 @@ figures, trend = data.overview(scope, filters)
 
 components.heading(filters, scope)
 components.cards([(f.label, fmt.figure(f, figures[f.name]), f.help) for f in map(figure, OVERVIEW)])
+components.monthly_report(scope, filters, sorted(set(trend["month"])))
 components.chart(charts.creation_vs_movement(trend), "creation_vs_movement", "trend")
 display = fmt.labelled(
     fmt.table(
