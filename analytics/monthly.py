@@ -31,6 +31,7 @@ from analytics.calendar import WorkCalendar
 from analytics.figures import AGE_BUCKETS, FIGURES, OVERVIEW, figure
 from analytics.hierarchy import LevelTable
 from analytics.metrics import analyse, order_events
+from analytics.report import describe_level_table, level_table_line
 from analytics.schema import IST
 
 if TYPE_CHECKING:
@@ -135,6 +136,8 @@ class MonthlyReport:
     states: list[str] = field(default_factory=list)
     """The states of the national edition's side-by-side table (central secretariat apart)."""
     central: list[str] = field(default_factory=list)
+    level_table: str = "level table: the built-in default (version 0)"
+    """The level table behind the figures, in words (`report.level_table_line`)."""
 
     @property
     def national(self) -> bool:
@@ -501,7 +504,8 @@ def from_store(
     )
     present = states_of(events)
     latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
-    return build(
+    table = describe_level_table(store.level_version_info()) if levels is None else None
+    built = build(
         events,
         latest,
         month,
@@ -512,6 +516,9 @@ def from_store(
         calendar=calendar,
         uploads=_uploads_of(store, present, scope, department),
     )
+    if table is not None:
+        built.level_table = level_table_line(table)
+    return built
 
 
 def _uploads_of(

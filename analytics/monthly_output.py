@@ -46,7 +46,8 @@ def change_text(name: str, change: float | None) -> str:
 
 
 def cover_line(report: MonthlyReport) -> str:
-    """Scope, T, the data's upload dates and the software version, in one line."""
+    """Scope, T, the data's upload dates, the software version and the level table, in one
+    line."""
     t = report.month.as_of
     if len(t) and (t == t.iloc[0]).all():
         as_of = fmt.moment(t.iloc[0])
@@ -57,7 +58,7 @@ def cover_line(report: MonthlyReport) -> str:
     reader = "names shown" if report.names_shown else "officers pseudonymised"
     return (
         f"Scope: {fmt.shown(report.scope_words)} · T: {as_of} · data uploaded: "
-        f"{uploaded or fmt.DASH} · {report.version} · {reader}"
+        f"{uploaded or fmt.DASH} · {report.version} · {report.level_table} · {reader}"
     )
 
 

@@ -25,6 +25,7 @@ from analytics import fmt
 from analytics.auth import Accounts
 from analytics.cli import EXIT_REFUSED, main
 from analytics.figures import AGE_BUCKETS, AGE_EDGES, CSMOP_WORKING_DAYS, FIGURES
+from analytics.report import describe_level_table, level_table_line
 from analytics.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,8 +162,11 @@ def test_every_figure_of_a_states_pdf_equals_report_db(url: str, tmp_path: Path)
 
     with open_store(url) as store:
         uploaded = fmt.day(store.uploads()["uploaded_at"].iloc[0])  # the sample's one upload
+        version = store.level_version_info()
     cover = f"Scope: Manipur · T: 30-Sep-2024 23:59 IST · data uploaded: {uploaded} · "
     assert lines[1].startswith(cover)
+    # the level table behind the figures is named (issue 16), as report --db names it
+    assert level_table_line(describe_level_table(version)) in " ".join(lines[1:4])
     pages = render(pdf, "manipur-2024-09")
     assert len(pages) == len(reader.pages) >= 2
 
