@@ -276,6 +276,66 @@ _FIGURES = [
     ),
 ]
 
+_FIGURES += [
+    Figure(
+        "held_now",
+        (),
+        "files",
+        "Files held now",
+        "Pending files with this officer as of T: they have to act on them.",
+        "count",
+        False,
+    ),
+    Figure(
+        "oldest_age_days",
+        (),
+        "days",
+        "Oldest file held, age",
+        "How long the oldest pending file has been with this officer, as of T.",
+        "days",
+        False,
+    ),
+    Figure(
+        "held_over_7_working_days",
+        (),
+        "files",
+        f"Held over {CSMOP_WORKING_DAYS} working days",
+        f"Pending files this officer has held for more than {CSMOP_WORKING_DAYS} working days, "
+        "the limit the Central Secretariat Manual of Office Procedure (CSMOP) sets.",
+        "count",
+        False,
+    ),
+    Figure(
+        "stints_ended",
+        (),
+        "stints",
+        "Files handled",
+        "How many times a file came to this officer and left again in the period (each such "
+        "turn is a stint).",
+        "count",
+        None,
+    ),
+    Figure(
+        "median_days_held",
+        (),
+        "days",
+        "Median time held",
+        "Half of the files this officer passed on in the period were with them for less than "
+        "this, half for longer.",
+        "days",
+        False,
+    ),
+    Figure(
+        "files_returned",
+        (),
+        "files",
+        "Files returned downward",
+        "Files this officer sent back down to a lower level in the period.",
+        "count",
+        False,
+    ),
+]
+
 FIGURES: dict[str, Figure] = {f.name: f for f in _FIGURES}
 """Every figure by name."""
 

@@ -257,6 +257,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "processing_days",
             "waiting_working_days",
             "processing_working_days",
+            "holder",
         ]
     ].copy()
     slim["end_day"] = ist_day(slim["end"])
@@ -282,6 +283,7 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
             "seq": stints["seq"].to_numpy(),
             "sender_days": stints["days"].shift(1).where(prev_moved).to_numpy(),
             "sender_working_days": stints["working_days"].shift(1).where(prev_moved).to_numpy(),
+            "sender": pd.Categorical(stints["holder"].astype(object).shift(1).where(prev_moved)),
         }
     )
     out = pd.DataFrame(
@@ -759,3 +761,169 @@ def _ratio(numerator: Any, denominator: Any) -> pd.Series:
     num = pd.Series(numerator).astype("float64")
     den = pd.Series(denominator).astype("float64")
     return (num / den).where(den > 0)
+
+
+# --- officers: who holds what ---------------------------------------------------------------
+
+OFFICER_KEYS = ("state", "department", "holder")
+"""An officer is a holder within a state's department (pseudonyms are per department too)."""
+OFFICER_COLUMNS = (
+    *OFFICER_KEYS,
+    "level",
+    "held_now",
+    "oldest_file_id",
+    "oldest_age_days",
+    "held_over_7_working_days",
+    "stints_ended",
+    "median_days_held",
+    "files_returned",
+)
+"""The columns of `officers`."""
+OFFICER_LISTS = ("held_now", "held_over_7_working_days", "files_returned")
+"""The counts of `officers` that `officer_files` lists file by file."""
+
+
+def _file_departments(prepared: Prepared) -> np.ndarray:
+    """Each file_key's department (the file's, from its first event)."""
+    key = ("file_departments",)
+    if key not in prepared._memo:
+        out = np.full(prepared.n_keys, "", dtype=object)
+        out[prepared.facts["file_key"].to_numpy()] = prepared.facts["department"].to_numpy()
+        prepared._memo[key] = out
+    return prepared._memo[key]
+
+
+def _returns(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """The returns (moves to a lower level) in the selection, each with the holder who sent
+    the file down (the holder of the stint the move ended): state, department, holder,
+    file_key."""
+    m = prepared.movements
+    down = (m["to_level"] < m["from_level"]).fillna(False).to_numpy(dtype=bool)
+    down &= file_keep(prepared, filters)[m["file_key"].to_numpy()]
+    down &= _in_range(m["day"].to_numpy(dtype="float64"), filters)
+    down &= m["sender"].notna().to_numpy()
+    keys = m["file_key"].to_numpy()[down]
+    return pd.DataFrame(
+        {
+            "state": m["state"].astype(object).to_numpy()[down],
+            "department": _file_departments(prepared)[keys],
+            "holder": m["sender"].astype(object).to_numpy()[down],
+            "file_key": keys,
+        }
+    )
+
+
+def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Per officer (state, department, holder) in the selection: what they hold and how fast.
+
+    - held_now: pending files with them at T (a snapshot: the period does not change it);
+      the oldest of them (`oldest_file_id`) and its age in `duration` (`oldest_age_days`);
+    - held_over_7_working_days: those pending more than CSMOP's 7 working days with them;
+    - stints_ended, median_days_held: their stints that ended in the period (time held, in
+      `duration`);
+    - files_returned: files they sent down to a lower level in the period (a file counted
+      once however often);
+    - level: the level they most often held files at (ties: the lower number).
+
+    Sorted by held_now, then oldest age, largest first. Holders are the stored IDs.
+    """
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    pending = filtered_facts(
+        prepared,
+        filters,
+        list(dict.fromkeys(["state", "department", "holder", "file_id", "age_working_days", age])),
+        ("pending",),
+    )
+    pending = pending[pending["holder"].astype("string").str.len().gt(0).fillna(False)]
+    pending = pending.sort_values([*OFFICER_KEYS, age], ascending=[True, True, True, False])
+    pending = pending.assign(over=pending["age_working_days"].gt(CSMOP_WORKING_DAYS))
+    g = pending.groupby(list(OFFICER_KEYS), sort=False)
+    held = pd.DataFrame(
+        {
+            "held_now": g.size(),
+            "oldest_file_id": g["file_id"].first(),
+            "oldest_age_days": g[age].first(),
+            "held_over_7_working_days": g["over"].sum(),
+        }
+    )
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    keep = file_keep(prepared, filters)[keys] & s["holder"].notna().to_numpy()
+    ended = keep & ~np.isnan(s["end_day"].to_numpy(dtype="float64"))
+    ended &= _in_range(s["end_day"].to_numpy(dtype="float64"), filters)
+    departments = _file_departments(prepared)
+    stint_rows = pd.DataFrame(
+        {
+            "state": s["state"].astype(object).to_numpy()[ended],
+            "department": departments[keys[ended]],
+            "holder": s["holder"].astype(object).to_numpy()[ended],
+            "value": s[duration].to_numpy(dtype="float64")[ended],
+        }
+    )
+    sg = stint_rows.groupby(list(OFFICER_KEYS), sort=False)["value"]
+    timed = pd.DataFrame({"stints_ended": sg.size(), "median_days_held": sg.median()})
+    returns = _returns(prepared, filters)
+    returned = returns.groupby(list(OFFICER_KEYS), sort=False)["file_key"].nunique()
+    out = held.join(timed, how="outer").join(returned.rename("files_returned"), how="outer")
+    levels = pd.DataFrame(
+        {
+            "state": s["state"].astype(object).to_numpy()[keep],
+            "department": departments[keys[keep]],
+            "holder": s["holder"].astype(object).to_numpy()[keep],
+            "level": s["level"].to_numpy(dtype="float64", na_value=np.nan)[keep],
+        }
+    ).dropna(subset=["level"])
+    counts = levels.groupby([*OFFICER_KEYS, "level"], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values("n", ascending=False, kind="stable")
+    usual = counts.drop_duplicates(list(OFFICER_KEYS)).set_index(list(OFFICER_KEYS))["level"]
+    out = out.join(usual, how="left").reset_index()
+    for c in ("held_now", "held_over_7_working_days", "stints_ended", "files_returned"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["level"] = out["level"].astype("Int64")
+    out = out.sort_values(
+        ["held_now", "oldest_age_days", *OFFICER_KEYS],
+        ascending=[False, False, True, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    return out[list(OFFICER_COLUMNS)].reset_index(drop=True)
+
+
+def officer_files(
+    prepared: Prepared,
+    filters: Filters,
+    officer: tuple[str, str, str],
+    which: str,
+    duration: str = "days",
+) -> pd.DataFrame:
+    """The files behind one of an officer's counts (`OFFICER_LISTS`): the pending files they
+    hold, those over 7 working days, or the files they returned downward in the period.
+
+    `officer` is (state, department, holder) as `officers` gives it. Columns: state,
+    department, file_id, file_number, subject, level, since, age_days (pending files: their
+    age with the holder, in `duration`; returned files: empty since/age).
+    """
+    if which not in OFFICER_LISTS:
+        raise ValueError(f"no list {which!r}: one of {', '.join(OFFICER_LISTS)}")
+    state, department, holder = officer
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    facts = filtered_facts(prepared, filters)
+    mine = facts["state"].eq(state) & facts["department"].eq(department)
+    if which == "files_returned":
+        returns = _returns(prepared, filters)
+        sent = returns[
+            returns["state"].eq(state)
+            & returns["department"].eq(department)
+            & returns["holder"].eq(holder)
+        ]
+        rows = facts[mine & facts["file_key"].isin(sent["file_key"])]
+        rows = rows.assign(since=pd.NaT, age_days=np.nan, level=pd.NA).sort_values("file_id")
+    else:
+        rows = facts[mine & facts["status"].eq("pending") & facts["holder"].eq(holder)]
+        if which == "held_over_7_working_days":
+            rows = rows[rows["age_working_days"].gt(CSMOP_WORKING_DAYS)]
+        rows = rows.assign(age_days=rows[age]).sort_values(
+            ["age_days", "file_id"], ascending=[False, True]
+        )
+    columns = ["state", "department", "file_id", "file_number", "subject", "level", "since"]
+    return rows[[*columns, "age_days"]].reset_index(drop=True)

@@ -81,7 +81,7 @@ def sidebar_filters(scope: Scope, applies: bool) -> None:
     st.session_state.pop(FILTERS_KEY, None)
     filter_bar(scope)
     st.sidebar.caption(
-        "These filters apply on Overview, States, Hierarchy, Flow and Pendency, not on this "
+        "These filters apply on Overview, States, Officers, Hierarchy, Flow and Pendency, not on this "
         "page; they stay in the link."
     )
 
@@ -363,6 +363,15 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
             "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
             "modeBarButtonsToRemove": ["lasso2d", "select2d"],
         },
+    )
+
+
+def officers_link() -> None:
+    """A link to the Officers page: who holds the files a level or pendency chart counts."""
+    st.page_link(
+        "pages/officers.py",
+        label="Who holds these files: open Officers (same filters)",
+        icon=":material/badge:",
     )
 
 

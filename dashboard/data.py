@@ -191,6 +191,41 @@ def pendency(
 
 
 @_cached
+def _officers(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    return views.officers(_prepared(url, v), filters.within(scope), duration)
+
+
+def officers(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    """Per officer: files held now, the oldest, over 7 working days, time held, returns; the
+    holders as the reader may see them (pseudonyms without the names permission)."""
+    return pseudonymise(_officers(default_url(), version(), scope, filters, duration), scope)
+
+
+@_cached
+def _officer_files(
+    url: str, v: str, scope: Scope, filters: Filters, shown: tuple, which: str, duration: str
+) -> pd.DataFrame:
+    table = _officers(url, v, scope, filters, duration)
+    seen = pseudonymise(table, scope)
+    state, department, holder = shown
+    row = seen.index[
+        seen["state"].eq(state) & seen["department"].eq(department) & seen["holder"].eq(holder)
+    ]
+    if not len(row):
+        return views.officer_files(_prepared(url, v), filters.within(scope), ("", "", ""), which)
+    officer = tuple(table.loc[row[0], ["state", "department", "holder"]])
+    return views.officer_files(_prepared(url, v), filters.within(scope), officer, which, duration)
+
+
+def officer_files(
+    scope: Scope, filters: Filters, shown: tuple[str, str, str], which: str, duration: str
+) -> pd.DataFrame:
+    """The files behind one count of one officer, named as `officers` shows them (the stored
+    ID is found again here and never leaves the server)."""
+    return _officer_files(default_url(), version(), scope, filters, shown, which, duration)
+
+
+@_cached
 def _find(url: str, v: str, scope: Scope, query: str) -> pd.DataFrame:
     facts = _prepared(url, v).facts
     return pseudonymise(views.find_files(facts[scope.mask(facts)], query), scope)

@@ -37,6 +37,7 @@ with right:
         charts.level_distribution(pooled, unit_label), "time_held_distribution", "distribution"
     )
     st.caption("Box: 25th–75th percentile; line: median; dashed: mean; whiskers: 10th–90th.")
+components.officers_link()
 
 waiting = data.waiting(scope, filters, unit)
 waiting = waiting.assign(level_label=waiting["level"].map(label))

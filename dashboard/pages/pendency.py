@@ -55,6 +55,7 @@ components.chart(
     "pendency_by_department",
     "by-department",
 )
+components.officers_link()
 
 counts = fmt.formats("pending", *AGE_BUCKETS, "parked")
 

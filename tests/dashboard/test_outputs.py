@@ -189,7 +189,8 @@ def test_phishing_text_in_the_url_is_shown_as_text(app: AppTest, store_url: str)
 
 
 @pytest.mark.parametrize(
-    "page", ["overview", "states", "hierarchy", "flow", "pendency", "journey", "upload"]
+    "page",
+    ["overview", "states", "officers", "hierarchy", "flow", "pendency", "journey", "upload"],
 )
 def test_every_page_shows_hostile_state_and_department_as_text(
     app: AppTest, crafted: Analysis, page: str

@@ -163,6 +163,6 @@ def test_every_page_on_an_empty_store_says_so(tmp_path, monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert any("No movement logs" in i.value for i in at.info)
-    for page in ("states", "hierarchy", "flow", "pendency", "journey", "upload"):
+    for page in ("states", "officers", "hierarchy", "flow", "pendency", "journey", "upload"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page

@@ -38,7 +38,7 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.browser
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
 XLSX = ROOT / "sample_data" / "manipur_finance_eoffice.xlsx"
-PAGES = ["overview", "states", "hierarchy", "flow", "pendency", "journey", "upload"]
+PAGES = ["overview", "states", "officers", "hierarchy", "flow", "pendency", "journey", "upload"]
 EMAIL = "nodal@manipur.gov.in"
 PASSWORD = "a long e2e test password"
 
