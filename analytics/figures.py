@@ -14,6 +14,7 @@ This module imports nothing from the rest of the package, so every other module 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -339,11 +340,9 @@ _FIGURES += [
 FIGURES: dict[str, Figure] = {f.name: f for f in _FIGURES}
 """Every figure by name."""
 
-OVERVIEW = (
-    "files_created",
-    "movements",
-    "movement_ratio",
-    "efile_share",
+ACTIVITY = ("files_created", "movements", "movement_ratio", "efile_share")
+"""The overview figures that count activity in a period (the date range)."""
+SNAPSHOT = (
     "pending",
     "pending_over_7_working_days",
     "parked",
@@ -351,6 +350,8 @@ OVERVIEW = (
     "mean_holders_pending",
     "files_over_4_levels",
 )
+"""The overview figures that are a snapshot at a moment (each state's T)."""
+OVERVIEW = (*ACTIVITY, *SNAPSHOT)
 """The figures of the Overview cards, the States ranking and the per-state tables."""
 
 
@@ -360,6 +361,19 @@ def figure(name: str) -> Figure:
         return FIGURES[name]
     except KeyError:
         raise KeyError(f"no figure named {name!r} in the registry") from None
+
+
+def verdict(name: str, change: float | None) -> str:
+    """A change of a figure in words: better or worse where the registry says which direction
+    is better (more movements per file is not good news), else up or down."""
+    if change is None or math.isnan(change):
+        return "no comparison"
+    if change == 0:
+        return "no change"
+    better = FIGURES[name].higher_is_better
+    if better is None:
+        return "up" if change > 0 else "down"
+    return "better" if (change > 0) == better else "worse"
 
 
 def in_table(table: str) -> list[Figure]:

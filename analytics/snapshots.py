@@ -363,7 +363,8 @@ class Served(Prepared):
 
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
-        """Every stint: state, file_key, level, end, end_action, durations, holder, end_day."""
+        """Every stint: state, file_key, level, start, end, end_action, durations, holder,
+        end_day."""
         return self._parts()[0]
 
     @stints.setter
@@ -484,6 +485,7 @@ def _stints_and_movements(
             "state": state,
             "file_key": file_key,
             "level": level,
+            "start": stints["start"],
             "end": stints["end"],
             "end_action": end_action,
             **{c: timed[c] for c in DURATIONS},

@@ -20,7 +20,7 @@ Filter semantics (`Filters`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,14 @@ import pandas as pd
 
 from analytics import metrics
 from analytics.access import Scope
-from analytics.figures import AGE_BUCKETS, CSMOP_WORKING_DAYS, OVERVIEW
+from analytics.calendar import WorkCalendar
+from analytics.figures import (
+    AGE_BUCKETS,
+    CSMOP_WORKING_DAYS,
+    OVER_LEVELS_LIMIT,
+    OVERVIEW,
+    SNAPSHOT,
+)
 from analytics.metrics import Analysis, pendency
 from analytics.schema import IST
 
@@ -249,6 +256,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "state",
             "file_key",
             "level",
+            "start",
             "end",
             "end_action",
             "days",
@@ -927,3 +935,111 @@ def officer_files(
         )
     columns = ["state", "department", "file_id", "file_number", "subject", "level", "since"]
     return rows[[*columns, "age_days"]].reset_index(drop=True)
+
+
+# --- change against the previous period -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a card's change compares: activity in `now` against `then` (two date ranges),
+    and the pendency snapshot at T against the one `back` earlier (each state's own T)."""
+
+    now: tuple[date, date]
+    then: tuple[date, date]
+    back: pd.DateOffset
+    by_month: bool
+    """True when no period was chosen: the latest month against the month before it."""
+
+
+def comparison(filters: Filters, first: date, last: date) -> Comparison:
+    """The period to compare with: the same number of days just before the chosen period
+    (an open end is the data's `first` or `last` day), or, with no period chosen, the month
+    of `last` (to `last`) against the whole month before it."""
+    if filters.has_range:
+        start, end = filters.start or first, filters.end or last
+        days = (end - start).days + 1
+        then = start - timedelta(days=days), start - timedelta(days=1)
+        now, by_month, back = (start, end), False, pd.DateOffset(days=days)
+    else:
+        month = pd.Timestamp(last).to_period("M")
+        before = month - 1
+        now = month.start_time.date(), last
+        then = before.start_time.date(), before.end_time.date()
+        by_month, back = True, pd.DateOffset(months=1)
+    return Comparison(now, then, back, by_month)
+
+
+def figures_at(
+    prepared: Prepared, filters: Filters, back: pd.DateOffset | None = None
+) -> dict[str, float]:
+    """The snapshot figures (`SNAPSHOT`) as they stood `back` before each state's T
+    (None: at T), from the stints: a file is pending when a stint of it
+    had started and not ended; parked when its latest stint by then had ended in `parked`;
+    levels and holders are those of its stints started by then; ages run to the moment."""
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    as_of = prepared.analysis.as_of
+    then = as_of if back is None else (as_of.dt.tz_localize(None) - back).dt.tz_localize(IST)
+    at = metrics.by_state(s["state"], then).reset_index(drop=True).dt.tz_convert(IST)
+    start = s["start"].dt.tz_convert(IST).reset_index(drop=True)
+    end = s["end"].dt.tz_convert(IST).reset_index(drop=True)
+    began = (start <= at).to_numpy() & file_keep(prepared, filters)[keys]
+    open_then = began & (end.isna() | (end > at)).to_numpy()
+    rows = pd.DataFrame(
+        {
+            "file_key": keys[began],
+            "level": s["level"].to_numpy(dtype="float64", na_value=np.nan)[began],
+            "holder": s["holder"].astype(object).to_numpy()[began],
+            "open": open_then[began],
+            "parked": (s["end_action"].astype(object).eq("parked") & (end <= at)).to_numpy()[began],
+        }
+    )
+    last = rows.groupby("file_key", sort=False).tail(1).set_index("file_key")
+    levels = rows.dropna(subset=["level"]).drop_duplicates(["file_key", "level"])
+    n_levels = levels.groupby("file_key").size().reindex(last.index, fill_value=0)
+    n_holders = rows.drop_duplicates(["file_key", "holder"]).groupby("file_key").size()
+    n_holders = n_holders.reindex(last.index, fill_value=0)
+    pending = rows["open"].to_numpy()
+    stint_state = s["state"].astype(object).to_numpy()[began][pending]
+    age = WorkCalendar().working_days(
+        start[began][pending].reset_index(drop=True),
+        at[began][pending].reset_index(drop=True),
+        pd.Series(stint_state),
+    )
+    open_files = rows["file_key"].to_numpy()[pending]
+    return {
+        "pending": int(pending.sum()),
+        "pending_over_7_working_days": int(age.gt(CSMOP_WORKING_DAYS).sum()),
+        "parked": int(last["parked"].sum()),
+        "mean_levels_pending": _mean_or_none(n_levels.reindex(open_files)),
+        "mean_holders_pending": _mean_or_none(n_holders.reindex(open_files)),
+        "files_over_4_levels": int(n_levels.gt(OVER_LEVELS_LIMIT).sum()),
+    }
+
+
+def _mean_or_none(values: pd.Series) -> float | None:
+    return None if values.empty else float(values.mean())
+
+
+def overview_change(
+    prepared: Prepared, filters: Filters, first: date, last: date
+) -> tuple[Comparison, pd.DataFrame]:
+    """Per overview figure: its value now, then, and the change (now − then).
+
+    Activity figures count the `now` and `then` periods of `comparison` (with a period
+    chosen, `now` is that period: the cards' own values); snapshot figures compare T with the
+    same moment a period (a month) earlier. Columns: figure, now, then, change.
+    """
+    cmp = comparison(filters, first, last)
+    now = overview_figures(prepared, replace(filters, start=cmp.now[0], end=cmp.now[1]))
+    then = overview_figures(prepared, replace(filters, start=cmp.then[0], end=cmp.then[1]))
+    then.update(figures_at(prepared, filters, cmp.back))
+    current = overview_figures(prepared, filters)
+    now.update({k: v for k, v in current.items() if k in SNAPSHOT})
+    rows = []
+    for name in OVERVIEW:
+        a, b = now[name], then[name]
+        change = None if a is None or b is None else a - b
+        rows.append({"figure": name, "now": a, "then": b, "change": change})
+    return cmp, pd.DataFrame(rows)

@@ -272,12 +272,14 @@ def heading(filters: Filters, scope: Scope) -> None:
     refused_note(scope)
 
 
-def cards(items: list[tuple[str, str, str]], per_row: int = 3) -> None:
-    """Metric cards: (label, formatted value, help)."""
+def cards(items: list[tuple], per_row: int = 3) -> None:
+    """Metric cards: (label, formatted value, help[, change in words, delta colour])."""
     for i in range(0, len(items), per_row):
         columns = st.columns(per_row)
-        for column, (label, value, help_text) in zip(columns, items[i : i + per_row], strict=False):
-            column.metric(label, value, help=help_text, border=True)
+        for column, item in zip(columns, items[i : i + per_row], strict=False):
+            label, value, help_text, *change = item
+            delta, colour = change if change else (None, "normal")
+            column.metric(label, value, delta, delta_color=colour, help=help_text, border=True)
 
 
 def downloads(raw: pd.DataFrame, name: str, key: str) -> None:

@@ -120,6 +120,21 @@ def overview(scope: Scope, filters: Filters) -> tuple[dict, pd.DataFrame]:
 
 
 @_cached
+def _change(
+    url: str, v: str, scope: Scope, filters: Filters
+) -> tuple[views.Comparison, pd.DataFrame]:
+    options = _choices(url, v, scope)
+    return views.overview_change(
+        _prepared(url, v), filters.within(scope), options["first"], options["last"]
+    )
+
+
+def overview_change(scope: Scope, filters: Filters) -> tuple[views.Comparison, pd.DataFrame]:
+    """Each Overview figure now, in the period before (or the previous month) and the change."""
+    return _change(default_url(), version(), scope, filters)
+
+
+@_cached
 def _states(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
     return views.states_compared(_prepared(url, v), filters.within(scope))
 

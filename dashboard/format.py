@@ -212,5 +212,24 @@ def formats(*names: str) -> dict[str, Any]:
     return {n: KINDS[FIGURES[n].kind] for n in chosen}
 
 
+def change(name: str | Figure, value: Any) -> str:
+    """A change of a figure with its sign: +1,234, -0.6, +2.7 pts (a share's change is in
+    percentage points)."""
+    entry = FIGURES[name] if isinstance(name, str) else name
+    if _missing(value):
+        return DASH
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    if entry.kind == "share":
+        return f"{sign}{indian(100 * abs(float(value)), 1)} pts"
+    if entry.kind == "count":
+        return sign + indian(abs(value))
+    return sign + figure(entry, abs(value))
+
+
+def month(value: Any) -> str:
+    """A month as Mar-2024."""
+    return day(value)[3:]
+
+
 FIGURE_FORMATS: dict[str, Any] = {"as_of": moment, **formats(*OVERVIEW)}
 """How each overview figure (and a state's T) reads."""
