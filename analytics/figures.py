@@ -337,6 +337,49 @@ _FIGURES += [
     ),
 ]
 
+_FIGURES += [
+    Figure(
+        "files_handled",
+        (),
+        "files",
+        "Files handled",
+        "Files someone held during the period (all files when no period is chosen).",
+        "count",
+        None,
+    ),
+    Figure(
+        "pending_per_100_files",
+        (),
+        "pending files per 100 files handled",
+        "Pending per 100 files handled",
+        "Files pending at T for every 100 files handled: pendency made comparable between "
+        "a large state and a small one.",
+        "ratio",
+        False,
+    ),
+    Figure(
+        "share_pending_over_7",
+        (),
+        "share of pending files",
+        f"Share pending over {CSMOP_WORKING_DAYS} working days",
+        f"Of the files pending at T, the share that have been with their present holder for "
+        f"more than {CSMOP_WORKING_DAYS} working days, the limit the Central Secretariat "
+        "Manual of Office Procedure (CSMOP) sets.",
+        "share",
+        False,
+    ),
+    Figure(
+        "median_turnaround_days",
+        (),
+        "days",
+        "Median level turnaround",
+        "Half of the files an officer passed on in the period left them faster than this, "
+        "whatever the level: how quickly files move on.",
+        "days",
+        False,
+    ),
+]
+
 FIGURES: dict[str, Figure] = {f.name: f for f in _FIGURES}
 """Every figure by name."""
 
@@ -352,6 +395,15 @@ SNAPSHOT = (
 )
 """The overview figures that are a snapshot at a moment (each state's T)."""
 OVERVIEW = (*ACTIVITY, *SNAPSHOT)
+RATES = (
+    "pending_per_100_files",
+    "share_pending_over_7",
+    "movement_ratio",
+    "median_turnaround_days",
+)
+"""The rates the States page ranks by first: fair between large and small states."""
+CENTRAL_SECRETARIAT = "DARPG"
+"""The `state` value of the central secretariat's rows: a separate group, not a state."""
 """The figures of the Overview cards, the States ranking and the per-state tables."""
 
 

@@ -31,7 +31,9 @@ from analytics.access import Scope
 from analytics.calendar import WorkCalendar
 from analytics.figures import (
     AGE_BUCKETS,
+    CENTRAL_SECRETARIAT,
     CSMOP_WORKING_DAYS,
+    FIGURES,
     OVER_LEVELS_LIMIT,
     OVERVIEW,
     SNAPSHOT,
@@ -122,6 +124,7 @@ def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
 
 
 GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "state": ("stints", ("state",)),
     "level": ("stints", ("level",)),
     "state_level": ("stints", ("state", "level")),
     "flow": ("movements", ("from_level", "to_level")),
@@ -486,11 +489,65 @@ def overview_figures(prepared: Prepared, filters: Filters) -> dict[str, float]:
     return out
 
 
-def states_compared(prepared: Prepared, filters: Filters) -> pd.DataFrame:
-    """Each state side by side on the overview figures, with its T (`as_of`)."""
+def states_compared(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Each state side by side on the overview figures and the rates (`RATES`), with its T
+    (`as_of`) and its group: a state, or the central secretariat (`CENTRAL_SECRETARIAT`).
+
+    files_handled: files with a stint open at some time in the period (all files without
+    one); pending_per_100_files: 100 × pending at T / files handled; share_pending_over_7:
+    pending over 7 working days / pending; median_turnaround_days: median time held over
+    the stints that ended in the period, every level together (in `duration`).
+    """
     out = state_figures(prepared, filters, by=("state",))
     out.insert(1, "as_of", out["state"].map(prepared.analysis.as_of))
+    out.insert(
+        1,
+        "group",
+        np.where(out["state"].eq(CENTRAL_SECRETARIAT), "Central secretariat", "State"),
+    )
+    handled = files_handled(prepared, filters)
+    out["files_handled"] = out["state"].map(handled).fillna(0).astype(np.int64)
+    out["pending_per_100_files"] = 100 * _ratio(out["pending"], out["files_handled"])
+    out["share_pending_over_7"] = _ratio(out["pending_over_7_working_days"], out["pending"])
+    pooled = _grouped_quantiles(prepared, "state", duration, filters, (0.5,))
+    out["median_turnaround_days"] = (
+        out["state"].map(pooled.set_index("state")["q0.5"]).astype("float64")
+    )
     return out
+
+
+def files_handled(prepared: Prepared, filters: Filters) -> pd.Series:
+    """Per state: files of the selection someone held at some time in the period (a stint
+    of them started before the period ended and had not ended before it began); every
+    file of the selection when no period is chosen."""
+    facts = filtered_facts(prepared, filters, ["state", "file_key"])
+    if not filters.has_range:
+        return facts.groupby("state").size()
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    start_day = ist_day(s["start"])
+    end_day = s["end_day"].to_numpy(dtype="float64")
+    keep = file_keep(prepared, filters)[keys]
+    if filters.end is not None:
+        keep &= start_day <= day_number(filters.end)
+    if filters.start is not None:
+        keep &= np.isnan(end_day) | (end_day >= day_number(filters.start))
+    held = np.zeros(prepared.n_keys, dtype=bool)
+    held[keys[keep]] = True
+    return facts[held[facts["file_key"].to_numpy()]].groupby("state").size()
+
+
+def ranked(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The states (not the central secretariat) ranked on figure `name`, best first where
+    the registry says which direction is better (else largest first): `rank` 1 is the
+    best; states without a value come last, unranked."""
+    better = FIGURES[name].higher_is_better
+    rows = frame[frame["state"].ne(CENTRAL_SECRETARIAT)]
+    rows = rows.sort_values(
+        [name, "state"], ascending=[better is False, True], na_position="last", kind="stable"
+    )
+    rank = rows[name].rank(method="min", ascending=better is False)
+    return rows.assign(rank=rank.astype("Int64")).reset_index(drop=True)
 
 
 def report_tables(analysis: Analysis, filters: Filters | None = None) -> dict[str, pd.DataFrame]:

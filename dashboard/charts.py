@@ -8,6 +8,9 @@ label that comes from data (state, department, designation, holder, level name) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -123,16 +126,25 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) -> go.Figure:
-    """States ranked on one figure, largest on top. `text`: the formatted values."""
+def ranked_bars(
+    ranked: pd.DataFrame,
+    value: str,
+    label: str,
+    text: list[str],
+    reference: tuple[str, float, str] | None = None,
+) -> go.Figure:
+    """States ranked on one figure, rank 1 (the best, or the largest) on top. `ranked`: in
+    rank order (`views.ranked`); `text`: the formatted values; `reference`: (name, value,
+    formatted value) of a group drawn as a dashed line, not ranked (the central secretariat).
+    """
     title = f"{label}, by state"
-    data = frame.assign(_text=text).dropna(subset=[value]).sort_values(value)
+    data = ranked.assign(_text=text).dropna(subset=[value])
     if data.empty:
         return empty(title)
     fig = _figure(title)
     fig.add_bar(
         x=data[value],
-        y=_labels(data["state"]),
+        y=[f"{r} · {s}" for r, s in zip(data["rank"], _labels(data["state"]), strict=True)],
         orientation="h",
         marker_color=NAVY,
         text=data["_text"],
@@ -140,8 +152,19 @@ def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) ->
         cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>",
     )
+    if reference is not None and pd.notna(reference[1]):
+        name, at, shown = reference
+        fig.add_vline(
+            x=at,
+            line={"color": SAFFRON, "dash": "dash", "width": 2},
+            annotation={"text": f"{fmt.label(name)}: {shown}", "font": {"color": SAFFRON}},
+            annotation_position="top",
+        )
     fig.update_layout(
-        xaxis={"title": label}, yaxis={"title": None}, height=120 + 36 * len(data), showlegend=False
+        xaxis={"title": label, "rangemode": "tozero"},
+        yaxis={"title": None, "autorange": "reversed", "type": "category"},
+        height=140 + 36 * len(data),
+        showlegend=False,
     )
     return fig
 
@@ -270,27 +293,58 @@ def flow_matrix(flow: pd.DataFrame, value: str, title: str, colourscale: str) ->
     order = list(dict.fromkeys(flow.sort_values("from_level")["from_label"]))
     cols = list(dict.fromkeys(flow.sort_values("to_level")["to_label"]))
     grid = grid.reindex(index=order, columns=cols)
-    if value == "movements":
-        text = grid.map(lambda v: "" if pd.isna(v) else fmt.indian(v))
-    else:
-        text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    cell = fmt.indian if value == "movements" else lambda v: fmt.age(v, "")
+    return matrix(grid, cell, title, colourscale, ("To level", "From level"))
+
+
+def matrix(
+    grid: pd.DataFrame,
+    cell: Callable[[Any], str],
+    title: str,
+    colourscale: str,
+    titles: tuple[str, str],
+) -> go.Figure:
+    """A heatmap of `grid` (rows × columns, labels as index and columns) with each cell's
+    value written in it (`cell` formats it; empty cells stay blank). Level labels are
+    wrapped on the columns; `titles`: (x axis, y axis)."""
+    if grid.empty:
+        return empty(title)
+    text = grid.map(lambda v: "" if pd.isna(v) else cell(v).strip())
     fig = _figure(title)
     fig.add_heatmap(
-        z=grid.to_numpy(),
-        x=_wrap(pd.Series(cols)),
-        y=[label.replace("<br>", " ") for label in _wrap(pd.Series(order))],
+        z=grid.to_numpy(dtype="float64"),
+        x=_wrap(pd.Series(grid.columns)),
+        y=_labels(pd.Series(grid.index)),
         text=text.to_numpy(),
         texttemplate="%{text}",
+        textfont={"size": 14},
         colorscale=colourscale,
-        hovertemplate="from %{y}<br>to %{x}: %{text}<extra></extra>",
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
         showscale=False,
+        xgap=2,
+        ygap=2,
     )
     fig.update_layout(
-        xaxis={"title": "To level", "side": "bottom"},
-        yaxis={"title": "From level", "autorange": "reversed"},
-        height=160 + 40 * len(order),
+        xaxis={"title": titles[0], "side": "bottom", "type": "category", "tickangle": 0},
+        yaxis={"title": titles[1], "autorange": "reversed", "type": "category"},
+        height=200 + 46 * len(grid.index),
+        margin={"l": 20},
     )
     return fig
+
+
+def state_level_turnaround(table: pd.DataFrame, unit_label: str) -> go.Figure:
+    """Median time held per state (rows, the central secretariat last) and level (columns).
+
+    `table`: state, level_label (in level order), median_days."""
+    title = f"Median time a file stays at each level, by state ({unit_label})"
+    if table.empty:
+        return empty(title)
+    grid = table.pivot_table(
+        index="state", columns="level_label", values="median_days", aggfunc="first", sort=False
+    )
+    grid = grid.reindex(columns=list(dict.fromkeys(table["level_label"])))
+    return matrix(grid, lambda v: fmt.age(v, ""), title, "YlOrRd", ("Level", None))
 
 
 def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]) -> go.Figure:

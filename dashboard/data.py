@@ -135,13 +135,13 @@ def overview_change(scope: Scope, filters: Filters) -> tuple[views.Comparison, p
 
 
 @_cached
-def _states(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
-    return views.states_compared(_prepared(url, v), filters.within(scope))
+def _states(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    return views.states_compared(_prepared(url, v), filters.within(scope), duration)
 
 
-def states(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Each state's figures side by side, with its T."""
-    return _states(default_url(), version(), scope, filters)
+def states(scope: Scope, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Each state's figures and rates side by side, with its T and group."""
+    return _states(default_url(), version(), scope, filters, duration)
 
 
 @_cached

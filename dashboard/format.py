@@ -176,6 +176,8 @@ LABELS: dict[str, str] = {
     "created_at": "Created",
     "closed_at": "Closed",
     "oldest_file_id": "Oldest file held",
+    "group": "Group",
+    "rank": "Rank",
     "journey": "Journey",
 }
 """Column headings: the figures registry's labels, and the words for the other columns."""
