@@ -26,6 +26,25 @@ AGE_EDGES = (7, 15, 30, 60)
 """Upper edges (days, included) of the pendency age buckets; the last bucket is over 60."""
 
 
+GLOSSARY: dict[str, str] = {
+    "T": "T is the moment of the latest event loaded for a state: every figure counts that "
+    "state's log up to T, and pending files are those still open at T.",
+    "stint": "A stint is one spell of a file with one officer, from the moment it reaches "
+    "them until they send it on, park it or close it (or until T, if they still hold it).",
+    "parked": "A parked file has been put aside on purpose (for instance awaiting a court "
+    "order or funds); it is counted apart from pending files until it is reopened.",
+    "unmapped": "Unmapped means the officer's designation is not in the level table, so the "
+    "movement is counted but placed at no level; an administrator can add the designation.",
+    "broken chain": "A broken chain is a movement sent by someone other than the officer who "
+    "held the file at that moment, usually because an event is missing from the extract.",
+    "CSMOP": "CSMOP is the Central Secretariat Manual of Office Procedure, the Government of "
+    f"India's rules for file work: it sets the {CSMOP_WORKING_DAYS}-working-day limit "
+    f"and the {OVER_LEVELS_LIMIT}-level norm used here.",
+}
+"""The words the dashboard uses that a Secretary may not know, each in one sentence: shown
+where the word appears and, all together, under "Words used here" in the sidebar."""
+
+
 def _bucket_names(edges: tuple[int, ...]) -> tuple[str, ...]:
     lows = (0, *(e + 1 for e in edges[:-1]))
     return (
@@ -158,7 +177,7 @@ _FIGURES = [
         ("pendency", "summary"),
         "files",
         "Parked",
-        "Files put aside (parked) as of T; counted apart from pending files.",
+        "Files put aside (parked) as of T; counted apart from pending files. " + GLOSSARY["parked"],
         "count",
         None,
     ),

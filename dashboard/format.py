@@ -43,11 +43,15 @@ def plain(value: Any) -> str:
 
 
 def shown_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table to show: each text cell through `shown` (other cells as they are)."""
+    """A table to show: each text cell through `shown`, a missing one blank (never "None");
+    other cells as they are."""
     out = frame.copy()
     for name, col in out.items():
         if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
-            out[name] = [shown(v) if isinstance(v, str) else v for v in col.tolist()]
+            out[name] = [
+                shown(v) if isinstance(v, str) else "" if _missing(v) or v is pd.NaT else v
+                for v in col.tolist()
+            ]
     out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
     return out
 

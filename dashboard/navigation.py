@@ -104,4 +104,5 @@ def _run() -> None:
     auth.show_account(user)
     page = st.navigation(pages(user))
     components.sidebar_filters(user.scope, applies=page.url_path in FILTERED_PAGES)
+    components.glossary()
     page.run()

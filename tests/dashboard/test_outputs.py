@@ -235,7 +235,7 @@ def test_chart_labels_from_data_are_html_escaped():
     buckets = {f"age_{i}": f"bucket {i}" for i in range(5)}
     figures = [
         charts.ranked_bars(
-            pd.DataFrame({"state": [f"<i>S</i>{evil}"], "v": [1.0]}), "v", "V", ["1"]
+            pd.DataFrame({"state": [f"<i>S</i>{evil}"], "v": [1.0], "rank": [1]}), "v", "V", ["1"]
         ),
         charts.turnaround_by_level(level, "days"),
         charts.level_distribution(level, "days"),
