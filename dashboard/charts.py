@@ -31,7 +31,14 @@ pio.templates["eoffice"] = go.layout.Template(
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        title={"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
+        title={
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 12, "l": 4},
+            "font": {"size": 16},
+        },
         margin={"l": 60, "r": 44, "t": 90, "b": 60},
         modebar={"orientation": "v"},
         xaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False, "automargin": True},
@@ -48,15 +55,14 @@ def _labels(values: pd.Series | list) -> list[str]:
     return [fmt.label(v) for v in values]
 
 
-def _wrap(labels: pd.Series) -> list[str]:
-    """Level labels for an axis: number and name on two lines, long names split."""
+def _wrap(labels: pd.Series, width: int = 10) -> list[str]:
+    """Level labels for a column axis: the number, then the name in lines of at most `width`
+    characters (a longer word keeps its own line), so neighbouring labels never touch."""
     out = []
     for text in _labels(labels):
         number, _, name = text.partition(" · ")
-        if len(name) > 16 and " " in name:
-            cut = name.rfind(" ", 0, 17)
-            name = name[:cut] + "<br>" + name[cut + 1 :] if cut > 0 else name
-        out.append(f"{number}<br>{name}" if name else number)
+        lines = textwrap.wrap(name, width, break_long_words=False) if name else []
+        out.append("<br>".join([number, *lines]))
     return out
 
 
@@ -376,7 +382,13 @@ def matrix(
         ygap=2,
     )
     fig.update_layout(
-        xaxis={"title": titles[0], "side": "bottom", "type": "category", "tickangle": 0},
+        xaxis={
+            "title": {"text": titles[0], "standoff": 18},
+            "side": "bottom",
+            "type": "category",
+            "tickangle": 0,
+            "tickfont": {"size": 12},
+        },
         yaxis={"title": titles[1], "autorange": "reversed", "type": "category"},
         height=200 + 46 * len(grid.index),
         margin={"l": 20},

@@ -292,9 +292,15 @@ def heading(filters: Filters, scope: Scope) -> None:
 CARDS_CSS = """<style>
 div[class*="st-key-cards-"] > div[data-testid="stElementContainer"] {
   flex: 1 1 calc(100% / var(--per-row) - 1rem); min-width: 12rem;
+  max-width: calc(100% / var(--per-row) - 0.25rem);
 }
-.st-key-cards-2 { --per-row: 2; } .st-key-cards-3 { --per-row: 3; }
-.st-key-cards-4 { --per-row: 4; }
+div[class*="st-key-cards-2-"] { --per-row: 2; }
+div[class*="st-key-cards-3-"] { --per-row: 3; }
+div[class*="st-key-cards-4-"] { --per-row: 4; }
+div[class*="st-key-cards-"] [data-testid="stMetric"] * {
+  white-space: normal !important; text-overflow: clip !important;
+}
+div[class*="st-key-cards-"] [data-testid="stMetric"] div { flex-wrap: wrap; }
 @media (max-width: 640px) {
   div[class*="st-key-cards-"] > div[data-testid="stElementContainer"] {
     flex: 1 1 calc(50% - 0.5rem); min-width: calc(50% - 0.5rem);
@@ -308,15 +314,24 @@ stack them one under another)."""
 
 
 def cards(items: list[tuple], per_row: int = 3) -> None:
-    """Metric cards: (label, formatted value, help[, change in words, delta colour])."""
+    """Metric cards: (label, formatted value, help[, change, delta colour, what it is
+    against])."""
     st.html(CARDS_CSS)
     labels = "|".join(str(item[0]) for item in items)
     digest = hashlib.sha256(labels.encode("utf-8")).hexdigest()[:10]
     box = st.container(horizontal=True, gap="small", key=f"cards-{per_row}-{digest}")
     for item in items:
         label, value, help_text, *change = item
-        delta, colour = change if change else (None, "normal")
-        box.metric(label, value, delta, delta_color=colour, help=help_text, border=True)
+        delta, colour, against = change if change else (None, "normal", None)
+        box.metric(
+            label,
+            value,
+            delta,
+            delta_color=colour,
+            delta_description=against,
+            help=help_text,
+            border=True,
+        )
 
 
 def downloads(raw: pd.DataFrame, name: str, key: str) -> None:

@@ -106,9 +106,11 @@ def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
 
 def age(value: Any, unit: str = "days") -> str:
     """A duration as a person says it: whole days from 10 on (358 days), one decimal below
-    (2.5 days, 0.3 days); '1 day'."""
+    (2.5 days, 0.3 days), 'under 0.1 days' for a few minutes; '1 day'."""
     if _missing(value):
         return DASH
+    if 0 < abs(float(value)) < 0.05:
+        return f"under 0.1 {unit}".rstrip()
     return days(value, 0 if abs(float(value)) >= 10 else 1, unit)
 
 

@@ -35,7 +35,7 @@ if compared.by_month:
     )
 else:
     days = (compared.then[1] - compared.then[0]).days + 1
-    then_words = f"in {fmt.day(compared.then[0])} to {fmt.day(compared.then[1])}"
+    then_words = f"in the {fmt.indian(days)} days before"
     back_words = f"{fmt.indian(days)} days before T"
     st.caption(
         f"Each card's change compares the period with the {fmt.indian(days)} days just "
@@ -46,14 +46,13 @@ else:
 
 def _card(f) -> tuple:
     row = change.loc[f.name]
-    if f.name in SNAPSHOT:
-        before = f"vs {fmt.figure(f, row['then'])} {back_words}"
-    else:
-        before = f"vs {fmt.figure(f, row['then'])} {then_words}"
-        if compared.by_month:
-            before = f"{fmt.month(compared.now[0])}: {fmt.figure(f, row['now'])}, {before}"
-    delta = f"{fmt.change(f, row['change'])} ({before}) · {verdict(f.name, row['change'])}"
-    return (f.label, fmt.figure(f, figures[f.name]), f.help, delta, COLOURS[f.higher_is_better])
+    words = back_words if f.name in SNAPSHOT else then_words
+    delta = f"{fmt.change(f, row['change'])} · {verdict(f.name, row['change'])}"
+    against = f"vs {fmt.figure(f, row['then'])} {words}"
+    if compared.by_month and f.name not in SNAPSHOT:
+        against = f"{now_words}: {fmt.figure(f, row['now'])}, {against}"
+    value = fmt.figure(f, figures[f.name])
+    return (f.label, value, f.help, delta, COLOURS[f.higher_is_better], against)
 
 
 components.cards([_card(f) for f in map(figure, OVERVIEW)])

@@ -78,6 +78,9 @@ per_level = per_level.dropna(subset=["level"]).sort_values(["level", "state"])
 per_level = per_level.assign(level_label=per_level["level"].map(label))
 rows = sorted(per_level["state"].unique(), key=lambda s: (s == CENTRAL_SECRETARIAT, s))
 per_level = per_level.set_index("state").loc[rows].reset_index()
+per_level["state"] = per_level["state"].replace(
+    CENTRAL_SECRETARIAT, f"{CENTRAL_SECRETARIAT} (central secretariat)"
+)
 components.chart(
     charts.state_level_turnaround(per_level, unit_label), "state_level_turnaround", "heatmap"
 )
