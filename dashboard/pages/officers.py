@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.figures import FIGURES
+from analytics.figures import CSMOP_WORKING_DAYS, FIGURES
 from analytics.views import OFFICER_LISTS
 from dashboard import components, data
 from dashboard import format as fmt
@@ -13,7 +13,8 @@ from dashboard import format as fmt
 scope, filters, unit, unit_label, label = components.level_page(
     "Officers",
     "Who holds the files: per officer, the files pending with them at T, the oldest of them, "
-    "those over the 7-working-day rule, how long they keep a file, and what they send back "
+    f"those over the {CSMOP_WORKING_DAYS}-working-day rule, how long they keep a file, and "
+    "what they send back "
     "down. Choose an officer to list the files behind a count.",
 )
 table = data.officers(scope, filters, unit)
