@@ -14,6 +14,7 @@ This module imports nothing from the rest of the package, so every other module 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,25 @@ OVER_LEVELS_LIMIT = 4
 """CSMOP para 14's delayering norm: a file should pass through no more than 4 levels."""
 AGE_EDGES = (7, 15, 30, 60)
 """Upper edges (days, included) of the pendency age buckets; the last bucket is over 60."""
+
+
+GLOSSARY: dict[str, str] = {
+    "T": "T is the moment of the latest event loaded for a state: every figure counts that "
+    "state's log up to T, and pending files are those still open at T.",
+    "stint": "A stint is one spell of a file with one officer, from the moment it reaches "
+    "them until they send it on, park it or close it (or until T, if they still hold it).",
+    "parked": "A parked file has been put aside on purpose (for instance awaiting a court "
+    "order or funds); it is counted apart from pending files until it is reopened.",
+    "unmapped": "Unmapped means the officer's designation is not in the level table, so the "
+    "movement is counted but placed at no level; an administrator can add the designation.",
+    "broken chain": "A broken chain is a movement sent by someone other than the officer who "
+    "held the file at that moment, usually because an event is missing from the extract.",
+    "CSMOP": "CSMOP is the Central Secretariat Manual of Office Procedure, the Government of "
+    f"India's rules for file work: it sets the {CSMOP_WORKING_DAYS}-working-day limit "
+    f"and the {OVER_LEVELS_LIMIT}-level norm used here.",
+}
+"""The words the dashboard uses that a Secretary may not know, each in one sentence: shown
+where the word appears and, all together, under "Words used here" in the sidebar."""
 
 
 def _bucket_names(edges: tuple[int, ...]) -> tuple[str, ...]:
@@ -160,7 +180,7 @@ _FIGURES = [
         ("pendency", "summary"),
         "files",
         "Parked",
-        "Files put aside (parked) as of T; counted apart from pending files.",
+        "Files put aside (parked) as of T; counted apart from pending files. " + GLOSSARY["parked"],
         "count",
         None,
     ),
@@ -300,14 +320,121 @@ _FIGURES = [
     ),
 ]
 
+_OFFICER_FIGURES = [
+    Figure(
+        "held_now",
+        (),
+        "files",
+        "Files held now",
+        "Pending files with this officer as of T: they have to act on them.",
+        "count",
+        False,
+    ),
+    Figure(
+        "oldest_age_days",
+        (),
+        "days",
+        "Oldest file held, age",
+        "How long the oldest pending file has been with this officer, as of T.",
+        "days",
+        False,
+    ),
+    Figure(
+        "held_over_7_working_days",
+        (),
+        "files",
+        f"Held over {CSMOP_WORKING_DAYS} working days",
+        f"Pending files this officer has held for more than {CSMOP_WORKING_DAYS} working days, "
+        "the limit the Central Secretariat Manual of Office Procedure (CSMOP) sets.",
+        "count",
+        False,
+    ),
+    Figure(
+        "stints_ended",
+        (),
+        "stints",
+        "Files handled",
+        "How many times a file came to this officer and left again in the period (each such "
+        "turn is a stint).",
+        "count",
+        None,
+    ),
+    Figure(
+        "median_days_held",
+        (),
+        "days",
+        "Median time held",
+        "Half of the files this officer passed on in the period were with them for less than "
+        "this, half for longer.",
+        "days",
+        False,
+    ),
+    Figure(
+        "files_returned",
+        (),
+        "files",
+        "Files returned downward",
+        "Files this officer sent back down to a lower level in the period.",
+        "count",
+        False,
+    ),
+]
+
+_RATE_FIGURES = [
+    Figure(
+        "files_handled",
+        (),
+        "files",
+        "Files handled",
+        "Files someone held during the period (all files when no period is chosen).",
+        "count",
+        None,
+    ),
+    Figure(
+        "pending_per_100_files",
+        (),
+        "pending files per 100 files handled",
+        "Pending per 100 files handled",
+        "Files pending at T for every 100 files handled: pendency made comparable between "
+        "a large state and a small one.",
+        "ratio",
+        False,
+    ),
+    Figure(
+        "share_pending_over_7",
+        (),
+        "share of pending files",
+        f"Share pending over {CSMOP_WORKING_DAYS} working days",
+        f"Of the files pending at T, the share that have been with their present holder for "
+        f"more than {CSMOP_WORKING_DAYS} working days, the limit the Central Secretariat "
+        "Manual of Office Procedure (CSMOP) sets.",
+        "share",
+        False,
+    ),
+    Figure(
+        "median_turnaround_days",
+        (),
+        "days",
+        "Median level turnaround",
+        "Half of the files an officer passed on in the period left them faster than this, "
+        "whatever the level: how quickly files move on.",
+        "days",
+        False,
+    ),
+]
+
+_FIGURES += [*_OFFICER_FIGURES, *_RATE_FIGURES]
+DASHBOARD_ONLY = tuple(f.name for f in (*_OFFICER_FIGURES, *_RATE_FIGURES))
+"""Figures the dashboard shows that no report path writes (the Officers page, the States
+page's rates): the parity of the report paths does not cover them; their own tests check
+them against the sample worked out independently."""
+
 FIGURES: dict[str, Figure] = {f.name: f for f in _FIGURES}
 """Every figure by name."""
 
-OVERVIEW = (
-    "files_created",
-    "movements",
-    "movement_ratio",
-    "efile_share",
+ACTIVITY = ("files_created", "movements", "movement_ratio", "efile_share")
+"""The overview figures that count activity in a period (the date range)."""
+SNAPSHOT = (
     "pending",
     "pending_over_7_working_days",
     "parked",
@@ -315,6 +442,17 @@ OVERVIEW = (
     "mean_holders_pending",
     "files_over_4_levels",
 )
+"""The overview figures that are a snapshot at a moment (each state's T)."""
+OVERVIEW = (*ACTIVITY, *SNAPSHOT)
+RATES = (
+    "pending_per_100_files",
+    "share_pending_over_7",
+    "movement_ratio",
+    "median_turnaround_days",
+)
+"""The rates the States page ranks by first: fair between large and small states."""
+CENTRAL_SECRETARIAT = "DARPG"
+"""The `state` value of the central secretariat's rows: a separate group, not a state."""
 """The figures of the Overview cards, the States ranking and the per-state tables."""
 
 
@@ -324,6 +462,19 @@ def figure(name: str) -> Figure:
         return FIGURES[name]
     except KeyError:
         raise KeyError(f"no figure named {name!r} in the registry") from None
+
+
+def verdict(name: str, change: float | None) -> str:
+    """A change of a figure in words: better or worse where the registry says which direction
+    is better (more movements per file is not good news), else up or down."""
+    if change is None or math.isnan(change):
+        return "no comparison"
+    if change == 0:
+        return "no change"
+    better = FIGURES[name].higher_is_better
+    if better is None:
+        return "up" if change > 0 else "down"
+    return "better" if (change > 0) == better else "worse"
 
 
 def in_table(table: str) -> list[Figure]:

@@ -73,6 +73,16 @@ def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
     return f"{text} {unit[:-1]}" if text in {"1", "1.0", "1.00"} else f"{text} {unit}"
 
 
+def age(value: Any, unit: str = "days") -> str:
+    """A duration as a person says it: whole days from 10 on (358 days), one decimal below
+    (2.5 days, 0.3 days), 'under 0.1 days' for a few minutes; '1 day'."""
+    if missing(value):
+        return DASH
+    if 0 < abs(float(value)) < 0.05:
+        return f"under 0.1 {unit}".rstrip()
+    return days(value, 0 if abs(float(value)) >= 10 else 1, unit)
+
+
 def _ist(value: Any) -> pd.Timestamp | None:
     if missing(value) or value is pd.NaT:
         return None
@@ -151,5 +161,9 @@ LABELS: dict[str, str] = {
     "status": "Status",
     "created_at": "Created",
     "closed_at": "Closed",
+    "oldest_file_id": "Oldest file held",
+    "group": "Group",
+    "rank": "Rank",
+    "journey": "Journey",
 }
 """Column headings: the figures registry's labels, and the words for the other columns."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -76,18 +78,90 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return csv_text(table).encode("utf-8-sig")
 
 
-def excel_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
-    """A table as an .xlsx workbook of text cells (`export_frame`'s text).
+def excel_bytes(
+    table: pd.DataFrame,
+    sheet: str = "table",
+    *,
+    about: Sequence[tuple[str, str]] = (),
+    headers: Mapping[str, str] | None = None,
+    level_names: Mapping[int, str] | None = None,
+) -> bytes:
+    """A table as an .xlsx workbook for people: numbers as numbers, times as IST date-times
+    (05-Mar-2024 14:07), text as text.
 
-    Every cell is written as a string: xlsxwriter is told never to turn text into a formula
-    (`=...`, `{=...}`), a link (`http://`, `mailto:`, `internal:` ...) or a number.
+    `about` is a block of (what, value) rows written above the table (scope, filters, T, when
+    it was made), then a blank row; `headers` renames columns for the header row; with
+    `level_names`, a `*level` column reads "3 · Under Secretary" ("Unmapped" when empty).
+    Text cells (headers and the block too) go through `neutralise`, and xlsxwriter is told
+    never to turn text into a formula, a link or a number.
     """
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
-        name = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table"
-        export_frame(table).to_excel(xl, index=False, sheet_name=name)
+    options = {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "in_memory": True,
+    }
+    book = xlsxwriter.Workbook(buffer, options)
+    ws = book.add_worksheet(re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "table")
+    bold = book.add_format({"bold": True})
+    moment = book.add_format({"num_format": "dd-mmm-yyyy hh:mm"})
+    row = 0
+    for what, value in about:
+        ws.write_string(row, 0, neutralise(str(what)), bold)
+        ws.write_string(row, 1, neutralise(str(value)))
+        row += 1
+    if about:
+        row += 1
+    names = [str((headers or {}).get(c, c)) for c in table.columns]
+    for j, name in enumerate(names):
+        ws.write_string(row, j, neutralise(name), bold)
+        ws.set_column(j, j, min(max(len(name) + 2, 12), 48))
+    ws.freeze_panes(row + 1, 0)
+    for j, (name, col) in enumerate(table.items()):
+        _write_column(ws, row + 1, j, str(name), col, moment, level_names)
+    book.close()
     return buffer.getvalue()
+
+
+def _write_column(
+    ws: Any,
+    first: int,
+    j: int,
+    name: str,
+    col: pd.Series,
+    moment: Any,
+    level_names: Mapping[int, str] | None,
+) -> None:
+    """One column's cells from row `first` down (see `excel_bytes`); missing cells blank."""
+    missing = col.isna().to_numpy()
+    if (
+        level_names is not None
+        and name.endswith("level")
+        and pd.api.types.is_numeric_dtype(col.dtype)
+    ):
+        for i, v in enumerate(col.tolist()):
+            text = "Unmapped" if missing[i] else f"{int(v)} · {level_names.get(int(v), v)}"
+            ws.write_string(first + i, j, text)
+    elif col.dtype == bool or str(col.dtype) == "boolean":
+        for i, v in enumerate(col.tolist()):
+            if not missing[i]:
+                ws.write_string(first + i, j, "Yes" if v else "No")
+    elif pd.api.types.is_numeric_dtype(col.dtype):
+        for i, v in enumerate(col.astype("float64").tolist()):
+            if not missing[i]:
+                ws.write_number(first + i, j, v)
+    elif isinstance(col.dtype, pd.DatetimeTZDtype):
+        local = col.dt.tz_convert(IST).dt.tz_localize(None)
+        for i, v in enumerate(local.tolist()):
+            if not missing[i]:
+                ws.write_datetime(first + i, j, v.to_pydatetime(), moment)
+    else:
+        for i, v in enumerate(neutralise_formulas(col).tolist()):
+            if not (missing[i] or v is pd.NA):
+                ws.write_string(first + i, j, str(v))
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:

@@ -40,7 +40,7 @@ from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
 from analytics.views import JOURNEY_STINT_COLUMNS, Prepared
 
-FORMAT = 2
+FORMAT = 3
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _DAY_US = 86_400_000_000
@@ -88,8 +88,10 @@ STINT_COLUMNS = (
     "end",
     "received_at",
     "end_action",
+    "holder",
 )
-"""A snapshot's per-stint columns."""
+"""A snapshot's per-stint columns (`holder`: who held the file in the stint, for the
+Officers page's time held per stint and returns)."""
 
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
@@ -125,6 +127,7 @@ STINT_SCHEMA = pa.schema(
         ("end", pa.timestamp("us", tz="+05:30")),
         ("received_at", pa.timestamp("us", tz="+05:30")),
         ("end_action", pa.string()),
+        ("holder", pa.string()),
     ]
 )
 """A snapshot's stints as Arrow columns (kept as Arrow when merged: integer work only)."""
@@ -175,6 +178,7 @@ def file_rows(
             "end": stints["end"].array,
             "received_at": stints["received_at"].array,
             "end_action": stints["end_action"].array,
+            "holder": stints["holder"].astype("str").array,
         }
     )
     files = facts[["state", *FILE_COLUMNS]].copy()
@@ -359,7 +363,8 @@ class Served(Prepared):
 
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
-        """Every stint: state, file_key, level, end, end_action, durations, end_day."""
+        """Every stint: state, file_key, level, start, end, end_action, durations, holder,
+        end_day."""
         return self._parts()[0]
 
     @stints.setter
@@ -467,9 +472,11 @@ def _stints_and_movements(
             "state": state,
             "file_key": file_key,
             "level": level,
+            "start": stints["start"],
             "end": stints["end"],
             "end_action": end_action,
             **{c: timed[c] for c in DURATIONS},
+            "holder": stints["holder"],
             "end_day": ist_days(stints["end"]),
         }
     )
@@ -481,6 +488,11 @@ def _stints_and_movements(
     for c in ("days", "working_days"):
         held = np.r_[np.nan, timed[c].to_numpy(dtype="float64")[:-1]]
         sender[f"sender_{c}"] = np.where(prev_moved, held, np.nan)[moved]
+    holders = stints["holder"]
+    before = pd.Categorical.from_codes(
+        np.where(prev_moved, np.r_[-1, holders.cat.codes.to_numpy()[:-1]], -1),
+        holders.cat.categories,
+    )
     movements = pd.DataFrame(
         {
             # categoricals: the views select movements by file_key, never by these texts
@@ -492,6 +504,7 @@ def _stints_and_movements(
             "from_level": stints["from_level"].astype("Int64")[moved].reset_index(drop=True),
             "to_level": level[moved].reset_index(drop=True),
             **sender,
+            "sender": pd.Series(before[moved]),
         }
     )
     return slim, movements
@@ -507,7 +520,7 @@ def _stint_frame(
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
-    for name in ("start_action", "end_action"):
+    for name in ("start_action", "end_action", "holder"):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, table.column(name).dictionary_encode())
     stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)

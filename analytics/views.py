@@ -20,7 +20,7 @@ Filter semantics (`Filters`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,16 @@ import pandas as pd
 
 from analytics import metrics
 from analytics.access import Scope
-from analytics.figures import AGE_BUCKETS, CSMOP_WORKING_DAYS, OVERVIEW
+from analytics.calendar import WorkCalendar
+from analytics.figures import (
+    AGE_BUCKETS,
+    CENTRAL_SECRETARIAT,
+    CSMOP_WORKING_DAYS,
+    FIGURES,
+    OVER_LEVELS_LIMIT,
+    OVERVIEW,
+    SNAPSHOT,
+)
 from analytics.metrics import Analysis, pendency
 from analytics.schema import IST
 
@@ -115,6 +124,7 @@ def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
 
 
 GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "state": ("stints", ("state",)),
     "level": ("stints", ("level",)),
     "state_level": ("stints", ("state", "level")),
     "flow": ("movements", ("from_level", "to_level")),
@@ -249,6 +259,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "state",
             "file_key",
             "level",
+            "start",
             "end",
             "end_action",
             "days",
@@ -257,6 +268,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "processing_days",
             "waiting_working_days",
             "processing_working_days",
+            "holder",
         ]
     ].copy()
     slim["end_day"] = ist_day(slim["end"])
@@ -282,6 +294,7 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
             "seq": stints["seq"].to_numpy(),
             "sender_days": stints["days"].shift(1).where(prev_moved).to_numpy(),
             "sender_working_days": stints["working_days"].shift(1).where(prev_moved).to_numpy(),
+            "sender": pd.Categorical(stints["holder"].astype(object).shift(1).where(prev_moved)),
         }
     )
     out = pd.DataFrame(
@@ -482,11 +495,65 @@ def overview_figures(prepared: Prepared, filters: Filters) -> dict[str, float]:
     return out
 
 
-def states_compared(prepared: Prepared, filters: Filters) -> pd.DataFrame:
-    """Each state side by side on the overview figures, with its T (`as_of`)."""
+def states_compared(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Each state side by side on the overview figures and the rates (`RATES`), with its T
+    (`as_of`) and its group: a state, or the central secretariat (`CENTRAL_SECRETARIAT`).
+
+    files_handled: files with a stint open at some time in the period (all files without
+    one); pending_per_100_files: 100 × pending at T / files handled; share_pending_over_7:
+    pending over 7 working days / pending; median_turnaround_days: median time held over
+    the stints that ended in the period, every level together (in `duration`).
+    """
     out = state_figures(prepared, filters, by=("state",))
     out.insert(1, "as_of", out["state"].map(prepared.analysis.as_of))
+    out.insert(
+        1,
+        "group",
+        np.where(out["state"].eq(CENTRAL_SECRETARIAT), "Central secretariat", "State"),
+    )
+    handled = files_handled(prepared, filters)
+    out["files_handled"] = out["state"].map(handled).fillna(0).astype(np.int64)
+    out["pending_per_100_files"] = 100 * _ratio(out["pending"], out["files_handled"])
+    out["share_pending_over_7"] = _ratio(out["pending_over_7_working_days"], out["pending"])
+    pooled = _grouped_quantiles(prepared, "state", duration, filters, (0.5,))
+    out["median_turnaround_days"] = (
+        out["state"].map(pooled.set_index("state")["q0.5"]).astype("float64")
+    )
     return out
+
+
+def files_handled(prepared: Prepared, filters: Filters) -> pd.Series:
+    """Per state: files of the selection someone held at some time in the period (a stint
+    of them started before the period ended and had not ended before it began); every
+    file of the selection when no period is chosen."""
+    facts = filtered_facts(prepared, filters, ["state", "file_key"])
+    if not filters.has_range:
+        return facts.groupby("state").size()
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    start_day = ist_day(s["start"])
+    end_day = s["end_day"].to_numpy(dtype="float64")
+    keep = file_keep(prepared, filters)[keys]
+    if filters.end is not None:
+        keep &= start_day <= day_number(filters.end)
+    if filters.start is not None:
+        keep &= np.isnan(end_day) | (end_day >= day_number(filters.start))
+    held = np.zeros(prepared.n_keys, dtype=bool)
+    held[keys[keep]] = True
+    return facts[held[facts["file_key"].to_numpy()]].groupby("state").size()
+
+
+def ranked(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The states (not the central secretariat) ranked on figure `name`, best first where
+    the registry says which direction is better (else largest first): `rank` 1 is the
+    best; states without a value come last, unranked."""
+    better = FIGURES[name].higher_is_better
+    rows = frame[frame["state"].ne(CENTRAL_SECRETARIAT)]
+    rows = rows.sort_values(
+        [name, "state"], ascending=[better is False, True], na_position="last", kind="stable"
+    )
+    rank = rows[name].rank(method="min", ascending=better is False)
+    return rows.assign(rank=rank.astype("Int64")).reset_index(drop=True)
 
 
 def report_tables(analysis: Analysis, filters: Filters | None = None) -> dict[str, pd.DataFrame]:
@@ -765,3 +832,277 @@ def _ratio(numerator: Any, denominator: Any) -> pd.Series:
     num = pd.Series(numerator).astype("float64")
     den = pd.Series(denominator).astype("float64")
     return (num / den).where(den > 0)
+
+
+# --- officers: who holds what ---------------------------------------------------------------
+
+OFFICER_KEYS = ("state", "department", "holder")
+"""An officer is a holder within a state's department (pseudonyms are per department too)."""
+OFFICER_COLUMNS = (
+    *OFFICER_KEYS,
+    "level",
+    "held_now",
+    "oldest_file_id",
+    "oldest_age_days",
+    "held_over_7_working_days",
+    "stints_ended",
+    "median_days_held",
+    "files_returned",
+)
+"""The columns of `officers`."""
+OFFICER_LISTS = ("held_now", "held_over_7_working_days", "files_returned")
+"""The counts of `officers` that `officer_files` lists file by file."""
+
+
+def _file_departments(prepared: Prepared) -> np.ndarray:
+    """Each file_key's department (the file's, from its first event)."""
+    key = ("file_departments",)
+    if key not in prepared._memo:
+        out = np.full(prepared.n_keys, "", dtype=object)
+        out[prepared.facts["file_key"].to_numpy()] = prepared.facts["department"].to_numpy()
+        prepared._memo[key] = out
+    return prepared._memo[key]
+
+
+def _returns(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """The returns (moves to a lower level) in the selection, each with the holder who sent
+    the file down (the holder of the stint the move ended): state, department, holder,
+    file_key."""
+    m = prepared.movements
+    down = (m["to_level"] < m["from_level"]).fillna(False).to_numpy(dtype=bool)
+    down &= file_keep(prepared, filters)[m["file_key"].to_numpy()]
+    down &= _in_range(m["day"].to_numpy(dtype="float64"), filters)
+    down &= m["sender"].notna().to_numpy()
+    keys = m["file_key"].to_numpy()[down]
+    return pd.DataFrame(
+        {
+            "state": m["state"].astype(object).to_numpy()[down],
+            "department": _file_departments(prepared)[keys],
+            "holder": m["sender"].astype(object).to_numpy()[down],
+            "file_key": keys,
+        }
+    )
+
+
+def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Per officer (state, department, holder) in the selection: what they hold and how fast.
+
+    - held_now: pending files with them at T (a snapshot: the period does not change it);
+      the oldest of them (`oldest_file_id`) and its age in `duration` (`oldest_age_days`);
+    - held_over_7_working_days: those pending more than CSMOP's 7 working days with them;
+    - stints_ended, median_days_held: their stints that ended in the period (time held, in
+      `duration`);
+    - files_returned: files they sent down to a lower level in the period (a file counted
+      once however often);
+    - level: the level they most often held files at (ties: the lower number).
+
+    Sorted by held_now, then oldest age, largest first. Holders are the stored IDs.
+    """
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    pending = filtered_facts(
+        prepared,
+        filters,
+        list(dict.fromkeys(["state", "department", "holder", "file_id", "age_working_days", age])),
+        ("pending",),
+    )
+    pending = pending[pending["holder"].astype("string").str.len().gt(0).fillna(False)]
+    pending = pending.sort_values([*OFFICER_KEYS, age], ascending=[True, True, True, False])
+    pending = pending.assign(over=pending["age_working_days"].gt(CSMOP_WORKING_DAYS))
+    g = pending.groupby(list(OFFICER_KEYS), sort=False)
+    held = pd.DataFrame(
+        {
+            "held_now": g.size(),
+            "oldest_file_id": g["file_id"].first(),
+            "oldest_age_days": g[age].first(),
+            "held_over_7_working_days": g["over"].sum(),
+        }
+    )
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    keep = file_keep(prepared, filters)[keys] & s["holder"].notna().to_numpy()
+    ended = keep & ~np.isnan(s["end_day"].to_numpy(dtype="float64"))
+    ended &= _in_range(s["end_day"].to_numpy(dtype="float64"), filters)
+    departments = _file_departments(prepared)
+    stint_rows = pd.DataFrame(
+        {
+            "state": s["state"].astype(object).to_numpy()[ended],
+            "department": departments[keys[ended]],
+            "holder": s["holder"].astype(object).to_numpy()[ended],
+            "value": s[duration].to_numpy(dtype="float64")[ended],
+        }
+    )
+    sg = stint_rows.groupby(list(OFFICER_KEYS), sort=False)["value"]
+    timed = pd.DataFrame({"stints_ended": sg.size(), "median_days_held": sg.median()})
+    returns = _returns(prepared, filters)
+    returned = returns.groupby(list(OFFICER_KEYS), sort=False)["file_key"].nunique()
+    out = held.join(timed, how="outer").join(returned.rename("files_returned"), how="outer")
+    levels = pd.DataFrame(
+        {
+            "state": s["state"].astype(object).to_numpy()[keep],
+            "department": departments[keys[keep]],
+            "holder": s["holder"].astype(object).to_numpy()[keep],
+            "level": s["level"].to_numpy(dtype="float64", na_value=np.nan)[keep],
+        }
+    ).dropna(subset=["level"])
+    counts = levels.groupby([*OFFICER_KEYS, "level"], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values("n", ascending=False, kind="stable")
+    usual = counts.drop_duplicates(list(OFFICER_KEYS)).set_index(list(OFFICER_KEYS))["level"]
+    out = out.join(usual, how="left").reset_index()
+    for c in ("held_now", "held_over_7_working_days", "stints_ended", "files_returned"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["level"] = out["level"].astype("Int64")
+    out = out.sort_values(
+        ["held_now", "oldest_age_days", *OFFICER_KEYS],
+        ascending=[False, False, True, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    return out[list(OFFICER_COLUMNS)].reset_index(drop=True)
+
+
+def officer_files(
+    prepared: Prepared,
+    filters: Filters,
+    officer: tuple[str, str, str],
+    which: str,
+    duration: str = "days",
+) -> pd.DataFrame:
+    """The files behind one of an officer's counts (`OFFICER_LISTS`): the pending files they
+    hold, those over 7 working days, or the files they returned downward in the period.
+
+    `officer` is (state, department, holder) as `officers` gives it. Columns: state,
+    department, file_id, file_number, subject, level, since, age_days (pending files: their
+    age with the holder, in `duration`; returned files: empty since/age).
+    """
+    if which not in OFFICER_LISTS:
+        raise ValueError(f"no list {which!r}: one of {', '.join(OFFICER_LISTS)}")
+    state, department, holder = officer
+    age = "age_working_days" if duration == "working_days" else "age_days"
+    facts = filtered_facts(prepared, filters)
+    mine = facts["state"].eq(state) & facts["department"].eq(department)
+    if which == "files_returned":
+        returns = _returns(prepared, filters)
+        sent = returns[
+            returns["state"].eq(state)
+            & returns["department"].eq(department)
+            & returns["holder"].eq(holder)
+        ]
+        rows = facts[mine & facts["file_key"].isin(sent["file_key"])]
+        rows = rows.assign(since=pd.NaT, age_days=np.nan, level=pd.NA).sort_values("file_id")
+    else:
+        rows = facts[mine & facts["status"].eq("pending") & facts["holder"].eq(holder)]
+        if which == "held_over_7_working_days":
+            rows = rows[rows["age_working_days"].gt(CSMOP_WORKING_DAYS)]
+        rows = rows.assign(age_days=rows[age]).sort_values(
+            ["age_days", "file_id"], ascending=[False, True]
+        )
+    columns = ["state", "department", "file_id", "file_number", "subject", "level", "since"]
+    return rows[[*columns, "age_days"]].reset_index(drop=True)
+
+
+# --- change against the previous period -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a card's change compares: activity in `now` against `then` (two date ranges),
+    and the pendency snapshot at T against the one `back` earlier (each state's own T)."""
+
+    now: tuple[date, date]
+    then: tuple[date, date]
+    back: pd.DateOffset
+    by_month: bool
+    """True when no period was chosen: the latest month against the month before it."""
+
+
+def comparison(filters: Filters, first: date, last: date) -> Comparison:
+    """The period to compare with: the same number of days just before the chosen period
+    (an open end is the data's `first` or `last` day), or, with no period chosen, the month
+    of `last` (to `last`) against the whole month before it."""
+    if filters.has_range:
+        start, end = filters.start or first, filters.end or last
+        days = (end - start).days + 1
+        then = start - timedelta(days=days), start - timedelta(days=1)
+        now, by_month, back = (start, end), False, pd.DateOffset(days=days)
+    else:
+        month = pd.Timestamp(last).to_period("M")
+        before = month - 1
+        now = month.start_time.date(), last
+        then = before.start_time.date(), before.end_time.date()
+        by_month, back = True, pd.DateOffset(months=1)
+    return Comparison(now, then, back, by_month)
+
+
+def figures_at(
+    prepared: Prepared, filters: Filters, back: pd.DateOffset | None = None
+) -> dict[str, float]:
+    """The snapshot figures (`SNAPSHOT`) as they stood `back` before each state's T
+    (None: at T), from the stints: a file is pending when a stint of it
+    had started and not ended; parked when its latest stint by then had ended in `parked`;
+    levels and holders are those of its stints started by then; ages run to the moment."""
+    s = prepared.stints
+    keys = s["file_key"].to_numpy()
+    as_of = prepared.analysis.as_of
+    then = as_of if back is None else (as_of.dt.tz_localize(None) - back).dt.tz_localize(IST)
+    at = metrics.by_state(s["state"], then).reset_index(drop=True).dt.tz_convert(IST)
+    start = s["start"].dt.tz_convert(IST).reset_index(drop=True)
+    end = s["end"].dt.tz_convert(IST).reset_index(drop=True)
+    began = (start <= at).to_numpy() & file_keep(prepared, filters)[keys]
+    open_then = began & (end.isna() | (end > at)).to_numpy()
+    rows = pd.DataFrame(
+        {
+            "file_key": keys[began],
+            "level": s["level"].to_numpy(dtype="float64", na_value=np.nan)[began],
+            "holder": s["holder"].astype(object).to_numpy()[began],
+            "open": open_then[began],
+            "parked": (s["end_action"].astype(object).eq("parked") & (end <= at)).to_numpy()[began],
+        }
+    )
+    last = rows.groupby("file_key", sort=False).tail(1).set_index("file_key")
+    levels = rows.dropna(subset=["level"]).drop_duplicates(["file_key", "level"])
+    n_levels = levels.groupby("file_key").size().reindex(last.index, fill_value=0)
+    n_holders = rows.drop_duplicates(["file_key", "holder"]).groupby("file_key").size()
+    n_holders = n_holders.reindex(last.index, fill_value=0)
+    pending = rows["open"].to_numpy()
+    stint_state = s["state"].astype(object).to_numpy()[began][pending]
+    age = WorkCalendar().working_days(
+        start[began][pending].reset_index(drop=True),
+        at[began][pending].reset_index(drop=True),
+        pd.Series(stint_state),
+    )
+    open_files = rows["file_key"].to_numpy()[pending]
+    return {
+        "pending": int(pending.sum()),
+        "pending_over_7_working_days": int(age.gt(CSMOP_WORKING_DAYS).sum()),
+        "parked": int(last["parked"].sum()),
+        "mean_levels_pending": _mean_or_none(n_levels.reindex(open_files)),
+        "mean_holders_pending": _mean_or_none(n_holders.reindex(open_files)),
+        "files_over_4_levels": int(n_levels.gt(OVER_LEVELS_LIMIT).sum()),
+    }
+
+
+def _mean_or_none(values: pd.Series) -> float | None:
+    return None if values.empty else float(values.mean())
+
+
+def overview_change(
+    prepared: Prepared, filters: Filters, first: date, last: date
+) -> tuple[Comparison, pd.DataFrame]:
+    """Per overview figure: its value now, then, and the change (now − then).
+
+    Activity figures count the `now` and `then` periods of `comparison` (with a period
+    chosen, `now` is that period: the cards' own values); snapshot figures compare T with the
+    same moment a period (a month) earlier. Columns: figure, now, then, change.
+    """
+    cmp = comparison(filters, first, last)
+    now = overview_figures(prepared, replace(filters, start=cmp.now[0], end=cmp.now[1]))
+    then = overview_figures(prepared, replace(filters, start=cmp.then[0], end=cmp.then[1]))
+    then.update(figures_at(prepared, filters, cmp.back))
+    current = overview_figures(prepared, filters)
+    now.update({k: v for k, v in current.items() if k in SNAPSHOT})
+    rows = []
+    for name in OVERVIEW:
+        a, b = now[name], then[name]
+        change = None if a is None or b is None else a - b
+        rows.append({"figure": name, "now": a, "then": b, "change": change})
+    return cmp, pd.DataFrame(rows)

@@ -8,9 +8,15 @@ label that comes from data (state, department, designation, holder, level name) 
 
 from __future__ import annotations
 
+import math
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 from analytics.figures import FIGURES
 from dashboard import format as fmt
@@ -25,8 +31,16 @@ pio.templates["eoffice"] = go.layout.Template(
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        title={"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
-        margin={"l": 60, "r": 20, "t": 90, "b": 60},
+        title={
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 12, "l": 4},
+            "font": {"size": 16},
+        },
+        margin={"l": 60, "r": 44, "t": 90, "b": 60},
+        modebar={"orientation": "v"},
         xaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False, "automargin": True},
         yaxis={"gridcolor": "#eee", "linecolor": "#bbb", "zeroline": False, "automargin": True},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
@@ -41,31 +55,66 @@ def _labels(values: pd.Series | list) -> list[str]:
     return [fmt.label(v) for v in values]
 
 
-def _wrap(labels: pd.Series) -> list[str]:
-    """Level labels for an axis: number and name on two lines, long names split."""
+def _wrap(labels: pd.Series, width: int = 10) -> list[str]:
+    """Level labels for a column axis: the number, then the name in lines of at most `width`
+    characters (a longer word keeps its own line), so neighbouring labels never touch."""
     out = []
     for text in _labels(labels):
         number, _, name = text.partition(" · ")
-        if len(name) > 16 and " " in name:
-            cut = name.rfind(" ", 0, 17)
-            name = name[:cut] + "<br>" + name[cut + 1 :] if cut > 0 else name
-        out.append(f"{number}<br>{name}" if name else number)
+        lines = textwrap.wrap(name, width, break_long_words=False) if name else []
+        out.append("<br>".join([number, *lines]))
     return out
 
 
-def _level_axes(table: pd.DataFrame, unit_label: str) -> dict:
-    """Layout of a chart with one row per level, level 1 on top."""
+TITLE_WIDTH = 36
+"""Characters per line of a chart title: longer titles wrap, so on a 390-px phone the title
+stays clear of the toolbar (drawn upright at the right)."""
+
+
+def ticks(top: Any, kind: str = "number", steps: int = 5) -> dict:
+    """A value axis from 0 with ticks at round values up to `top`, written as the dashboard
+    writes numbers: Indian grouping (12,34,567, never 10k), whole numbers for counts (no
+    half-file tick), percentages for shares (`kind`: count, share or number)."""
+    top = float(top) if pd.notna(top) and float(top) > 0 else 1.0
+    raw = top / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    multiples = (1, 2, 5, 10) if kind == "count" else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in multiples if m * magnitude >= raw)
+    if kind == "count":
+        step = max(1.0, round(step))
+    values = [i * step for i in range(math.ceil(top / step - 1e-9) + 1)]
+    if kind == "share":
+        decimals = max(0, -math.floor(math.log10(step * 100))) if step * 100 < 1 else 0
+        text = [f"{fmt.indian(100 * v, decimals)}%" for v in values]
+    else:
+        decimals = next(d for d in range(4) if abs(round(step, d) - step) < 1e-9 or d == 3)
+        text = [fmt.indian(v, decimals) for v in values]
     return {
-        "xaxis": {"title": unit_label.capitalize(), "rangemode": "tozero"},
+        "tickmode": "array",
+        "tickvals": values,
+        "ticktext": text,
+        "range": [0, values[-1] * 1.02],
+    }
+
+
+def _level_axes(table: pd.DataFrame, unit_label: str, top: Any = None) -> dict:
+    """Layout of a chart with one row per level, level 1 on top (values up to `top`)."""
+    return {
+        "xaxis": {"title": unit_label.capitalize(), **ticks(top)},
         "yaxis": {"title": None, "autorange": "reversed", "type": "category"},
         "height": 160 + 34 * len(table),
     }
 
 
-def _figure(title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, title=title)
+def _figure(title: str, fig: go.Figure | None = None) -> go.Figure:
+    fig = fig if fig is not None else go.Figure()
+    fig.update_layout(template=TEMPLATE, title=_title(title))
     return fig
+
+
+def _title(title: str) -> str:
+    """A title wrapped at word boundaries (`TITLE_WIDTH`), lines joined by <br>."""
+    return "<br>".join(textwrap.wrap(title, TITLE_WIDTH)) or title
 
 
 def empty(title: str, message: str = "No data for this selection") -> go.Figure:
@@ -78,15 +127,21 @@ def empty(title: str, message: str = "No data for this selection") -> go.Figure:
 
 
 def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
-    """Monthly files created and movements (bars) with the movement ratio (line, right axis).
+    """Monthly files created and movements (bars, above) and the movement ratio (line, its
+    own panel below: no second axis beside the first).
 
     `trend`: month (YYYY-MM), files_created, movements, movement_ratio.
     """
     title = "Files created vs movements, by month"
     if trend.empty:
         return empty(title)
-    months = pd.to_datetime(trend["month"] + "-01").dt.strftime("%b-%Y")
-    fig = _figure(title)
+    months = [fmt.month(m + "-01") for m in trend["month"]]
+    fig = _figure(
+        title,
+        make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.1
+        ),
+    )
     for column, name, colour in (
         ("files_created", FIGURES["files_created"].label, SAFFRON),
         ("movements", FIGURES["movements"].label, NAVY),
@@ -98,41 +153,50 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
             marker_color=colour,
             customdata=[fmt.indian(v) for v in trend[column]],
             hovertemplate="%{x}: %{customdata} " + name.lower() + "<extra></extra>",
+            row=1,
+            col=1,
         )
+    ratio = FIGURES["movement_ratio"].label
     fig.add_scatter(
         x=months,
         y=trend["movement_ratio"],
-        name=FIGURES["movement_ratio"].label,
-        yaxis="y2",
+        name=ratio,
         mode="lines+markers",
         line={"color": GREEN, "width": 3},
-        hovertemplate="%{x}: %{y:.1f} movements per file created<extra></extra>",
+        customdata=[fmt.ratio(v) for v in trend["movement_ratio"]],
+        hovertemplate="%{x}: %{customdata} movements per file created<extra></extra>",
+        row=2,
+        col=1,
     )
-    fig.update_layout(
-        barmode="group",
-        yaxis={"title": "Count"},
-        yaxis2={
-            "title": FIGURES["movement_ratio"].label,
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-            "showgrid": False,
-        },
-        margin={"r": 70},
+    top = trend[["files_created", "movements"]].to_numpy().max()
+    fig.update_layout(barmode="group", height=520)
+    fig.update_yaxes(title="Files, movements", **ticks(top, "count"), row=1, col=1)
+    fig.update_yaxes(
+        title="Per file", **ticks(trend["movement_ratio"].max(), "number", 3), row=2, col=1
     )
+    fig.update_xaxes(type="category", row=2, col=1)
     return fig
 
 
-def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) -> go.Figure:
-    """States ranked on one figure, largest on top. `text`: the formatted values."""
+def ranked_bars(
+    ranked: pd.DataFrame,
+    value: str,
+    label: str,
+    text: list[str],
+    reference: tuple[str, float, str] | None = None,
+) -> go.Figure:
+    """States ranked on one figure, rank 1 (the best, or the largest) on top. `ranked`: in
+    rank order (`views.ranked`); `text`: the formatted values; `reference`: (name, value,
+    formatted value) of a group drawn as a dashed line, not ranked (the central secretariat).
+    """
     title = f"{label}, by state"
-    data = frame.assign(_text=text).dropna(subset=[value]).sort_values(value)
+    data = ranked.assign(_text=text).dropna(subset=[value])
     if data.empty:
         return empty(title)
     fig = _figure(title)
     fig.add_bar(
         x=data[value],
-        y=_labels(data["state"]),
+        y=[f"{r} · {s}" for r, s in zip(data["rank"], _labels(data["state"]), strict=True)],
         orientation="h",
         marker_color=NAVY,
         text=data["_text"],
@@ -140,8 +204,22 @@ def ranked_bars(frame: pd.DataFrame, value: str, label: str, text: list[str]) ->
         cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>",
     )
+    if reference is not None and pd.notna(reference[1]):
+        name, at, shown = reference
+        fig.add_vline(
+            x=at,
+            line={"color": SAFFRON, "dash": "dash", "width": 2},
+            annotation={"text": f"{fmt.label(name)}: {shown}", "font": {"color": SAFFRON}},
+            annotation_position="top",
+        )
+    kind = FIGURES[value].kind if value in FIGURES else "number"
+    top = max(data[value].max(), reference[1] if reference is not None else 0) * 1.15
+    axis = ticks(top, kind if kind in ("count", "share") else "number")
     fig.update_layout(
-        xaxis={"title": label}, yaxis={"title": None}, height=120 + 36 * len(data), showlegend=False
+        xaxis={"title": label, **axis},
+        yaxis={"title": None, "autorange": "reversed", "type": "category"},
+        height=160 + 36 * len(data),
+        showlegend=False,
     )
     return fig
 
@@ -179,7 +257,7 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
         name="Time held",
         showlegend=False,
     )
-    fig.update_layout(**_level_axes(table, unit_label))
+    fig.update_layout(**_level_axes(table, unit_label, table["p90_days"].max()))
     return fig
 
 
@@ -218,10 +296,12 @@ def _level_bars(
             orientation="h",
             name=name,
             marker_color=colour,
-            customdata=[fmt.days(v, 2, unit_label) for v in table[column]],
+            customdata=[fmt.age(v, unit_label) for v in table[column]],
             hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode=barmode, **_level_axes(table, unit_label))
+    values = table[[c for c, _, _ in series]]
+    top = values.sum(axis=1).max() if barmode == "stack" else values.max().max()
+    fig.update_layout(barmode=barmode, **_level_axes(table, unit_label, top))
     return fig
 
 
@@ -248,7 +328,7 @@ def flow_sankey(flow: pd.DataFrame) -> go.Figure:
                 "value": flow["movements"].tolist(),
                 "color": "rgba(31,78,121,0.25)",
                 "customdata": [
-                    f"{fmt.indian(n)} movements; median {fmt.days(d, 2)} with the sender"
+                    f"{fmt.indian(n)} movements; median {fmt.age(d)} with the sender"
                     for n, d in zip(flow["movements"], flow["median_days"], strict=True)
                 ],
                 "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
@@ -270,27 +350,64 @@ def flow_matrix(flow: pd.DataFrame, value: str, title: str, colourscale: str) ->
     order = list(dict.fromkeys(flow.sort_values("from_level")["from_label"]))
     cols = list(dict.fromkeys(flow.sort_values("to_level")["to_label"]))
     grid = grid.reindex(index=order, columns=cols)
-    if value == "movements":
-        text = grid.map(lambda v: "" if pd.isna(v) else fmt.indian(v))
-    else:
-        text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    cell = fmt.indian if value == "movements" else lambda v: fmt.age(v, "")
+    return matrix(grid, cell, title, colourscale, ("To level", "From level"))
+
+
+def matrix(
+    grid: pd.DataFrame,
+    cell: Callable[[Any], str],
+    title: str,
+    colourscale: str,
+    titles: tuple[str, str],
+) -> go.Figure:
+    """A heatmap of `grid` (rows × columns, labels as index and columns) with each cell's
+    value written in it (`cell` formats it; empty cells stay blank). Level labels are
+    wrapped on the columns; `titles`: (x axis, y axis)."""
+    if grid.empty:
+        return empty(title)
+    text = grid.map(lambda v: "" if pd.isna(v) else cell(v).strip())
     fig = _figure(title)
     fig.add_heatmap(
-        z=grid.to_numpy(),
-        x=_wrap(pd.Series(cols)),
-        y=[label.replace("<br>", " ") for label in _wrap(pd.Series(order))],
+        z=grid.to_numpy(dtype="float64"),
+        x=_wrap(pd.Series(grid.columns)),
+        y=_labels(pd.Series(grid.index)),
         text=text.to_numpy(),
         texttemplate="%{text}",
+        textfont={"size": 14},
         colorscale=colourscale,
-        hovertemplate="from %{y}<br>to %{x}: %{text}<extra></extra>",
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
         showscale=False,
+        xgap=2,
+        ygap=2,
     )
     fig.update_layout(
-        xaxis={"title": "To level", "side": "bottom"},
-        yaxis={"title": "From level", "autorange": "reversed"},
-        height=160 + 40 * len(order),
+        xaxis={
+            "title": {"text": titles[0], "standoff": 18},
+            "side": "bottom",
+            "type": "category",
+            "tickangle": 0,
+            "tickfont": {"size": 12},
+        },
+        yaxis={"title": titles[1], "autorange": "reversed", "type": "category"},
+        height=200 + 46 * len(grid.index),
+        margin={"l": 20},
     )
     return fig
+
+
+def state_level_turnaround(table: pd.DataFrame, unit_label: str) -> go.Figure:
+    """Median time held per state (rows, the central secretariat last) and level (columns).
+
+    `table`: state, level_label (in level order), median_days."""
+    title = f"Median time a file stays at each level, by state ({unit_label})"
+    if table.empty:
+        return empty(title)
+    grid = table.pivot_table(
+        index="state", columns="level_label", values="median_days", aggfunc="first", sort=False
+    )
+    grid = grid.reindex(columns=list(dict.fromkeys(table["level_label"])))
+    return matrix(grid, lambda v: fmt.age(v, ""), title, "YlOrRd", ("Level", None))
 
 
 def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]) -> go.Figure:
@@ -311,7 +428,7 @@ def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]
         )
     fig.update_layout(
         barmode="stack",
-        xaxis={"title": "Pending files"},
+        xaxis={"title": "Pending files", **ticks(table[list(buckets)].sum(axis=1).max(), "count")},
         yaxis={"title": None, "autorange": "reversed", "type": "category"},
         legend={"traceorder": "normal"},
         height=180 + 30 * len(table),
@@ -342,7 +459,12 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
         showlegend=False,
     )
     fig.update_layout(
-        xaxis={"type": "date", "title": "Time (IST)"},
+        xaxis={
+            "type": "date",
+            "title": "Time (IST)",
+            "tickformat": "%d-%b-%Y",
+            "hoverformat": "%d-%b-%Y %H:%M",
+        },
         yaxis={"autorange": "reversed", "title": None, "type": "category"},
         height=140 + 28 * journey["label"].nunique(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
@@ -14,11 +16,13 @@ import streamlit as st
 from analytics import monthly
 from analytics.access import Scope
 from analytics.auth import ExportRefused, SignedInUser
+from analytics.figures import GLOSSARY
 from analytics.monthly_output import pdf_bytes
 from analytics.report import csv_bytes, excel_bytes
 from analytics.views import Filters
 from dashboard import auth, data
 from dashboard import format as fmt
+from dashboard.format import DASH
 
 FILE_TYPE_LABELS = {"electronic": "e-File (electronic)", "physical": "Physical file"}
 UNITS = {"days": "Calendar days", "working_days": "Working days"}
@@ -84,7 +88,7 @@ def sidebar_filters(scope: Scope, applies: bool) -> None:
     st.session_state.pop(FILTERS_KEY, None)
     filter_bar(scope)
     st.sidebar.caption(
-        "These filters apply on Overview, States, Hierarchy, Flow and Pendency, not on this "
+        "These filters apply on Overview, States, Officers, Hierarchy, Flow and Pendency, not on this "
         "page; they stay in the link."
     )
 
@@ -223,7 +227,7 @@ def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
     shown = as_of[as_of.index.isin(states)] if states else as_of
     lines = [f"- {fmt.plain(state)}: {fmt.moment(t)}" for state, t in shown.items()]
     with st.sidebar.expander("As of (T) per state", expanded=bool(states)):
-        st.caption("Figures count each state's log up to its latest event, T:")
+        st.caption(GLOSSARY["T"])
         st.markdown("\n".join(lines))
 
 
@@ -236,6 +240,14 @@ def level_table_note() -> str:
         f"Levels: level table version {info['version']}, made "
         f"{fmt.moment(info['created_at'])} by {fmt.plain(str(info['created_by']))}."
     )
+
+
+def glossary() -> None:
+    """The words used here, one sentence each (the registry's `GLOSSARY`), in the sidebar."""
+    with st.sidebar.expander("Words used here"):
+        st.markdown(
+            "\n".join(f"- **{word}**: {fmt.plain(text)}" for word, text in GLOSSARY.items())
+        )
 
 
 def unit_choice(key: str = "unit") -> str:
@@ -252,27 +264,32 @@ def unit_choice(key: str = "unit") -> str:
     return choice or "days"
 
 
-def describe_scope_words(scope: Scope, states: tuple[str, ...] = ()) -> str:
+def describe_scope_words(
+    scope: Scope, states: tuple[str, ...] = (), text: Callable[[Any], str] = fmt.plain
+) -> str:
     """What a reader sees of `states` (all of the scope when empty), in words: "All states",
-    "Manipur", "Manipur / Finance", "Manipur, Assam / Health" (values through `fmt.plain`)."""
+    "Manipur", "Manipur / Finance", "Manipur, Assam / Health" (values through `text`:
+    `fmt.plain` for Markdown, `fmt.shown` for a file)."""
     if scope.unrestricted:
-        return ", ".join(map(fmt.plain, states)) if states else "All states"
+        return ", ".join(map(text, states)) if states else "All states"
     whole = sorted(s for s in scope.states or () if not states or s in states)
     parts = whole + [
         f"{s} / {d}" for s, d in sorted(scope.departments) if (not states or s in states)
     ]
-    return ", ".join(" / ".join(map(fmt.plain, p.split(" / "))) for p in parts) or "none"
+    return ", ".join(" / ".join(map(text, p.split(" / "))) for p in parts) or "none"
 
 
-def describe(filters: Filters, scope: Scope | None = None) -> str:
+def describe(
+    filters: Filters, scope: Scope | None = None, text: Callable[[Any], str] = fmt.plain
+) -> str:
     """The selection in words, for the heading: the states (as far as the reader's scope
-    reaches, e.g. "Manipur / Finance"), departments, file types and period (Markdown: its
-    data values are `fmt.plain`)."""
-    parts = [describe_scope_words(scope or Scope.everything(), filters.states)]
+    reaches, e.g. "Manipur / Finance"), departments, file types and period (its data values
+    through `text`: `fmt.plain`, Markdown-safe, unless told otherwise)."""
+    parts = [describe_scope_words(scope or Scope.everything(), filters.states, text)]
     if filters.departments:
-        parts.append(", ".join(map(fmt.plain, filters.departments)))
+        parts.append(", ".join(map(text, filters.departments)))
     if filters.file_types:
-        parts.append(", ".join(fmt.plain(FILE_TYPE_LABELS.get(t, t)) for t in filters.file_types))
+        parts.append(", ".join(text(FILE_TYPE_LABELS.get(t, t)) for t in filters.file_types))
     if filters.start or filters.end:
         parts.append(
             f"{fmt.day(filters.start) if filters.start else '…'} to "
@@ -287,22 +304,69 @@ def heading(filters: Filters, scope: Scope) -> None:
     refused_note(scope)
 
 
-def cards(items: list[tuple[str, str, str]], per_row: int = 3) -> None:
-    """Metric cards: (label, formatted value, help)."""
-    for i in range(0, len(items), per_row):
-        columns = st.columns(per_row)
-        for column, (label, value, help_text) in zip(columns, items[i : i + per_row], strict=False):
-            column.metric(label, value, help=help_text, border=True)
+CARDS_CSS = """<style>
+div[class*="st-key-cards-"] > div[data-testid="stElementContainer"] {
+  flex: 1 1 calc(100% / var(--per-row) - 1rem); min-width: 12rem;
+  max-width: calc(100% / var(--per-row) - 0.25rem);
+}
+div[class*="st-key-cards-2-"] { --per-row: 2; }
+div[class*="st-key-cards-3-"] { --per-row: 3; }
+div[class*="st-key-cards-4-"] { --per-row: 4; }
+div[class*="st-key-cards-"] [data-testid="stMetric"] * {
+  white-space: normal !important; text-overflow: clip !important;
+}
+div[class*="st-key-cards-"] [data-testid="stMetric"] div { flex-wrap: wrap; }
+@media (max-width: 640px) {
+  div[class*="st-key-cards-"] > div[data-testid="stElementContainer"] {
+    flex: 1 1 calc(50% - 0.5rem); min-width: calc(50% - 0.5rem);
+    max-width: calc(50% - 0.25rem);
+  }
+  div[class*="st-key-cards-"] [data-testid="stMetricValue"] { font-size: 1.5rem; }
+}
+</style>"""
+"""Cards wrap `per_row` to a line, and two to a line on a phone (Streamlit's columns would
+stack them one under another)."""
+
+
+def cards(items: list[tuple], per_row: int = 3) -> None:
+    """Metric cards: (label, formatted value, help[, change, delta colour, what it is
+    against])."""
+    st.html(CARDS_CSS)
+    labels = "|".join(str(item[0]) for item in items)
+    digest = hashlib.sha256(labels.encode("utf-8")).hexdigest()[:10]
+    box = st.container(horizontal=True, gap="small", key=f"cards-{per_row}-{digest}")
+    for item in items:
+        label, value, help_text, *change = item
+        delta, colour, against = change if change else (None, "normal", None)
+        box.metric(
+            label,
+            value,
+            delta,
+            delta_color=colour,
+            delta_description=against,
+            help=help_text,
+            border=True,
+        )
 
 
 def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel download buttons for `raw` (the report columns, not the display)."""
+    """CSV and Excel download buttons for `raw` (the report columns, not the display).
+
+    The CSV is for machines: the plain column names. The Excel file is for a meeting:
+    readable headers, level names, numbers as numbers, and a first block stating the scope,
+    the filters, T and when it was made. Both are named for what they hold
+    (`download_name`)."""
     left, right, _ = st.columns([1, 1, 4])
     audit = _export_audit(name, len(raw))
+    chosen = filters() if FILTERS_KEY in st.session_state else None
+    user = auth.signed_in_user()
+    scope = user.scope if user is not None else Scope.nothing()
+    as_of = _as_of(scope, chosen)
+    stem = download_name(name, chosen, as_of)
     left.download_button(
         "Download CSV",
         data=_lazy(csv_bytes, raw, audit=(audit, "csv")),
-        file_name=f"{name}.csv",
+        file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
         on_click="ignore",
@@ -310,8 +374,10 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        data=_lazy(excel_bytes, raw, name, audit=(audit, "xlsx")),
-        file_name=f"{name}.xlsx",
+        data=_lazy(
+            _workbook, raw, name, chosen, scope, as_of, data.level_names(), audit=(audit, "xlsx")
+        ),
+        file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
         on_click="ignore",
@@ -372,7 +438,60 @@ def monthly_pdf(
 
 
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in fmt.shown(text)).strip("-").lower()
+    return re.sub(r"[^a-z0-9]+", "-", fmt.shown(text).lower()).strip("-")
+
+
+def _as_of(scope: Scope, chosen: Filters | None) -> pd.Series:
+    """T of each state the download covers (of the reader's scope)."""
+    as_of = data.choices(scope).get("as_of")
+    if as_of is None:
+        return pd.Series(dtype=object)
+    if chosen is not None and chosen.states:
+        as_of = as_of[as_of.index.isin(chosen.states)]
+    return as_of
+
+
+def download_name(name: str, chosen: Filters | None, as_of: pd.Series) -> str:
+    """A file name that says what it holds: the states and departments chosen, what the
+    table is, and the date it runs to (the period's end, else the latest T), e.g.
+    `manipur-finance-pendency-2024-09-30`."""
+    parts = [*(chosen.states if chosen else ()), *(chosen.departments if chosen else ())]
+    if chosen is not None and chosen.end is not None:
+        when = chosen.end.isoformat()
+    elif len(as_of):
+        when = as_of.max().tz_convert("Asia/Kolkata").date().isoformat()
+    else:
+        when = ""
+    words = [_slug(p) for p in parts] or ["all"]
+    return "-".join(w for w in [*words[:3], _slug(name), when] if w)
+
+
+def _workbook(
+    raw: pd.DataFrame,
+    name: str,
+    chosen: Filters | None,
+    scope: Scope,
+    as_of: pd.Series,
+    level_names: dict[int, str],
+) -> bytes:
+    """The Excel file of `downloads` (made at the click, for the scope it was shown to)."""
+    about = [
+        ("Table", name.replace("_", " ").capitalize()),
+        ("Scope (what you may see)", describe_scope_words(scope, (), fmt.shown)),
+        (
+            "Filters",
+            describe(chosen, scope, fmt.shown)
+            if chosen is not None
+            else "The sidebar filters do not apply to this table.",
+        ),
+        (
+            "As of (T)",
+            "; ".join(f"{fmt.shown(s)} {fmt.moment(t)}" for s, t in as_of.items()) or DASH,
+        ),
+        ("Made", fmt.moment(pd.Timestamp.now(tz="UTC"))),
+    ]
+    headers = {c: fmt.LABELS.get(c, c.replace("_", " ").capitalize()) for c in raw.columns}
+    return excel_bytes(raw, name, about=about, headers=headers, level_names=level_names)
 
 
 def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
@@ -451,6 +570,15 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
             "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
             "modeBarButtonsToRemove": ["lasso2d", "select2d"],
         },
+    )
+
+
+def officers_link() -> None:
+    """A link to the Officers page: who holds the files a level or pendency chart counts."""
+    st.page_link(
+        "pages/officers.py",
+        label="Who holds these files: open Officers (same filters)",
+        icon=":material/badge:",
     )
 
 

@@ -124,13 +124,28 @@ def overview(scope: Scope, filters: Filters) -> tuple[dict, pd.DataFrame]:
 
 
 @_cached
-def _states(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
-    return views.states_compared(_prepared(url, v), filters.within(scope))
+def _change(
+    url: str, v: str, scope: Scope, filters: Filters
+) -> tuple[views.Comparison, pd.DataFrame]:
+    options = _choices(url, v, scope)
+    return views.overview_change(
+        _prepared(url, v), filters.within(scope), options["first"], options["last"]
+    )
 
 
-def states(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Each state's figures side by side, with its T."""
-    return _states(default_url(), version(), scope, filters)
+def overview_change(scope: Scope, filters: Filters) -> tuple[views.Comparison, pd.DataFrame]:
+    """Each Overview figure now, in the period before (or the previous month) and the change."""
+    return _change(default_url(), version(), scope, filters)
+
+
+@_cached
+def _states(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    return views.states_compared(_prepared(url, v), filters.within(scope), duration)
+
+
+def states(scope: Scope, filters: Filters, duration: str = "days") -> pd.DataFrame:
+    """Each state's figures and rates side by side, with its T and group."""
+    return _states(default_url(), version(), scope, filters, duration)
 
 
 @_cached
@@ -215,6 +230,41 @@ def overdue(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]
     rules = tuple(AlertBook(Accounts(store())).rules())
     holidays = os.environ.get(HOLIDAYS_ENV, "").strip()
     return _overdue(default_url(), version(), scope, filters, rules, holidays)
+
+
+@_cached
+def _officers(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    return views.officers(_prepared(url, v), filters.within(scope), duration)
+
+
+def officers(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+    """Per officer: files held now, the oldest, over 7 working days, time held, returns; the
+    holders as the reader may see them (pseudonyms without the names permission)."""
+    return pseudonymise(_officers(default_url(), version(), scope, filters, duration), scope)
+
+
+@_cached
+def _officer_files(
+    url: str, v: str, scope: Scope, filters: Filters, shown: tuple, which: str, duration: str
+) -> pd.DataFrame:
+    table = _officers(url, v, scope, filters, duration)
+    seen = pseudonymise(table, scope)
+    state, department, holder = shown
+    row = seen.index[
+        seen["state"].eq(state) & seen["department"].eq(department) & seen["holder"].eq(holder)
+    ]
+    if not len(row):
+        return views.officer_files(_prepared(url, v), filters.within(scope), ("", "", ""), which)
+    officer = tuple(table.loc[row[0], ["state", "department", "holder"]])
+    return views.officer_files(_prepared(url, v), filters.within(scope), officer, which, duration)
+
+
+def officer_files(
+    scope: Scope, filters: Filters, shown: tuple[str, str, str], which: str, duration: str
+) -> pd.DataFrame:
+    """The files behind one count of one officer, named as `officers` shows them (the stored
+    ID is found again here and never leaves the server)."""
+    return _officer_files(default_url(), version(), scope, filters, shown, which, duration)
 
 
 @_cached

@@ -9,12 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW
+from analytics.figures import FIGURES, OVERVIEW, Figure
 from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
     BIDI_CONTROLS,
     DASH,
     KINDS,
     LABELS,
+    age,
     day,
     days,
     figure,
@@ -46,11 +47,15 @@ def plain(value: Any) -> str:
 
 
 def shown_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table to show: each text cell through `shown` (other cells as they are)."""
+    """A table to show: each text cell through `shown`, a missing one blank (never "None");
+    other cells as they are."""
     out = frame.copy()
     for name, col in out.items():
         if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
-            out[name] = [shown(v) if isinstance(v, str) else v for v in col.tolist()]
+            out[name] = [
+                shown(v) if isinstance(v, str) else "" if missing(v) or v is pd.NaT else v
+                for v in col.tolist()
+            ]
     out.columns = [shown(c) if isinstance(c, str) else c for c in out.columns]
     return out
 
@@ -79,6 +84,25 @@ def formats(*names: str) -> dict[str, Any]:
     """Column → formatter for the figures named (every registry figure when none is)."""
     chosen = names or tuple(FIGURES)
     return {n: KINDS[FIGURES[n].kind] for n in chosen}
+
+
+def change(name: str | Figure, value: Any) -> str:
+    """A change of a figure with its sign: +1,234, -0.6, +2.7 pts (a share's change is in
+    percentage points)."""
+    entry = FIGURES[name] if isinstance(name, str) else name
+    if missing(value):
+        return DASH
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    if entry.kind == "share":
+        return f"{sign}{indian(100 * abs(float(value)), 1)} pts"
+    if entry.kind == "count":
+        return sign + indian(abs(value))
+    return sign + figure(entry, abs(value))
+
+
+def month(value: Any) -> str:
+    """A month as Mar-2024."""
+    return day(value)[3:]
 
 
 FIGURE_FORMATS: dict[str, Any] = {"as_of": moment, **formats(*OVERVIEW)}

@@ -15,7 +15,7 @@ from dashboard import auth, components
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 """The browser tab's icon, served by the app itself (a `:material/...:` or emoji icon makes
 the browser fetch it from Google's or a CDN's servers, which fails on an offline network)."""
-FILTERED_PAGES = ("", "states", "hierarchy", "flow", "pendency", "overdue")
+FILTERED_PAGES = ("", "states", "officers", "hierarchy", "flow", "pendency", "overdue")
 """URL paths of the pages the sidebar filters apply to ("" is the Overview, the default)."""
 
 LOG = get_logger("eoffice.dashboard")
@@ -38,6 +38,7 @@ def pages(user: SignedInUser | None) -> dict[str, list]:
                 "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
             ),
             st.Page("pages/states.py", title="States", icon=":material/map:"),
+            st.Page("pages/officers.py", title="Officers", icon=":material/badge:"),
             st.Page("pages/hierarchy.py", title="Hierarchy", icon=":material/stairs:"),
             st.Page("pages/flow.py", title="Flow", icon=":material/swap_vert:"),
             st.Page("pages/pendency.py", title="Pendency", icon=":material/hourglass_top:"),
@@ -107,4 +108,5 @@ def _run() -> None:
     auth.show_account(user)
     page = st.navigation(pages(user))
     components.sidebar_filters(user.scope, applies=page.url_path in FILTERED_PAGES)
+    components.glossary()
     page.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.figures import GLOSSARY
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -38,7 +39,8 @@ components.cards(
         (
             "Unmapped designation",
             fmt.indian(int(unmapped["movements"].sum())),
-            "Sender or receiver has a designation the level table does not know.",
+            "Sender or receiver has a designation the level table does not know. "
+            + GLOSSARY["unmapped"],
         ),
     ],
     per_row=4,
@@ -53,24 +55,21 @@ with tab_down:
         "returns",
     )
 with tab_matrix:
-    left, right = st.columns(2)
-    with left:
-        components.chart(
-            charts.flow_matrix(flow, "movements", "Movements, from level → to level", "Blues"),
-            "flow_matrix_counts",
-            "matrix-count",
-        )
-    with right:
-        components.chart(
-            charts.flow_matrix(
-                flow,
-                "median_days",
-                f"Median {unit_label} with the sender before the move",
-                "Purples",
-            ),
-            "flow_matrix_times",
-            "matrix-time",
-        )
+    components.chart(
+        charts.flow_matrix(flow, "movements", "Movements, from level → to level", "Blues"),
+        "flow_matrix_counts",
+        "matrix-count",
+    )
+    components.chart(
+        charts.flow_matrix(
+            flow,
+            "median_days",
+            f"Median {unit_label} with the sender before the move",
+            "Purples",
+        ),
+        "flow_matrix_times",
+        "matrix-time",
+    )
 
 DIRECTIONS = {"up": "Up", "same": "Same level", "down": "Return (down)", "": "Unmapped"}
 raw = flow.drop(columns=["from_label", "to_label"])
@@ -83,7 +82,7 @@ components.table(
                 "from_level": label,
                 "to_level": label,
                 "movements": fmt.indian,
-                "median_days": lambda v: fmt.days(v, 2, unit_label),
+                "median_days": lambda v: fmt.age(v, unit_label),
                 "direction": DIRECTIONS.get,
             },
         )

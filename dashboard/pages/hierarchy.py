@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.figures import GLOSSARY
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -13,6 +14,7 @@ scope, filters, unit, unit_label, label = components.level_page(
     "(ended stints; in a period, the stints that ended in it).",
 )
 
+st.caption(GLOSSARY["stint"])
 pooled = data.turnaround(scope, filters, unit, by_state=False)
 pooled = pooled.assign(level_label=pooled["level"].map(label))
 if pooled.empty:
@@ -23,8 +25,7 @@ slowest = pooled.dropna(subset=["level"]).nlargest(3, "median_days")
 st.markdown(
     "**Levels that hold files longest (median):** "
     + "; ".join(
-        f"{row.level_label}: {fmt.days(row.median_days, 2, unit_label)}"
-        for row in slowest.itertuples()
+        f"{row.level_label}: {fmt.age(row.median_days, unit_label)}" for row in slowest.itertuples()
     )
 )
 left, right = st.columns(2)
@@ -37,6 +38,7 @@ with right:
         charts.level_distribution(pooled, unit_label), "time_held_distribution", "distribution"
     )
     st.caption("Box: 25th–75th percentile; line: median; dashed: mean; whiskers: 10th–90th.")
+components.officers_link()
 
 waiting = data.waiting(scope, filters, unit)
 waiting = waiting.assign(level_label=waiting["level"].map(label))
@@ -44,7 +46,7 @@ components.chart(charts.waiting_processing(waiting, unit_label), "waiting_vs_pro
 
 
 def _days(v: object) -> str:
-    return fmt.days(v, 2, unit_label)
+    return fmt.age(v, unit_label)
 
 
 DAY_COLUMNS = ("median_days", "mean_days", "p90_days", "p10_days", "q1_days", "q3_days")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.figures import FIGURES, OVER_LEVELS_LIMIT
+from analytics.figures import FIGURES, GLOSSARY, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -72,7 +72,10 @@ components.cards(
         (
             FIGURES["levels_traversed"].label,
             fmt.indian(fact["levels_traversed"]),
-            f"{FIGURES['levels_traversed'].help} Over {OVER_LEVELS_LIMIT} breaches CSMOP.",
+            (
+                f"{FIGURES['levels_traversed'].help} Over {OVER_LEVELS_LIMIT} breaches CSMOP's "
+                f"norm. {GLOSSARY['CSMOP']}"
+            ),
         ),
         (FIGURES["returns"].label, fmt.indian(fact["returns"]), FIGURES["returns"].help),
     ]
@@ -88,7 +91,7 @@ timeline = pd.DataFrame(
         ],
         "start": journey["start"],
         "finish": finish,
-        "held": [fmt.days(v, 2) for v in (finish - journey["start"]).dt.total_seconds() / 86400],
+        "held": [fmt.age(v) for v in (finish - journey["start"]).dt.total_seconds() / 86400],
         "when": [
             f"{fmt.moment(a)} → {fmt.moment(b)}"
             for a, b in zip(journey["start"], finish, strict=True)
@@ -102,6 +105,7 @@ ENDED_BY = {"moved": "Sent on", "parked": "Parked", "closed": "Closed", "": "Sti
 # end_action is categorical (moved, parked, closed); an open stint has none.
 display = journey.assign(end_action=journey["end_action"].astype("string").fillna(""))
 st.markdown("**Stint by stint** (time held in calendar and working days)")
+st.caption(f"{GLOSSARY['stint']} {GLOSSARY['broken chain']}")
 components.table(
     fmt.labelled(
         fmt.table(
@@ -111,8 +115,8 @@ components.table(
                 "start": fmt.moment,
                 "end": fmt.moment,
                 "received_at": fmt.moment,
-                "days": lambda v: fmt.days(v, 2),
-                "working_days": lambda v: fmt.days(v, 2, "working days"),
+                "days": fmt.age,
+                "working_days": lambda v: fmt.age(v, "working days"),
                 "end_action": lambda v: ENDED_BY.get(v, v),
                 "broken": lambda v: "Yes" if v else "",
             },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.figures import OVERVIEW, figure
+from analytics.figures import OVERVIEW, SNAPSHOT, figure, verdict
 from analytics.views import Filters
 from dashboard import charts, components, data
 from dashboard import format as fmt
@@ -20,7 +20,42 @@ filters: Filters = components.filters()
 figures, trend = data.overview(scope, filters)
 
 components.heading(filters, scope)
-components.cards([(f.label, fmt.figure(f, figures[f.name]), f.help) for f in map(figure, OVERVIEW)])
+compared, change = data.overview_change(scope, filters)
+change = change.set_index("figure")
+COLOURS = {True: "normal", False: "inverse", None: "off"}
+if compared.by_month:
+    now_words = fmt.month(compared.now[0])
+    then_words = f"in {fmt.month(compared.then[0])}"
+    back_words = "a month before T"
+    st.caption(
+        f"No period chosen: each card's change compares {now_words} with "
+        f"{fmt.month(compared.then[0])} (activity), and T with a month before T (pending "
+        "files). Choose a period in the sidebar to compare it with the same length just "
+        "before it."
+    )
+else:
+    days = (compared.then[1] - compared.then[0]).days + 1
+    then_words = f"in the {fmt.indian(days)} days before"
+    back_words = f"{fmt.indian(days)} days before T"
+    st.caption(
+        f"Each card's change compares the period with the {fmt.indian(days)} days just "
+        f"before it ({fmt.day(compared.then[0])} to {fmt.day(compared.then[1])}), and "
+        f"pending files at T with {back_words}."
+    )
+
+
+def _card(f) -> tuple:
+    row = change.loc[f.name]
+    words = back_words if f.name in SNAPSHOT else then_words
+    delta = f"{fmt.change(f, row['change'])} · {verdict(f.name, row['change'])}"
+    against = f"vs {fmt.figure(f, row['then'])} {words}"
+    if compared.by_month and f.name not in SNAPSHOT:
+        against = f"{now_words}: {fmt.figure(f, row['now'])}, {against}"
+    value = fmt.figure(f, figures[f.name])
+    return (f.label, value, f.help, delta, COLOURS[f.higher_is_better], against)
+
+
+components.cards([_card(f) for f in map(figure, OVERVIEW)])
 components.monthly_report(scope, filters, sorted(set(trend["month"])))
 components.chart(charts.creation_vs_movement(trend), "creation_vs_movement", "trend")
 display = fmt.labelled(

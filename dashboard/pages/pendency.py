@@ -55,6 +55,7 @@ components.chart(
     "pendency_by_department",
     "by-department",
 )
+components.officers_link()
 
 counts = fmt.formats("pending", *AGE_BUCKETS, "parked")
 
@@ -72,7 +73,7 @@ components.table(
             {
                 "level": label,
                 "since": fmt.moment,
-                "age_days": lambda v: fmt.days(v, 1, unit_label),
+                "age_days": lambda v: fmt.age(v, unit_label),
             },
         )
     ),

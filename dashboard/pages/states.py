@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.figures import FIGURES, OVERVIEW
+from analytics.figures import CENTRAL_SECRETARIAT, FIGURES, OVERVIEW, RATES
+from analytics.views import ranked
 from dashboard import charts, components, data
 from dashboard import format as fmt
 
@@ -16,27 +17,77 @@ scope = components.current_scope()
 if data.prepared(scope) is None:
     components.no_data()
 filters = components.filters()
-frame = data.states(scope, filters)
+unit = components.unit_choice()
+unit_label = components.UNIT_LABELS[unit]
+frame = data.states(scope, filters, unit)
 components.heading(filters, scope)
+central = frame[frame["state"].eq(CENTRAL_SECRETARIAT)]
 
 figure = st.selectbox(
     "Rank the states by",
-    ["movement_ratio", *(name for name in OVERVIEW if name != "movement_ratio")],
-    format_func=lambda name: FIGURES[name].label,
+    [*RATES, *(name for name in OVERVIEW if name not in RATES)],
+    format_func=lambda name: FIGURES[name].label + (" (a rate)" if name in RATES else " (a count)"),
     key="rank_by",
     bind="query-params",
+    help="Rates are fair between a large state and a small one; counts grow with size.",
 )
 entry = FIGURES[figure]
+order = ranked(frame, figure)
+
+
+def _value(v: object) -> str:
+    if entry.kind == "days":
+        return fmt.age(v, unit_label)
+    return fmt.figure(entry, v)
+
+
+reference = None
+if len(central):
+    value = central[figure].iloc[0]
+    reference = (f"Central secretariat ({CENTRAL_SECRETARIAT})", value, _value(value))
 components.chart(
-    charts.ranked_bars(frame, figure, entry.label, [fmt.figure(entry, v) for v in frame[figure]]),
+    charts.ranked_bars(order, figure, entry.label, [_value(v) for v in order[figure]], reference),
     f"states_{figure}",
     "ranked",
 )
 if entry.higher_is_better is not None:
     better = "higher" if entry.higher_is_better else "lower"
-    st.caption(f"{entry.help} A {better} figure is better.")
+    st.caption(
+        f"{entry.help} **A {better} figure is better**: rank 1, on top, is the best. The "
+        f"central secretariat ({CENTRAL_SECRETARIAT}) is not a state: it is drawn as a line, "
+        "not ranked."
+    )
 else:
-    st.caption(entry.help)
+    st.caption(
+        f"{entry.help} Neither direction is better in itself: largest on top. The central "
+        f"secretariat ({CENTRAL_SECRETARIAT}) is drawn as a line, not ranked."
+    )
+ranking = order[["rank", "state", figure, "files_handled"]]
+components.table(
+    fmt.labelled(
+        fmt.table(ranking, {figure: _value, "files_handled": fmt.indian, "rank": fmt.indian})
+    ),
+    ranking,
+    f"states_ranked_{figure}",
+    "ranked-table",
+)
+
+per_level = data.turnaround(scope, filters, unit, by_state=True)
+label = components.level_label(data.level_names())
+per_level = per_level.dropna(subset=["level"]).sort_values(["level", "state"])
+per_level = per_level.assign(level_label=per_level["level"].map(label))
+rows = sorted(per_level["state"].unique(), key=lambda s: (s == CENTRAL_SECRETARIAT, s))
+per_level = per_level.set_index("state").loc[rows].reset_index()
+per_level["state"] = per_level["state"].replace(
+    CENTRAL_SECRETARIAT, f"{CENTRAL_SECRETARIAT} (central secretariat)"
+)
+components.chart(
+    charts.state_level_turnaround(per_level, unit_label), "state_level_turnaround", "heatmap"
+)
+st.caption(
+    "Each cell: half of the files left that level in that state faster than this (stints "
+    "that ended in the period). The central secretariat is the last row."
+)
 
 
 def _open_state(state_key: str) -> None:
@@ -67,5 +118,18 @@ if st.session_state.pop("eoffice_goto", None):
 
 st.markdown("**All figures, by state**")
 components.table(
-    fmt.labelled(fmt.table(frame, fmt.FIGURE_FORMATS)), frame, "states_compared", "states-table"
+    fmt.labelled(
+        fmt.table(
+            frame,
+            {
+                **fmt.FIGURE_FORMATS,
+                **fmt.formats(*RATES),
+                "files_handled": fmt.indian,
+                "median_turnaround_days": lambda v: fmt.age(v, unit_label),
+            },
+        )
+    ),
+    frame,
+    "states_compared",
+    "states-table",
 )

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import UploadRefused, refusal_message
+from analytics.figures import GLOSSARY
 from analytics.level_admin import LevelKeeper
 from analytics.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
 from analytics.store import REPORT_LIST_CAP
@@ -282,7 +283,8 @@ else:
             st.caption(
                 f"{fmt.indian(report.files_without_created)} files start without a `created` "
                 f"event (extract began mid-life); {fmt.indian(report.broken_chains)} movements "
-                "were sent by someone other than the holder (broken chains)."
+                "were sent by someone other than the holder (broken chains). "
+                + fmt.plain(GLOSSARY["broken chain"])
             )
         if report.rows_accepted == 0:
             st.warning("No row can be loaded from this file.")

@@ -132,12 +132,43 @@ def test_excel_download_has_no_formula_or_link_and_keeps_the_text():
     book = load_workbook(io.BytesIO(excel_bytes(_risky_table(), "t[1]/x")), rich_text=False)
     sheet = book.active
     cells = [c for row in sheet.iter_rows() for c in row]
-    assert all(c.data_type == "s" for c in cells), [
-        (c.coordinate, c.value) for c in cells if c.data_type != "s"
+    text = [c for c in cells if c.column == 1 or c.row == 1]
+    assert all(c.data_type == "s" for c in text), [
+        (c.coordinate, c.value) for c in text if c.data_type != "s"
     ]
+    assert not any(c.data_type == "f" for c in cells)
     assert not any(c.hyperlink for c in cells)
     assert not sheet._hyperlinks
     # A CR is stored as OOXML's escape _x000D_ (Excel shows a CR; openpyxl keeps the escape).
     column = [c.value.replace("_x000D_", "\r") for c in sheet["A"]]
     assert column == ['\'=HYPERLINK("http://x")', *want]
-    assert [c.value for c in sheet["B"][1:]] == [str(i) for i in range(len(want))]
+    assert [c.value for c in sheet["B"][1:]] == list(range(len(want)))  # numbers as numbers
+
+
+def test_ages_read_as_a_person_says_them():
+    assert fmt.age(358.004) == "358 days"
+    assert fmt.age(2.46) == "2.5 days"
+    assert fmt.age(1.0) == "1.0 day"
+    assert fmt.age(0.01) == "under 0.1 days"
+    assert fmt.age(0.0) == "0.0 days"
+    assert fmt.age(12.6, "working days") == "13 working days"
+    assert fmt.age(None) == fmt.DASH
+
+
+def test_chart_axes_use_indian_grouping_and_whole_files():
+    from dashboard.charts import ticks
+
+    axis = ticks(43009, "count")
+    assert axis["ticktext"] == ["0", "10,000", "20,000", "30,000", "40,000", "50,000"]
+    assert ticks(12_50_000, "count")["ticktext"][-1] == "15,00,000"  # not 1.5M
+    assert ticks(3, "count")["tickvals"] == [0, 1, 2, 3]  # no half-file tick
+    assert all(float(v).is_integer() for v in ticks(7, "count")["tickvals"])
+    assert ticks(0.92, "share")["ticktext"][-1] == "100%"
+    assert ticks(0.24)["ticktext"][:2] == ["0.00", "0.05"]
+
+
+def test_a_change_reads_with_its_sign():
+    assert fmt.change("pending", 57) == "+57"
+    assert fmt.change("movements", -1234567) == "-12,34,567"
+    assert fmt.change("efile_share", 0.001) == "+0.1 pts"
+    assert fmt.change("movement_ratio", -0.61) == "-0.6"

@@ -20,7 +20,7 @@ from tests.dashboard.conftest import APP, TIMEOUT, metrics, signed_in_as
 LINK = {"state": "Manipur", "department": "Finance", "dates": ["2024-04-01", "2024-09-30"]}
 PERIOD = (date(2024, 4, 1), date(2024, 9, 30))
 WORDS = "Manipur · Finance · 01-Apr-2024 to 30-Sep-2024"
-ANALYTICS = ["overview", "states", "hierarchy", "flow", "pendency"]
+ANALYTICS = ["overview", "states", "officers", "hierarchy", "flow", "pendency"]
 OTHERS = ["journey", "upload"]
 
 

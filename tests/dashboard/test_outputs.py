@@ -189,7 +189,8 @@ def test_phishing_text_in_the_url_is_shown_as_text(app: AppTest, store_url: str)
 
 
 @pytest.mark.parametrize(
-    "page", ["overview", "states", "hierarchy", "flow", "pendency", "journey", "upload"]
+    "page",
+    ["overview", "states", "officers", "hierarchy", "flow", "pendency", "journey", "upload"],
 )
 def test_every_page_shows_hostile_state_and_department_as_text(
     app: AppTest, crafted: Analysis, page: str
@@ -234,7 +235,7 @@ def test_chart_labels_from_data_are_html_escaped():
     buckets = {f"age_{i}": f"bucket {i}" for i in range(5)}
     figures = [
         charts.ranked_bars(
-            pd.DataFrame({"state": [f"<i>S</i>{evil}"], "v": [1.0]}), "v", "V", ["1"]
+            pd.DataFrame({"state": [f"<i>S</i>{evil}"], "v": [1.0], "rank": [1]}), "v", "V", ["1"]
         ),
         charts.turnaround_by_level(level, "days"),
         charts.level_distribution(level, "days"),

@@ -178,3 +178,28 @@ def shoot(page: Any, name: str) -> None:
     """A full-page screenshot in test-artifacts/NAME.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+EMAIL = "nodal@manipur.gov.in"
+PASSWORD = "a long e2e test password"
+
+
+@pytest.fixture
+def sample_app(tmp_path: Path) -> Iterator[str]:
+    """The app on a fresh store holding the sample, with a local account (EMAIL, PASSWORD: a
+    Manipur / Finance nodal officer who is also a national viewer); yields its base URL."""
+    from analytics.auth import Accounts
+    from analytics.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with open_store(url) as store:
+        assert (
+            store.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e").status == "stored"
+        )
+        accounts = Accounts(store)
+        accounts.add_user(
+            EMAIL, "nodal_officer", state="Manipur", department="Finance", password=PASSWORD
+        )
+        accounts.grant(EMAIL, "national_viewer")
+    with dashboard(url, tmp_path / "streamlit.log") as base:
+        yield base

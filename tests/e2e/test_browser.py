@@ -15,20 +15,17 @@ set and is skipped, with the reason, only on a developer's machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from analytics.auth import Accounts
 from analytics.metrics import analyse
 from analytics.reading import read_logs
-from analytics.store import open_store
 from tests.e2e.conftest import (
+    EMAIL,
     LOAD_TIMEOUT_MS,
+    PASSWORD,
     ROOT,
-    dashboard,
     metric,
     settle,
     shoot,
@@ -38,24 +35,7 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.browser
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
 XLSX = ROOT / "sample_data" / "manipur_finance_eoffice.xlsx"
-PAGES = ["overview", "states", "hierarchy", "flow", "pendency", "journey", "upload"]
-EMAIL = "nodal@manipur.gov.in"
-PASSWORD = "a long e2e test password"
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[str]:
-    """The app on a fresh store holding the sample; yields its base URL."""
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    with open_store(url) as store:
-        assert store.ingest([SAMPLE], by="e2e").status == "stored"
-        accounts = Accounts(store)
-        accounts.add_user(
-            EMAIL, "nodal_officer", state="Manipur", department="Finance", password=PASSWORD
-        )
-        accounts.grant(EMAIL, "national_viewer")
-    with dashboard(url, tmp_path / "streamlit.log") as base:
-        yield base
+PAGES = ["overview", "states", "officers", "hierarchy", "flow", "pendency", "journey", "upload"]
 
 
 def _open(page: Any, url: str) -> None:
@@ -73,10 +53,11 @@ def _open(page: Any, url: str) -> None:
         signed_in.wait_for()
 
 
-def test_upload_in_the_browser_grows_the_overview(app: str, page: Any) -> None:
+def test_upload_in_the_browser_grows_the_overview(sample_app: str, page: Any) -> None:
     read = read_logs([XLSX], state="Manipur", department="Finance")
     new_files = int(read.events["action"].eq("created").sum())  # files created in the xlsx
     assert new_files > 0
+    app = sample_app
     sample = analyse(read_logs([SAMPLE]).events)
     sample_created = int(sample.events["action"].eq("created").sum())
     facts = sample.facts

@@ -31,6 +31,7 @@ WORDS = "Manipur · Finance · 01-Apr-2024 to 30-Sep-2024"
 PAGES = {
     "Overview": ("", "Overview", True),
     "States": ("states", "States compared", True),
+    "Officers": ("officers", "Officers", True),
     "Hierarchy": ("hierarchy", "Hierarchy turnaround", True),
     "Flow": ("flow", "Flow", True),
     "Pendency": ("pendency", "Pendency", True),

@@ -31,6 +31,7 @@ FIGURE_CALLS = {
     "pendency": lambda p, f: views.pendency_table(p, f, "working_days"),
     "longest": lambda p, f: views.longest_pending(p, f, 20, "days"),
     "parked": lambda p, f: views.parked_files(p, f),
+    "officers": lambda p, f: views.officers(p, f, "working_days"),
 }
 
 
