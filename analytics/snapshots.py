@@ -40,7 +40,7 @@ from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
 from analytics.views import JOURNEY_STINT_COLUMNS, Prepared
 
-FORMAT = 2
+FORMAT = 3
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _DAY_US = 86_400_000_000
@@ -88,8 +88,11 @@ STINT_COLUMNS = (
     "end",
     "received_at",
     "end_action",
+    "holder",
+    "sender",
 )
-"""A snapshot's per-stint columns."""
+"""A snapshot's per-stint columns (`holder` and `sender`, the starting event's `from_user`,
+are officer IDs for the process-mining views: `analytics/mining.py`)."""
 
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
@@ -125,6 +128,8 @@ STINT_SCHEMA = pa.schema(
         ("end", pa.timestamp("us", tz="+05:30")),
         ("received_at", pa.timestamp("us", tz="+05:30")),
         ("end_action", pa.string()),
+        ("holder", pa.string()),
+        ("sender", pa.string()),
     ]
 )
 """A snapshot's stints as Arrow columns (kept as Arrow when merged: integer work only)."""
@@ -175,6 +180,8 @@ def file_rows(
             "end": stints["end"].array,
             "received_at": stints["received_at"].array,
             "end_action": stints["end_action"].array,
+            "holder": stints["holder"].array,
+            "sender": mapped["from_user"].array[starts],
         }
     )
     files = facts[["state", *FILE_COLUMNS]].copy()
@@ -342,8 +349,14 @@ class Served(Prepared):
     """A `views.Prepared` read from snapshots: `stints` and `movements` are built on first use
     (the Overview needs neither), once, under a lock shared by every reader of this copy."""
 
-    def __init__(self, build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]], **kw: Any):
+    def __init__(
+        self,
+        build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]],
+        mining: Callable[[], pd.DataFrame] | None = None,
+        **kw: Any,
+    ):
         self._build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = build
+        self._mining = mining
         self._lock = threading.Lock()
         self._built: tuple[pd.DataFrame, pd.DataFrame] | None = None
         super().__init__(stints=None, movements=None, **kw)
@@ -356,6 +369,12 @@ class Served(Prepared):
                     self._build = None
         assert self._built is not None
         return self._built
+
+    def mining_stints(self) -> pd.DataFrame:
+        """The stints `analytics.mining` reads (its `SOURCE_COLUMNS`), from the snapshots."""
+        if self._mining is None:
+            raise ValueError("this copy was served without its stints")
+        return self._mining()
 
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
@@ -433,6 +452,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     departments = facts["department"].to_numpy()
     return Served(
         lambda: _stints_and_movements(snapshots, departments),
+        mining=lambda: _mining_stints(snapshots),
         analysis=analysis,
         facts=facts,
         activity=activity,
@@ -508,6 +528,24 @@ def _stints_and_movements(
         }
     )
     return slim, movements
+
+
+def _mining_stints(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
+    """The stints of `analytics.mining.SOURCE_COLUMNS`, numbered by file_key as `assemble`
+    numbers files (officer IDs stay dictionary-encoded: codes, never a string per stint)."""
+    sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
+    columns = ["file_index", "start_action", "sender", "holder", "from_level", "level"]
+    columns += ["start", "end_action"]
+    tables = [s.stints_table().select(columns) for s in snapshots]
+    counts = np.array([t.num_rows for t in tables], dtype=np.int64)
+    table = pa.concat_tables(tables)
+    for name in ("start_action", "end_action", "sender", "holder"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table.column(name).dictionary_encode())
+    frame = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
+    offsets = np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], counts)
+    frame.insert(0, "file_key", frame.pop("file_index").to_numpy().astype(np.int64) + offsets)
+    return frame
 
 
 def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:

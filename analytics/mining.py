@@ -1,0 +1,403 @@
+"""Process mining over stints: routes (variants), the process map, handovers and rework.
+
+Terms (docs/metrics.md, "Process mining"):
+
+- a file's **route** is the sequence of levels of its stints in log order, from its first
+  stint to now (or to its closing), with a run of stints at one level counted once (a file
+  passed between two officers of one level stays at that level); an unmapped level is `?`.
+  A route **skips levels** when it goes up by more than one level in one step; it is **over
+  the limit** when it passes through more distinct levels than the registry's
+  `OVER_LEVELS_LIMIT` (the files table's `over_4_levels`, per file).
+- a **handover** is a `moved` event: its sender passes the file to its receiver (the holder
+  of the stint it starts), from the sender's level to the receiver's. Its delay is the time
+  the sender had held the file before sending it (as on the Flow page); the process map's
+  edges are the handovers per pair of levels, `views.level_flow`.
+- **rework**: the file comes back to a level it had left (a level seen earlier on its route,
+  after at least one other level in between). Each such arrival is one re-entry.
+
+Everything is derived once per prepared copy (`mined`, kept in `Prepared`'s memo) as arrays
+per file and per handover; a filter change only masks them and groups the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.calendar import elapsed_days
+from analytics.figures import OVER_LEVELS_LIMIT
+from analytics.metrics import Analysis
+from analytics.schema import STINT_ACTIONS
+from analytics.views import Filters, Prepared, _in_range, file_keep, ist_day, level_flow
+
+UNMAPPED = "?"
+"""How an unmapped level reads in a route."""
+ARROW = " → "
+SOURCE_COLUMNS = (
+    "file_key",
+    "start_action",
+    "sender",
+    "holder",
+    "from_level",
+    "level",
+    "start",
+    "end_action",
+)
+"""The stint columns mining reads (file then log order)."""
+
+
+# --- the stints mining reads ----------------------------------------------------------------
+
+
+def stints_of(analysis: Analysis) -> pd.DataFrame:
+    """The mining columns of an analysis's stints: each stint with the action that started it
+    and that event's sender and sender level (`SOURCE_COLUMNS`)."""
+    events, stints = analysis.events, analysis.stints
+    starts = events["action"].isin(STINT_ACTIONS).to_numpy()
+    if int(starts.sum()) != len(stints):
+        raise ValueError("the analysis's stints do not match its events")
+    return pd.DataFrame(
+        {
+            "file_key": stints["file_key"].to_numpy(dtype=np.int64),
+            "start_action": events["action"].astype("str").to_numpy()[starts],
+            "sender": events["from_user"].astype(object).to_numpy()[starts],
+            "holder": stints["holder"].astype(object).to_numpy(),
+            "from_level": pd.array(events["from_level"].to_numpy()[starts], dtype="Int64"),
+            "level": pd.array(stints["level"], dtype="Int64"),
+            "start": stints["start"].to_numpy(),
+            "end_action": stints["end_action"].astype(object).to_numpy(),
+        }
+    )
+
+
+def source(prepared: Prepared) -> pd.DataFrame:
+    """The stints mining reads: the snapshots' (`Served.mining_stints`), else the analysis's."""
+    build = getattr(prepared, "mining_stints", None)
+    return build() if build is not None else stints_of(prepared.analysis)
+
+
+# --- derived once ---------------------------------------------------------------------------
+
+
+@dataclass
+class Mined:
+    """Routes per file, handovers and re-entries as arrays (built once per prepared copy)."""
+
+    officers: np.ndarray
+    """Officer IDs; `sender` / `receiver` are positions in it."""
+    routes: pd.DataFrame
+    """Per route code: route (text), steps, levels, skips_levels, over_limit."""
+    file_route: np.ndarray
+    """Per file_key: its route code (-1: no stint)."""
+    handovers: pd.DataFrame
+    """Per `moved` event: file_key, sender, receiver, from_level, to_level (float, NaN
+    unmapped), days (the sender's time before sending; NaN when unknown), day (IST)."""
+    reentries: pd.DataFrame
+    """Per re-entry: file_key, level, day (IST day of the return)."""
+
+
+def mined(prepared: Prepared) -> Mined:
+    """The prepared copy's mining arrays, derived on first use and kept."""
+    key = ("mining",)
+    if key not in prepared._memo:
+        prepared._memo[key] = derive(source(prepared), prepared.n_keys)
+    return prepared._memo[key]
+
+
+def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
+    """Routes, handovers and re-entries of stints in file then log order (`SOURCE_COLUMNS`)."""
+    fk = stints["file_key"].to_numpy(dtype=np.int64)
+    level = stints["level"].to_numpy(dtype="float64", na_value=np.nan)
+    start = pd.Series(stints["start"].to_numpy())
+    if start.dt.tz is None:
+        start = start.dt.tz_localize("UTC")
+    same_file = np.r_[False, fk[1:] == fk[:-1]]
+
+    # routes: runs of one level collapsed
+    prev_level = np.r_[np.nan, level[:-1]]
+    same_level = (prev_level == level) | (np.isnan(prev_level) & np.isnan(level))
+    kept = np.flatnonzero(~(same_file & same_level))
+    r_fk, r_level = fk[kept], level[kept]
+    r_day = ist_day(start.iloc[kept])
+    routes, file_route = _routes(r_fk, r_level, n_keys)
+
+    # rework: an arrival at a level the file had been at before (mapped levels only)
+    mapped = ~np.isnan(r_level)
+    seen = pd.DataFrame({"f": r_fk[mapped], "l": r_level[mapped]}).duplicated().to_numpy()
+    back = np.flatnonzero(mapped)[seen]
+    reentries = pd.DataFrame({"file_key": r_fk[back], "level": r_level[back], "day": r_day[back]})
+
+    # handovers: every stint started by a `moved` event
+    officers, codes = _officers(stints["sender"], stints["holder"])
+    sender_codes, holder_codes = codes
+    moved = (stints["start_action"].astype("str") == "moved").to_numpy()
+    # the sender's stint is the one just before, when the move ended it (views._movements)
+    ended_by_move = (pd.Series(stints["end_action"]).astype("str") == "moved").to_numpy()
+    prev_ends_here = same_file & np.r_[False, ended_by_move[:-1]]
+    held = elapsed_days(start.shift(1), start).to_numpy(dtype="float64")
+    days = np.where(prev_ends_here, held, np.nan)
+    at = np.flatnonzero(moved)
+    handovers = pd.DataFrame(
+        {
+            "file_key": fk[at],
+            "sender": sender_codes[at],
+            "receiver": holder_codes[at],
+            "from_level": stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)[at],
+            "to_level": level[at],
+            "days": days[at],
+            "day": ist_day(start.iloc[at]),
+        }
+    )
+    return Mined(officers, routes, file_route, handovers, reentries)
+
+
+def _officers(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One list of officer IDs over the columns, and each column as positions in it."""
+    values = [pd.Series(c).astype(object).fillna("").to_numpy() for c in columns]
+    codes, names = pd.factorize(np.concatenate(values), sort=True)
+    parts = np.split(codes.astype(np.int64), np.cumsum([len(v) for v in values])[:-1])
+    return np.asarray(names, dtype=object), parts
+
+
+def _routes(fk: np.ndarray, level: np.ndarray, n_keys: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per route its text and flags, and per file_key its route code, from the collapsed
+    (file_key, level) rows."""
+    file_route = np.full(n_keys, -1, dtype=np.int64)
+    if not len(fk):
+        empty = pd.DataFrame(
+            {"route": [], "steps": [], "levels": [], "skips_levels": [], "over_limit": []}
+        )
+        return empty.astype({"steps": np.int64, "levels": np.int64, "skips_levels": bool}), (
+            file_route
+        )
+    distinct = np.unique(level[~np.isnan(level)])
+    code = np.searchsorted(distinct, level)
+    chars = np.where(np.isnan(level), "\u0001", [chr(0x100 + int(c)) for c in code.clip(0)])
+    text = "".join(chars.tolist())
+    starts = np.flatnonzero(np.r_[True, fk[1:] != fk[:-1]])
+    ends = np.r_[starts[1:], len(fk)]
+    per_file = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    route_code, keys = pd.factorize(pd.Series(per_file, dtype=object), sort=False)
+    file_route[fk[starts]] = route_code
+
+    def read(key: str) -> list[float]:
+        return [np.nan if ch == "\u0001" else float(distinct[ord(ch) - 0x100]) for ch in key]
+
+    rows = []
+    for key in keys:
+        levels = read(key)
+        named = [v for v in levels if not np.isnan(v)]
+        pairs = itertools.pairwise(levels)
+        rows.append(
+            {
+                "route": ARROW.join(UNMAPPED if np.isnan(v) else str(int(v)) for v in levels),
+                "steps": len(levels),
+                "levels": len(set(named)),
+                "skips_levels": any(b - a > 1 for a, b in pairs),  # NaN compares False
+                "over_limit": len(set(named)) > OVER_LEVELS_LIMIT,
+            }
+        )
+    return pd.DataFrame(rows), file_route
+
+
+# --- what a filter change asks ----------------------------------------------------------------
+
+
+def _facts_by_key(prepared: Prepared, columns: list[str]) -> pd.DataFrame:
+    """The facts' `columns` indexed by file_key, one row per key (memoised)."""
+    key = ("mining_facts", *columns)
+    if key not in prepared._memo:
+        facts = prepared.facts
+        out = facts[columns].copy()
+        out.index = facts["file_key"].to_numpy()
+        prepared._memo[key] = out.reindex(np.arange(prepared.n_keys))
+    return prepared._memo[key]
+
+
+def selected_files(prepared: Prepared, filters: Filters) -> np.ndarray:
+    """Per file_key: the file is selected for routes (scope, state, department and type
+    filters; with a date range, created in it) and has a route."""
+    keep = file_keep(prepared, filters) & (mined(prepared).file_route >= 0)
+    if filters.has_range:
+        created = _facts_by_key(prepared, ["created_day"])["created_day"].to_numpy()
+        keep &= _in_range(created, filters) & ~np.isnan(created)
+    return keep
+
+
+def routes(
+    prepared: Prepared, filters: Filters, by: tuple[str, ...] = (), top: int | None = None
+) -> pd.DataFrame:
+    """Per route (and `by` columns: state, department) of the selected files: files, share
+    (of the group's files), closed, median and p90 days to disposal (closed files), steps,
+    levels, skips_levels, over_limit; most files first (`top` per group)."""
+    m = mined(prepared)
+    keep = selected_files(prepared, filters)
+    facts = _facts_by_key(prepared, ["state", "department", "status", "disposal_days"])
+    keys = np.flatnonzero(keep)
+    frame = pd.DataFrame(
+        {
+            **{c: facts[c].to_numpy()[keys] for c in by},
+            "route_code": m.file_route[keys],
+            "closed": (facts["status"].to_numpy()[keys] == "closed"),
+            "disposal_days": facts["disposal_days"].to_numpy(dtype="float64")[keys],
+        }
+    )
+    group = [*by, "route_code"]
+    g = frame.groupby(group, sort=False)
+    out = pd.DataFrame(
+        {
+            "files": g.size(),
+            "closed": g["closed"].sum(),
+            "median_disposal_days": g["disposal_days"].median(),
+            "p90_disposal_days": g["disposal_days"].quantile(0.9),
+        }
+    ).reset_index()
+    totals = out.groupby(list(by))["files"].transform("sum") if by else out["files"].sum()
+    out["share"] = out["files"] / totals
+    out = out.join(m.routes, on="route_code")
+    out = out.sort_values([*by, "files", "route"], ascending=[True] * len(by) + [False, True])
+    if top is not None:
+        out = out.groupby(list(by), sort=False).head(top) if by else out.head(top)
+    columns = [*by, "route", "files", "share", "closed", "median_disposal_days"]
+    columns += ["p90_disposal_days", "steps", "levels", "skips_levels", "over_limit"]
+    out["closed"] = out["closed"].astype(np.int64)
+    return out[columns].reset_index(drop=True)
+
+
+def route_files(prepared: Prepared, filters: Filters, route: str) -> pd.DataFrame:
+    """The selected files that took `route` (its text, as `routes` gives it): their facts."""
+    m = mined(prepared)
+    found = np.flatnonzero(m.routes["route"].to_numpy() == route)
+    keep = selected_files(prepared, filters)
+    if len(found):
+        keep &= m.file_route == found[0]
+    else:
+        keep[:] = False
+    facts = prepared.facts
+    rows = facts[keep[facts["file_key"].to_numpy()]]
+    columns = ["state", "department", "file_id", "file_number", "status", "created_at"]
+    columns += ["closed_at", "disposal_days", "movements", "levels_traversed", "returns"]
+    return rows[columns].sort_values(["state", "file_id"]).reset_index(drop=True)
+
+
+def _handover_rows(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """The handovers the filters select: the file's filters, the move's day in the range."""
+    h = mined(prepared).handovers
+    keep = file_keep(prepared, filters)[h["file_key"].to_numpy()]
+    if filters.has_range:
+        keep &= _in_range(h["day"].to_numpy(), filters)
+    return h[keep]
+
+
+def process_map(prepared: Prepared, filters: Filters, slowest: int = 3) -> pd.DataFrame:
+    """The directly-follows graph of levels: `views.level_flow`'s edges (movements and median
+    days with the sender) with `slowest` marking the `slowest` edges by median time."""
+    edges = level_flow(prepared, filters)
+    edges["slowest"] = False
+    timed = edges["median_days"].notna()
+    if timed.any():
+        ranked = edges.loc[timed, "median_days"].sort_values(ascending=False, kind="stable")
+        edges.loc[ranked.index[:slowest], "slowest"] = True
+    return edges
+
+
+def handovers(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+    """Who passes files to whom: per state, department (the file's), sender and receiver:
+    handovers, returns (those to a lower level), median days the sender had held the file;
+    most handovers first. Names are officer IDs: pseudonymise before showing."""
+    rows = _handover_rows(prepared, filters)
+    m = mined(prepared)
+    facts = _facts_by_key(prepared, ["state", "department"])
+    fk = rows["file_key"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "state": facts["state"].to_numpy()[fk],
+            "department": facts["department"].to_numpy()[fk],
+            "sender": rows["sender"].to_numpy(),
+            "receiver": rows["receiver"].to_numpy(),
+            "down": (rows["to_level"] < rows["from_level"]).to_numpy(),
+            "days": rows["days"].to_numpy(),
+        }
+    )
+    g = frame.groupby(["state", "department", "sender", "receiver"], sort=True)
+    out = g.agg(handovers=("down", "size"), returns=("down", "sum"), median_days=("days", "median"))
+    out = out.reset_index()
+    out["returns"] = out["returns"].astype(np.int64)
+    out["from_user"] = m.officers[out["sender"].to_numpy()]
+    out["to_user"] = m.officers[out["receiver"].to_numpy()]
+    out = out.sort_values(["handovers", "state", "department"], ascending=[False, True, True])
+    columns = ["state", "department", "from_user", "to_user", "handovers", "returns"]
+    return out[[*columns, "median_days"]].reset_index(drop=True)
+
+
+def pass_through(prepared: Prepared, filters: Filters, top: int | None = None) -> pd.DataFrame:
+    """The officers through whom most files pass: per state, department and officer, files
+    received (distinct files handed to them), handovers received and sent, returns sent (to a
+    lower level) and the median days they held a file before passing it on."""
+    rows = _handover_rows(prepared, filters)
+    m = mined(prepared)
+    facts = _facts_by_key(prepared, ["state", "department"])
+    fk = rows["file_key"].to_numpy()
+    place = {
+        "state": facts["state"].to_numpy()[fk],
+        "department": facts["department"].to_numpy()[fk],
+    }
+    keys = ["state", "department", "officer"]
+    got = pd.DataFrame({**place, "officer": rows["receiver"].to_numpy(), "file_key": fk})
+    received = got.groupby(keys, sort=False).agg(
+        files=("file_key", "nunique"), received=("file_key", "size")
+    )
+    sent_frame = pd.DataFrame(
+        {
+            **place,
+            "officer": rows["sender"].to_numpy(),
+            "down": (rows["to_level"] < rows["from_level"]).to_numpy(),
+            "days": rows["days"].to_numpy(),
+        }
+    )
+    sent = sent_frame.groupby(keys, sort=False).agg(
+        sent=("down", "size"), returns=("down", "sum"), median_days_held=("days", "median")
+    )
+    out = received.join(sent, how="outer").reset_index()
+    for c in ("files", "received", "sent", "returns"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["holder"] = m.officers[out["officer"].to_numpy()]
+    out = out.sort_values(["files", "received", "holder"], ascending=[False, False, True])
+    if top is not None:
+        out = out.head(top)
+    columns = ["state", "department", "holder", "files", "received", "sent", "returns"]
+    return out[[*columns, "median_days_held"]].reset_index(drop=True)
+
+
+def rework(prepared: Prepared, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Files that came back to a level they had left.
+
+    Returns (per level: re_entries, files; per number of re-entries: files; totals: files
+    (selected files with a route), files_with_rework, re_entries, share). Re-entries count
+    when the return's day is in the date range; files by the file filters.
+    """
+    m = mined(prepared)
+    r = m.reentries
+    keep = file_keep(prepared, filters)[r["file_key"].to_numpy()]
+    if filters.has_range:
+        keep &= _in_range(r["day"].to_numpy(), filters)
+    rows = r[keep]
+    by_level = rows.groupby("level", sort=True).agg(
+        re_entries=("file_key", "size"), files=("file_key", "nunique")
+    )
+    by_level = by_level.reset_index()
+    by_level["level"] = by_level["level"].astype("Int64")
+    per_file = rows.groupby("file_key").size()
+    how_often = per_file.value_counts().sort_index().rename_axis("re_entries")
+    how_often = how_often.rename("files").reset_index()
+    considered = int((file_keep(prepared, filters) & (m.file_route >= 0)).sum())
+    totals = {
+        "files": considered,
+        "files_with_rework": len(per_file),
+        "re_entries": len(rows),
+        "share": len(per_file) / considered if considered else None,
+    }
+    return by_level, how_often, totals
