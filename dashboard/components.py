@@ -304,6 +304,28 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
+def download_file(
+    label: str,
+    make: Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int,
+    fmt_name: str,
+) -> None:
+    """One download button whose bytes `make` builds only on a click, after the export is
+    checked and audited (as `downloads` does for tables)."""
+    st.download_button(
+        label,
+        data=_lazy(make, audit=(_export_audit(file_name, rows), fmt_name)),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
 def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
     """Records an export of `name` in the audit log (as docs/access.md says) for this user,
     re-checking the user against the store at that moment (`Accounts.record_export` raises,

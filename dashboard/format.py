@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW, Figure
+from analytics.figures import FIGURES, OVERVIEW, PROCESS_FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
@@ -146,6 +146,7 @@ LABELS: dict[str, str] = {
     "month": "Month",
     "as_of": "As of (T)",
     **{name: f.label for name, f in FIGURES.items()},
+    **{name: f.label for name, f in PROCESS_FIGURES.items()},
     "level": "Level",
     "p10_days": "10th percentile",
     "q1_days": "25th percentile",
@@ -167,6 +168,14 @@ LABELS: dict[str, str] = {
     "status": "Status",
     "created_at": "Created",
     "closed_at": "Closed",
+    "route": "Route (levels in order)",
+    "skips_levels": "Skips a level",
+    "over_limit": "Over the levels norm",
+    "from_user": "From officer",
+    "to_user": "To officer",
+    "received": "Handed to them",
+    "sent": "Passed on",
+    "slowest": "Among the slowest",
 }
 """Column headings: the figures registry's labels, and the words for the other columns."""
 
@@ -192,14 +201,14 @@ KINDS: dict[str, Any] = {
 
 def figure(name: str | Figure, value: Any) -> str:
     """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
-    entry = FIGURES[name] if isinstance(name, str) else name
+    entry = (FIGURES.get(name) or PROCESS_FIGURES[name]) if isinstance(name, str) else name
     return KINDS[entry.kind](value)
 
 
 def formats(*names: str) -> dict[str, Any]:
     """Column → formatter for the figures named (every registry figure when none is)."""
     chosen = names or tuple(FIGURES)
-    return {n: KINDS[FIGURES[n].kind] for n in chosen}
+    return {n: KINDS[(FIGURES.get(n) or PROCESS_FIGURES[n]).kind] for n in chosen}
 
 
 FIGURE_FORMATS: dict[str, Any] = {"as_of": moment, **formats(*OVERVIEW)}
