@@ -60,7 +60,7 @@ components.cards(
             PROCESS_FIGURES["levels"].help,
         ),
     ],
-    per_row=5,
+    per_row=3,
 )
 
 if filters.has_range:
