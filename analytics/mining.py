@@ -155,11 +155,27 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
 
 
 def _officers(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One list of officer IDs over the columns, and each column as positions in it."""
-    values = [pd.Series(c).astype(object).fillna("").to_numpy() for c in columns]
-    codes, names = pd.factorize(np.concatenate(values), sort=True)
+    """One sorted list of officer IDs over the columns, and each column as positions in it
+    (categoricals by their categories: no string per row)."""
+    series = [pd.Series(c) for c in columns]
+    if all(isinstance(c.dtype, pd.CategoricalDtype) for c in series):
+        names = series[0].cat.categories
+        for c in series[1:]:
+            names = names.union(c.cat.categories)
+        names = names.astype(object)
+        blank = names.get_loc("") if "" in names else None
+        if blank is None:
+            names = pd.Index(["", *names], dtype=object).sort_values()
+        parts = []
+        for c in series:
+            lookup = names.get_indexer(c.cat.categories.astype(object))
+            codes = c.cat.codes.to_numpy().astype(np.int64)
+            parts.append(np.where(codes < 0, names.get_loc(""), lookup[codes.clip(0)]))
+        return np.asarray(names, dtype=object), parts
+    values = [c.astype(object).fillna("").to_numpy() for c in series]
+    codes, found = pd.factorize(np.concatenate(values), sort=True)
     parts = np.split(codes.astype(np.int64), np.cumsum([len(v) for v in values])[:-1])
-    return np.asarray(names, dtype=object), parts
+    return np.asarray(found, dtype=object), parts
 
 
 def _routes(fk: np.ndarray, level: np.ndarray, n_keys: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -304,33 +320,64 @@ def process_map(prepared: Prepared, filters: Filters, slowest: int = 3) -> pd.Da
     return edges
 
 
-def handovers(prepared: Prepared, filters: Filters) -> pd.DataFrame:
+def _places(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per file_key the code of its (state, department), and each code's pair (memoised)."""
+    key = ("mining_places",)
+    if key not in prepared._memo:
+        facts = _facts_by_key(prepared, ["state", "department"]).fillna("")
+        pairs = pd.MultiIndex.from_arrays([facts["state"], facts["department"]])
+        codes, found = pd.factorize(pairs)
+        prepared._memo[key] = (
+            codes.astype(np.int64),
+            pd.DataFrame(
+                {"state": found.get_level_values(0), "department": found.get_level_values(1)}
+            ),
+        )
+    return prepared._memo[key]
+
+
+def _grouped(keys: np.ndarray, columns: dict[str, np.ndarray]) -> pd.core.groupby.DataFrameGroupBy:
+    return pd.DataFrame({"key": keys, **columns}).groupby("key", sort=False)
+
+
+def handovers(prepared: Prepared, filters: Filters, top: int | None = None) -> pd.DataFrame:
     """Who passes files to whom: per state, department (the file's), sender and receiver:
     handovers, returns (those to a lower level), median days the sender had held the file;
-    most handovers first. Names are officer IDs: pseudonymise before showing."""
+    most handovers first (the `top` busiest). Names are officer IDs: pseudonymise before
+    showing."""
     rows = _handover_rows(prepared, filters)
     m = mined(prepared)
-    facts = _facts_by_key(prepared, ["state", "department"])
-    fk = rows["file_key"].to_numpy()
-    frame = pd.DataFrame(
-        {
-            "state": facts["state"].to_numpy()[fk],
-            "department": facts["department"].to_numpy()[fk],
-            "sender": rows["sender"].to_numpy(),
-            "receiver": rows["receiver"].to_numpy(),
-            "down": (rows["to_level"] < rows["from_level"]).to_numpy(),
-            "days": rows["days"].to_numpy(),
-        }
-    )
-    g = frame.groupby(["state", "department", "sender", "receiver"], sort=True)
+    place_of, places = _places(prepared)
+    n = np.int64(max(len(m.officers), 1))
+    place = place_of[rows["file_key"].to_numpy()]
+    key = (place * n + rows["sender"].to_numpy()) * n + rows["receiver"].to_numpy()
+    down = (rows["to_level"] < rows["from_level"]).to_numpy()
+    g = _grouped(key, {"down": down, "days": rows["days"].to_numpy()})
     out = g.agg(handovers=("down", "size"), returns=("down", "sum"), median_days=("days", "median"))
     out = out.reset_index()
-    out["returns"] = out["returns"].astype(np.int64)
-    out["from_user"] = m.officers[out["sender"].to_numpy()]
-    out["to_user"] = m.officers[out["receiver"].to_numpy()]
-    out = out.sort_values(["handovers", "state", "department"], ascending=[False, True, True])
-    columns = ["state", "department", "from_user", "to_user", "handovers", "returns"]
-    return out[[*columns, "median_days"]].reset_index(drop=True)
+    # most first; ties by state, department, sender, receiver (codes follow that order)
+    out = out.sort_values(["handovers", "key"], ascending=[False, True], kind="stable")
+    if top is not None:
+        out = out.head(top)
+    rest, receiver = np.divmod(out["key"].to_numpy(), n)
+    place, sender = np.divmod(rest, n)
+    at = places.iloc[place]
+    result = pd.DataFrame(
+        {
+            "state": at["state"].to_numpy(),
+            "department": at["department"].to_numpy(),
+            "from_user": m.officers[sender],
+            "to_user": m.officers[receiver],
+            "handovers": out["handovers"].to_numpy(dtype=np.int64),
+            "returns": out["returns"].to_numpy(dtype=np.int64),
+            "median_days": out["median_days"].to_numpy(),
+        }
+    )
+    return result.sort_values(
+        ["handovers", "state", "department", "from_user", "to_user"],
+        ascending=[False, True, True, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 def pass_through(prepared: Prepared, filters: Filters, top: int | None = None) -> pd.DataFrame:
@@ -339,33 +386,34 @@ def pass_through(prepared: Prepared, filters: Filters, top: int | None = None) -
     lower level) and the median days they held a file before passing it on."""
     rows = _handover_rows(prepared, filters)
     m = mined(prepared)
-    facts = _facts_by_key(prepared, ["state", "department"])
+    place_of, places = _places(prepared)
+    n = np.int64(max(len(m.officers), 1))
     fk = rows["file_key"].to_numpy()
-    place = {
-        "state": facts["state"].to_numpy()[fk],
-        "department": facts["department"].to_numpy()[fk],
-    }
-    keys = ["state", "department", "officer"]
-    got = pd.DataFrame({**place, "officer": rows["receiver"].to_numpy(), "file_key": fk})
-    received = got.groupby(keys, sort=False).agg(
-        files=("file_key", "nunique"), received=("file_key", "size")
-    )
-    sent_frame = pd.DataFrame(
+    place = place_of[fk]
+    got_key = place * n + rows["receiver"].to_numpy()
+    got = pd.DataFrame({"key": got_key, "file_key": fk})
+    received = got.groupby("key", sort=False).size().rename("received")
+    files = got.drop_duplicates().groupby("key", sort=False).size().rename("files")
+    sent = _grouped(
+        place * n + rows["sender"].to_numpy(),
         {
-            **place,
-            "officer": rows["sender"].to_numpy(),
             "down": (rows["to_level"] < rows["from_level"]).to_numpy(),
             "days": rows["days"].to_numpy(),
-        }
-    )
-    sent = sent_frame.groupby(keys, sort=False).agg(
-        sent=("down", "size"), returns=("down", "sum"), median_days_held=("days", "median")
-    )
-    out = received.join(sent, how="outer").reset_index()
+        },
+    ).agg(sent=("down", "size"), returns=("down", "sum"), median_days_held=("days", "median"))
+    out = pd.concat([files, received, sent], axis=1).reset_index(names="key")
     for c in ("files", "received", "sent", "returns"):
         out[c] = out[c].fillna(0).astype(np.int64)
-    out["holder"] = m.officers[out["officer"].to_numpy()]
-    out = out.sort_values(["files", "received", "holder"], ascending=[False, False, True])
+    place, officer = np.divmod(out["key"].to_numpy(), n)
+    at = places.iloc[place]
+    out["state"] = at["state"].to_numpy()
+    out["department"] = at["department"].to_numpy()
+    out["holder"] = m.officers[officer]
+    out = out.sort_values(
+        ["files", "received", "holder", "state", "department"],
+        ascending=[False, False, True, True, True],
+        kind="stable",
+    )
     if top is not None:
         out = out.head(top)
     columns = ["state", "department", "holder", "files", "received", "sent", "returns"]

@@ -55,7 +55,7 @@ PAGES: dict[str, list[Callable[[views.Prepared, Filters], object]]] = {
         mining.routes,
         lambda p, f: mining.routes(p, f, by=("state", "department"), top=5),
         mining.process_map,
-        mining.handovers,
+        lambda p, f: mining.handovers(p, f, top=500),
         lambda p, f: mining.pass_through(p, f, top=500),
         mining.rework,
     ],

@@ -304,7 +304,7 @@ def _handovers(
     url: str, v: str, scope: Scope, filters: Filters
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     p, filters = _prepared(url, v), filters.within(scope)
-    pairs = mining.handovers(p, filters).head(TOP_OFFICERS)
+    pairs = mining.handovers(p, filters, top=TOP_OFFICERS)
     through = mining.pass_through(p, filters, top=TOP_OFFICERS)
     return pseudonymise(pairs, scope), pseudonymise(through, scope)
 
