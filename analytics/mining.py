@@ -21,7 +21,6 @@ per file and per handover; a filter change only masks them and groups the rest.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,8 @@ from analytics.calendar import elapsed_days
 from analytics.figures import OVER_LEVELS_LIMIT
 from analytics.metrics import Analysis
 from analytics.schema import STINT_ACTIONS
-from analytics.views import Filters, Prepared, _in_range, file_keep, ist_day, level_flow
+from analytics.snapshots import ist_days
+from analytics.views import Filters, Prepared, _in_range, file_keep, level_flow
 
 UNMAPPED = "?"
 """How an unmapped level reads in a route."""
@@ -62,13 +62,13 @@ def stints_of(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file_key": stints["file_key"].to_numpy(dtype=np.int64),
-            "start_action": events["action"].astype("str").to_numpy()[starts],
-            "sender": events["from_user"].astype(object).to_numpy()[starts],
-            "holder": stints["holder"].astype(object).to_numpy(),
+            "start_action": events["action"].array[starts],
+            "sender": events["from_user"].array[starts],
+            "holder": stints["holder"].array,
             "from_level": pd.array(events["from_level"].to_numpy()[starts], dtype="Int64"),
             "level": pd.array(stints["level"], dtype="Int64"),
-            "start": stints["start"].to_numpy(),
-            "end_action": stints["end_action"].astype(object).to_numpy(),
+            "start": stints["start"].array,
+            "end_action": stints["end_action"].array,
         }
     )
 
@@ -111,7 +111,7 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     """Routes, handovers and re-entries of stints in file then log order (`SOURCE_COLUMNS`)."""
     fk = stints["file_key"].to_numpy(dtype=np.int64)
     level = stints["level"].to_numpy(dtype="float64", na_value=np.nan)
-    start = pd.Series(stints["start"].to_numpy())
+    start = stints["start"].reset_index(drop=True)
     if start.dt.tz is None:
         start = start.dt.tz_localize("UTC")
     same_file = np.r_[False, fk[1:] == fk[:-1]]
@@ -121,7 +121,7 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     same_level = (prev_level == level) | (np.isnan(prev_level) & np.isnan(level))
     kept = np.flatnonzero(~(same_file & same_level))
     r_fk, r_level = fk[kept], level[kept]
-    r_day = ist_day(start.iloc[kept])
+    r_day = ist_days(start.iloc[kept])
     routes, file_route = _routes(r_fk, r_level, n_keys)
 
     # rework: an arrival at a level the file had been at before (mapped levels only)
@@ -133,9 +133,10 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     # handovers: every stint started by a `moved` event
     officers, codes = _officers(stints["sender"], stints["holder"])
     sender_codes, holder_codes = codes
-    moved = (stints["start_action"].astype("str") == "moved").to_numpy()
+    moved = stints["start_action"].eq("moved").to_numpy(dtype=bool, na_value=False)
     # the sender's stint is the one just before, when the move ended it (views._movements)
-    ended_by_move = (pd.Series(stints["end_action"]).astype("str") == "moved").to_numpy()
+    ended_by_move = pd.Series(stints["end_action"]).eq("moved")
+    ended_by_move = ended_by_move.to_numpy(dtype=bool, na_value=False)
     prev_ends_here = same_file & np.r_[False, ended_by_move[:-1]]
     held = elapsed_days(start.shift(1), start).to_numpy(dtype="float64")
     days = np.where(prev_ends_here, held, np.nan)
@@ -148,7 +149,7 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
             "from_level": stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)[at],
             "to_level": level[at],
             "days": days[at],
-            "day": ist_day(start.iloc[at]),
+            "day": ist_days(start.iloc[at]),
         }
     )
     return Mined(officers, routes, file_route, handovers, reentries)
@@ -180,43 +181,45 @@ def _officers(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
 
 def _routes(fk: np.ndarray, level: np.ndarray, n_keys: int) -> tuple[pd.DataFrame, np.ndarray]:
     """Per route its text and flags, and per file_key its route code, from the collapsed
-    (file_key, level) rows."""
+    (file_key, level) rows. Codes follow the routes' order by levels (unmapped first)."""
     file_route = np.full(n_keys, -1, dtype=np.int64)
+    columns = {"route": [], "steps": [], "levels": [], "skips_levels": [], "over_limit": []}
     if not len(fk):
-        empty = pd.DataFrame(
-            {"route": [], "steps": [], "levels": [], "skips_levels": [], "over_limit": []}
-        )
-        return empty.astype({"steps": np.int64, "levels": np.int64, "skips_levels": bool}), (
-            file_route
-        )
+        return pd.DataFrame(columns).astype({"steps": np.int64, "levels": np.int64}), file_route
     distinct = np.unique(level[~np.isnan(level)])
-    code = np.searchsorted(distinct, level)
-    chars = np.where(np.isnan(level), "\u0001", [chr(0x100 + int(c)) for c in code.clip(0)])
-    text = "".join(chars.tolist())
+    code = np.searchsorted(distinct, level).clip(0, max(len(distinct) - 1, 0))
+    mapped = ~np.isnan(level)
+    # one character per level (U+0100 + its rank; U+0001 unmapped): a route is a string
+    chars = np.where(mapped, code + 0x100, 1).astype(np.uint32)
+    text = chars.tobytes().decode("utf-32-le")
     starts = np.flatnonzero(np.r_[True, fk[1:] != fk[:-1]])
     ends = np.r_[starts[1:], len(fk)]
     per_file = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    route_code, keys = pd.factorize(pd.Series(per_file, dtype=object), sort=False)
+    route_code, keys = pd.factorize(pd.Series(per_file, dtype=object), sort=True)
     file_route[fk[starts]] = route_code
 
-    def read(key: str) -> list[float]:
-        return [np.nan if ch == "\u0001" else float(distinct[ord(ch) - 0x100]) for ch in key]
+    # per file, vectorised: distinct mapped levels, an upward step over one level
+    same_file = np.r_[False, fk[1:] == fk[:-1]]
+    rise = np.r_[np.nan, np.diff(level)]
+    skips = same_file & (rise > 1)  # NaN (an unmapped side) compares False
+    file_of = np.cumsum(~same_file) - 1
+    skip_file = np.bincount(file_of, weights=skips, minlength=len(starts)) > 0
+    pairs = pd.DataFrame({"f": file_of[mapped], "l": code[mapped]}).drop_duplicates()
+    levels_file = np.bincount(pairs["f"].to_numpy(), minlength=len(starts))
+    first_file = pd.Series(np.arange(len(starts))).groupby(route_code).first().to_numpy()
 
-    rows = []
-    for key in keys:
-        levels = read(key)
-        named = [v for v in levels if not np.isnan(v)]
-        pairs = itertools.pairwise(levels)
-        rows.append(
-            {
-                "route": ARROW.join(UNMAPPED if np.isnan(v) else str(int(v)) for v in levels),
-                "steps": len(levels),
-                "levels": len(set(named)),
-                "skips_levels": any(b - a > 1 for a, b in pairs),  # NaN compares False
-                "over_limit": len(set(named)) > OVER_LEVELS_LIMIT,
-            }
-        )
-    return pd.DataFrame(rows), file_route
+    names = {0x100 + i: f"{int(v)}{ARROW}" for i, v in enumerate(distinct)}
+    names[1] = f"{UNMAPPED}{ARROW}"
+    routes = pd.DataFrame(
+        {
+            "route": [k.translate(names)[: -len(ARROW)] for k in keys],
+            "steps": np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys)),
+            "levels": levels_file[first_file].astype(np.int64),
+            "skips_levels": skip_file[first_file],
+        }
+    )
+    routes["over_limit"] = routes["levels"].gt(OVER_LEVELS_LIMIT)
+    return routes, file_route
 
 
 # --- what a filter change asks ----------------------------------------------------------------
@@ -274,7 +277,10 @@ def routes(
     totals = out.groupby(list(by))["files"].transform("sum") if by else out["files"].sum()
     out["share"] = out["files"] / totals
     out = out.join(m.routes, on="route_code")
-    out = out.sort_values([*by, "files", "route"], ascending=[True] * len(by) + [False, True])
+    # most files first; ties in the routes' order by levels (codes follow it)
+    out = out.sort_values(
+        [*by, "files", "route_code"], ascending=[True] * len(by) + [False, True], kind="stable"
+    )
     if top is not None:
         out = out.groupby(list(by), sort=False).head(top) if by else out.head(top)
     columns = [*by, "route", "files", "share", "closed", "median_disposal_days"]
