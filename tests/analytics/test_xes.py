@@ -235,3 +235,28 @@ def test_ingest_accepts_xes(tmp_path, sample_xes):
     assert main(["report", "--db", db, "--out", str(tmp_path / "db")]) == 0
     assert main(["report", str(SAMPLE), "--out", str(tmp_path / "csv")]) == 0
     assert _tables(tmp_path / "db") == _tables(tmp_path / "csv")
+
+
+def test_entity_expansion_and_external_entities_are_refused(tmp_path):
+    laughs = "".join(
+        f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" if i else "ha"}'
+        + (f"&l{i - 1};" * 9 if i else "")
+        + '">'
+        for i in range(10)
+    )
+    bomb = tmp_path / "bomb.xes"
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE log [{laughs}]><log><trace><event>'
+        '<string key="concept:name" value="&l9;"/></event></trace></log>',
+        encoding="utf-8",
+    )
+    with pytest.raises(UnusableInputError, match="not a readable XES"):
+        read_logs([bomb], state="Manipur", department="Finance")
+    outside = tmp_path / "outside.xes"
+    outside.write_text(
+        '<?xml version="1.0"?><!DOCTYPE log [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+        '<log><trace><event><string key="to_user" value="&x;"/></event></trace></log>',
+        encoding="utf-8",
+    )
+    with pytest.raises(UnusableInputError, match="not a readable XES"):
+        read_logs([outside], state="Manipur", department="Finance")
