@@ -23,7 +23,7 @@ from __future__ import annotations
 import gzip
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -98,20 +98,82 @@ def _moments(values: pd.Series) -> np.ndarray:
     return np.where(text.ne("").to_numpy(), (text + "+05:30").to_numpy(), "")
 
 
-def write_xes(events: pd.DataFrame, out: Path | IO[bytes], *, remarks: bool = True) -> int:
-    """Write `events` (ordered: `file_key`, `seq`; with `from_level` / `to_level` and each
-    event's file `department`) as XES 1.0; gzip when `out` is a path ending in `.gz`.
-    Returns the number of traces. `remarks=False` leaves the free-text remarks out."""
-    cols = {c: events[c].astype(object).fillna("").astype(str).to_numpy() for c in EVENT_COLUMNS}
+BLOCK_EVENTS = 200_000
+"""Events turned into text at a time (whole traces): the writer's memory stays bounded."""
+
+
+def _escaper(values: pd.Series) -> Callable[[int, int], np.ndarray]:
+    """A function giving rows lo:hi of a column as escaped XML attribute text ('' for
+    missing); a categorical's categories are escaped once, for every block."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = [_escape(str(v)) for v in values.cat.categories]
+        table = np.array([*cats, ""], dtype=object)
+        codes = values.cat.codes.to_numpy()
+        return lambda lo, hi: table[np.where(codes[lo:hi] < 0, len(cats), codes[lo:hi])]
+
+    def block(lo: int, hi: int) -> np.ndarray:
+        part = values.iloc[lo:hi]
+        text = part.astype(object).where(part.notna(), "")
+        return np.array([_escape(str(v)) for v in text.tolist()], dtype=object)
+
+    return block
+
+
+def _block_text(
+    events: pd.DataFrame,
+    text: dict[str, Callable[[int, int], np.ndarray]],
+    lo: int,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    remarks: bool,
+) -> str:
+    """The traces of rows lo:… of `events` (`starts` / `ends` of each trace relative to lo)
+    as XES text; `text` gives each column's escaped cells."""
+    hi = lo + int(ends[-1])
+    cols = {c: escaped(lo, hi) for c, escaped in text.items()}
+    events = events.iloc[lo:hi]
     action = cols["action"]
     takes_to = np.isin(action, list(HOLDER_AFTER))
     resource = np.where(takes_to, cols["to_user"], cols["from_user"])
     level = np.where(takes_to, events["to_level"], events["from_level"])
     role = np.array(["" if pd.isna(v) else str(int(v)) for v in level], dtype=object)
     stamp, received = _moments(events["timestamp"]), _moments(events["received_at"])
+    named = [(c, cols[c]) for c in EVENT_ATTRIBUTES]
+    if remarks:
+        named.append(("remarks", cols["remarks"]))
+    parts: list[str] = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        case = f"{cols['state'][a]}/{cols['file_id'][a]}"
+        parts += ["<trace>", f'<string key="concept:name" value="{case}"/>']
+        parts += [
+            f'<string key="{c}" value="{cols[c][a]}"/>' for c in TRACE_ATTRIBUTES if cols[c][a]
+        ]
+        for i in range(a, b):
+            parts.append(
+                f'<event><string key="concept:name" value="{action[i]}"/>'
+                f'<date key="time:timestamp" value="{stamp[i]}"/>'
+            )
+            if resource[i]:
+                parts.append(f'<string key="org:resource" value="{resource[i]}"/>')
+            if role[i]:
+                parts.append(f'<string key="org:role" value="{role[i]}"/>')
+            parts += [f'<string key="{c}" value="{v[i]}"/>' for c, v in named if v[i]]
+            if received[i]:
+                parts.append(f'<date key="received_at" value="{received[i]}"/>')
+            parts.append("</event>")
+        parts.append("</trace>\n")
+    return "".join(parts)
+
+
+def write_xes(events: pd.DataFrame, out: Path | IO[bytes], *, remarks: bool = True) -> int:
+    """Write `events` (ordered: `file_key`, `seq`; with `from_level` / `to_level` and each
+    event's file `department`) as XES 1.0; gzip when `out` is a path ending in `.gz`.
+    Returns the number of traces. `remarks=False` leaves the free-text remarks out.
+    Written a block of whole traces at a time (`BLOCK_EVENTS`)."""
     keys = events["file_key"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else []
-    ends = np.r_[starts[1:], len(keys)] if len(keys) else []
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([])
+    ends = np.r_[starts[1:], len(keys)].astype(np.int64) if len(keys) else np.array([])
+    starts = starts.astype(np.int64)
 
     def lines() -> Iterator[str]:
         yield '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -127,26 +189,16 @@ def write_xes(events: pd.DataFrame, out: Path | IO[bytes], *, remarks: bool = Tr
         )
         yield '<classifier name="Action" keys="concept:name"/>\n'
         yield _attr("string", "concept:name", "e-Office file movements") + "\n"
-        for a, b in zip(starts, ends, strict=True):
-            case = f"{cols['state'][a]}/{cols['file_id'][a]}"
-            parts = ["<trace>", _attr("string", "concept:name", case)]
-            parts += [_attr("string", c, cols[c][a]) for c in TRACE_ATTRIBUTES if cols[c][a]]
-            for i in range(a, b):
-                parts.append("<event>")
-                parts.append(_attr("string", "concept:name", action[i]))
-                parts.append(_attr("date", "time:timestamp", stamp[i]))
-                if resource[i]:
-                    parts.append(_attr("string", "org:resource", resource[i]))
-                if role[i]:
-                    parts.append(_attr("string", "org:role", role[i]))
-                parts += [_attr("string", c, cols[c][i]) for c in EVENT_ATTRIBUTES if cols[c][i]]
-                if received[i]:
-                    parts.append(_attr("date", "received_at", received[i]))
-                if remarks and cols["remarks"][i]:
-                    parts.append(_attr("string", "remarks", cols["remarks"][i]))
-                parts.append("</event>")
-            parts.append("</trace>\n")
-            yield "".join(parts)
+        text = {c: _escaper(events[c]) for c in EVENT_COLUMNS if c != "remarks" or remarks}
+        first = 0
+        while first < len(starts):
+            lo = int(starts[first])
+            last = int(np.searchsorted(starts, lo + BLOCK_EVENTS, side="left"))
+            last = max(last, first + 1)
+            yield _block_text(
+                events, text, lo, starts[first:last] - lo, ends[first:last] - lo, remarks
+            )
+            first = last
         yield "</log>\n"
 
     if isinstance(out, Path):

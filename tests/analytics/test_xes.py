@@ -260,3 +260,20 @@ def test_entity_expansion_and_external_entities_are_refused(tmp_path):
     )
     with pytest.raises(UnusableInputError, match="not a readable XES"):
         read_logs([outside], state="Manipur", department="Finance")
+
+
+def test_writing_in_small_blocks_gives_the_same_file(write_log, tmp_path, monkeypatch):
+    events = read_logs([write_log(LOG_3)]).events
+    _export(events, tmp_path / "whole.xes")
+    monkeypatch.setattr(xes, "BLOCK_EVENTS", 2)  # blocks of whole traces, here one each
+    _export(events, tmp_path / "blocks.xes")
+    whole = (tmp_path / "whole.xes").read_text(encoding="utf-8")
+    assert (tmp_path / "blocks.xes").read_text(encoding="utf-8") == whole
+    assert whole.count("<trace>") == 3
+
+
+LOG_3 = [
+    {**row, "file_id": fid}
+    for fid in ("F1", "F2", "F3")
+    for row in WORKED_EXAMPLE[: 2 + int(fid[1])]
+]
