@@ -382,8 +382,11 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
     mid_x, mid_y, mid_text = [], [], []
     for row in between.itertuples():
         a, b = int(row.from_level), int(row.to_level)
-        side = -1 if b > a else 1
-        x = side * (0.12 + 0.08 * abs(b - a))
+        side, span = (-1 if b > a else 1), abs(b - a)
+        # a lane per edge: wider spans further out, and edges of one span that overlap
+        # (starting less than `span` levels apart) side by side
+        x = side * (0.1 + sum(0.02 * t + 0.03 for t in range(1, span)) + 0.02 * (a % span))
+        width = 1 + 7 * float(row.movements) / widest
         colour = RED if row.slowest else (NAVY if b > a else SAFFRON)
         fig.add_annotation(
             x=x,
@@ -396,8 +399,8 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
             ayref="y",
             showarrow=True,
             arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1 + 7 * float(row.movements) / widest,
+            arrowsize=min(1.0, 3 / width),
+            arrowwidth=width,
             arrowcolor=colour,
             opacity=0.8,
             text="",
@@ -430,9 +433,9 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
         showlegend=False,
     )
     fig.update_layout(
-        xaxis={"visible": False, "range": [-1.1, 1.1]},
+        xaxis={"visible": False, "range": [-1.2, 1.2]},
         yaxis={
-            "title": "Level",
+            "title": None,
             "tickvals": levels,
             "ticktext": _labels([names[v] for v in levels]),
             "range": [min(levels) - 0.6, max(levels) + 0.6],
