@@ -358,20 +358,38 @@ def _lazy(
 
 
 def table(
-    display: pd.DataFrame, raw: pd.DataFrame, name: str, key: str, height: int | None = None
-) -> None:
-    """A formatted table with downloads of its raw form."""
-    frame(display, height)
+    display: pd.DataFrame,
+    raw: pd.DataFrame,
+    name: str,
+    key: str,
+    height: int | None = None,
+    select: bool = False,
+) -> list[int]:
+    """A formatted table with downloads of its raw form; with `select`, a click on a row
+    selects it and the selected row positions are returned."""
+    rows = frame(display, height, f"{key}-rows" if select else None)
     downloads(raw, name, key)
+    return rows
 
 
-def frame(display: pd.DataFrame, height: int | None = None) -> None:
+def frame(display: pd.DataFrame, height: int | None = None, select: str | None = None) -> list[int]:
     """A table on screen (text as `fmt.shown_frame`). Streamlit's own CSV download and copy
-    of it are off (`client.disableDataExport`): data leaves only through `downloads`."""
+    of it are off (`client.disableDataExport`): data leaves only through `downloads`.
+    `select` (a widget key) lets a click select one row; its position is returned."""
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height:
         kwargs["height"] = height
-    st.dataframe(fmt.shown_frame(display), **kwargs)
+    if select is None:
+        st.dataframe(fmt.shown_frame(display), **kwargs)
+        return []
+    event = st.dataframe(
+        fmt.shown_frame(display),
+        key=select,
+        on_select="rerun",
+        selection_mode="single-row",
+        **kwargs,
+    )
+    return list(event.selection.rows)
 
 
 def chart(fig: go.Figure, name: str, key: str) -> None:

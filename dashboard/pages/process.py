@@ -80,13 +80,17 @@ route_formats = {
 }
 
 with tab_routes:
-    st.markdown("**Routes, most files first** (levels in order: 1 is the dealing hand)")
-    components.table(
+    st.markdown(
+        "**Routes, most files first** (levels in order: 1 is the dealing hand). Click a "
+        "route's row, or choose it below, to list its files."
+    )
+    clicked = components.table(
         fmt.labelled(fmt.table(every_route, route_formats)),
         every_route,
         "routes",
         "routes-table",
         height=400,
+        select=True,
     )
     chosen = st.selectbox(
         "Show the files of a route",
@@ -95,6 +99,8 @@ with tab_routes:
         placeholder="Choose a route",
         key="route-files",
     )
+    if clicked and clicked[0] < len(every_route):
+        chosen = every_route["route"].iloc[clicked[0]]
     if chosen is not None:
         files = data.route_files(scope, filters, chosen)
         st.markdown(f"**{fmt.indian(len(files))} files took {fmt.plain(chosen)}**")

@@ -217,6 +217,14 @@ def test_process_page_and_its_xes_download_in_the_browser(
     page.get_by_text("Distinct routes").first.wait_for()
     settle(page)
     _no_traceback(page)
+    # a click on the first route's row (its selection cell, left of the grid) lists its files
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.get_by_text("files took").first.wait_for()
+    settle(page)
+    _no_traceback(page)
     shoot(page, "process-viewer")
     with page.expect_download() as got:
         page.get_by_role("button", name="Download XES").click()
