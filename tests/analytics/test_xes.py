@@ -277,3 +277,27 @@ LOG_3 = [
     for fid in ("F1", "F2", "F3")
     for row in WORKED_EXAMPLE[: 2 + int(fid[1])]
 ]
+
+
+def test_ingest_reads_a_foreign_log_through_a_mapping_file(tmp_path, capsys):
+    log = tmp_path / "foreign.xes.gz"
+    log.write_bytes(gzip.compress(FOREIGN.encode("utf-8")))
+    mapping = tmp_path / "map.json"
+    mapping.write_text(
+        '{"department": "dept", "to_designation": ["role"], '
+        '"actions": {"Register": "created", "Forward": "moved", "Archive": "closed"}}',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    argv = ["ingest", str(log), "--db", db, "--state", "Manipur", "--xes-mapping", str(mapping)]
+    assert main(argv) == 0
+    assert "3 accepted, 0 rejected" in capsys.readouterr().out
+    assert main(["report", "--db", db, "--out", str(tmp_path / "out")]) == 0
+    files = (tmp_path / "out" / "files.csv").read_text(encoding="utf-8").splitlines()
+    assert files[1].startswith(
+        "Manipur,case-7,Finance,2024-03-01 10:00:00,2024-03-03 10:00:00,closed,1,"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("who: org:resource\n", encoding="utf-8")
+    assert main([*argv[:-1], str(bad)]) == 1
+    assert "unknown column(s) who" in capsys.readouterr().err
