@@ -305,15 +305,6 @@ def route_files(prepared: Prepared, filters: Filters, route: str) -> pd.DataFram
     return rows[columns].sort_values(["state", "file_id"]).reset_index(drop=True)
 
 
-def _handover_rows(prepared: Prepared, filters: Filters) -> pd.DataFrame:
-    """The handovers the filters select: the file's filters, the move's day in the range."""
-    h = mined(prepared).handovers
-    keep = file_keep(prepared, filters)[h["file_key"].to_numpy()]
-    if filters.has_range:
-        keep &= _in_range(h["day"].to_numpy(), filters)
-    return h[keep]
-
-
 def process_map(prepared: Prepared, filters: Filters, slowest: int = 3) -> pd.DataFrame:
     """The directly-follows graph of levels: `views.level_flow`'s edges (movements and median
     days with the sender) with `slowest` marking the `slowest` edges by median time."""
@@ -342,8 +333,69 @@ def _places(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
     return prepared._memo[key]
 
 
-def _grouped(keys: np.ndarray, columns: dict[str, np.ndarray]) -> pd.core.groupby.DataFrameGroupBy:
-    return pd.DataFrame({"key": keys, **columns}).groupby("key", sort=False)
+def _handover_keys(prepared: Prepared) -> dict[str, np.ndarray]:
+    """Per handover the integer keys the officer views group by (memoised): `pair` (place,
+    sender, receiver), `sent` (place, sender), `got` (place, receiver), and `n` (officers)."""
+    key = ("mining_keys",)
+    if key not in prepared._memo:
+        m = mined(prepared)
+        h = m.handovers
+        place_of, _ = _places(prepared)
+        n = np.int64(max(len(m.officers), 1))
+        place = place_of[h["file_key"].to_numpy()]
+        sender, receiver = h["sender"].to_numpy(), h["receiver"].to_numpy()
+        prepared._memo[key] = {
+            "n": np.array([n]),
+            "pair": (place * n + sender) * n + receiver,
+            "sent": place * n + sender,
+            "got": place * n + receiver,
+            "down": (h["to_level"] < h["from_level"]).to_numpy(),
+        }
+    return prepared._memo[key]
+
+
+def _order(prepared: Prepared, name: str, second: str) -> np.ndarray:
+    """Handover rows sorted by the `name` key, then by `second` (days: NaN last; or
+    file_key), memoised: a filter change then keeps rows in that order with a mask."""
+    key = ("mining_order", name, second)
+    if key not in prepared._memo:
+        h = mined(prepared).handovers
+        prepared._memo[key] = np.lexsort((h[second].to_numpy(), _handover_keys(prepared)[name]))
+    return prepared._memo[key]
+
+
+def _groups(
+    prepared: Prepared, filters: Filters, name: str, second: str = "days"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The selected handovers in `_order(name, second)`: their rows, each group's key, start
+    and size (groups of equal `name` key)."""
+    order = _order(prepared, name, second)
+    h = mined(prepared).handovers
+    keep = file_keep(prepared, filters)[h["file_key"].to_numpy()]
+    if filters.has_range:
+        keep &= _in_range(h["day"].to_numpy(), filters)
+    rows = order[keep[order]]
+    keys = _handover_keys(prepared)[name][rows]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], int)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    return rows, keys[starts], starts, sizes
+
+
+def _medians(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each group's median of `values` (sorted within groups, NaN last; NaN when none)."""
+    if not len(starts):
+        return np.array([], dtype="float64")
+    valid = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts)
+    lo = starts + np.maximum(valid - 1, 0) // 2
+    hi = starts + valid // 2  # (a group without values: its first row, then NaN below)
+    out = (values[lo] + values[hi]) / 2
+    return np.where(valid > 0, out, np.nan)
+
+
+def _sums(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    if not len(starts):
+        return np.array([], dtype=np.int64)
+    return np.add.reduceat(flags.astype(np.int64), starts)
 
 
 def handovers(prepared: Prepared, filters: Filters, top: int | None = None) -> pd.DataFrame:
@@ -351,16 +403,20 @@ def handovers(prepared: Prepared, filters: Filters, top: int | None = None) -> p
     handovers, returns (those to a lower level), median days the sender had held the file;
     most handovers first (the `top` busiest). Names are officer IDs: pseudonymise before
     showing."""
-    rows = _handover_rows(prepared, filters)
     m = mined(prepared)
-    place_of, places = _places(prepared)
-    n = np.int64(max(len(m.officers), 1))
-    place = place_of[rows["file_key"].to_numpy()]
-    key = (place * n + rows["sender"].to_numpy()) * n + rows["receiver"].to_numpy()
-    down = (rows["to_level"] < rows["from_level"]).to_numpy()
-    g = _grouped(key, {"down": down, "days": rows["days"].to_numpy()})
-    out = g.agg(handovers=("down", "size"), returns=("down", "sum"), median_days=("days", "median"))
-    out = out.reset_index()
+    _, places = _places(prepared)
+    keys = _handover_keys(prepared)
+    n = keys["n"][0]
+    rows, group, starts, sizes = _groups(prepared, filters, "pair")
+    days = m.handovers["days"].to_numpy()[rows]
+    out = pd.DataFrame(
+        {
+            "key": group,
+            "handovers": sizes.astype(np.int64),
+            "returns": _sums(keys["down"][rows], starts),
+            "median_days": _medians(days, starts, sizes),
+        }
+    )
     # most first; ties by state, department, sender, receiver (codes follow that order)
     out = out.sort_values(["handovers", "key"], ascending=[False, True], kind="stable")
     if top is not None:
@@ -390,24 +446,28 @@ def pass_through(prepared: Prepared, filters: Filters, top: int | None = None) -
     """The officers through whom most files pass: per state, department and officer, files
     received (distinct files handed to them), handovers received and sent, returns sent (to a
     lower level) and the median days they held a file before passing it on."""
-    rows = _handover_rows(prepared, filters)
     m = mined(prepared)
-    place_of, places = _places(prepared)
-    n = np.int64(max(len(m.officers), 1))
-    fk = rows["file_key"].to_numpy()
-    place = place_of[fk]
-    got_key = place * n + rows["receiver"].to_numpy()
-    got = pd.DataFrame({"key": got_key, "file_key": fk})
-    received = got.groupby("key", sort=False).size().rename("received")
-    files = got.drop_duplicates().groupby("key", sort=False).size().rename("files")
-    sent = _grouped(
-        place * n + rows["sender"].to_numpy(),
+    _, places = _places(prepared)
+    keys = _handover_keys(prepared)
+    n = keys["n"][0]
+    fk = m.handovers["file_key"].to_numpy()
+    rows, got, starts, sizes = _groups(prepared, filters, "got", "file_key")
+    files = fk[rows]
+    new_file = np.r_[True, files[1:] != files[:-1]] if len(files) else np.array([], bool)
+    new_file[starts] = True
+    received = pd.DataFrame(
+        {"files": _sums(new_file, starts), "received": sizes.astype(np.int64)}, index=got
+    )
+    rows, sent_key, starts, sizes = _groups(prepared, filters, "sent")
+    sent = pd.DataFrame(
         {
-            "down": (rows["to_level"] < rows["from_level"]).to_numpy(),
-            "days": rows["days"].to_numpy(),
+            "sent": sizes.astype(np.int64),
+            "returns": _sums(keys["down"][rows], starts),
+            "median_days_held": _medians(m.handovers["days"].to_numpy()[rows], starts, sizes),
         },
-    ).agg(sent=("down", "size"), returns=("down", "sum"), median_days_held=("days", "median"))
-    out = pd.concat([files, received, sent], axis=1).reset_index(names="key")
+        index=sent_key,
+    )
+    out = received.join(sent, how="outer").rename_axis("key").reset_index()
     for c in ("files", "received", "sent", "returns"):
         out[c] = out[c].fillna(0).astype(np.int64)
     place, officer = np.divmod(out["key"].to_numpy(), n)
