@@ -254,18 +254,18 @@ def routes(
     levels, skips_levels, over_limit; most files first (`top` per group)."""
     m = mined(prepared)
     keep = selected_files(prepared, filters)
-    facts = _facts_by_key(prepared, ["state", "department", "status", "disposal_days"])
+    facts = _facts_by_key(prepared, ["status", "disposal_days"])
+    place_of, places = _groupings(prepared, by)
     keys = np.flatnonzero(keep)
     frame = pd.DataFrame(
         {
-            **{c: facts[c].to_numpy()[keys] for c in by},
+            "place": place_of[keys],
             "route_code": m.file_route[keys],
-            "closed": (facts["status"].to_numpy()[keys] == "closed"),
+            "closed": _closed(prepared)[keys],
             "disposal_days": facts["disposal_days"].to_numpy(dtype="float64")[keys],
         }
     )
-    group = [*by, "route_code"]
-    g = frame.groupby(group, sort=False)
+    g = frame.groupby(["place", "route_code"], sort=False)
     out = pd.DataFrame(
         {
             "files": g.size(),
@@ -274,19 +274,49 @@ def routes(
             "p90_disposal_days": g["disposal_days"].quantile(0.9),
         }
     ).reset_index()
-    totals = out.groupby(list(by))["files"].transform("sum") if by else out["files"].sum()
-    out["share"] = out["files"] / totals
+    out["share"] = out["files"] / out.groupby("place")["files"].transform("sum")
     out = out.join(m.routes, on="route_code")
+    for c in by:
+        out[c] = places[c].to_numpy()[out["place"].to_numpy()]
     # most files first; ties in the routes' order by levels (codes follow it)
     out = out.sort_values(
         [*by, "files", "route_code"], ascending=[True] * len(by) + [False, True], kind="stable"
     )
     if top is not None:
-        out = out.groupby(list(by), sort=False).head(top) if by else out.head(top)
+        out = out.groupby("place", sort=False).head(top)
     columns = [*by, "route", "files", "share", "closed", "median_disposal_days"]
     columns += ["p90_disposal_days", "steps", "levels", "skips_levels", "over_limit"]
     out["closed"] = out["closed"].astype(np.int64)
     return out[columns].reset_index(drop=True)
+
+
+def _closed(prepared: Prepared) -> np.ndarray:
+    """Per file_key: the file is closed (memoised)."""
+    key = ("mining_closed",)
+    if key not in prepared._memo:
+        status = _facts_by_key(prepared, ["status"])["status"]
+        prepared._memo[key] = status.eq("closed").to_numpy(dtype=bool, na_value=False)
+    return prepared._memo[key]
+
+
+def _groupings(prepared: Prepared, by: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per file_key the code of its `by` values (one code for all when `by` is empty), and
+    each code's values (memoised)."""
+    key = ("mining_groups", *by)
+    if key not in prepared._memo:
+        if not by:
+            codes, found = np.zeros(prepared.n_keys, dtype=np.int64), pd.DataFrame(index=[0])
+        else:
+            facts = _facts_by_key(prepared, list(by)).fillna("")
+            if len(by) == 1:
+                codes, uniques = pd.factorize(facts[by[0]])
+                found = pd.DataFrame({by[0]: np.asarray(uniques)})
+            else:
+                pairs = pd.MultiIndex.from_frame(facts[list(by)])
+                codes, uniques = pd.factorize(pairs)
+                found = pd.DataFrame({c: uniques.get_level_values(i) for i, c in enumerate(by)})
+        prepared._memo[key] = (np.asarray(codes, dtype=np.int64), found)
+    return prepared._memo[key]
 
 
 def route_files(prepared: Prepared, filters: Filters, route: str) -> pd.DataFrame:
@@ -319,18 +349,7 @@ def process_map(prepared: Prepared, filters: Filters, slowest: int = 3) -> pd.Da
 
 def _places(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
     """Per file_key the code of its (state, department), and each code's pair (memoised)."""
-    key = ("mining_places",)
-    if key not in prepared._memo:
-        facts = _facts_by_key(prepared, ["state", "department"]).fillna("")
-        pairs = pd.MultiIndex.from_arrays([facts["state"], facts["department"]])
-        codes, found = pd.factorize(pairs)
-        prepared._memo[key] = (
-            codes.astype(np.int64),
-            pd.DataFrame(
-                {"state": found.get_level_values(0), "department": found.get_level_values(1)}
-            ),
-        )
-    return prepared._memo[key]
+    return _groupings(prepared, ("state", "department"))
 
 
 def _handover_keys(prepared: Prepared) -> dict[str, np.ndarray]:
@@ -515,3 +534,12 @@ def rework(prepared: Prepared, filters: Filters) -> tuple[pd.DataFrame, pd.DataF
         "share": len(per_file) / considered if considered else None,
     }
     return by_level, how_often, totals
+
+
+def warm(prepared: Prepared) -> Prepared:
+    """Build now what the Process page's first filter change would: the mining arrays and
+    the handovers' sorted orders (`views.warm` does the same for the other pages)."""
+    mined(prepared)
+    for name, second in (("pair", "days"), ("sent", "days"), ("got", "file_key")):
+        _order(prepared, name, second)
+    return prepared
