@@ -1027,6 +1027,7 @@ class Accounts:
         *,
         state: str | None = None,
         department: str | None = None,
+        xes_mapping: dict[str, Any] | None = None,
     ) -> IngestResult:
         """Upload for `user`, audited whatever happens: refused (nothing stored) when any row
         lies outside the user's upload scope or touches a file the store holds under a
@@ -1049,7 +1050,12 @@ class Accounts:
         try:
             named = [source_bytes(s, UploadLimits.from_env()) for s in sources]
             result = self.store.ingest(
-                named, state=state, department=department, by=user.email, authorise=authorise
+                named,
+                state=state,
+                department=department,
+                by=user.email,
+                authorise=authorise,
+                xes_mapping=xes_mapping,
             )
         except UploadRefused as exc:
             self.audit(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analytics import digest, fmt
+from analytics import digest, fmt, xes
 from analytics.access import Scope, load_scoped
 from analytics.alerts import Rule
 from analytics.auth import (
@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         "--weekmask", default="1111100", help="working days Mon..Sun (default 1111100)"
     )
     _user_option(report, "with --db: read as this user, inside the user's scope")
+    _xes_mapping_option(report)
 
     monthly = sub.add_parser(
         "monthly", help="the monthly report (PDF or Excel) of a state, or the national edition"
@@ -122,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
         "--by", help="who uploads (recorded with the upload; only while the store has no account)"
     )
     _user_option(ingest, "upload as this user (a nodal officer): rows outside its scope refused")
+    _xes_mapping_option(ingest)
+
+    export = sub.add_parser(
+        "export-xes", help="write the stored events as an XES 1.0 log, one trace per file"
+    )
+    export.add_argument("--out", required=True, type=Path, help="FILE.xes or FILE.xes.gz")
+    export.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    export.add_argument("--state", help="only this state")
+    export.add_argument("--department", help="only this department's files")
+    _user_option(export, "export as this user: only its scope, names as it may see them")
     register_users_cli(sub, _user_option)  # `users ...`: accounts and grants (analytics/auth.py)
     register_levels_cli(sub, _user_option)  # `levels ...`: analytics/level_admin.py
     _alerts_parser(sub)
@@ -165,6 +176,16 @@ def _alerts_parser(sub: argparse._SubParsersAction) -> None:
     _user_option(alerts, "once accounts exist: sign in as this admin (or give --operator)")
 
 
+def _xes_mapping_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--xes-mapping",
+        type=Path,
+        metavar="FILE",
+        help="for .xes / .xes.gz logs: YAML or JSON naming the XES keys of columns "
+        "(e.g. 'to_user: org:resource'); see README",
+    )
+
+
 def _user_option(parser: argparse.ArgumentParser, text: str) -> None:
     parser.add_argument(
         "--user",
@@ -188,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _alerts(args)
         if args.command == "levels":
             return levels_command(args, run_as)
+        if args.command == "export-xes":
+            return _export_xes(args)
         return _ingest(args)
     except UnusableInputError as exc:
         print(f"error: {exc.file}: {exc.reason}", file=sys.stderr)
@@ -269,7 +292,11 @@ def _report(args: argparse.Namespace) -> int:
             levels = levels or LevelTable.default()
             level_table = level_table or describe_level_table()
             result = read_logs(
-                args.logs, state=args.state, department=args.department, levels=levels
+                args.logs,
+                state=args.state,
+                department=args.department,
+                levels=levels,
+                xes_mapping=_xes_mapping(args),
             )
             report = result.report
             analysis = analyse(
@@ -356,9 +383,42 @@ def _selection(args: argparse.Namespace, scope: Scope, by_place: bool) -> Filter
     )
 
 
+def _xes_mapping(args: argparse.Namespace) -> dict | None:
+    return xes.load_mapping(args.xes_mapping) if args.xes_mapping else None
+
+
+def _export_xes(args: argparse.Namespace) -> int:
+    """`export-xes`: the stored events the user may read, as XES (audited as an export)."""
+    from analytics.store import open_store
+
+    name = args.out.name
+    if not name.endswith((".xes", ".xes.gz")):
+        raise ValueError(f"--out: {name} should end in .xes or .xes.gz")
+    with open_store(args.db) as store:
+        accounts, user = run_as(store, args.user)
+        scope = Scope.everything()
+        if user is not None:
+            _check_request(accounts, user, args.state, args.department)
+            scope = user.scope
+        events = xes.export_events(
+            store,
+            scope,
+            states=[args.state] if args.state else None,
+            departments=[args.department] if args.department else None,
+        )
+        if events.empty:
+            raise ValueError("the store holds no events for this export (in your scope)")
+        traces = xes.write_xes(events, args.out, remarks=scope.see_names)
+        if user is not None:
+            accounts.record_export(user, f"export-xes {name}", traces, "xes")
+    print(f"wrote {traces:,} traces, {len(events):,} events to {args.out}")
+    return 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from analytics.store import open_store
 
+    mapping = _xes_mapping(args)
     with open_store(args.db) as store:
         accounts, user = run_as(store, args.user)
         if user is not None and args.by:
@@ -366,11 +426,19 @@ def _ingest(args: argparse.Namespace) -> int:
         for log in args.logs:
             if user is None:
                 result = store.ingest(
-                    [log], state=args.state, department=args.department, by=args.by
+                    [log],
+                    state=args.state,
+                    department=args.department,
+                    by=args.by,
+                    xes_mapping=mapping,
                 )
             else:  # the dashboard's Upload page does the same
                 result = accounts.ingest_as(
-                    user, [log], state=args.state, department=args.department
+                    user,
+                    [log],
+                    state=args.state,
+                    department=args.department,
+                    xes_mapping=mapping,
                 )
             print(f"{log}: {result.describe()}")
     return 0

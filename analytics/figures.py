@@ -433,6 +433,113 @@ DASHBOARD_ONLY = (
 Officers page, the States page's rates): the parity of the report paths does not cover them;
 their own tests check them against logs and the sample worked out independently."""
 
+_PROCESS = [
+    Figure(
+        "files",
+        (),
+        "files",
+        "Files",
+        "How many files took this route (routes), or were handed to this officer (officers).",
+        "count",
+        None,
+    ),
+    Figure(
+        "share",
+        (),
+        "share of files",
+        "Share of files",
+        "Of the files in the selection that have a route, the share that took this one.",
+        "share",
+        None,
+    ),
+    Figure(
+        "closed",
+        (),
+        "files",
+        "Closed",
+        "How many of these files are closed (their days to close make the figures beside it).",
+        "count",
+        None,
+    ),
+    Figure(
+        "median_disposal_days",
+        (),
+        "days",
+        "Median days to close",
+        "Half of the closed files on this route were closed faster than this, from creation.",
+        "days",
+        False,
+    ),
+    Figure(
+        "p90_disposal_days",
+        (),
+        "days",
+        "90th percentile days to close",
+        "Nine in ten closed files on this route were closed within this time: the slow end.",
+        "days",
+        False,
+    ),
+    Figure(
+        "steps",
+        (),
+        "levels",
+        "Steps",
+        "How many levels the route passes through in order (a run at one level counts once).",
+        "count",
+        False,
+    ),
+    Figure(
+        "levels",
+        (),
+        "levels",
+        "Distinct levels",
+        f"How many different levels the route passes through; over {OVER_LEVELS_LIMIT} goes "
+        "against CSMOP's delayering norm.",
+        "count",
+        False,
+    ),
+    Figure(
+        "handovers",
+        (),
+        "movements",
+        "Handovers",
+        "How many times a file was passed from this officer to that one (`moved` events).",
+        "count",
+        None,
+    ),
+    Figure(
+        "re_entries",
+        (),
+        "arrivals",
+        "Returns to a level",
+        "How many times a file came back to a level it had left (rework).",
+        "count",
+        False,
+    ),
+    Figure(
+        "files_with_rework",
+        (),
+        "files",
+        "Files with rework",
+        "Files that came back at least once to a level they had left.",
+        "count",
+        False,
+    ),
+    Figure(
+        "median_days_held",
+        (),
+        "days",
+        "Median days held before passing on",
+        "Half of the files this officer passed on had been with them less than this.",
+        "days",
+        False,
+    ),
+]
+
+PROCESS_FIGURES: dict[str, Figure] = {f.name: f for f in _PROCESS}
+"""The Process page's figures (routes, handovers, rework: `analytics.mining`); in no report
+table, so kept apart from `FIGURES`, which every report and the parity tests cover."""
+
 FIGURES: dict[str, Figure] = {f.name: f for f in _FIGURES}
 """Every figure by name."""
 

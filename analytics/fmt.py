@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, Figure
+from analytics.figures import FIGURES, PROCESS_FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
@@ -122,7 +122,7 @@ KINDS: dict[str, Any] = {
 
 def figure(name: str | Figure, value: Any) -> str:
     """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
-    entry = FIGURES[name] if isinstance(name, str) else name
+    entry = (FIGURES.get(name) or PROCESS_FIGURES[name]) if isinstance(name, str) else name
     return KINDS[entry.kind](value)
 
 
@@ -139,6 +139,7 @@ LABELS: dict[str, str] = {
     "department": "Department",
     "month": "Month",
     "as_of": "As of (T)",
+    **{name: f.label for name, f in PROCESS_FIGURES.items()},
     **{name: f.label for name, f in FIGURES.items()},
     "level": "Level",
     "p10_days": "10th percentile",
@@ -165,5 +166,13 @@ LABELS: dict[str, str] = {
     "group": "Group",
     "rank": "Rank",
     "journey": "Journey",
+    "route": "Route (levels in order)",
+    "skips_levels": "Skips a level",
+    "over_limit": "Over the levels norm",
+    "from_user": "From officer",
+    "to_user": "To officer",
+    "received": "Handed to them",
+    "sent": "Passed on",
+    "slowest": "Among the slowest",
 }
 """Column headings: the figures registry's labels, and the words for the other columns."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import re
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pandas.api.types import union_categoricals
 
+from analytics import xes
 from analytics.hierarchy import LevelTable
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
@@ -243,12 +245,15 @@ def read_logs(
     levels: LevelTable | None = None,
     read_at: datetime | None = None,
     limits: UploadLimits | None = None,
+    xes_mapping: dict[str, Any] | None = None,
 ) -> ReadResult:
     """Read extracts in the order given into one de-duplicated log with its validation report.
 
     The events come in log order (`order_events`, with `file_key` and `seq`), text columns as
     categoricals. A row dated after `read_at` (default: now) plus `CLOCK_DRIFT` is rejected.
     With `limits`, a file over them is unusable (the message names the limit and its setting).
+    An XES log (`.xes`, `.xes.gz`, recognised by its bytes) is read through `analytics.xes`,
+    its keys named by `xes_mapping` (`xes.load_mapping`) where they are not the defaults.
     Raises UnusableInputError naming the first file that cannot be used at all.
     """
     from analytics.metrics import broken_chains, may_repeat, order_events
@@ -262,7 +267,7 @@ def read_logs(
     for source in sources:
         name, data = _opened(source, limits)
         report.files.append(name)
-        raw, lines = _load_table(name, data, limits)
+        raw, lines = _load_table(name, data, limits, xes_mapping)
         del data  # a large extract's bytes are not needed once parsed
         if limits is not None:
             limits.check_time(name, started, "parsing")
@@ -403,7 +408,10 @@ _READ_WHOLE_BELOW = 8 << 20
 
 
 def _load_table(
-    name: str, data: bytes | Path, limits: UploadLimits | None = None
+    name: str,
+    data: bytes | Path,
+    limits: UploadLimits | None = None,
+    xes_mapping: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Cells under canonical column names, and each row's spreadsheet line number.
 
@@ -419,7 +427,9 @@ def _load_table(
         head = data[:_HEAD_BYTES]
     if isinstance(data, bytes) and (not data or data.isspace()):
         raise UnusableInputError(name, "the file is empty")
-    if head[:4] == b"PK\x03\x04":
+    if xes.is_xes(head):
+        raw, lines = _xes_table(name, data, limits, xes_mapping)
+    elif head[:4] == b"PK\x03\x04":
         raw, lines = _excel_table(name, bytes(data), limits)
     elif head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
@@ -432,6 +442,41 @@ def _load_table(
     if raw.empty:
         raise UnusableInputError(name, "the header has no rows under it")
     return raw, lines
+
+
+def _xes_table(
+    name: str,
+    data: bytes | Path,
+    limits: UploadLimits | None = None,
+    mapping: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """An XES log (`.xes`, `.xes.gz`) as raw cells (`analytics.xes.read_table`); a row's
+    "line" is the event's number in the file."""
+    data = data.read_bytes() if isinstance(data, Path) else data
+    if limits is not None and data[:2] == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+            expanded = len(unzipped.read(limits.max_expanded + 1))
+        if expanded > limits.max_expanded:
+            raise UnusableInputError(
+                name,
+                f"the XES log expands to more than {limits.max_expanded:,} bytes, the most one "
+                f"upload may (setting {MAX_EXPANDED_ENV}); split it",
+            )
+    try:
+        raw = xes.read_table(name, data, mapping)
+    except ValueError as exc:
+        raise UnusableInputError(name, str(exc)) from exc
+    missing = [c for c in REQUIRED_HEADERS if c not in raw.columns]
+    if missing:
+        raise UnusableInputError(
+            name,
+            "missing required column "
+            + "; ".join(
+                f"{c} (tried XES keys: {', '.join(xes.keys_for(c, mapping))})" for c in missing
+            )
+            + "; name the key with an XES mapping file",
+        )
+    return raw, np.arange(1, len(raw) + 1)
 
 
 def _excel_table(

@@ -89,9 +89,11 @@ STINT_COLUMNS = (
     "received_at",
     "end_action",
     "holder",
+    "sender",
 )
 """A snapshot's per-stint columns (`holder`: who held the file in the stint, for the
-Officers page's time held per stint and returns)."""
+Officers page's time held per stint and returns; `holder` and `sender`, the starting event's
+`from_user`, are the officer IDs of the process-mining views: `analytics/mining.py`)."""
 
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
@@ -128,6 +130,7 @@ STINT_SCHEMA = pa.schema(
         ("received_at", pa.timestamp("us", tz="+05:30")),
         ("end_action", pa.string()),
         ("holder", pa.string()),
+        ("sender", pa.string()),
     ]
 )
 """A snapshot's stints as Arrow columns (kept as Arrow when merged: integer work only)."""
@@ -178,7 +181,8 @@ def file_rows(
             "end": stints["end"].array,
             "received_at": stints["received_at"].array,
             "end_action": stints["end_action"].array,
-            "holder": stints["holder"].astype("str").array,
+            "holder": stints["holder"].array,
+            "sender": mapped["from_user"].array[starts],
         }
     )
     files = facts[["state", *FILE_COLUMNS]].copy()
@@ -346,8 +350,14 @@ class Served(Prepared):
     """A `views.Prepared` read from snapshots: `stints` and `movements` are built on first use
     (the Overview needs neither), once, under a lock shared by every reader of this copy."""
 
-    def __init__(self, build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]], **kw: Any):
+    def __init__(
+        self,
+        build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]],
+        mining: Callable[[], pd.DataFrame] | None = None,
+        **kw: Any,
+    ):
         self._build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = build
+        self._mining = mining
         self._lock = threading.Lock()
         self._built: tuple[pd.DataFrame, pd.DataFrame] | None = None
         super().__init__(stints=None, movements=None, **kw)
@@ -360,6 +370,12 @@ class Served(Prepared):
                     self._build = None
         assert self._built is not None
         return self._built
+
+    def mining_stints(self) -> pd.DataFrame:
+        """The stints `analytics.mining` reads (its `SOURCE_COLUMNS`), from the snapshots."""
+        if self._mining is None:
+            raise ValueError("this copy was served without its stints")
+        return self._mining()
 
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
@@ -438,6 +454,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     departments = facts["department"].to_numpy()
     return Served(
         lambda: _stints_and_movements(snapshots, departments),
+        mining=lambda: _mining_stints(snapshots),
         analysis=analysis,
         facts=facts,
         activity=activity,
@@ -511,21 +528,25 @@ def _stints_and_movements(
 
 
 def _stint_frame(
-    snapshots: Sequence[StateSnapshot],
+    snapshots: Sequence[StateSnapshot], columns: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The states' snapshot stints as one frame (times in IST, actions categorical), with
-    each row's file_key (files numbered as `assemble` numbers them) and state code."""
+    """The states' snapshot stints (only `columns`, if given) as one frame (times in IST,
+    actions and officer IDs dictionary-encoded: codes, never a string per stint), with each
+    row's file_key (files numbered as `assemble` numbers them) and state code."""
     sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
-    tables = [s.stints_table() for s in snapshots]
+    wanted = ["file_index", *(c for c in columns or STINT_COLUMNS if c != "file_index")]
+    tables = [s.stints_table().select(wanted) for s in snapshots]
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
-    for name in ("start_action", "end_action", "holder"):
+    for name in ("start_action", "end_action", "holder", "sender"):
         i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, table.column(name).dictionary_encode())
+        if i >= 0:
+            table = table.set_column(i, name, table.column(name).dictionary_encode())
     stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
     for c in ("start", "end", "received_at"):
-        stints[c] = stints[c].dt.tz_convert(IST)
+        if c in stints:
+            stints[c] = stints[c].dt.tz_convert(IST)
     file_index = stints["file_index"].to_numpy().astype(np.int64)
     file_key = file_index + np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], counts)
     state_codes = np.repeat(np.arange(len(snapshots)), counts)
@@ -574,6 +595,15 @@ def report_analysis(
         working_days=working_days,
         activity=served.activity,
     )
+
+
+def _mining_stints(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
+    """The stints of `analytics.mining.SOURCE_COLUMNS`, numbered by file_key as `assemble`
+    numbers files."""
+    columns = ["start_action", "sender", "holder", "from_level", "level", "start", "end_action"]
+    frame, file_key, _ = _stint_frame(snapshots, columns)
+    frame.insert(0, "file_key", file_key)
+    return frame.drop(columns="file_index")
 
 
 def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:

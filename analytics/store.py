@@ -839,6 +839,7 @@ class Store:
         department: str | None = None,
         by: str | None = None,
         authorise: Callable[[ReadResult, pd.DataFrame], None] | None = None,
+        xes_mapping: dict[str, Any] | None = None,
     ) -> IngestResult:
         """Upload extracts as one all-or-nothing transaction (see the module docstring).
 
@@ -849,7 +850,8 @@ class Store:
         is written, and the `UnusableInputError` is raised again (with `upload_id` set on it).
         `authorise(read, held)`, when given, runs under the writer lock before anything is
         written, with `held` = `stored_files` of the upload's events; whatever it raises
-        rolls the upload back and propagates.
+        rolls the upload back and propagates. `xes_mapping` names the keys of an XES log's
+        columns (`analytics.xes.load_mapping`).
         """
         limits = UploadLimits.from_env()
         state, department = _given(state), _given(department)
@@ -869,7 +871,12 @@ class Store:
         started = time.perf_counter()
         try:
             read = read_logs(
-                named, state=state, department=department, levels=self.levels(), limits=limits
+                named,
+                state=state,
+                department=department,
+                levels=self.levels(),
+                limits=limits,
+                xes_mapping=xes_mapping,
             )
         except UnusableInputError as exc:
             exc.upload_id = self._record_unusable(  # type: ignore[attr-defined]

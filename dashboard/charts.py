@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from analytics.figures import FIGURES
+from analytics.figures import FIGURES, PROCESS_FIGURES
 from dashboard import format as fmt
 
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
@@ -305,6 +305,35 @@ def _level_bars(
     return fig
 
 
+def _sankey(
+    title: str,
+    labels: list[str],
+    sources: list[str],
+    targets: list[str],
+    values: pd.Series,
+    hover: list[str],
+    pad: int,
+) -> go.Figure:
+    """A Sankey of links source → target (names among `labels`), hover text per link."""
+    index = {name: i for i, name in enumerate(labels)}
+    fig = _figure(title)
+    fig.add_trace(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": NAVY, "pad": pad, "thickness": 14},
+            link={
+                "source": [index[s] for s in sources],
+                "target": [index[t] for t in targets],
+                "value": values.tolist(),
+                "customdata": hover,
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
+                "<extra></extra>",
+            },
+        )
+    )
+    return fig
+
+
 def flow_sankey(flow: pd.DataFrame) -> go.Figure:
     """Upward and same-level movements between levels as a Sankey (returns drawn apart).
 
@@ -316,26 +345,12 @@ def flow_sankey(flow: pd.DataFrame) -> go.Figure:
     senders = [f"{x} (from)" for x in _labels(flow["from_label"])]
     receivers = [f"{x} (to)" for x in _labels(flow["to_label"])]
     labels = list(dict.fromkeys([*sorted(set(senders)), *sorted(set(receivers))]))
-    index = {name: i for i, name in enumerate(labels)}
-    fig = _figure(title)
-    fig.add_trace(
-        go.Sankey(
-            arrangement="snap",
-            node={"label": labels, "color": NAVY, "pad": 12, "thickness": 14},
-            link={
-                "source": [index[s] for s in senders],
-                "target": [index[t] for t in receivers],
-                "value": flow["movements"].tolist(),
-                "color": "rgba(31,78,121,0.25)",
-                "customdata": [
-                    f"{fmt.indian(n)} movements; median {fmt.age(d)} with the sender"
-                    for n, d in zip(flow["movements"], flow["median_days"], strict=True)
-                ],
-                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
-                "<extra></extra>",
-            },
-        )
-    )
+    hover = [
+        f"{fmt.indian(n)} movements; median {fmt.age(d)} with the sender"
+        for n, d in zip(flow["movements"], flow["median_days"], strict=True)
+    ]
+    fig = _sankey(title, labels, senders, receivers, flow["movements"], hover, 12)
+    fig.data[0].link.color = "rgba(31,78,121,0.25)"
     fig.update_layout(height=520)
     return fig
 
@@ -467,5 +482,133 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
         },
         yaxis={"autorange": "reversed", "title": None, "type": "category"},
         height=140 + 28 * journey["label"].nunique(),
+    )
+    return fig
+
+
+def process_map(edges: pd.DataFrame) -> go.Figure:
+    """The directly-follows graph of levels: one node per level (level 1 at the bottom),
+    an arrow per edge as wide as its movements allow, upward edges on the left, returns on
+    the right, the slowest edges red. `edges`: from_level, to_level, from_label, to_label,
+    movements, median_days, slowest (levels mapped; same-level edges are left to the table)."""
+    title = "Process map: movements between levels, with the median days with the sender"
+    edges = edges[edges["from_level"].notna() & edges["to_level"].notna()]
+    between = edges[edges["from_level"] != edges["to_level"]]
+    if between.empty:
+        return empty(title)
+    fig = _figure(title)
+    levels = sorted(set(between["from_level"].astype(int)) | set(between["to_level"].astype(int)))
+    names = dict(zip(between["from_level"].astype(int), between["from_label"], strict=False))
+    names.update(dict(zip(between["to_level"].astype(int), between["to_label"], strict=False)))
+    widest = max(float(between["movements"].max()), 1.0)
+    mid_x, mid_y, mid_text = [], [], []
+    for row in between.itertuples():
+        a, b = int(row.from_level), int(row.to_level)
+        side, span = (-1 if b > a else 1), abs(b - a)
+        # a lane per edge: wider spans further out, and edges of one span that overlap
+        # (starting less than `span` levels apart) side by side
+        x = side * (0.1 + sum(0.02 * t + 0.03 for t in range(1, span)) + 0.02 * (a % span))
+        width = 1 + 7 * float(row.movements) / widest
+        colour = RED if row.slowest else (NAVY if b > a else SAFFRON)
+        fig.add_annotation(
+            x=x,
+            y=b,
+            ax=x,
+            ay=a,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=min(1.0, 3 / width),
+            arrowwidth=width,
+            arrowcolor=colour,
+            opacity=0.8,
+            text="",
+        )
+        mid_x.append(x)
+        mid_y.append((a + b) / 2)
+        mid_text.append(
+            f"{fmt.label(names[a])} → {fmt.label(names[b])}<br>"
+            f"{fmt.indian(row.movements)} movements; median {fmt.days(row.median_days, 2)}"
+            + ("<br><b>among the slowest</b>" if row.slowest else "")
+        )
+    fig.add_scatter(
+        x=mid_x,
+        y=mid_y,
+        mode="markers",
+        marker={"size": 10, "color": "rgba(0,0,0,0)"},
+        hovertext=mid_text,
+        hoverinfo="text",
+        showlegend=False,
+    )
+    fig.add_scatter(
+        x=[0] * len(levels),
+        y=levels,
+        mode="markers+text",
+        marker={"size": 26, "color": "white", "line": {"color": NAVY, "width": 2}},
+        text=[str(v) for v in levels],
+        textposition="middle center",
+        hovertext=_labels([names[v] for v in levels]),
+        hoverinfo="text",
+        showlegend=False,
+    )
+    fig.update_layout(
+        xaxis={"visible": False, "range": [-1.2, 1.2]},
+        yaxis={
+            "title": None,
+            "tickvals": levels,
+            "ticktext": _labels([names[v] for v in levels]),
+            "range": [min(levels) - 0.6, max(levels) + 0.6],
+        },
+        height=140 + 70 * len(levels),
+        annotations=[
+            *fig.layout.annotations,
+            {"x": -0.7, "y": 1.02, "yref": "paper", "text": "up", "showarrow": False},
+            {"x": 0.7, "y": 1.02, "yref": "paper", "text": "returns", "showarrow": False},
+        ],
+    )
+    return fig
+
+
+def handover_sankey(pairs: pd.DataFrame) -> go.Figure:
+    """Who passes files to whom: officer → officer as a Sankey. `pairs`: from_user, to_user,
+    handovers, median_days (already the busiest few, names as the reader may see them)."""
+    title = "Who passes files to whom (the busiest handovers)"
+    if pairs.empty:
+        return empty(title)
+    senders = [f"{x} (passes)" for x in _labels(pairs["from_user"])]
+    receivers = [f"{x} (gets)" for x in _labels(pairs["to_user"])]
+    labels = list(dict.fromkeys([*senders, *receivers]))
+    hover = [
+        f"{fmt.indian(n)} handovers; median {fmt.days(d, 2)} with the sender"
+        for n, d in zip(pairs["handovers"], pairs["median_days"], strict=True)
+    ]
+    fig = _sankey(title, labels, senders, receivers, pairs["handovers"], hover, 8)
+    fig.data[0].link.color = "rgba(232,135,30,0.35)"
+    fig.update_layout(height=max(420, 22 * len(labels) // 2))
+    return fig
+
+
+def rework_by_level(table: pd.DataFrame) -> go.Figure:
+    """Returns to a level, per level. `table`: label, re_entries, files."""
+    title = "Rework: how often files came back to a level they had left"
+    if table.empty:
+        return empty(title, "No file came back to a level in this selection")
+    fig = _figure(title)
+    fig.add_bar(
+        x=table["re_entries"],
+        y=_labels(table["label"]),
+        orientation="h",
+        marker_color=SAFFRON,
+        text=[fmt.indian(v) for v in table["re_entries"]],
+        customdata=[fmt.indian(v) for v in table["files"]],
+        hovertemplate="%{y}: %{text} returns, %{customdata} files<extra></extra>",
+    )
+    fig.update_layout(
+        xaxis={"title": PROCESS_FIGURES["re_entries"].label},
+        yaxis={"title": None, "autorange": "reversed", "type": "category"},
+        height=160 + 34 * len(table),
     )
     return fig

@@ -494,6 +494,28 @@ def _workbook(
     return excel_bytes(raw, name, about=about, headers=headers, level_names=level_names)
 
 
+def download_file(
+    label: str,
+    make: Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int,
+    fmt_name: str,
+) -> None:
+    """One download button whose bytes `make` builds only on a click, after the export is
+    checked and audited (as `downloads` does for tables)."""
+    st.download_button(
+        label,
+        data=_lazy(make, audit=(_export_audit(file_name, rows), fmt_name)),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
 def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
     """Records an export of `name` in the audit log (as docs/access.md says) for this user,
     re-checking the user against the store at that moment (`Accounts.record_export` raises,
@@ -532,10 +554,13 @@ def table(
     key: str,
     height: int | None = None,
     links: dict[str, str] | None = None,
-) -> None:
-    """A formatted table with downloads of its raw form."""
-    frame(display, height, links)
+    select: bool = False,
+) -> list[int]:
+    """A formatted table with downloads of its raw form (`links` as for `frame`); with
+    `select`, a click on a row selects it and the selected row positions are returned."""
+    rows = frame(display, height, links, f"{key}-rows" if select else None)
     downloads(raw, name, key)
+    return rows
 
 
 def journey_link(file_id: Any) -> str:
@@ -544,11 +569,15 @@ def journey_link(file_id: Any) -> str:
 
 
 def frame(
-    display: pd.DataFrame, height: int | None = None, links: dict[str, str] | None = None
-) -> None:
+    display: pd.DataFrame,
+    height: int | None = None,
+    links: dict[str, str] | None = None,
+    select: str | None = None,
+) -> list[int]:
     """A table on screen (text as `fmt.shown_frame`). Streamlit's own CSV download and copy
     of it are off (`client.disableDataExport`): data leaves only through `downloads`.
-    `links` makes those columns (holding addresses) links that read as the text given."""
+    `links` makes those columns (holding addresses) links that read as the text given;
+    `select` (a widget key) lets a click select one row; its position is returned."""
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if links:
         kwargs["column_config"] = {
@@ -556,7 +585,17 @@ def frame(
         }
     if height:
         kwargs["height"] = height
-    st.dataframe(fmt.shown_frame(display), **kwargs)
+    if select is None:
+        st.dataframe(fmt.shown_frame(display), **kwargs)
+        return []
+    event = st.dataframe(
+        fmt.shown_frame(display),
+        key=select,
+        on_select="rerun",
+        selection_mode="single-row",
+        **kwargs,
+    )
+    return list(event.selection.rows)
 
 
 def chart(fig: go.Figure, name: str, key: str) -> None:

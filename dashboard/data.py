@@ -14,13 +14,15 @@ without the names permission; those entries' keys include the pseudonym key's di
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import os
 
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, snapshots, views
+from analytics import alerts, mining, snapshots, views, xes
 from analytics.access import Scope, protect_rejected, pseudonymise
 from analytics.alert_store import AlertBook
 from analytics.alerts import Rule
@@ -342,3 +344,87 @@ def rejected_rows(scope: Scope, upload_id: int) -> pd.DataFrame:
         state=state if isinstance(state, str) else None,
         department=department if isinstance(department, str) else None,
     )
+
+
+# --- process mining (analytics/mining.py) -------------------------------------------------
+
+TOP_OFFICERS = 500
+"""How many officer pairs and pass-through officers the Process page lists (most first)."""
+
+
+@_cached
+def _routes(url: str, v: str, scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p, filters = _prepared(url, v), filters.within(scope)
+    return (
+        mining.routes(p, filters),
+        mining.routes(p, filters, by=("state", "department"), top=5),
+    )
+
+
+def routes(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every route of the selection, and the top five per state and department."""
+    return _routes(default_url(), version(), scope, filters)
+
+
+@_cached
+def _route_files(url: str, v: str, scope: Scope, filters: Filters, route: str) -> pd.DataFrame:
+    return mining.route_files(_prepared(url, v), filters.within(scope), route)
+
+
+def route_files(scope: Scope, filters: Filters, route: str) -> pd.DataFrame:
+    """The selected files that took `route`."""
+    return _route_files(default_url(), version(), scope, filters, route)
+
+
+@_cached
+def _process_map(url: str, v: str, scope: Scope, filters: Filters) -> pd.DataFrame:
+    return mining.process_map(_prepared(url, v), filters.within(scope))
+
+
+def process_map(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The directly-follows edges between levels, the slowest marked."""
+    return _process_map(default_url(), version(), scope, filters)
+
+
+@_cached
+def _handovers(
+    url: str, v: str, scope: Scope, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p, filters = _prepared(url, v), filters.within(scope)
+    pairs = mining.handovers(p, filters, top=TOP_OFFICERS)
+    through = mining.pass_through(p, filters, top=TOP_OFFICERS)
+    return pseudonymise(pairs, scope), pseudonymise(through, scope)
+
+
+def handovers(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The busiest officer-to-officer handovers and the officers most files pass through
+    (`TOP_OFFICERS` each), names as the reader may see them."""
+    return _handovers(default_url(), version(), scope, filters)
+
+
+@_cached
+def _rework(url: str, v: str, scope: Scope, filters: Filters) -> tuple:
+    return mining.rework(_prepared(url, v), filters.within(scope))
+
+
+def rework(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Re-entries per level, files per number of re-entries, and the totals."""
+    return _rework(default_url(), version(), scope, filters)
+
+
+def xes_log(scope: Scope, filters: Filters) -> tuple[bytes, int]:
+    """The stored events of the files in the reader's scope and the state and department
+    filters, as gzipped XES (names as the reader may see them), and the number of traces.
+    Read from the store when asked (a download), never per page view."""
+    events = xes.export_events(
+        store(),
+        scope,
+        states=list(filters.states) or None,
+        departments=list(filters.departments) or None,
+    )
+    if events.empty:
+        return b"", 0
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb") as zipped:
+        traces = xes.write_xes(events, zipped, remarks=scope.see_names)
+    return buffer.getvalue(), traces

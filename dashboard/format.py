@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW, Figure
+from analytics.figures import FIGURES, OVERVIEW, PROCESS_FIGURES, Figure
 from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
     BIDI_CONTROLS,
     DASH,
@@ -83,7 +83,7 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
 def formats(*names: str) -> dict[str, Any]:
     """Column → formatter for the figures named (every registry figure when none is)."""
     chosen = names or tuple(FIGURES)
-    return {n: KINDS[FIGURES[n].kind] for n in chosen}
+    return {n: KINDS[(FIGURES.get(n) or PROCESS_FIGURES[n]).kind] for n in chosen}
 
 
 def change(name: str | Figure, value: Any) -> str:

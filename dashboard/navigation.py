@@ -15,7 +15,7 @@ from dashboard import auth, components
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 """The browser tab's icon, served by the app itself (a `:material/...:` or emoji icon makes
 the browser fetch it from Google's or a CDN's servers, which fails on an offline network)."""
-FILTERED_PAGES = ("", "states", "officers", "hierarchy", "flow", "pendency", "overdue")
+FILTERED_PAGES = ("", "states", "officers", "hierarchy", "flow", "pendency", "process", "overdue")
 """URL paths of the pages the sidebar filters apply to ("" is the Overview, the default)."""
 
 LOG = get_logger("eoffice.dashboard")
@@ -42,6 +42,7 @@ def pages(user: SignedInUser | None) -> dict[str, list]:
             st.Page("pages/hierarchy.py", title="Hierarchy", icon=":material/stairs:"),
             st.Page("pages/flow.py", title="Flow", icon=":material/swap_vert:"),
             st.Page("pages/pendency.py", title="Pendency", icon=":material/hourglass_top:"),
+            st.Page("pages/process.py", title="Process", icon=":material/account_tree:"),
             st.Page("pages/overdue.py", title="Overdue", icon=":material/alarm:"),
             st.Page("pages/journey.py", title="File journey", icon=":material/route:"),
         ],

@@ -319,3 +319,71 @@ def test_a_store_without_accounts_runs_unscoped_without_user(
     # A --user on a store without accounts is a failed sign-in, not a silent fallback.
     assert cli.report(VIEWER_MN, out="as-user") == EXIT_REFUSED
     assert cli.err() == "error: wrong e-mail or password\n"
+
+
+def _xes_traces(path: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """Each trace's file_id and its events' (action, from_user, to_user), by parsing the XML."""
+    import gzip
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.xes-standard.org/}"
+    root = ET.fromstring(gzip.decompress(path.read_bytes()))
+    out = {}
+    for trace in root.iter(f"{ns}trace"):
+        attrs = {a.get("key"): a.get("value") for a in trace if a.tag != f"{ns}event"}
+        events = []
+        for event in trace.iter(f"{ns}event"):
+            e = {a.get("key"): a.get("value") for a in event}
+            events.append((e["concept:name"], e.get("from_user", ""), e.get("to_user", "")))
+        out[attrs["file_id"]] = events
+    return out
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [(ADMIN, {"MF-1", "MH-1", "AH-1"}), (VIEWER_MN, {"MF-1", "MH-1"}), (NODAL_MF, {"MF-1"})],
+)
+def test_export_xes_writes_the_scope_pseudonymised_and_audited(
+    cli: Cli, email: str, expected: set[str]
+) -> None:
+    out = cli.tmp / "log.xes.gz"
+    argv = ["export-xes", "--db", cli.store.url, "--out", str(out)]
+    assert cli.run(argv, email) == 0
+    traces = _xes_traces(out)
+    assert set(traces) == expected
+    for events in traces.values():
+        assert [a for a, _, _ in events] == ["created", "moved", "moved"]
+        named = {u for _, f, t in events for u in (f, t) if u}
+        assert len(named) == 3
+        assert all(u.startswith("P-") for u in named)  # no names permission
+        assert not named & set(OFFICERS)
+        # the chain survives pseudonyms: each sender is the previous receiver
+        assert events[1][1] == events[0][2]
+        assert events[2][1] == events[1][2]
+    audit = cli.accounts.audit_log(actor=email)
+    exports = audit[audit["action"].eq("export")]
+    assert exports["target"].tolist() == ["export-xes log.xes.gz"]
+    assert exports["details"].iloc[0]["rows"] == len(expected)  # traces
+    assert exports["details"].iloc[0]["format"] == "xes"
+
+
+def test_export_xes_with_the_names_permission_names_officers(cli: Cli) -> None:
+    cli.accounts.set_see_names(VIEWER_AH, True, by="test")
+    out = cli.tmp / "named.xes.gz"
+    assert cli.run(["export-xes", "--db", cli.store.url, "--out", str(out)], VIEWER_AH) == 0
+    assert _xes_traces(out) == {
+        "AH-1": [
+            ("created", "", "Bora A"),
+            ("moved", "Bora A", "Bora B"),
+            ("moved", "Bora B", "Bora C"),
+        ]
+    }
+
+
+def test_export_xes_outside_the_scope_is_refused_and_writes_nothing(cli: Cli) -> None:
+    out = cli.tmp / "no.xes.gz"
+    argv = ["export-xes", "--db", cli.store.url, "--out", str(out), "--state", "Assam"]
+    assert cli.run(argv, VIEWER_MN) == EXIT_REFUSED
+    assert "Assam lies outside" in cli.err()
+    assert not out.exists()
+    assert cli.run(["export-xes", "--db", cli.store.url, "--out", str(out)], None) == EXIT_REFUSED

@@ -108,7 +108,7 @@ def test_a_download_is_audited_when_its_file_is_made():
 
 # --- the scope shown (issue 12, item 9) ------------------------------------------------------
 
-ANALYTICS = ["overview", "states", "officers", "hierarchy", "flow", "pendency"]
+ANALYTICS = ["overview", "states", "officers", "hierarchy", "flow", "pendency", "process"]
 HEALTH = "Health & Family Welfare"
 ROLES = {
     # role: (role, state, department, heading without filters, (state, department) seen)

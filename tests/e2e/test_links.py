@@ -35,6 +35,7 @@ PAGES = {
     "Hierarchy": ("hierarchy", "Hierarchy turnaround", True),
     "Flow": ("flow", "Flow", True),
     "Pendency": ("pendency", "Pendency", True),
+    "Process": ("process", "Process", True),
     "File journey": ("journey", "File journey", False),
     "Upload": ("upload", "Upload a movement log", False),
     "Administration": ("admin", "Administration", False),

@@ -205,3 +205,44 @@ def test_an_unexpected_error_shows_no_traceback_in_the_browser(tmp_path: Path, p
             assert leak not in text, leak
         shoot(page, "error-page")
     assert "page failed, reference" in (tmp_path / "streamlit.log").read_text()
+
+
+def test_process_page_and_its_xes_download_in_the_browser(
+    app: str, page: Any, store: tuple[str, Path]
+) -> None:
+    import gzip
+    import xml.etree.ElementTree as ET
+
+    _open(page, f"{app}/process", VIEWER)
+    page.get_by_text("Distinct routes").first.wait_for()
+    settle(page)
+    _no_traceback(page)
+    # a click on the first route's row (its selection cell, left of the grid) lists its files
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.get_by_text("files took").first.wait_for()
+    settle(page)
+    _no_traceback(page)
+    shoot(page, "process-viewer")
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download XES").click()
+    root = ET.fromstring(gzip.decompress(Path(got.value.path()).read_bytes()))
+    ns = "{http://www.xes-standard.org/}"
+    traces = list(root.iter(f"{ns}trace"))
+    states = {a.get("value") for t in traces for a in t if a.get("key") == "state"}
+    assert states == {"Manipur"}  # the viewer's scope
+    people = {
+        a.get("value")
+        for e in root.iter(f"{ns}event")
+        for a in e
+        if a.get("key") in ("org:resource", "from_user", "to_user")
+    }
+    assert people
+    assert all(p.startswith(PSEUDONYM_PREFIX) for p in people)
+    with open_store(store[0]) as s:
+        log = Accounts(s).audit_log(actor=VIEWER)
+    exported = log[log["action"].eq("export") & log["target"].eq("eoffice_events.xes.gz")]
+    assert exported["outcome"].tolist() == ["ok"]
+    assert exported["details"].iloc[0]["rows"] == len(traces)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from analytics import snapshots, views
+from analytics import mining, snapshots, views
 from analytics.access import Scope
 from analytics.hierarchy import LevelTable
 from analytics.metrics import analyse
@@ -32,6 +32,14 @@ FIGURE_CALLS = {
     "longest": lambda p, f: views.longest_pending(p, f, 20, "days"),
     "parked": lambda p, f: views.parked_files(p, f),
     "officers": lambda p, f: views.officers(p, f, "working_days"),
+    "routes": lambda p, f: mining.routes(p, f, by=("state", "department")),
+    "route_files": lambda p, f: mining.route_files(p, f, "1 → 2"),
+    "process_map": lambda p, f: mining.process_map(p, f),
+    "handovers": lambda p, f: mining.handovers(p, f),
+    "pass_through": lambda p, f: mining.pass_through(p, f),
+    "rework_levels": lambda p, f: mining.rework(p, f)[0],
+    "rework_counts": lambda p, f: mining.rework(p, f)[1],
+    "rework": lambda p, f: mining.rework(p, f)[2],
 }
 
 
