@@ -244,10 +244,7 @@ def _report(args: argparse.Namespace) -> int:
             from analytics.store import open_store
 
             store = opened.enter_context(open_store(args.db))
-            accounts, user = run_as(store, args.user)
-            if user is not None:
-                _check_request(accounts, user, args.state, args.department)
-                scope = user.scope
+            accounts, user, scope = _reader(store, args)
             if levels is None:
                 level_table = describe_level_table(store.level_version_info())
             # The scope is applied where the data is read (the selection below); T is each
@@ -331,11 +328,7 @@ def _monthly(args: argparse.Namespace) -> int:
     kind = args.format or ("xlsx" if args.out.suffix.lower() == ".xlsx" else "pdf")
     monthly.period(args.month)
     with open_store(args.db) as store:
-        accounts, user = run_as(store, args.user)
-        scope = Scope.everything()
-        if user is not None:
-            _check_request(accounts, user, args.state, args.department)
-            scope = user.scope
+        accounts, user, scope = _reader(store, args)
         report = monthly.from_store(
             store, args.month, scope=scope, state=args.state, department=args.department
         )
@@ -395,11 +388,7 @@ def _export_xes(args: argparse.Namespace) -> int:
     if not name.endswith((".xes", ".xes.gz")):
         raise ValueError(f"--out: {name} should end in .xes or .xes.gz")
     with open_store(args.db) as store:
-        accounts, user = run_as(store, args.user)
-        scope = Scope.everything()
-        if user is not None:
-            _check_request(accounts, user, args.state, args.department)
-            scope = user.scope
+        accounts, user, scope = _reader(store, args)
         events = xes.export_events(
             store,
             scope,
@@ -484,6 +473,17 @@ def _alerts(args: argparse.Namespace) -> int:
         count = len(result.planned) if args.dry_run else len(result.sent)
         print(f"{done} {fmt.indian(count)} digest{'s' if count != 1 else ''}")
     return 0
+
+
+def _reader(store: Store, args: argparse.Namespace) -> tuple[Accounts, SignedInUser | None, Scope]:
+    """The reader of a command that reads the store (`--user`, see `run_as`) and the scope it
+    reads: its `--state` / `--department` checked against its grants (refused and audited
+    outside them); everything while the store has no account."""
+    accounts, user = run_as(store, args.user)
+    if user is None:
+        return accounts, None, Scope.everything()
+    _check_request(accounts, user, args.state, args.department)
+    return accounts, user, user.scope
 
 
 def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | None]:
