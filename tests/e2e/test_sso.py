@@ -135,7 +135,8 @@ def _sso(page: Any, base: str, identity: str) -> None:
 def _as_of_states(page: Any) -> str:
     """The text of the sidebar's "As of (T) per state" list (one line per readable state)."""
     page.get_by_text("As of (T) per state").click()
-    return page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').inner_text()
+    expanders = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
+    return expanders.filter(has_text="As of (T) per state").inner_text()
 
 
 def _counts(rows: pd.DataFrame, action: str) -> int:
