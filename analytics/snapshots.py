@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from analytics.calendar import WorkCalendar, elapsed_days
 from analytics.metrics import Analysis, add_durations, by_state
 from analytics.schema import IST, STINT_ACTIONS
-from analytics.views import JOURNEY_STINT_COLUMNS, Prepared
+from analytics.views import JOURNEY_EVENT_COLUMNS, JOURNEY_STINT_COLUMNS, Prepared
 
 FORMAT = 3
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
@@ -105,17 +105,6 @@ for days with a `created` or `moved` event (False); `assemble` follows it."""
 _TEXT = ("file_id", "department", "file_number", "subject", "file_type", "last_action", "status")
 _TEXT += ("holder", "designation")
 _MOMENTS = ("created_at", "closed_at", "since")
-_JOURNEY_EVENT_COLUMNS = (
-    "seq",
-    "action",
-    "from_user",
-    "from_designation",
-    "to_user",
-    "to_designation",
-    "timestamp",
-    "received_at",
-    "remarks",
-)
 
 
 STINT_SCHEMA = pa.schema(
@@ -445,7 +434,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     analysis = Analysis(
         as_of=as_of,
         # no events or full stints are held: a journey reads its file from the store
-        events=pd.DataFrame(columns=[*_JOURNEY_EVENT_COLUMNS, "file_key"]),
+        events=pd.DataFrame(columns=[*JOURNEY_EVENT_COLUMNS, "file_key"]),
         stints=pd.DataFrame(columns=[*JOURNEY_STINT_COLUMNS, "file_key"]),
         facts=facts,
         working_days=False,

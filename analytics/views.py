@@ -788,6 +788,18 @@ JOURNEY_STINT_COLUMNS = (
     "broken",
 )
 """The columns of a file's journey, stint by stint."""
+JOURNEY_EVENT_COLUMNS = (
+    "seq",
+    "action",
+    "from_user",
+    "from_designation",
+    "to_user",
+    "to_designation",
+    "timestamp",
+    "received_at",
+    "remarks",
+)
+"""The columns of a file's journey, event by event."""
 
 
 def file_journey(analysis: Analysis, file_key: int) -> pd.DataFrame:
@@ -811,18 +823,7 @@ def file_events(analysis: Analysis, file_key: int) -> pd.DataFrame:
     """One file's events in log order (as of T)."""
     e = analysis.events
     rows = e[e["file_key"].eq(file_key)]
-    cols = [
-        "seq",
-        "action",
-        "from_user",
-        "from_designation",
-        "to_user",
-        "to_designation",
-        "timestamp",
-        "received_at",
-        "remarks",
-    ]
-    return rows.sort_values("seq")[cols].reset_index(drop=True)
+    return rows.sort_values("seq")[list(JOURNEY_EVENT_COLUMNS)].reset_index(drop=True)
 
 
 # --- helpers --------------------------------------------------------------------------------
