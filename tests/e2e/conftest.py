@@ -166,6 +166,23 @@ def sign_in_locally(page: Any, email: str, password: str) -> None:
     settle(page)
 
 
+def open_signed_in(page: Any, url: str, email: str, password: str) -> None:
+    """Open `url` and, when the sign-in form shows, sign in with the local account.
+
+    Waits until the app has drawn either the sign-in form or a signed-in page first: a quiet
+    moment before the first script run ends is not enough (on a loaded machine the form came
+    later and a test then waited for a page that never came)."""
+    page.goto(url, timeout=LOAD_TIMEOUT_MS)
+    form = page.get_by_role("heading", name="Sign in", exact=True)
+    signed_in = page.get_by_text("Signed in as")
+    form.or_(signed_in).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    settle(page)
+    if form.count():
+        sign_in_locally(page, email, password)
+        signed_in.wait_for()
+        settle(page)
+
+
 def metric(page: Any, label: str) -> int:
     """The whole number shown on the metric card with this label."""
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first

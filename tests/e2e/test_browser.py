@@ -27,9 +27,9 @@ from tests.e2e.conftest import (
     PASSWORD,
     ROOT,
     metric,
+    open_signed_in,
     settle,
     shoot,
-    sign_in_locally,
 )
 
 pytestmark = pytest.mark.browser
@@ -39,18 +39,8 @@ PAGES = ["overview", "states", "officers", "hierarchy", "flow", "pendency", "jou
 
 
 def _open(page: Any, url: str) -> None:
-    """Open `url` and, when the sign-in form shows, sign in with the local account."""
-    page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    # Wait until the app has drawn either the sign-in form or a signed-in page: a quiet moment
-    # before the first script run ends is not enough (on a loaded machine the form came later
-    # and the test then waited for a page that never came).
-    form = page.get_by_role("heading", name="Sign in", exact=True)
-    signed_in = page.get_by_text("Signed in as")
-    form.or_(signed_in).first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    settle(page)
-    if form.count():
-        sign_in_locally(page, EMAIL, PASSWORD)
-        signed_in.wait_for()
+    """Open `url`, signed in with the local account."""
+    open_signed_in(page, url, EMAIL, PASSWORD)
 
 
 def test_upload_in_the_browser_grows_the_overview(sample_app: str, page: Any) -> None:

@@ -32,7 +32,7 @@ from analytics.store import open_store
 from dashboard.format import WORD_JOINER
 from tests.conftest import HEADER, csv_text, ev
 from tests.dashboard.test_outputs import CRAFTED, EVIL, EVIL_LINK, HEADER_X, KINDS
-from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, settle, shoot, sign_in_locally
+from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, open_signed_in, settle, shoot
 
 pytestmark = pytest.mark.browser
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
@@ -77,17 +77,8 @@ def app(store: tuple[str, Path]) -> Iterator[str]:
 
 
 def _open(page: Any, url: str, email: str = READER) -> None:
-    """Open `url`, signing in as `email` when the sign-in page shows. (Waits for the sign-in
-    heading or the account box first: on a loaded machine the page can still be empty when
-    Streamlit looks idle.)"""
-    page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    sign_in = page.get_by_role("heading", name="Sign in", exact=True)
-    sign_in.or_(page.get_by_text("Signed in as")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    settle(page)
-    if sign_in.count():
-        sign_in_locally(page, email, PASSWORD)
-        page.get_by_text("Signed in as").wait_for()
-        settle(page)
+    """Open `url`, signed in as `email`."""
+    open_signed_in(page, url, email, PASSWORD)
 
 
 def _no_traceback(page: Any, failed_ok: bool = False) -> None:

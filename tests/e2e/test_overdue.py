@@ -17,12 +17,10 @@ from analytics.store import open_store
 from tests.alerts.log import HOLIDAYS_CSV, ROWS
 from tests.conftest import csv_text
 from tests.e2e.conftest import (
-    LOAD_TIMEOUT_MS,
     dashboard,
     metric,
-    settle,
+    open_signed_in,
     shoot,
-    sign_in_locally,
 )
 
 pytestmark = pytest.mark.browser
@@ -51,15 +49,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, 
 
 
 def _open(page: Any, url: str) -> None:
-    page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    form = page.get_by_role("heading", name="Sign in", exact=True)
-    signed_in = page.get_by_text("Signed in as")
-    form.or_(signed_in).first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    settle(page)
-    if form.count():
-        sign_in_locally(page, EMAIL, PASSWORD)
-        signed_in.wait_for()
-        settle(page)
+    open_signed_in(page, url, EMAIL, PASSWORD)
 
 
 def test_overdue_page_download_and_journey_link(app: tuple[str, str], page: Any) -> None:
