@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"
-EXIT_REFUSED = 3  # analytics.cli.EXIT_REFUSED (tasks.py runs before the project is installed)
+EXIT_REFUSED = 3  # analytics.cli.main.EXIT_REFUSED (tasks.py runs before the project is installed)
 
 
 def ensure_env() -> Path:
@@ -49,7 +49,7 @@ def dashboard(args: list[str]) -> None:
     """Load the sample into the default store (a no-op once loaded) and start Streamlit in demo
     mode (docs/access.md: read-only until an account exists, then everyone signs in)."""
     python = ensure_env()
-    load = [python, "-m", "analytics.cli", "ingest", SAMPLE, "--by", "sample-data"]
+    load = [python, "-m", "analytics.cli.main", "ingest", SAMPLE, "--by", "sample-data"]
     code = subprocess.call([str(c) for c in load], cwd=ROOT)
     if code == EXIT_REFUSED:  # the store has accounts: no demo, and loading needs a --user
         print("the store has accounts: the sample is not loaded again; sign in to the dashboard")

@@ -1,7 +1,7 @@
 """How figures read for people, wherever they are shown (dashboard, monthly report):
 Indian digit grouping (12,34,567), dates as 05-Mar-2024, times in IST.
 
-Pure formatting over the figures registry (`analytics.figures`): each figure's `kind` picks
+Pure formatting over the figures registry (`analytics.figures.registry`): each figure's `kind` picks
 its formatter (`KINDS`), so a figure reads the same on a dashboard card, in a table and in
 the monthly PDF.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, PROCESS_FIGURES, Figure
+from analytics.figures.registry import FIGURES, PROCESS_FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
@@ -117,7 +117,7 @@ KINDS: dict[str, Any] = {
     "mean": _mean,
     "days": days,
 }
-"""The formatter of each kind of figure (`analytics.figures.Kind`)."""
+"""The formatter of each kind of figure (`analytics.figures.registry.Kind`)."""
 
 
 def figure(name: str | Figure, value: Any) -> str:

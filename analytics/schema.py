@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from analytics.figures import AGE_BUCKETS, TABLE_KEYS
+from analytics.figures.registry import AGE_BUCKETS, TABLE_KEYS
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 

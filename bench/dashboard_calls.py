@@ -27,11 +27,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from analytics import mining, snapshots, views
-from analytics.access import Scope
-from analytics.metrics import analyse
-from analytics.store import open_store
-from analytics.views import Filters
+from analytics.access.scope import Scope
+from analytics.figures import mining, views
+from analytics.figures.metrics import analyse
+from analytics.figures.views import Filters
+from analytics.store import snapshots
+from analytics.store.store import open_store
 
 PAGES: dict[str, list[Callable[[views.Prepared, Filters], object]]] = {
     "overview": [

@@ -24,10 +24,10 @@ import sys
 import time
 from pathlib import Path
 
-from analytics import monthly
-from analytics.access import Scope, load_scoped
-from analytics.monthly_output import pdf_bytes
-from analytics.store import open_store
+from analytics.access.scope import Scope, load_scoped
+from analytics.figures import monthly
+from analytics.outputs.monthly_pdf import pdf_bytes
+from analytics.store.store import open_store
 
 BENCH = Path(__file__).resolve().parent
 TARGETS = {"state": 20.0, "national": 60.0}
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-national", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    cli = [sys.executable, "-m", "analytics.cli"]
+    cli = [sys.executable, "-m", "analytics.cli.main"]
     figures: dict[str, float] = {}
     url = args.db
     if url is None:

@@ -35,9 +35,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from analytics.auth import Accounts
-from analytics.figures import FIGURES
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.figures.registry import FIGURES
+from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.e2e.conftest import CHROMIUM_ARGS, dashboard
 
@@ -99,7 +99,7 @@ def expected(url: str, email: str, out: Path) -> dict[str, str]:
     counts summed over the rows, ratios and means recomputed from the sums, formatted as the
     registry formats them."""
     env = {**os.environ, "EOFFICE_PASSWORD": PASSWORD}
-    argv = [sys.executable, "-m", "analytics.cli", "report", "--db", url, "--user", email]
+    argv = [sys.executable, "-m", "analytics.cli.main", "report", "--db", url, "--user", email]
     subprocess.run([*argv, "--out", str(out)], check=True, env=env, capture_output=True)
     with (out / "summary.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))

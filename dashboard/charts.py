@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from analytics.figures import FIGURES, PROCESS_FIGURES
+from analytics.figures.registry import FIGURES, PROCESS_FIGURES
 from dashboard import format as fmt
 
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"

@@ -13,13 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import monthly
-from analytics.access import Scope
-from analytics.auth import ExportRefused, SignedInUser
-from analytics.figures import GLOSSARY
-from analytics.monthly_output import pdf_bytes
-from analytics.report import csv_bytes, excel_bytes
-from analytics.views import Filters
+from analytics.access.accounts import ExportRefused, SignedInUser
+from analytics.access.scope import Scope
+from analytics.figures import monthly
+from analytics.figures.registry import GLOSSARY
+from analytics.figures.views import Filters
+from analytics.outputs.monthly_pdf import pdf_bytes
+from analytics.outputs.report import csv_bytes, excel_bytes
 from dashboard import auth, data
 from dashboard import format as fmt
 from dashboard.format import DASH

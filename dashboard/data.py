@@ -1,7 +1,7 @@
-"""Thin cached access to the store and to `analytics.views` (no metric logic here).
+"""Thin cached access to the store and to `analytics.figures.views` (no metric logic here).
 
 The store is one `st.cache_resource` per database URL. What the pages show is derived at
-upload: every state's snapshot (`analytics/snapshots.py`) is read once per store version,
+upload: every state's snapshot (`analytics/store/snapshots.py`) is read once per store version,
 unscoped (`Store.load_prepared`, an `st.cache_resource`: it is large and read-only, so it is
 shared, not copied): every reader, whatever its scope, is served from that one copy, so T is
 each whole state's and no figure depends on who reads it. No page re-reads raw events or
@@ -22,15 +22,18 @@ import os
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, mining, snapshots, views, xes
-from analytics.access import Scope, protect_rejected, pseudonymise
-from analytics.alert_store import AlertBook
-from analytics.alerts import Rule
-from analytics.auth import Accounts, SignedInUser, visible_uploads
-from analytics.digest import HOLIDAYS_ENV, holiday_calendar
-from analytics.metrics import analyse
-from analytics.store import Store, default_url, open_store
-from analytics.views import Filters, Prepared
+from analytics.access.accounts import Accounts, SignedInUser, visible_uploads
+from analytics.access.scope import Scope, protect_rejected, pseudonymise
+from analytics.figures import mining, views
+from analytics.figures import overdue as alerts
+from analytics.figures.metrics import analyse
+from analytics.figures.overdue import Rule
+from analytics.figures.views import Filters, Prepared
+from analytics.outputs import xes
+from analytics.outputs.digest import HOLIDAYS_ENV, holiday_calendar
+from analytics.store import snapshots
+from analytics.store.alerts import AlertBook
+from analytics.store.store import Store, default_url, open_store
 
 _HASH = {Filters: repr, Scope: lambda s: repr(_scope_key(s))}
 
@@ -325,7 +328,7 @@ def level_table() -> dict:
 
 def uploads(user: SignedInUser) -> pd.DataFrame:
     """Upload history the user may see: its own uploads and those whose rows lie in its
-    scope (`analytics.auth.visible_uploads`)."""
+    scope (`analytics.access.accounts.visible_uploads`)."""
     return visible_uploads(store().uploads(), user)
 
 
@@ -346,7 +349,7 @@ def rejected_rows(scope: Scope, upload_id: int) -> pd.DataFrame:
     )
 
 
-# --- process mining (analytics/mining.py) -------------------------------------------------
+# --- process mining (analytics/figures/mining.py) -------------------------------------------------
 
 TOP_OFFICERS = 500
 """How many officer pairs and pass-through officers the Process page lists (most first)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.figures import FIGURES, OVERVIEW, PROCESS_FIGURES, Figure
+from analytics.figures.registry import FIGURES, OVERVIEW, PROCESS_FIGURES, Figure
 from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
     BIDI_CONTROLS,
     DASH,

@@ -1,7 +1,7 @@
 """Administration → Levels: the designation-to-level table, kept by the people who know it.
 
 Drawn by dashboard/pages/admin.py (admins only). Every read and change goes through
-`analytics.level_admin.LevelKeeper` (roles, audit) and so through the store (a change is a new
+`analytics.access.level_keeper.LevelKeeper` (roles, audit) and so through the store (a change is a new
 version, derived data rebuilt in the same transaction). A change is first a *pending* table in
 the session (from the editor, an imported file, a one-click mapping or an earlier version):
 its preview is shown, and "Apply" makes it the table in force.
@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.hierarchy import LevelTable, LevelTableError
-from analytics.level_admin import LevelKeeper
-from analytics.levels import LevelPreview
-from analytics.report import neutralise_formulas
+from analytics.access.level_keeper import LevelKeeper
+from analytics.figures.level_preview import LevelPreview
+from analytics.log.hierarchy import LevelTable, LevelTableError
+from analytics.outputs.report import neutralise_formulas
 from dashboard import format as fmt
 
 PENDING_KEY = "levels_pending"

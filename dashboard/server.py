@@ -18,8 +18,8 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st
 
-from analytics.auth import Accounts
-from analytics.store import default_url, open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import default_url, open_store
 from dashboard.sessions import ROUTES_ENV, make_routes
 
 

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from analytics.auth import Accounts, session_lifetime
+from analytics.access.accounts import Accounts, session_lifetime
 
 COOKIE = "eoffice_session"
 SESSION_ROUTE = "/_eoffice/session"

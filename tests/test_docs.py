@@ -61,3 +61,38 @@ def test_the_project_documents_its_own_rules():
     for doc in ("docs/metrics.md", "docs/log-format.md"):
         assert (ROOT / doc).is_file()
         assert f"]({doc})" in readme
+
+
+def test_the_readme_layout_table_names_every_module():
+    """Each module of `analytics/` and `dashboard/` is named in the README's layout table (in
+    its own row, or as `name.py` in its folder's row; a page as the row's `pages/`), and every
+    `name.py` a folder's row names exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([\w/.]+)` \| (.*) \|$", table, flags=re.MULTILINE))
+
+    def named(relative: Path) -> bool:
+        if str(relative) in rows:
+            return True
+        for folder in (relative.parent, relative.parent.parent):
+            text = rows.get(f"{folder}/", "")
+            if f"`{relative.relative_to(folder)}`" in text or f"`{relative.parent.name}/`" in text:
+                return True
+        return False
+
+    modules = [
+        path.relative_to(ROOT)
+        for package in ("analytics", "dashboard")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        and (path.name != "__init__.py" or path.parent == ROOT / "analytics")
+    ]
+    assert [str(m) for m in modules if not named(m)] == []
+    ghosts = [
+        f"{folder}{name}"
+        for folder, text in rows.items()
+        if folder.endswith("/")
+        for name in re.findall(r"`([\w/]+\.py)`", text)
+        if not (ROOT / folder / name).exists()
+    ]
+    assert ghosts == []

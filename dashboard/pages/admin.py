@@ -1,7 +1,7 @@
 """Administration (admins only): users, their scoped grants, the level table
 (dashboard/levels_admin.py) and the audit log.
 
-Every change is made through `analytics.auth.Accounts`, which writes it to the audit log with
+Every change is made through `analytics.access.accounts.Accounts`, which writes it to the audit log with
 the admin's e-mail. Anyone else who opens this page (by URL too) is refused, and the attempt is
 audited.
 """
@@ -14,9 +14,9 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from analytics.auth import ROLES, AuthError
-from analytics.level_admin import LevelKeeper
-from analytics.report import csv_bytes
+from analytics.access.accounts import ROLES, AuthError
+from analytics.access.level_keeper import LevelKeeper
+from analytics.outputs.report import csv_bytes
 from dashboard import auth, components, levels_admin
 
 components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.figures import GLOSSARY
+from analytics.figures.registry import GLOSSARY
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.figures import FIGURES, GLOSSARY, OVER_LEVELS_LIMIT
+from analytics.figures.registry import FIGURES, GLOSSARY, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

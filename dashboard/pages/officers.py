@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.figures import CSMOP_WORKING_DAYS, FIGURES
-from analytics.views import OFFICER_LISTS
+from analytics.figures.registry import CSMOP_WORKING_DAYS, FIGURES
+from analytics.figures.views import OFFICER_LISTS
 from dashboard import components, data
 from dashboard import format as fmt
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.alerts import OVERDUE_COLUMNS
-from analytics.figures import FIGURES
+from analytics.figures.overdue import OVERDUE_COLUMNS
+from analytics.figures.registry import FIGURES
 from dashboard import components, data
 from dashboard import format as fmt
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.figures import OVERVIEW, SNAPSHOT, figure, verdict
-from analytics.views import Filters
+from analytics.figures.registry import OVERVIEW, SNAPSHOT, figure, verdict
+from analytics.figures.views import Filters
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

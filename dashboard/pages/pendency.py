@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.figures import AGE_BOUNDS, AGE_BUCKETS, FIGURES
-from analytics.views import pendency_by
+from analytics.figures.registry import AGE_BOUNDS, AGE_BUCKETS, FIGURES
+from analytics.figures.views import pendency_by
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

@@ -1,12 +1,12 @@
 """Process: the routes files take through the levels, the process map, who hands files to
-whom, and rework (analytics/mining.py); the selection's events as an XES log."""
+whom, and rework (analytics/figures/mining.py); the selection's events as an XES log."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from analytics.figures import OVER_LEVELS_LIMIT, PROCESS_FIGURES
+from analytics.figures.registry import OVER_LEVELS_LIMIT, PROCESS_FIGURES
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

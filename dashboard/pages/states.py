@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.figures import CENTRAL_SECRETARIAT, FIGURES, OVERVIEW, RATES
-from analytics.views import ranked
+from analytics.figures.registry import CENTRAL_SECRETARIAT, FIGURES, OVERVIEW, RATES
+from analytics.figures.views import ranked
 from dashboard import charts, components, data
 from dashboard import format as fmt
 

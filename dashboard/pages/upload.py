@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from analytics.auth import UploadRefused, refusal_message
-from analytics.figures import GLOSSARY
-from analytics.level_admin import LevelKeeper
-from analytics.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
-from analytics.store import REPORT_LIST_CAP
+from analytics.access.accounts import UploadRefused, refusal_message
+from analytics.access.level_keeper import LevelKeeper
+from analytics.figures.registry import GLOSSARY
+from analytics.log.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
+from analytics.store.store import REPORT_LIST_CAP
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.auth import Accounts
-from analytics.store import Store
+from analytics.access.accounts import Accounts
+from analytics.store.store import Store
 from tests.alerts.log import ROWS
 from tests.auth.conftest import PASSWORD, cheap_hashing  # noqa: F401 (fixture: every test)
 from tests.conftest import csv_text

@@ -30,8 +30,8 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.alerts import Rule
-from analytics.calendar import WorkCalendar
+from analytics.figures.overdue import Rule
+from analytics.log.calendar import WorkCalendar
 from tests.conftest import ev
 
 HOLIDAYS_CSV = "state,date\nManipur,2024-03-05\nManipur,25-03-2024\n"

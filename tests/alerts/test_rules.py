@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.alerts import Rule, limits, overdue, per_holder, wording
-from analytics.metrics import analyse
-from analytics.reading import read_logs
+from analytics.figures.metrics import analyse
+from analytics.figures.overdue import Rule, limits, overdue, per_holder, wording
+from analytics.log.reading import read_logs
 from tests.alerts.log import CALENDAR, DEFAULT, ROWS, RULES, WITH_RULES, ist
 
 
@@ -46,7 +46,7 @@ def test_default_rule_seven_and_seven_with_holidays(analysis):
 
 def test_without_holidays_the_ages_change(analysis):
     # The same log with no holiday list: F1 gains Tue 05 and Mon 25 (21.0), and F3 is still 2.0.
-    from analytics.calendar import WorkCalendar
+    from analytics.log.calendar import WorkCalendar
 
     found = _by_file(overdue(analysis.facts, analysis.as_of, calendar=WorkCalendar()))
     assert math.isclose(found["F1"].age_working_days, 21.0)
@@ -119,7 +119,7 @@ def test_no_pending_file_no_row(analysis):
 
 def test_log_on_disk_is_read_as_written(tmp_path: Path, write_log):
     # The holiday list as a file reads to the same calendar.
-    from analytics.calendar import WorkCalendar
+    from analytics.log.calendar import WorkCalendar
     from tests.alerts.log import HOLIDAYS_CSV
 
     listing = tmp_path / "holidays.csv"

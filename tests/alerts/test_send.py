@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from analytics import digest
-from analytics.access import pseudonym
-from analytics.alert_store import AlertBook
-from analytics.auth import Accounts, cli_actor
-from analytics.cli import main
+from analytics.access.accounts import Accounts, cli_actor
+from analytics.access.scope import pseudonym
+from analytics.cli.main import main
+from analytics.outputs import digest
+from analytics.store.alerts import AlertBook
 from tests.alerts.log import HOLIDAYS_CSV
 from tests.alerts.smtp import Server, free_port
 
@@ -245,7 +245,7 @@ def _run_killed(store_url: str, env: dict[str, str], hook: str) -> subprocess.Co
         [
             sys.executable,
             "-m",
-            "analytics.cli",
+            "analytics.cli.main",
             "alerts",
             "--send",
             "--db",

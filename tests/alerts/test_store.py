@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from analytics.alert_store import AlertBook, week_start
-from analytics.alerts import Rule
-from analytics.auth import Accounts, AuthError
-from analytics.store import open_store
+from analytics.access.accounts import Accounts, AuthError
+from analytics.figures.overdue import Rule
+from analytics.store.alerts import AlertBook, week_start
+from analytics.store.store import open_store
 from tests.alerts.log import RULES
 
 
@@ -111,7 +111,7 @@ def test_weekly_goes_once_a_week(loaded):
 
 
 def test_rules_from_the_command_line(loaded, store_url, capsys, monkeypatch):
-    from analytics.cli import main
+    from analytics.cli.main import main
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(["alerts", "--db", store_url, *args])

@@ -9,9 +9,9 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.cli import main
-from analytics.metrics import compute_report
-from analytics.reading import parse_moment, read_logs
+from analytics.cli.main import main
+from analytics.figures.metrics import compute_report
+from analytics.log.reading import parse_moment, read_logs
 from tests.conftest import ev
 
 # One Assam file created 01-Mar-2024 10:00 and left with A. At T = 10-Mar-2024 10:00 IST it

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics.figures import verdict
-from analytics.metrics import analyse
-from analytics.reading import read_logs
-from analytics.views import Filters, comparison, figures_at, overview_change, prepare
+from analytics.figures.metrics import analyse
+from analytics.figures.registry import verdict
+from analytics.figures.views import Filters, comparison, figures_at, overview_change, prepare
+from analytics.log.reading import read_logs
 from tests.conftest import ev
 
 # Manipur / Finance. T is the last event, 25-Mar-2024 10:00 (a Monday).

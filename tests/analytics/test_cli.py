@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from analytics.cli import main
+from analytics.cli.main import main
 from analytics.schema import REPORT_COLUMNS
 from tests.conftest import WORKED_EXAMPLE, ev
 
@@ -92,7 +92,7 @@ def test_unusable_file_writes_nothing_and_exits_non_zero(write_log, tmp_path):
         [
             sys.executable,
             "-m",
-            "analytics.cli",
+            "analytics.cli.main",
             "report",
             str(write_log(WORKED_EXAMPLE)),
             str(empty),

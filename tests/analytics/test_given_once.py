@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.cli import main
-from analytics.reading import UnusableInputError, read_logs
-from analytics.store import open_store
+from analytics.cli.main import main
+from analytics.log.reading import UnusableInputError, read_logs
+from analytics.store.store import open_store
 from tests.conftest import WORKED_EXAMPLE, csv_text
 
 NO_STATE = ("department", "file_id", "action", "from_user", "to_user", "timestamp")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.hierarchy import LevelTable, LevelTableError
+from analytics.log.hierarchy import LevelTable, LevelTableError
 
 
 def lookup(table: LevelTable, designations: list[str | None], state: str = "Manipur") -> list:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.calendar import WorkCalendar
-from analytics.cli import main
+from analytics.cli.main import main
+from analytics.log.calendar import WorkCalendar
 from tests.conftest import ev
 
 # Monday 04-Mar-2024 10:00 to a Deputy Secretary, Wednesday 06-Mar 10:00 to a Director. With

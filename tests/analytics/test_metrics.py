@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.calendar import WorkCalendar
-from analytics.metrics import analyse, compute_report, order_events
-from analytics.reading import read_logs
+from analytics.figures.metrics import analyse, compute_report, order_events
+from analytics.log.calendar import WorkCalendar
+from analytics.log.reading import read_logs
 from tests.conftest import WORKED_EXAMPLE, ev
 
 T_WORKED = "2024-03-10 10:00"
@@ -281,7 +281,7 @@ def test_waiting_and_processing_split(write_log):
         ev("moved", "B", "C", "Section Officer", "", "2024-03-03 10:00"),
     ]
     a = analyse(read_logs([write_log(rows)]).events)
-    from analytics.metrics import waiting_processing
+    from analytics.figures.metrics import waiting_processing
 
     wp = waiting_processing(a.stints)
     r = row(wp, level=2)
@@ -322,7 +322,7 @@ def test_department_of_a_file_is_its_first_events(write_log):
 
 
 def test_an_empty_log_gives_each_table_empty_with_its_columns():
-    from analytics.reading import empty_events
+    from analytics.log.reading import empty_events
     from analytics.schema import REPORT_COLUMNS
 
     tables = compute_report(empty_events())

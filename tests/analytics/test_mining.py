@@ -1,4 +1,4 @@
-"""Process mining (analytics/mining.py): routes, process map, handovers and rework on logs
+"""Process mining (analytics/figures/mining.py): routes, process map, handovers and rework on logs
 worked by hand, and on the committed sample against an independent plain loop and PM4Py."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import mining
-from analytics.access import Scope
-from analytics.hierarchy import LevelTable
-from analytics.metrics import analyse
-from analytics.reading import read_logs
-from analytics.views import Filters, level_flow, prepare
+from analytics.access.scope import Scope
+from analytics.figures import mining
+from analytics.figures.metrics import analyse
+from analytics.figures.views import Filters, level_flow, prepare
+from analytics.log.hierarchy import LevelTable
+from analytics.log.reading import read_logs
 from tests.conftest import WORKED_EXAMPLE, ev
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "sample_events.csv"

@@ -1,4 +1,4 @@
-"""The monthly report's figures (analytics/monthly.py) on a log whose figures are worked by hand.
+"""The monthly report's figures (analytics/figures/monthly.py) on a log whose figures are worked by hand.
 
 Manipur / Finance, three files (default level table: Assistant 1, Section Officer 2, Under
 Secretary 3, Director 5):
@@ -24,10 +24,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import monthly
-from analytics.access import Scope
-from analytics.metrics import as_of_by_state
-from analytics.reading import read_logs
+from analytics.access.scope import Scope
+from analytics.figures import monthly
+from analytics.figures.metrics import as_of_by_state
+from analytics.log.reading import read_logs
 from tests.conftest import ev
 
 MN = {"state": "Manipur", "department": "Finance"}

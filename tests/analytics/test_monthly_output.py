@@ -1,4 +1,4 @@
-"""The monthly report's PDF and workbook (analytics/monthly_output.py), read back as a reader
+"""The monthly report's PDF and workbook (analytics/outputs/monthly_pdf.py), read back as a reader
 would: the PDF's text with pypdf, the workbook's cells with openpyxl."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analytics import monthly
-from analytics.metrics import as_of_by_state
-from analytics.monthly_output import change_text, pdf_bytes, xlsx_bytes
-from analytics.reading import read_logs
+from analytics.figures import monthly
+from analytics.figures.metrics import as_of_by_state
+from analytics.log.reading import read_logs
+from analytics.outputs.monthly_pdf import change_text, pdf_bytes, xlsx_bytes
 from tests.analytics.test_monthly import ROWS
 
 ODD = "=SUM(1)<b>x</b>"

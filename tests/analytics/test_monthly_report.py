@@ -22,11 +22,11 @@ import pytest
 from pypdf import PdfReader
 
 from analytics import fmt
-from analytics.auth import Accounts
-from analytics.cli import EXIT_REFUSED, main
-from analytics.figures import AGE_BUCKETS, AGE_EDGES, CSMOP_WORKING_DAYS, FIGURES
-from analytics.report import describe_level_table, level_table_line
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.cli.main import EXIT_REFUSED, main
+from analytics.figures.registry import AGE_BUCKETS, AGE_EDGES, CSMOP_WORKING_DAYS, FIGURES
+from analytics.outputs.report import describe_level_table, level_table_line
+from analytics.store.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "sample_events.csv"

@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.metrics import compute_report
-from analytics.reading import read_logs
+from analytics.figures.metrics import compute_report
+from analytics.log.reading import read_logs
 from tests.conftest import csv_text, ev
 
 DESIGNATIONS = ["Assistant", "Section Officer", "Under Secretary", "Director", "Consultant", ""]

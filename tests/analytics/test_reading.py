@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.reading import UnusableInputError, parse_timestamps, read_logs
+from analytics.log.reading import UnusableInputError, parse_timestamps, read_logs
 from tests.conftest import WORKED_EXAMPLE, csv_text, ev
 
 IST = "Asia/Kolkata"

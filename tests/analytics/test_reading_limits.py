@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.metrics import _chain
-from analytics.reading import UnusableInputError, UploadLimits, read_logs
+from analytics.figures.metrics import _chain
+from analytics.log.reading import UnusableInputError, UploadLimits, read_logs
 from tests.conftest import csv_text, ev
 
 READ_AT = datetime(2024, 3, 10, 4, 30, tzinfo=UTC)  # 10:00 IST

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.cli import main
-from analytics.reading import read_logs
-from analytics.report import format_timestamps
+from analytics.cli.main import main
+from analytics.log.reading import read_logs
+from analytics.outputs.report import format_timestamps
 from bench.compare import compare_dirs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The dashboard's aggregates (analytics/views.py) on logs whose figures are worked by hand."""
+"""The dashboard's aggregates (analytics/figures/views.py) on logs whose figures are worked by hand."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.access import Scope
-from analytics.metrics import analyse, level_turnaround, movement_ratio, pendency
-from analytics.reading import read_logs
-from analytics.views import (
+from analytics.access.scope import Scope
+from analytics.figures.metrics import analyse, level_turnaround, movement_ratio, pendency
+from analytics.figures.views import (
     Filters,
     file_journey,
     filter_analysis,
@@ -29,6 +28,7 @@ from analytics.views import (
     turnaround,
     waiting_vs_processing,
 )
+from analytics.log.reading import read_logs
 from tests.conftest import WORKED_EXAMPLE, ev
 
 T = "2024-03-10 10:00"

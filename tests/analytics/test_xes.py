@@ -1,4 +1,4 @@
-"""XES out and in (analytics/xes.py): read back by PM4Py (a test extra), imported again by
+"""XES out and in (analytics/outputs/xes.py): read back by PM4Py (a test extra), imported again by
 `report` with the same five tables, other keys through a mapping file, bad XES refused."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import xes
-from analytics.cli import main
-from analytics.hierarchy import LevelTable
-from analytics.metrics import file_departments, map_levels
-from analytics.reading import UnusableInputError, read_logs
+from analytics.cli.main import main
+from analytics.figures.metrics import file_departments, map_levels
+from analytics.log.hierarchy import LevelTable
+from analytics.log.reading import UnusableInputError, read_logs
+from analytics.outputs import xes
 from analytics.schema import REPORT_COLUMNS
 from tests.conftest import HEADER, WORKED_EXAMPLE
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from analytics.auth import Accounts, SignedInUser
-from analytics.store import Store, open_store
+from analytics.access.accounts import Accounts, SignedInUser
+from analytics.store.store import Store, open_store
 from tests.conftest import HEADER, csv_text, ev
 
 PASSWORD = "a long test password"
@@ -23,10 +23,12 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
-    import analytics.auth
+    import analytics.access.accounts
 
-    monkeypatch.setattr(analytics.auth, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
-    monkeypatch.setattr(analytics.auth, "_dummy_hash", None)
+    monkeypatch.setattr(
+        analytics.access.accounts, "_hasher", PasswordHasher.from_parameters(CHEAPEST)
+    )
+    monkeypatch.setattr(analytics.access.accounts, "_dummy_hash", None)
 
 
 def file_rows(state: str, department: str, file_id: str, number: str, who: str) -> list[dict]:

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from analytics.auth import Accounts, register_cli, users_command
-from analytics.store import open_store
+from analytics.access.accounts import Accounts, register_cli, users_command
+from analytics.store.store import open_store
 
 
 def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:
@@ -87,8 +87,8 @@ def test_auth_tables_match_the_models(store_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    import analytics.auth_models  # noqa: F401
-    from analytics.models import Base
+    import analytics.access.models  # noqa: F401
+    from analytics.store.models import Base
 
     store = open_store(store_url)
     auth_tables = {
@@ -127,7 +127,7 @@ def _tables_named(diff: object) -> set[str]:
 def test_the_real_command_line_has_users(
     store_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from analytics.cli import main
+    from analytics.cli.main import main
 
     monkeypatch.setattr("sys.stdin", io.StringIO("first admin password\n"))
     argv = ["users", "--db", store_url, "add", "root@gov.in", "--role", "admin", "--password-stdin"]

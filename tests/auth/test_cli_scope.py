@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import analytics.snapshots
-from analytics.auth import Accounts, SignInRefused
-from analytics.cli import EXIT_REFUSED, main
+import analytics.store.snapshots
+from analytics.access.accounts import Accounts, SignInRefused
+from analytics.cli.main import EXIT_REFUSED, main
 from analytics.schema import REPORT_COLUMNS
-from analytics.store import Store
+from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, PASSWORD, file_rows
 from tests.conftest import HEADER, csv_text
 
@@ -168,14 +168,14 @@ def test_without_the_names_permission_the_report_is_the_same_and_names_nobody(cl
     every reader, so the tables are byte for byte the same with and without the names
     permission, and (they name no person: `holders` is a count) no officer ID reaches them."""
     seen: list[pd.DataFrame] = []
-    report_analysis = analytics.snapshots.report_analysis
+    report_analysis = analytics.store.snapshots.report_analysis
 
     def spy(*args: object, **kwargs: object):
         analysis = report_analysis(*args, **kwargs)
         seen.append(analysis.facts)
         return analysis
 
-    cli.monkeypatch.setattr(analytics.snapshots, "report_analysis", spy)
+    cli.monkeypatch.setattr(analytics.store.snapshots, "report_analysis", spy)
     assert cli.report(NATIONAL, out="hidden") == 0
     cli.accounts.set_see_names(NATIONAL, True, by="test")
     assert cli.report(NATIONAL, out="shown") == 0
@@ -259,7 +259,7 @@ def test_the_user_and_password_may_come_from_the_environment_or_a_prompt(cli: Cl
 
     cli.monkeypatch.setenv("EOFFICE_USER", VIEWER_AH)
     cli.monkeypatch.delenv("EOFFICE_PASSWORD", raising=False)
-    cli.monkeypatch.setattr("analytics.cli.getpass.getpass", ask)
+    cli.monkeypatch.setattr("analytics.cli.main.getpass.getpass", ask)
     assert main(["report", "--db", cli.store.url, "--out", str(cli.tmp / "out")]) == 0
     assert prompts == [f"password for {VIEWER_AH}: "]
     assert [r["file_id"] for r in cli.table("files")] == ["AH-1"]

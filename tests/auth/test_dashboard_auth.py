@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import open_store
 from tests.auth.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.auth import Accounts
-from analytics.cli import EXIT_REFUSED, EXIT_UNUSABLE, main
-from analytics.hierarchy import LevelTable
+from analytics.access.accounts import Accounts
+from analytics.cli.main import EXIT_REFUSED, EXIT_UNUSABLE, main
+from analytics.log.hierarchy import LevelTable
 from tests.auth.conftest import PASSWORD
 
 NON_ADMINS = [

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from analytics.access import Scope
-from analytics.auth import Accounts
-from analytics.cli import main
-from analytics.figures import AGE_BUCKETS
-from analytics.store import Store, open_store
-from analytics.views import Filters
+from analytics.access.accounts import Accounts
+from analytics.access.scope import Scope
+from analytics.cli.main import main
+from analytics.figures.registry import AGE_BUCKETS
+from analytics.figures.views import Filters
+from analytics.store.store import Store, open_store
 from dashboard import data
 from tests.auth.conftest import PASSWORD, as_source
 from tests.conftest import ev

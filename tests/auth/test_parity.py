@@ -5,7 +5,7 @@ The store holds the committed sample's Manipur, Sikkim and Mizoram rows. The rea
 national viewer, a Manipur viewer and a Manipur / Home viewer, none with the names permission.
 For each (reader, filter set):
 - the dashboard's data: what `dashboard/data.py` returns (and, where it has no wrapper, the
-  `analytics.views` function it calls with `Filters.within(scope)`);
+  `analytics.figures.views` function it calls with `Filters.within(scope)`);
 - `report --db STORE --user EMAIL` with the filters as options;
 - `report LOG` on a CSV holding only the rows the reader and the filters select, written here
   by plain row selection, with `--as-of` the whole state's latest timestamp when the selection
@@ -27,13 +27,13 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from analytics import views
-from analytics.auth import Accounts
-from analytics.cli import EXIT_REFUSED, main
-from analytics.figures import DASHBOARD_ONLY, FIGURES, in_table
+from analytics.access.accounts import Accounts
+from analytics.cli.main import EXIT_REFUSED, main
+from analytics.figures import views
+from analytics.figures.registry import DASHBOARD_ONLY, FIGURES, in_table
+from analytics.figures.views import Filters
 from analytics.schema import REPORT_KEYS
-from analytics.store import open_store
-from analytics.views import Filters
+from analytics.store.store import open_store
 from dashboard import data
 from tests.auth.conftest import PASSWORD
 

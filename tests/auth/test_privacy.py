@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.access import Scope, load_scoped, pseudonym, pseudonymise, unit_key
-from analytics.auth import Accounts
-from analytics.store import Store, open_store
+from analytics.access.accounts import Accounts
+from analytics.access.scope import Scope, load_scoped, pseudonym, pseudonymise, unit_key
+from analytics.store.store import Store, open_store
 from tests.auth.conftest import sign_in
 
 NAMES = {"Ibomcha A", "Ibomcha B", "Ibomcha C", "Tomba A", "Tomba B", "Tomba C"}
@@ -155,7 +155,7 @@ def test_the_pseudonym_key_is_per_state_and_department() -> None:
 def test_rejected_rows_show_pseudonyms_without_the_names_permission(
     store: Store, accounts: Accounts
 ) -> None:
-    from analytics.access import protect_rejected
+    from analytics.access.scope import protect_rejected
 
     # The file's own headers (aliases), as the raw cells keep them; one name quoted in a
     # reason is replaced too. Lines 3 and 4 are rejected (no readable date; no receiver).
@@ -193,7 +193,7 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
 def test_an_export_re_checks_the_user_at_that_moment(accounts: Accounts, change: str) -> None:
     """A user resolved before a revoke, a disable or a names change exports nothing after it;
     the refusal is audited. Unchanged access exports as before."""
-    from analytics.auth import ExportRefused
+    from analytics.access.accounts import ExportRefused
 
     email = "viewer.mn@manipur.gov.in"
     viewer = sign_in(accounts, email)  # what a page on screen holds

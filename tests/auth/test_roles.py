@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.access import Scope, load_scoped
-from analytics.auth import Accounts, UploadRefused
-from analytics.store import Store
+from analytics.access.accounts import Accounts, UploadRefused
+from analytics.access.scope import Scope, load_scoped
+from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, MANIPUR_HOME, as_source, sign_in
 from tests.conftest import HEADER, csv_text
 
@@ -191,7 +191,7 @@ def test_demo_is_read_only_and_off_once_accounts_exist(store: Store) -> None:
     with pytest.raises(UploadRefused):
         accounts.ingest_as(demo, [as_source("mf.csv", NEW_FINANCE)])
     accounts.add_user("admin@gov.in", "admin")
-    from analytics.auth import SignInRefused
+    from analytics.access.accounts import SignInRefused
 
     with pytest.raises(SignInRefused, match="demo mode is off"):
         accounts.demo_user()

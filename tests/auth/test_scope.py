@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.access import Scope, clamp, query_args
-from analytics.auth import GrantInfo, Refusal, SignedInUser, authorise_upload, resolve
+from analytics.access.accounts import GrantInfo, Refusal, SignedInUser, authorise_upload, resolve
+from analytics.access.scope import Scope, clamp, query_args
 
 STATES = ("Assam", "Manipur", "Meghalaya")
 DEPTS = ("Finance", "Home", "Health")

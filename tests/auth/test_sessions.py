@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # Starlette asks for `httpx2`; httpx is what is
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
-from analytics.auth import Accounts
+from analytics.access.accounts import Accounts
 from dashboard.sessions import COOKIE, SESSION_ROUTE, SIGN_OUT_ROUTE, make_routes, safe_next
 from tests.auth.conftest import sign_in
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.auth import Accounts, AuthError, SignInRefused
-from analytics.store import Store
+from analytics.access.accounts import Accounts, AuthError, SignInRefused
+from analytics.store.store import Store
 from tests.auth.conftest import PASSWORD
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -171,7 +171,7 @@ def test_weak_or_duplicate_accounts_are_refused(accounts: Accounts) -> None:
 
 
 def test_no_account_exists_until_one_is_added(store_url: str) -> None:
-    from analytics.store import open_store
+    from analytics.store.store import open_store
 
     store = open_store(store_url)
     try:

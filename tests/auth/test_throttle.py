@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import analytics.auth
-from analytics.auth import MAX_EMAIL, MAX_LOGGED, Accounts, SignInRefused
-from analytics.store import Store, open_store
+import analytics.access.accounts
+from analytics.access.accounts import MAX_EMAIL, MAX_LOGGED, Accounts, SignInRefused
+from analytics.store.store import Store, open_store
 from tests.auth.conftest import ASSAM_HEALTH, PASSWORD, as_source
 
 EMAIL = "viewer.mn@manipur.gov.in"
@@ -110,13 +110,13 @@ def test_unknown_disabled_and_sso_only_answer_like_a_real_account(
     if kind == "sso_only":
         accounts.add_user(email, "viewer", state="Assam")
     verifies: list[str] = []
-    real_verify = analytics.auth._verify
+    real_verify = analytics.access.accounts._verify
 
     def counted(password_hash: str, password: str) -> bool:
         verifies.append(password_hash)
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(analytics.auth, "_verify", counted)
+    monkeypatch.setattr(analytics.access.accounts, "_verify", counted)
 
     def answers(who: str) -> list[str]:
         found = [refusal(accounts, who, f"guess {i}", source=HERE, now=T0) for i in range(5)]
@@ -136,7 +136,7 @@ def test_the_password_is_checked_outside_the_write_lock(
     upload finishes before the verify returns (it would wait for the sign-in's write
     transaction on SQLite if the hash were checked inside it)."""
     order: list[str] = []
-    real_verify = analytics.auth._verify
+    real_verify = analytics.access.accounts._verify
     upload = as_source("during-sign-in.csv", [{**r, "file_id": "AH-2"} for r in ASSAM_HEALTH])
 
     def ingest() -> None:
@@ -154,7 +154,7 @@ def test_the_password_is_checked_outside_the_write_lock(
         order.append("verify returns")
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(analytics.auth, "_verify", verify_during_upload)
+    monkeypatch.setattr(analytics.access.accounts, "_verify", verify_during_upload)
     for attempt in range(3):
         refusal(accounts, EMAIL, f"wrong {attempt}", source=HERE)
         assert order[-2:] == ["upload stored", "verify returns"]

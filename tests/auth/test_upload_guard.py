@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.auth import Accounts, UploadRefused, visible_uploads
-from analytics.cli import EXIT_REFUSED, main
-from analytics.reading import UnusableInputError
-from analytics.store import Store
+from analytics.access.accounts import Accounts, UploadRefused, visible_uploads
+from analytics.cli.main import EXIT_REFUSED, main
+from analytics.log.reading import UnusableInputError
+from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, PASSWORD, as_source, sign_in
 from tests.conftest import HEADER, csv_text, ev
 

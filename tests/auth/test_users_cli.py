@@ -1,6 +1,6 @@
 """`users` commands once accounts exist: an admin's sign-in, or the host's `--operator`.
 
-Each test runs through the real command line (`analytics.cli.main`) on SQLite and PostgreSQL.
+Each test runs through the real command line (`analytics.cli.main.main`) on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.auth import Accounts
-from analytics.cli import EXIT_REFUSED, main
+from analytics.access.accounts import Accounts
+from analytics.cli.main import EXIT_REFUSED, main
 from tests.auth.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

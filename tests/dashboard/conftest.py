@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.auth import Accounts
-from analytics.metrics import Analysis, analyse
-from analytics.reading import read_logs
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.figures.metrics import Analysis, analyse
+from analytics.log.reading import read_logs
+from analytics.store.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"

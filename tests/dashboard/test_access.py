@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.access import PSEUDONYM_PREFIX
-from analytics.auth import ExportRefused
-from analytics.metrics import Analysis
+from analytics.access.accounts import ExportRefused
+from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.figures.metrics import Analysis
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page, signed_in_as
 from tests.dashboard.test_pages import _cards
@@ -237,8 +237,8 @@ def test_the_requested_value_is_shown_as_plain_text(app: AppTest, store_url: str
 
 
 def _audit(store_url: str, action: str) -> pd.DataFrame:
-    from analytics.auth import Accounts
-    from analytics.store import open_store
+    from analytics.access.accounts import Accounts
+    from analytics.store.store import open_store
 
     with open_store(store_url) as store:
         return Accounts(store).audit_log(action=action)
@@ -259,8 +259,8 @@ def test_every_non_admin_opening_admin_by_url_is_refused_and_audited(store_url: 
 
 
 def test_an_admins_deep_link_to_admin_opens_it_after_signing_in(app: AppTest, store_url: str):
-    from analytics.auth import Accounts
-    from analytics.store import open_store
+    from analytics.access.accounts import Accounts
+    from analytics.store.store import open_store
 
     with open_store(store_url) as store:
         Accounts(store).add_user("admin@gov.in", "admin", password="an admin password")
@@ -297,8 +297,8 @@ def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> list:
 def test_a_download_on_screen_is_refused_after_revoke_or_disable(
     app: AppTest, store_url: str, deferred_downloads: list
 ):
-    from analytics.auth import Accounts
-    from analytics.store import open_store
+    from analytics.access.accounts import Accounts
+    from analytics.store.store import open_store
 
     at = _viewer(app, store_url)
     run_page(at, "pendency")
@@ -328,8 +328,8 @@ def test_readers_of_three_scopes_share_one_read_of_the_snapshots(
 ):
     """A national viewer, a state viewer and a department viewer in one dashboard process:
     the snapshots are read once for the store version, and each sees its own figures."""
-    from analytics.auth import Accounts
-    from analytics.store import Store, open_store
+    from analytics.access.accounts import Accounts
+    from analytics.store.store import Store, open_store
     from tests.dashboard.conftest import APP, SSO, TIMEOUT
 
     reads: list[dict] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.store import open_store
+from analytics.store.store import open_store
 from tests.dashboard.conftest import run_page, signed_in_as
 
 

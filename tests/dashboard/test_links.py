@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.metrics import Analysis
+from analytics.figures.metrics import Analysis
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, metrics, signed_in_as
 

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from analytics.metrics import Analysis
-from analytics.report import excel_bytes
+from analytics.figures.metrics import Analysis
+from analytics.outputs.report import excel_bytes
 from dashboard import format as fmt
 from tests.dashboard.conftest import run_page
 

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from analytics.access import PSEUDONYM_PREFIX
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.store.store import open_store
 from tests.dashboard.conftest import run_page, signed_in_as
 
 

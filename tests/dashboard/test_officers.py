@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.calendar import WorkCalendar
+from analytics.log.calendar import WorkCalendar
 from analytics.schema import IST
 from dashboard import format as fmt
 from sample_data.generate import designation_level

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.metrics import Analysis, analyse
-from analytics.reading import read_logs
-from analytics.store import open_store
+from analytics.figures.metrics import Analysis, analyse
+from analytics.log.reading import read_logs
+from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.conftest import HEADER, csv_text, ev
 from tests.dashboard.conftest import APP, SAMPLE, TIMEOUT, frames, metrics, run_page, signed_in_as

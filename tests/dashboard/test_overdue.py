@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.access import pseudonym
-from analytics.alert_store import AlertBook
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.access.scope import pseudonym
+from analytics.store.alerts import AlertBook
+from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.alerts.log import HOLIDAYS_CSV, ROWS, RULES
 from tests.conftest import csv_text

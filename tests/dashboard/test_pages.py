@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from analytics.figures import CSMOP_WORKING_DAYS
-from analytics.metrics import Analysis, level_turnaround
+from analytics.figures.metrics import Analysis, level_turnaround
+from analytics.figures.registry import CSMOP_WORKING_DAYS
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page
 

@@ -10,12 +10,12 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from analytics.access import Scope
-from analytics.auth import Accounts
-from analytics.figures import OVER_LEVELS_LIMIT
-from analytics.metrics import Analysis
-from analytics.store import open_store
-from analytics.views import Filters
+from analytics.access.accounts import Accounts
+from analytics.access.scope import Scope
+from analytics.figures.metrics import Analysis
+from analytics.figures.registry import OVER_LEVELS_LIMIT
+from analytics.figures.views import Filters
+from analytics.store.store import open_store
 from dashboard import data
 from dashboard import format as fmt
 from tests.dashboard.conftest import frames, metrics, run_page, signed_in_as

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.calendar import WorkCalendar
-from analytics.figures import FIGURES, RATES
+from analytics.figures.registry import FIGURES, RATES
+from analytics.log.calendar import WorkCalendar
 from analytics.schema import IST
 from dashboard import format as fmt
 from tests.dashboard.conftest import SAMPLE, frames, run_page

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.auth import Accounts
-from analytics.reading import UnusableInputError, read_logs
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.log.reading import UnusableInputError, read_logs
+from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.conftest import HEADER, csv_text, ev
 from tests.dashboard.conftest import NODAL, XLSX, frames, metrics, run_page, signed_in_as
@@ -131,7 +131,7 @@ def test_nodal_officer_upload_of_another_state_is_refused(nodal_app: AppTest, st
         assert len(store.uploads()) == 1
         before = len(store.load_events())
     # the same file through the commit path itself: refused whole, the message names the rows
-    from analytics.auth import Accounts, UploadRefused
+    from analytics.access.accounts import Accounts, UploadRefused
 
     with open_store(store_url) as store:
         accounts = Accounts(store)

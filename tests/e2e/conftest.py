@@ -205,8 +205,8 @@ PASSWORD = "a long e2e test password"
 def sample_app(tmp_path: Path) -> Iterator[str]:
     """The app on a fresh store holding the sample, with a local account (EMAIL, PASSWORD: a
     Manipur / Finance nodal officer who is also a national viewer); yields its base URL."""
-    from analytics.auth import Accounts
-    from analytics.store import open_store
+    from analytics.access.accounts import Accounts
+    from analytics.store.store import open_store
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from analytics.metrics import analyse
-from analytics.reading import read_logs
+from analytics.figures.metrics import analyse
+from analytics.log.reading import read_logs
 from tests.e2e.conftest import (
     EMAIL,
     LOAD_TIMEOUT_MS,

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics.auth import Accounts
-from analytics.hierarchy import LevelTable
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.log.hierarchy import LevelTable
+from analytics.store.store import open_store
 from tests.conftest import csv_text
 from tests.e2e.conftest import LOAD_TIMEOUT_MS, dashboard, metric, settle, shoot, sign_in_locally
 from tests.store.test_levels import ARC, LOG

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import open_store
 from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, settle, shoot, sign_in_locally
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from analytics.access import PSEUDONYM_PREFIX
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.store.store import open_store
 from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, settle, shoot, sign_in_locally
 
 pytestmark = pytest.mark.browser

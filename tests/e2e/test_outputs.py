@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analytics.access import PSEUDONYM_PREFIX
-from analytics.auth import Accounts
-from analytics.metrics import analyse
-from analytics.reading import read_logs
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.figures.metrics import analyse
+from analytics.log.reading import read_logs
+from analytics.store.store import open_store
 from dashboard.format import WORD_JOINER
 from tests.conftest import HEADER, csv_text, ev
 from tests.dashboard.test_outputs import CRAFTED, EVIL, EVIL_LINK, HEADER_X, KINDS

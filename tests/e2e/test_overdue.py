@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import open_store
 from tests.alerts.log import HOLIDAYS_CSV, ROWS
 from tests.conftest import csv_text
 from tests.e2e.conftest import (
@@ -84,6 +84,6 @@ def test_overdue_page_download_and_journey_link(app: tuple[str, str], page: Any)
     page.get_by_text("Saved: Daily.").wait_for()
     shoot(page, "alert-settings")
     with open_store(url) as store:
-        from analytics.alert_store import AlertBook
+        from analytics.store.alerts import AlertBook
 
         assert AlertBook(Accounts(store)).frequency(EMAIL) == "daily"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import open_store
 from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, settle, sign_in_locally
 
 pytestmark = pytest.mark.browser

@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics.auth import Accounts
-from analytics.store import open_store
+from analytics.access.accounts import Accounts
+from analytics.store.store import open_store
 from tests.e2e.conftest import (
     ROOT,
     dashboard,

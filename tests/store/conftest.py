@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from analytics.store import Store, open_store
+from analytics.store.store import Store, open_store
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def store(store_url: str) -> Iterator[Store]:
 
 def snapshot(store: Store) -> dict[str, object]:
     """Everything a figure could come from, for before/after comparisons."""
-    from analytics.metrics import compute_report
+    from analytics.figures.metrics import compute_report
 
     events = store.load_events()
     uploads = store.uploads()

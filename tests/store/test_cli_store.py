@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analytics.cli import main
+from analytics.cli.main import main
 from analytics.schema import REPORT_COLUMNS
-from analytics.store import open_store
+from analytics.store.store import open_store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 

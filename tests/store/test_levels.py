@@ -25,11 +25,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import views
-from analytics.auth import Accounts
-from analytics.hierarchy import LevelTable, LevelTableError
-from analytics.metrics import compute_report
-from analytics.store import Store, open_store
+from analytics.access.accounts import Accounts
+from analytics.figures import views
+from analytics.figures.metrics import compute_report
+from analytics.log.hierarchy import LevelTable, LevelTableError
+from analytics.store.store import Store, open_store
 from tests.conftest import csv_text, ev
 
 ARC = "US(ARC)"
@@ -333,7 +333,7 @@ def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
     from alembic import command
     from sqlalchemy import text
 
-    from analytics.store import _alembic_config, make_engine
+    from analytics.store.store import _alembic_config, make_engine
 
     engine = make_engine(store_url)
     with engine.begin() as conn:

@@ -12,11 +12,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.cli import main
-from analytics.metrics import analyse
-from analytics.reading import read_logs
+from analytics.cli.main import main
+from analytics.figures.metrics import analyse
+from analytics.log.reading import read_logs
 from analytics.schema import REPORT_COLUMNS
-from analytics.store import Store
+from analytics.store.store import Store
 from tests.conftest import csv_text, ev
 
 UP1 = [
@@ -139,11 +139,11 @@ def test_events_stored_before_the_read_order_keep_their_stored_order(store_url):
     from alembic import command
     from sqlalchemy import text
 
-    from analytics.store import _alembic_config, make_engine, open_store
+    from analytics.store.store import _alembic_config, make_engine, open_store
 
     engine = make_engine(store_url)
 
-    def moment(utc: str) -> object:  # as each engine keeps a UTC moment (analytics/models.py)
+    def moment(utc: str) -> object:  # as each engine keeps a UTC moment (analytics/store/models.py)
         value = pd.Timestamp(utc, tz="UTC").to_pydatetime()
         return value if engine.dialect.name == "postgresql" else f"{utc}:00.000000"
 

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from analytics import mining, snapshots, views
-from analytics.access import Scope
-from analytics.hierarchy import LevelTable
-from analytics.metrics import analyse
-from analytics.reading import read_logs
-from analytics.store import Store, open_store
+from analytics.access.scope import Scope
+from analytics.figures import mining, views
+from analytics.figures.metrics import analyse
+from analytics.log.hierarchy import LevelTable
+from analytics.log.reading import read_logs
+from analytics.store import snapshots
+from analytics.store.store import Store, open_store
 from tests.conftest import WORKED_EXAMPLE, csv_text, ev
 
 ROOT = Path(__file__).resolve().parents[2]

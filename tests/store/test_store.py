@@ -12,18 +12,18 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from analytics.hierarchy import LevelTable
-from analytics.metrics import (
+from analytics.figures.metrics import (
     build_stints,
     compute_report,
     decode_text,
     map_levels,
     order_events,
 )
-from analytics.reading import read_logs
-from analytics.report import export_frame
+from analytics.log.hierarchy import LevelTable
+from analytics.log.reading import read_logs
+from analytics.outputs.report import export_frame
 from analytics.schema import EVENT_COLUMNS, IST
-from analytics.store import Store, _head_revision, default_url, open_store
+from analytics.store.store import Store, _head_revision, default_url, open_store
 from tests.conftest import HEADER, WORKED_EXAMPLE, csv_text, ev
 from tests.store.conftest import assert_same_snapshot, snapshot
 
@@ -61,7 +61,7 @@ def test_new_database_is_migrated_to_head_and_matches_the_models(store: Store) -
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from analytics.models import Base
+    from analytics.store.models import Base
 
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

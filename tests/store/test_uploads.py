@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.metrics import compute_report
-from analytics.reading import UnusableInputError, read_logs
-from analytics.store import HOOK_ENV, InjectedFailure, Store, open_store
+from analytics.figures.metrics import compute_report
+from analytics.log.reading import UnusableInputError, read_logs
+from analytics.store.store import HOOK_ENV, InjectedFailure, Store, open_store
 from tests.conftest import HEADER, WORKED_EXAMPLE, csv_text, ev
 from tests.store.conftest import assert_same_snapshot, snapshot
 from tests.store.logs import chain_rows, write_big_log
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 WORKER = """
 import sys, time, pathlib
-from analytics.store import open_store
+from analytics.store.store import open_store
 url, go, *paths = sys.argv[1:]
 store = open_store(url)
 print("READY", flush=True)

@@ -1,0 +1,1 @@
+"""Who may see and do what: scope, accounts, sign-in, pseudonyms, audit."""

@@ -1,0 +1,1 @@
+"""The `eoffice-analytics` command line."""

@@ -1,0 +1,1 @@
+"""The figures: the registry and the pure functions that compute every figure."""

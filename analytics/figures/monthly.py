@@ -1,0 +1,541 @@
+"""The monthly e-Office report: a month's figures beside the month before's, with commentary.
+
+Pure computation (the PDF and workbook are written by `analytics.outputs.monthly_pdf`). Every
+figure is a registry figure (`analytics.figures.registry`) computed by the functions the dashboard
+and `report --db` use: `metrics.analyse` cut at the month's T, then `views` over it with the
+month as the date range, so the report, `report --db --from --to --as-of` and the dashboard
+agree. For each state, T is the month's last instant (IST) or the state's own T (its latest
+stored event), whichever is earlier; activity (files created, movements, e-file share,
+turnaround) counts the month's events, pendency is the snapshot at that T.
+
+Without a state it is the national edition: the states side by side, and the central
+secretariat (`CENTRAL_SECRETARIAT`) apart from them and from the headline, which is over the
+states only.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analytics import fmt
+from analytics.access.scope import Scope, load_scoped
+from analytics.figures import views
+from analytics.figures.metrics import analyse, order_events
+from analytics.figures.registry import AGE_BUCKETS, FIGURES, OVERVIEW, figure
+from analytics.log.calendar import WorkCalendar
+from analytics.log.hierarchy import LevelTable
+from analytics.outputs.report import describe_level_table, level_table_line
+from analytics.schema import IST
+
+if TYPE_CHECKING:
+    from analytics.store.store import Store
+
+CENTRAL_SECRETARIAT = ("DARPG",)
+"""The `state` values that are the central secretariat (the Government of India's own
+e-Office rows), shown apart in the national edition."""
+HEADLINE = tuple(name for name in OVERVIEW if name != "mean_holders_pending")
+"""The figures of the report's first table, in the registry's order."""
+LONGEST = 10
+"""How many of the longest-pending files the report lists."""
+MOVERS = 3
+"""How many levels and departments are named as having improved or slipped most."""
+DEPARTMENT_FIGURE = "pending_over_7_working_days"
+"""The figure departments are ranked on (improved / slipped)."""
+LEVEL_FIGURE = "median_days"
+"""The figure levels are ranked on (improved / slipped): median turnaround."""
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+class NoDataError(ValueError):
+    """The month has no data in the reader's selection: no report is made."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """One calendar month (IST): its first and last day and its last instant."""
+
+    month: str
+    start: date
+    end: date
+
+    @property
+    def last_instant(self) -> pd.Timestamp:
+        """The month's last microsecond in IST (the events' resolution)."""
+        return pd.Timestamp(self.end, tz=IST) + pd.Timedelta(days=1) - pd.Timedelta(1, "us")
+
+    @property
+    def title(self) -> str:
+        """`September 2024`."""
+        return self.start.strftime("%B %Y")
+
+    @property
+    def short(self) -> str:
+        """`Sep-2024`."""
+        return self.start.strftime("%b-%Y")
+
+    def before(self) -> Period:
+        """The month before."""
+        first = self.start.replace(day=1)
+        prev = (pd.Timestamp(first) - pd.Timedelta(days=1)).date()
+        return period(f"{prev.year:04d}-{prev.month:02d}")
+
+
+def period(month: str) -> Period:
+    """The month `YYYY-MM` (ValueError naming the text otherwise)."""
+    found = _MONTH.match(str(month))
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise ValueError(f"month {month!r} is not a month YYYY-MM (for example 2024-09)")
+    year, number = int(found.group(1)), int(found.group(2))
+    last = _calendar.monthrange(year, number)[1]
+    return Period(f"{year:04d}-{number:02d}", date(year, number, 1), date(year, number, last))
+
+
+@dataclass
+class MonthFigures:
+    """Every figure of one month for the selection (the report's or the month before's)."""
+
+    period: Period
+    as_of: pd.Series
+    """Each state's T for this month: the month's last instant or the state's T if earlier."""
+    headline: dict[str, float | None]
+    per_state: pd.DataFrame
+    """state, then the `HEADLINE` figures (national edition: every state, central included)."""
+    per_department: pd.DataFrame
+    """state, department, then the `HEADLINE` figures."""
+    buckets: dict[str, int]
+    """Pending files by age bucket (calendar days, `AGE_BUCKETS`)."""
+    turnaround: pd.DataFrame
+    """level, stints, median_days, p90_days over stints ended in the month."""
+    longest: pd.DataFrame
+    """The `LONGEST` pending files that waited longest with their present holder (names as
+    stored: `MonthlyReport` holds them pseudonymised for the reader)."""
+    events_in_month: int
+
+
+@dataclass
+class MonthlyReport:
+    """The monthly report of a selection: this month, the month before, and the words."""
+
+    month: MonthFigures
+    previous: MonthFigures
+    scope_words: str
+    state: str | None
+    department: str | None
+    level_names: dict[int, str]
+    uploads: pd.DataFrame
+    """state, uploaded_at (IST) of each stored upload holding the selection's data."""
+    version: str
+    names_shown: bool
+    states: list[str] = field(default_factory=list)
+    """The states of the national edition's side-by-side table (central secretariat apart)."""
+    central: list[str] = field(default_factory=list)
+    level_table: str = "level table: the built-in default (version 0)"
+    """The level table behind the figures, in words (`report.level_table_line`)."""
+
+    @property
+    def national(self) -> bool:
+        """True for the edition without a state."""
+        return self.state is None
+
+    def headline_table(self) -> pd.DataFrame:
+        """figure, label, value, previous, change (value − previous) per `HEADLINE` figure."""
+        rows = []
+        for name in HEADLINE:
+            now, before = self.month.headline.get(name), self.previous.headline.get(name)
+            rows.append(
+                {
+                    "figure": name,
+                    "label": FIGURES[name].label,
+                    "value": now,
+                    "previous": before,
+                    "change": None if now is None or before is None else now - before,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def buckets_table(self) -> pd.DataFrame:
+        """figure, label, value, previous, change for each pendency age bucket."""
+        return pd.DataFrame(
+            [
+                {
+                    "figure": b,
+                    "label": FIGURES[b].label,
+                    "value": self.month.buckets[b],
+                    "previous": self.previous.buckets[b],
+                    "change": self.month.buckets[b] - self.previous.buckets[b],
+                }
+                for b in AGE_BUCKETS
+            ]
+        )
+
+    def turnaround_table(self) -> pd.DataFrame:
+        """level, level_name, stints, median_days, p90_days, and the month before's."""
+        now = self.month.turnaround
+        before = self.previous.turnaround.rename(
+            columns={c: f"previous_{c}" for c in ("stints", "median_days", "p90_days")}
+        )
+        out = now.merge(before, on="level", how="outer").sort_values("level", na_position="last")
+        out["level_name"] = [fmt.level(v, self.level_names) for v in out["level"]]
+        cols = ["level", "level_name", "stints", "median_days", "p90_days"]
+        return out[[*cols, *(f"previous_{c}" for c in cols[2:])]].reset_index(drop=True)
+
+    def states_table(self, central: bool = False) -> pd.DataFrame:
+        """The national edition's states side by side (or the central secretariat): state,
+        T, then each `HEADLINE` figure this month."""
+        chosen = self.central if central else self.states
+        frame = self.month.per_state
+        out = frame[frame["state"].isin(chosen)].copy()
+        out.insert(1, "as_of", out["state"].map(self.month.as_of))
+        return out.reset_index(drop=True)
+
+    def department_movers(self) -> pd.DataFrame:
+        """The departments that improved or slipped most on `DEPARTMENT_FIGURE`."""
+        keys = ["state", "department"]
+        now, before = self.month.per_department, self.previous.per_department
+        if self.central:  # the national edition ranks the states' departments only
+            now = now[~now["state"].isin(self.central)]
+            before = before[~before["state"].isin(self.central)]
+        return movers(now, before, keys, DEPARTMENT_FIGURE).assign(
+            name=lambda f: _unit_names(f, self.national)
+        )
+
+    def level_movers(self) -> pd.DataFrame:
+        """The levels that improved or slipped most on `LEVEL_FIGURE` (median turnaround)."""
+        out = movers(self.month.turnaround, self.previous.turnaround, ["level"], LEVEL_FIGURE)
+        return out.assign(name=[fmt.level(v, self.level_names) for v in out["level"]])
+
+    def rows(self) -> int:
+        """How many table rows the report holds (for the export's audit)."""
+        tables = (self.headline_table(), self.buckets_table(), self.turnaround_table(),
+                  self.month.longest, self.department_movers(), self.level_movers())  # fmt: skip
+        extra = len(self.states) + len(self.central) if self.national else 0
+        return sum(len(t) for t in tables) + extra
+
+    def commentary(self) -> list[str]:
+        """Every sentence of the report's commentary, generated from its figures."""
+        prev = self.previous.period.short
+        lines = [
+            sentence(name, self.previous.headline.get(name), self.month.headline.get(name), prev)
+            for name in HEADLINE
+        ]
+        for kind, frame in (
+            ("department", self.department_movers()),
+            ("level", self.level_movers()),
+        ):
+            for verdict in ("improved", "slipped"):
+                top = frame[frame["verdict"].eq(verdict)].head(1)
+                if len(top):
+                    row = top.iloc[0]
+                    what = FIGURES[row["figure"]].label.lower()
+                    lines.append(
+                        f"The {kind} that {verdict} most: {row['name']} ({what} "
+                        f"{fmt.figure(row['figure'], row['previous'])} in {prev}, "
+                        f"{fmt.figure(row['figure'], row['value'])} now)."
+                    )
+        if self.national and len(self.states) > 1:
+            lines += _state_extremes(self.states_table())
+        return [s for s in lines if s]
+
+
+def sentence(name: str, before: float | None, now: float | None, previous_month: str) -> str:
+    """One figure's change in words: "Pending over 7 working days fell from 812 to 640, an
+    improvement." (direction from the registry; '' when neither month has the figure)."""
+    entry = figure(name)
+    if now is None and before is None:
+        return ""
+    if now is None:
+        return f"{entry.label}: no figure this month ({fmt.figure(entry, before)} in {previous_month})."
+    if before is None:
+        return f"{entry.label} was {fmt.figure(entry, now)} (no figure for {previous_month})."
+    shown_now, shown_before = fmt.figure(entry, now), fmt.figure(entry, before)
+    if shown_now == shown_before:
+        return f"{entry.label} was unchanged at {shown_now}."
+    rose = now > before
+    verb = "rose" if rose else "fell"
+    judged = ""
+    if entry.higher_is_better is not None:
+        judged = ", an improvement" if rose == entry.higher_is_better else ", a slip"
+    return f"{entry.label} {verb} from {shown_before} to {shown_now}{judged}."
+
+
+def movers(
+    now: pd.DataFrame, before: pd.DataFrame, keys: list[str], name: str, n: int = MOVERS
+) -> pd.DataFrame:
+    """The `n` groups (by `keys`) whose figure `name` improved most and the `n` that slipped
+    most between `before` and `now` (direction from the registry; groups present in both).
+
+    Columns: keys, figure, previous, value, change, verdict (improved / slipped), ordered
+    improved first, each by the size of the change.
+    """
+    better_high = FIGURES[name].higher_is_better
+    both = now[[*keys, name]].merge(before[[*keys, name]], on=keys, suffixes=("", "_before"))
+    both = both.dropna(subset=[name, f"{name}_before"])
+    out = both[keys].copy()
+    out["figure"] = name
+    out["previous"] = both[f"{name}_before"].astype("float64")
+    out["value"] = both[name].astype("float64")
+    out["change"] = out["value"] - out["previous"]
+    gain = out["change"] if better_high else -out["change"]
+    shown_same = np.array(
+        [
+            fmt.figure(name, a) == fmt.figure(name, b)
+            for a, b in zip(out["previous"], out["value"], strict=True)
+        ],
+        dtype=bool,
+    )  # a change too small to show is no change
+    gain = gain.mask(shown_same, 0.0)
+    out["verdict"] = np.select([gain > 0, gain < 0], ["improved", "slipped"], "")
+    out["_size"] = gain.abs()
+    improved = out[out["verdict"].eq("improved")].nlargest(n, "_size", keep="first")
+    slipped = out[out["verdict"].eq("slipped")].nlargest(n, "_size", keep="first")
+    return pd.concat([improved, slipped]).drop(columns="_size").reset_index(drop=True)
+
+
+def _unit_names(frame: pd.DataFrame, national: bool) -> list[str]:
+    if national:
+        return [f"{s} / {d}" for s, d in zip(frame["state"], frame["department"], strict=True)]
+    return frame["department"].astype(str).tolist()
+
+
+def _state_extremes(states: pd.DataFrame) -> list[str]:
+    """Which state is best and which worst on each headline figure that has a direction."""
+    out = []
+    for name in ("movement_ratio", "efile_share", "pending_over_7_working_days"):
+        entry = FIGURES[name]
+        known = states.dropna(subset=[name])
+        if len(known) < 2 or entry.higher_is_better is None:
+            continue
+        ordered = known.sort_values([name, "state"], ascending=[not entry.higher_is_better, True])
+        best, worst = ordered.iloc[0], ordered.iloc[-1]
+        out.append(
+            f"{entry.label}: best {best['state']} ({fmt.figure(entry, best[name])}), "
+            f"last {worst['state']} ({fmt.figure(entry, worst[name])})."
+        )
+    return out
+
+
+# --- computing ------------------------------------------------------------------------------
+
+
+def month_figures(
+    events: pd.DataFrame,
+    latest: pd.Series,
+    month: Period,
+    filters: views.Filters,
+    *,
+    levels: LevelTable,
+    calendar: WorkCalendar | None = None,
+    headline_states: tuple[str, ...] | None = None,
+) -> MonthFigures:
+    """The month's figures of `events` (ordered, as `Store.load_events` gives them) for the
+    selection `filters` (scope, states, departments; its date range is set to the month).
+
+    `latest` is each state's T over all its stored events; the month's T per state is the
+    earlier of it and the month's last instant. `headline_states` narrows the headline (the
+    national edition's: the states without the central secretariat).
+    """
+    states = states_of(events)
+    t = latest.reindex(states)
+    cut = pd.Series(month.last_instant, index=t.index).dt.as_unit("us")
+    as_of = t.where(t.lt(cut), cut).rename("timestamp")
+    analysis = analyse(events, as_of=as_of, levels=levels, calendar=calendar)
+    prepared = views.prepare(analysis)
+    chosen = replace(filters, start=month.start, end=month.end)
+    head = chosen if headline_states is None else replace(chosen, states=headline_states)
+    headline = views.overview_figures(prepared, head)
+    per_state = views.state_figures(prepared, chosen, by=("state",))
+    per_department = views.state_figures(prepared, chosen, by=("state", "department"))
+    pendency = views.pendency_table(prepared, head)
+    buckets = {b: int(pendency[b].sum()) for b in AGE_BUCKETS}
+    turnaround = views.turnaround(prepared, head, by_state=False)
+    longest = views.longest_pending(prepared, head, n=LONGEST)
+    local = analysis.events["timestamp"].dt.tz_convert(IST)
+    in_month = (local.dt.year == month.start.year) & (local.dt.month == month.start.month)
+    keep = views.file_mask(analysis.events, replace(head, start=None, end=None, file_types=()))
+    return MonthFigures(
+        period=month,
+        as_of=analysis.as_of,
+        headline={k: headline.get(k) for k in HEADLINE},
+        per_state=per_state[["state", *HEADLINE]],
+        per_department=per_department[["state", "department", *HEADLINE]],
+        buckets=buckets,
+        turnaround=turnaround[["level", "stints", "median_days", "p90_days"]],
+        longest=longest,
+        events_in_month=int((in_month.to_numpy() & keep).sum()),
+    )
+
+
+def build(
+    events: pd.DataFrame,
+    latest: pd.Series,
+    month: str,
+    *,
+    scope: Scope | None = None,
+    state: str | None = None,
+    department: str | None = None,
+    levels: LevelTable | None = None,
+    calendar: WorkCalendar | None = None,
+    uploads: pd.DataFrame | None = None,
+) -> MonthlyReport:
+    """The monthly report of `events` (ordered or not) for `month` (`YYYY-MM`).
+
+    `latest`: each state's T over ALL its stored events (`Store.latest_by_state`). The scope
+    and the state / department select as `report --db` does; the 10 longest-pending files'
+    holders are pseudonymised unless the scope may see names. Raises `NoDataError` when the
+    selection has no event in the month.
+    """
+    scope = scope or Scope.everything()
+    levels = levels or LevelTable.default()
+    this = period(month)
+    words = scope_words(scope, state, department)
+    visible = scope.visible_states()
+    if state is not None or visible is not None:  # only the states read (T, cover line)
+        wanted = {state} if state is not None else set(visible or ())
+        keep = events["state"].isin(wanted).to_numpy()
+        if not keep.all():  # (a subset of an ordered log stays in log order)
+            events = events[keep].reset_index(drop=True)
+    if events.empty:
+        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
+    ordered = events if "file_key" in events else order_events(events)
+    filters = views.Filters(
+        states=(state,) if state else (),
+        departments=(department,) if department else (),
+        scope=scope,
+    )
+    present = states_of(ordered)
+    central = [s for s in present if s in CENTRAL_SECRETARIAT] if state is None else []
+    states = [s for s in present if s not in central] if state is None else [state]
+    headline_states = tuple(states) if state is None and central else None
+    kw = {"levels": levels, "calendar": calendar, "headline_states": headline_states}
+    now = month_figures(ordered, latest, this, filters, **kw)
+    if now.events_in_month == 0 and not (central and _central_has(ordered, this, central)):
+        first = ordered["timestamp"].min().tz_convert(IST)
+        last = ordered["timestamp"].max().tz_convert(IST)
+        raise NoDataError(
+            f"no data for {this.title} in {words}: its events run from {fmt.day(first)} to "
+            f"{fmt.day(last)}; nothing was written"
+        )
+    before = month_figures(ordered, latest, this.before(), filters, **kw)
+    protected = scope.protect(now.longest) if not scope.see_names else now.longest
+    now.longest = protected.reset_index(drop=True)
+    used = uploads if uploads is not None else pd.DataFrame(columns=["state", "uploaded_at"])
+    return MonthlyReport(
+        month=now,
+        previous=before,
+        scope_words=words,
+        state=state,
+        department=department,
+        level_names=levels.level_names(),
+        uploads=used,
+        version=software_version(),
+        names_shown=scope.see_names,
+        states=states if state is None else [],
+        central=central,
+    )
+
+
+def states_of(events: pd.DataFrame) -> list[str]:
+    """The states a log holds, sorted (from the distinct values, not row by row)."""
+    return sorted(str(s) for s in pd.unique(events["state"].dropna()))
+
+
+def _central_has(events: pd.DataFrame, month: Period, central: list[str]) -> bool:
+    local = events["timestamp"].dt.tz_convert(IST)
+    in_month = (local.dt.year == month.start.year) & (local.dt.month == month.start.month)
+    return bool((in_month & events["state"].isin(central)).any())
+
+
+def scope_words(scope: Scope, state: str | None = None, department: str | None = None) -> str:
+    """The selection in words: "Manipur / Finance", "All states", or the reader's scope."""
+    if state:
+        return " / ".join(x for x in (state, department) if x)
+    if department:
+        return f"every state's {department} department"
+    if scope.unrestricted:
+        return "All states"
+    parts = sorted(scope.states or ()) + sorted(f"{s} / {d}" for s, d in scope.departments)
+    return ", ".join(parts) or "nothing"
+
+
+def export_name(report: MonthlyReport) -> str:
+    """What the audit log calls the export: `monthly report 2024-09 Manipur / Finance`."""
+    return f"monthly report {report.month.period.month} {report.scope_words}"
+
+
+def software_version() -> str:
+    """`eoffice-analytics 0.1.0` (the installed package's version)."""
+    try:
+        return f"eoffice-analytics {metadata.version('eoffice-analytics')}"
+    except metadata.PackageNotFoundError:
+        return "eoffice-analytics (version unknown)"
+
+
+# --- from the store -------------------------------------------------------------------------
+
+
+def from_store(
+    store: Store,
+    month: str,
+    *,
+    scope: Scope | None = None,
+    state: str | None = None,
+    department: str | None = None,
+    levels: LevelTable | None = None,
+    calendar: WorkCalendar | None = None,
+) -> MonthlyReport:
+    """The monthly report read from a `Store` within `scope`, the way `report --db` reads:
+    the scope applied where the events are read, T each whole state's."""
+    scope = scope or Scope.everything()
+    period(month)  # a malformed month is refused before anything is read
+    events = load_scoped(
+        store,
+        scope,
+        "events",
+        states=[state] if state else None,
+        departments=[department] if department else None,
+        protect=False,
+    )
+    present = states_of(events)
+    latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
+    table = describe_level_table(store.level_version_info()) if levels is None else None
+    built = build(
+        events,
+        latest,
+        month,
+        scope=scope,
+        state=state,
+        department=department,
+        levels=levels or store.levels(),
+        calendar=calendar,
+        uploads=_uploads_of(store, present, scope, department),
+    )
+    if table is not None:
+        built.level_table = level_table_line(table)
+    return built
+
+
+def _uploads_of(
+    store: Store, states: list[str], scope: Scope, department: str | None
+) -> pd.DataFrame:
+    """state, uploaded_at of each stored upload with rows of the selection (its touched
+    (state, department) pairs inside the scope and the selection)."""
+    history = store.uploads()
+    rows = []
+    for at, touched, status in zip(
+        history["uploaded_at"], history["touched"], history["status"], strict=True
+    ):
+        if status != "stored":
+            continue
+        for s, d in touched:
+            if s in states and scope.allows(s, d) and department in (None, d):
+                rows.append({"state": s, "uploaded_at": at})
+    frame = pd.DataFrame(rows, columns=["state", "uploaded_at"])
+    return frame.drop_duplicates().reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""The log: reading extracts (CSV, Excel, XES) into events, validation, levels, working days."""

@@ -1,0 +1,1 @@
+"""What leaves the system: report tables, the monthly PDF and workbook, digests, XES."""

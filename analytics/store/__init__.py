@@ -1,0 +1,1 @@
+"""The store: database, migrations, uploads and the derived data written at upload."""
