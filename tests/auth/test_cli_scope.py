@@ -259,7 +259,7 @@ def test_the_user_and_password_may_come_from_the_environment_or_a_prompt(cli: Cl
 
     cli.monkeypatch.setenv("EOFFICE_USER", VIEWER_AH)
     cli.monkeypatch.delenv("EOFFICE_PASSWORD", raising=False)
-    cli.monkeypatch.setattr("analytics.cli.main.getpass.getpass", ask)
+    cli.monkeypatch.setattr("analytics.cli.common.getpass.getpass", ask)
     assert main(["report", "--db", cli.store.url, "--out", str(cli.tmp / "out")]) == 0
     assert prompts == [f"password for {VIEWER_AH}: "]
     assert [r["file_id"] for r in cli.table("files")] == ["AH-1"]
