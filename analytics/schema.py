@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from enum import StrEnum
 
 from analytics.figures.registry import AGE_BUCKETS, TABLE_KEYS
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+class Duration(StrEnum):
+    """How a duration is counted (metrics.md, Durations): calendar days, or IST working days.
+
+    The value is the suffix of the columns that hold it: `Duration.WORKING_DAYS.column("age")`
+    is `age_working_days`."""
+
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+
+    @classmethod
+    def of(cls, working_days: bool) -> Duration:
+        """WORKING_DAYS when `working_days`, else DAYS."""
+        return cls.WORKING_DAYS if working_days else cls.DAYS
+
+    def column(self, stem: str) -> str:
+        """The column of `stem` counted this way (`age` → `age_days` / `age_working_days`)."""
+        return f"{stem}_{self.value}"
+
 
 ACTIONS = ("created", "reopened", "moved", "parked", "closed")
 """Canonical actions, in the order they sort at equal timestamps."""

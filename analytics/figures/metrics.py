@@ -23,6 +23,7 @@ from analytics.schema import (
     REPORT_COLUMNS,
     STINT_ACTIONS,
     TEXT_COLUMNS,
+    Duration,
 )
 
 AsOf = pd.Timestamp | str | pd.Series | None
@@ -569,7 +570,7 @@ def report_tables(analysis: Analysis, created: pd.Series | None = None) -> dict[
 
     `created` marks the files the summary's e-file share counts (see `summary`).
     """
-    unit = "working_days" if analysis.working_days else "days"
+    unit = Duration.of(analysis.working_days)
     if analysis.activity is None:
         ratio = movement_ratio(analysis.events)
     else:
@@ -577,7 +578,7 @@ def report_tables(analysis: Analysis, created: pd.Series | None = None) -> dict[
     return {
         "movement_ratio": ratio,
         "level_turnaround": level_turnaround(analysis.stints, unit),
-        "pendency": pendency(analysis.facts, f"age_{unit}"),
+        "pendency": pendency(analysis.facts, unit.column("age")),
         "files": files_table(analysis.facts),
         "summary": summary(ratio, analysis.facts, created),
     }

@@ -39,10 +39,9 @@ from analytics.figures.registry import (
     SNAPSHOT,
 )
 from analytics.log.calendar import WorkCalendar
-from analytics.schema import IST
+from analytics.schema import IST, Duration
 
 _EPOCH = pd.Timestamp("1970-01-01")
-DURATIONS = ("days", "working_days")
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -314,16 +313,16 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def warm(prepared: Prepared, duration: str = "days") -> Prepared:
+def warm(prepared: Prepared, duration: Duration = Duration.DAYS) -> Prepared:
     """Build now the sorted rows that turnaround, waiting vs processing and flow read in
     `duration` (days or working_days), so no later page visit pays for the sorts."""
-    suffix = "working_days" if duration == "working_days" else "days"
+    duration = Duration(duration)
     for grouping, column in (
-        ("state_level", suffix),
-        ("level", suffix),
-        ("level", f"waiting_{suffix}"),
-        ("level", f"processing_{suffix}"),
-        ("flow", f"sender_{suffix}"),
+        ("state_level", duration.value),
+        ("level", duration.value),
+        ("level", duration.column("waiting")),
+        ("level", duration.column("processing")),
+        ("flow", duration.column("sender")),
     ):
         prepared.sorted_rows(grouping, column)
     return prepared
@@ -429,23 +428,7 @@ def state_figures(
     facts = filtered_facts(prepared, filters, list(dict.fromkeys([*group, *needed])))
     key = [facts[c] for c in group] if group else np.zeros(len(facts), dtype=np.int64)
     akey = [act[c] for c in group] if group else np.zeros(len(act), dtype=np.int64)
-    created = facts["created_at"].notna().to_numpy() & _in_range(
-        facts["created_day"].to_numpy(), filters
-    )
-    pending = facts["status"].eq("pending").to_numpy()
-    frame = pd.DataFrame(
-        {
-            "efile": facts["file_type"].eq("electronic").to_numpy() & created,
-            "created": created,
-            "pending": pending,
-            "pending_over_7": pending & facts["age_working_days"].gt(CSMOP_WORKING_DAYS).to_numpy(),
-            "parked": facts["status"].eq("parked").to_numpy(),
-            "levels_pending": facts["levels_traversed"].where(pending).to_numpy(),
-            "holders_pending": facts["holders"].where(pending).to_numpy(),
-            "over_4": facts["over_4_levels"].to_numpy(),
-        },
-        index=facts.index,
-    )
+    frame = _file_flags(facts, filters)
     g = frame.groupby(key, sort=True)
     out = pd.DataFrame(
         {
@@ -485,6 +468,29 @@ def state_figures(
     return out[[*group, *FIGURE_COLUMNS]].reset_index(drop=True)
 
 
+def _file_flags(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Per selected file, what `state_figures` sums or averages: created in the range (and
+    electronic), pending (over 7 working days), parked, levels and holders while pending,
+    over 4 levels."""
+    created = facts["created_at"].notna().to_numpy() & _in_range(
+        facts["created_day"].to_numpy(), filters
+    )
+    pending = facts["status"].eq("pending").to_numpy()
+    return pd.DataFrame(
+        {
+            "efile": facts["file_type"].eq("electronic").to_numpy() & created,
+            "created": created,
+            "pending": pending,
+            "pending_over_7": pending & facts["age_working_days"].gt(CSMOP_WORKING_DAYS).to_numpy(),
+            "parked": facts["status"].eq("parked").to_numpy(),
+            "levels_pending": facts["levels_traversed"].where(pending).to_numpy(),
+            "holders_pending": facts["holders"].where(pending).to_numpy(),
+            "over_4": facts["over_4_levels"].to_numpy(),
+        },
+        index=facts.index,
+    )
+
+
 def overview_figures(prepared: Prepared, filters: Filters) -> dict[str, float]:
     """The overview cards for the whole selection (see `state_figures`)."""
     frame = state_figures(prepared, filters, by=())
@@ -495,7 +501,9 @@ def overview_figures(prepared: Prepared, filters: Filters) -> dict[str, float]:
     return out
 
 
-def states_compared(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+def states_compared(
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS
+) -> pd.DataFrame:
     """Each state side by side on the overview figures and the rates (`RATES`), with its T
     (`as_of`) and its group: a state, or the central secretariat (`CENTRAL_SECRETARIAT`).
 
@@ -620,7 +628,7 @@ def _grouped_quantiles(
 
 
 def turnaround(
-    prepared: Prepared, filters: Filters, duration: str = "days", by_state: bool = True
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS, by_state: bool = True
 ) -> pd.DataFrame:
     """Per state (unless `by_state` is False) and level over ended stints in the selection.
 
@@ -643,17 +651,17 @@ def turnaround(
 
 
 def waiting_vs_processing(
-    prepared: Prepared, filters: Filters, duration: str = "days"
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS
 ) -> pd.DataFrame:
     """Per level, over ended stints whose receipt time is known: median waiting and processing.
 
     Waiting runs from the stint's start to the holder opening the file (`received_at`),
     processing from then to the stint's end.
     """
-    suffix = "working_days" if duration == "working_days" else "days"
+    duration = Duration(duration)
     # A stint has both parts or neither (no receipt time, or still open).
-    wait = _grouped_quantiles(prepared, "level", f"waiting_{suffix}", filters, (0.5,))
-    work = _grouped_quantiles(prepared, "level", f"processing_{suffix}", filters, (0.5,))
+    wait = _grouped_quantiles(prepared, "level", duration.column("waiting"), filters, (0.5,))
+    work = _grouped_quantiles(prepared, "level", duration.column("processing"), filters, (0.5,))
     return pd.DataFrame(
         {
             "level": wait["level"],
@@ -669,7 +677,9 @@ def waiting_vs_processing(
 # --- flow: level-to-level movements ---------------------------------------------------------
 
 
-def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+def level_flow(
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS
+) -> pd.DataFrame:
     """Per (from_level, to_level) pair of `moved` events in the selection.
 
     Columns: from_level, to_level, movements, median_days (median time the sender had held
@@ -687,7 +697,8 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
     present = np.flatnonzero(moves)
     out = keys.iloc[present].reset_index(drop=True)
     out["movements"] = moves[present].astype(np.int64)
-    times = _grouped_quantiles(prepared, "flow", f"sender_{duration}", filters, (0.5,))
+    sender = Duration(duration).column("sender")
+    times = _grouped_quantiles(prepared, "flow", sender, filters, (0.5,))
     out = out.merge(
         times[["from_level", "to_level", "q0.5"]], on=["from_level", "to_level"], how="left"
     ).rename(columns={"q0.5": "median_days"})
@@ -704,9 +715,11 @@ def level_flow(prepared: Prepared, filters: Filters, duration: str = "days") -> 
 # --- pendency -------------------------------------------------------------------------------
 
 
-def pendency_table(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
+def pendency_table(
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS
+) -> pd.DataFrame:
     """The `pendency` report table of the selected files (age in calendar or working days)."""
-    age = "age_working_days" if duration == "working_days" else "age_days"
+    age = Duration(duration).column("age")
     columns = ["state", "department", "level", "status", age]
     return pendency(filtered_facts(prepared, filters, columns, ("pending", "parked")), age)
 
@@ -722,10 +735,10 @@ def pendency_by(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def longest_pending(
-    prepared: Prepared, filters: Filters, n: int = 50, duration: str = "days"
+    prepared: Prepared, filters: Filters, n: int = 50, duration: Duration = Duration.DAYS
 ) -> pd.DataFrame:
     """The `n` pending files that have waited longest with their present holder."""
-    age = "age_working_days" if duration == "working_days" else "age_days"
+    age = Duration(duration).column("age")
     pending = filtered_facts(prepared, filters, status=("pending",))
     top = pending.nlargest(n, age, keep="first")
     out = top[
@@ -885,21 +898,9 @@ def _returns(prepared: Prepared, filters: Filters) -> pd.DataFrame:
     )
 
 
-def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd.DataFrame:
-    """Per officer (state, department, holder) in the selection: what they hold and how fast.
-
-    - held_now: pending files with them at T (a snapshot: the period does not change it);
-      the oldest of them (`oldest_file_id`) and its age in `duration` (`oldest_age_days`);
-    - held_over_7_working_days: those pending more than CSMOP's 7 working days with them;
-    - stints_ended, median_days_held: their stints that ended in the period (time held, in
-      `duration`);
-    - files_returned: files they sent down to a lower level in the period (a file counted
-      once however often);
-    - level: the level they most often held files at (ties: the lower number).
-
-    Sorted by held_now, then oldest age, largest first. Holders are the stored IDs.
-    """
-    age = "age_working_days" if duration == "working_days" else "age_days"
+def _officer_holdings(prepared: Prepared, filters: Filters, age: str) -> pd.DataFrame:
+    """Per officer, the pending files with them at T: held_now, the oldest (`oldest_file_id`,
+    `oldest_age_days` from the `age` column) and held_over_7_working_days."""
     pending = filtered_facts(
         prepared,
         filters,
@@ -910,7 +911,7 @@ def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd
     pending = pending.sort_values([*OFFICER_KEYS, age], ascending=[True, True, True, False])
     pending = pending.assign(over=pending["age_working_days"].gt(CSMOP_WORKING_DAYS))
     g = pending.groupby(list(OFFICER_KEYS), sort=False)
-    held = pd.DataFrame(
+    return pd.DataFrame(
         {
             "held_now": g.size(),
             "oldest_file_id": g["file_id"].first(),
@@ -918,6 +919,13 @@ def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd
             "held_over_7_working_days": g["over"].sum(),
         }
     )
+
+
+def _officer_stints(
+    prepared: Prepared, filters: Filters, duration: Duration
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Per officer, their stints: stints_ended and median_days_held over those that ended in
+    the period, and the level they most often held files at (ties: the lower number)."""
     s = prepared.stints
     keys = s["file_key"].to_numpy()
     keep = file_keep(prepared, filters)[keys] & s["holder"].notna().to_numpy()
@@ -934,9 +942,6 @@ def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd
     )
     sg = stint_rows.groupby(list(OFFICER_KEYS), sort=False)["value"]
     timed = pd.DataFrame({"stints_ended": sg.size(), "median_days_held": sg.median()})
-    returns = _returns(prepared, filters)
-    returned = returns.groupby(list(OFFICER_KEYS), sort=False)["file_key"].nunique()
-    out = held.join(timed, how="outer").join(returned.rename("files_returned"), how="outer")
     levels = pd.DataFrame(
         {
             "state": s["state"].astype(object).to_numpy()[keep],
@@ -948,6 +953,30 @@ def officers(prepared: Prepared, filters: Filters, duration: str = "days") -> pd
     counts = levels.groupby([*OFFICER_KEYS, "level"], sort=True).size().rename("n").reset_index()
     counts = counts.sort_values("n", ascending=False, kind="stable")
     usual = counts.drop_duplicates(list(OFFICER_KEYS)).set_index(list(OFFICER_KEYS))["level"]
+    return timed, usual
+
+
+def officers(
+    prepared: Prepared, filters: Filters, duration: Duration = Duration.DAYS
+) -> pd.DataFrame:
+    """Per officer (state, department, holder) in the selection: what they hold and how fast.
+
+    - held_now: pending files with them at T (a snapshot: the period does not change it);
+      the oldest of them (`oldest_file_id`) and its age in `duration` (`oldest_age_days`);
+    - held_over_7_working_days: those pending more than CSMOP's 7 working days with them;
+    - stints_ended, median_days_held: their stints that ended in the period (time held, in
+      `duration`);
+    - files_returned: files they sent down to a lower level in the period (a file counted
+      once however often);
+    - level: the level they most often held files at (ties: the lower number).
+
+    Sorted by held_now, then oldest age, largest first. Holders are the stored IDs.
+    """
+    held = _officer_holdings(prepared, filters, Duration(duration).column("age"))
+    timed, usual = _officer_stints(prepared, filters, Duration(duration))
+    returns = _returns(prepared, filters)
+    returned = returns.groupby(list(OFFICER_KEYS), sort=False)["file_key"].nunique()
+    out = held.join(timed, how="outer").join(returned.rename("files_returned"), how="outer")
     out = out.join(usual, how="left").reset_index()
     for c in ("held_now", "held_over_7_working_days", "stints_ended", "files_returned"):
         out[c] = out[c].fillna(0).astype(np.int64)
@@ -966,7 +995,7 @@ def officer_files(
     filters: Filters,
     officer: tuple[str, str, str],
     which: str,
-    duration: str = "days",
+    duration: Duration = Duration.DAYS,
 ) -> pd.DataFrame:
     """The files behind one of an officer's counts (`OFFICER_LISTS`): the pending files they
     hold, those over 7 working days, or the files they returned downward in the period.
@@ -978,7 +1007,7 @@ def officer_files(
     if which not in OFFICER_LISTS:
         raise ValueError(f"no list {which!r}: one of {', '.join(OFFICER_LISTS)}")
     state, department, holder = officer
-    age = "age_working_days" if duration == "working_days" else "age_days"
+    age = Duration(duration).column("age")
     facts = filtered_facts(prepared, filters)
     mine = facts["state"].eq(state) & facts["department"].eq(department)
     if which == "files_returned":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -290,101 +291,145 @@ def _fonts() -> None:
     pdfmetrics.registerFontFamily(_FONT, normal=_FONT, bold=_BOLD)
 
 
-def pdf_bytes(report: MonthlyReport, generated: pd.Timestamp | None = None) -> bytes:
-    """The report as an A4 PDF: title, cover line, commentary, tables and charts, numbered
-    pages (`Page 2 of 4`)."""
+@dataclass(frozen=True)
+class _Styles:
+    """The PDF's paragraph styles."""
+
+    body: Any
+    small: Any
+    h1: Any
+    h2: Any
+    cell: Any
+    cell_right: Any
+    head: Any
+    head_right: Any
+    head_small: Any
+    head_small_right: Any
+
+
+def _styles() -> _Styles:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
-    from reportlab.platypus import (
-        Image,
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
 
-    _fonts()
-    generated = generated or pd.Timestamp.now(tz=IST)
     body = ParagraphStyle("body", fontName=_FONT, fontSize=8.5, leading=11)
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5,
-                           textColor=colors.HexColor(_GREY))  # fmt: skip
-    h1 = ParagraphStyle("h1", parent=body, fontName=_BOLD, fontSize=15, leading=19,
-                        textColor=colors.HexColor(_NAVY))  # fmt: skip
-    h2 = ParagraphStyle("h2", parent=body, fontName=_BOLD, fontSize=10.5, leading=14,
-                        spaceBefore=8, spaceAfter=3, textColor=colors.HexColor(_NAVY))  # fmt: skip
     cell = ParagraphStyle("cell", parent=body, fontSize=7, leading=8.5)
-    head_cell = ParagraphStyle("head", parent=cell, fontName=_BOLD, fontSize=6.5, leading=8)
-    cell_right = ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT)
-    head_right = ParagraphStyle("head_right", parent=head_cell, alignment=TA_RIGHT)
-    head_small = ParagraphStyle("head_small", parent=head_cell, fontSize=6, leading=7.5)
-    head_small_right = ParagraphStyle("head_small_right", parent=head_small, alignment=TA_RIGHT)
-    width = A4[0] - 30 * mm
+    head = ParagraphStyle("head", parent=cell, fontName=_BOLD, fontSize=6.5, leading=8)
+    head_small = ParagraphStyle("head_small", parent=head, fontSize=6, leading=7.5)
+    return _Styles(
+        body=body,
+        small=ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5,
+                             textColor=colors.HexColor(_GREY)),
+        h1=ParagraphStyle("h1", parent=body, fontName=_BOLD, fontSize=15, leading=19,
+                          textColor=colors.HexColor(_NAVY)),
+        h2=ParagraphStyle("h2", parent=body, fontName=_BOLD, fontSize=10.5, leading=14,
+                          spaceBefore=8, spaceAfter=3, textColor=colors.HexColor(_NAVY)),
+        cell=cell,
+        cell_right=ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT),
+        head=head,
+        head_right=ParagraphStyle("head_right", parent=head, alignment=TA_RIGHT),
+        head_small=head_small,
+        head_small_right=ParagraphStyle("head_small_right", parent=head_small,
+                                        alignment=TA_RIGHT),
+    )  # fmt: skip
 
-    def para(text: str, style: ParagraphStyle) -> Paragraph:
+
+_TABLE_STYLE = [
+    ("FONT", (0, 0), (-1, -1), _FONT, 7.5),
+    ("FONT", (0, 0), (-1, 0), _BOLD, 7.5),
+    ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 3),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+]
+"""The tables' style, but for the colours (`_section_table` adds them)."""
+
+_CHART_AFTER = {
+    "Pending files by age (with their present holder)": "Pending files by age",
+    "Turnaround per level (stints ended in the month)": "Median turnaround per level",
+    "States side by side": "Pending over 7 working days by state",
+}
+"""Which chart follows which section's table."""
+
+
+def _section_table(
+    columns: list[str], rows: list[list[str]], words: int, styles: _Styles, width: float
+) -> Any:
+    """One section's table: the first `words` columns text (left), the rest figures (right)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    wide = words == 1 and len(columns) > 6  # the states side by side: smaller headings
+    left, right = (
+        (styles.head_small, styles.head_small_right) if wide else (styles.head, styles.head_right)
+    )
+    data = [
+        [Paragraph(escape(c), left if i < words else right) for i, c in enumerate(columns)],
+        *([Paragraph(escape(v), styles.cell if i < words else styles.cell_right)
+           for i, v in enumerate(r)] for r in rows),
+    ]  # fmt: skip
+    if not rows:
+        data.append([fmt.DASH] * len(columns))
+    weights = [(2.4 if words < 3 else 1.8) if i < words else 1.0 for i in range(len(columns))]
+    if wide:
+        weights[0] = 1.6
+    table = Table(data, colWidths=[width * w / sum(weights) for w in weights], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                *_TABLE_STYLE,
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(_LIGHT)),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor(_NAVY)),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+            ]
+        )
+    )
+    return table
+
+
+def _story(report: MonthlyReport, generated: pd.Timestamp, width: float) -> list[Any]:
+    """What the PDF shows, in order: title, cover line, commentary, each section's table and
+    the chart that goes with it."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer
+
+    styles = _styles()
+
+    def para(text: str, style: Any) -> Any:
         return Paragraph(escape(fmt.shown(text)), style)
 
-    story: list[Any] = [para(title(report), h1), Spacer(1, 2 * mm), para(cover_line(report), small)]
-    story.append(para(f"Generated {fmt.moment(generated)}. Pendency as of each state's T "
-                      "above (the month's last instant, or the state's latest upload if earlier); "
-                      "activity counts the month's events.", small))  # fmt: skip
-    story.append(para("Summary", h2))
-    for line in report.commentary():
-        story.append(para("• " + line, body))
+    story: list[Any] = [
+        para(title(report), styles.h1),
+        Spacer(1, 2 * mm),
+        para(cover_line(report), styles.small),
+        para(f"Generated {fmt.moment(generated)}. Pendency as of each state's T above (the "
+             "month's last instant, or the state's latest upload if earlier); activity counts "
+             "the month's events.", styles.small),
+        para("Summary", styles.h2),
+        *(para("• " + line, styles.body) for line in report.commentary()),
+    ]  # fmt: skip
     images = dict(charts(report))
-    placed = {
-        "Pending files by age (with their present holder)": "Pending files by age",
-        "Turnaround per level (stints ended in the month)": "Median turnaround per level",
-        "States side by side": "Pending over 7 working days by state",
-    }
     for heading, columns, rows, words in _sections(report):
-        wide = words == 1 and len(columns) > 6  # the states side by side: smaller headings
-        left, right = (head_small, head_small_right) if wide else (head_cell, head_right)
-        data = [
-            [Paragraph(escape(c), left if i < words else right) for i, c in enumerate(columns)],
-            *([Paragraph(escape(v), cell if i < words else cell_right) for i, v in enumerate(r)]
-              for r in rows),
-        ]  # fmt: skip
-        if not rows:
-            data.append([fmt.DASH] * len(columns))
-        weights = [(2.4 if words < 3 else 1.8) if i < words else 1.0 for i in range(len(columns))]
-        if wide:
-            weights[0] = 1.6
-        widths = [width * w / sum(weights) for w in weights]
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), _FONT, 7.5),
-                    ("FONT", (0, 0), (-1, 0), _BOLD, 7.5),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(_LIGHT)),
-                    ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor(_NAVY)),
-                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ]
-            )
-        )
-        block: list[Any] = [para(heading, h2), table]
-        story.append(KeepTogether(block))
-        chart = images.get(placed.get(heading, ""))
+        table = _section_table(columns, rows, words, styles, width)
+        story.append(KeepTogether([para(heading, styles.h2), table]))
+        chart = images.get(_CHART_AFTER.get(heading, ""))
         if chart is not None:
             img = Image(io.BytesIO(chart), width=width, height=width * 2.6 / 6.8)
             story += [Spacer(1, 2 * mm), img]
-    footer = f"{title(report)} · {report.version}"
+    return story
+
+
+def _numbered_canvas(footer: str) -> type:
+    """A reportlab canvas that writes `footer` and `Page n of N` on each page once the page
+    count is known."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas as pdfcanvas
 
     class Numbered(pdfcanvas.Canvas):
-        """Writes `Page n of N` on each page once the page count is known."""
-
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
@@ -405,78 +450,101 @@ def pdf_bytes(report: MonthlyReport, generated: pd.Timestamp | None = None) -> b
                 super().showPage()
             super().save()
 
+    return Numbered
+
+
+def pdf_bytes(report: MonthlyReport, generated: pd.Timestamp | None = None) -> bytes:
+    """The report as an A4 PDF: title, cover line, commentary, tables and charts, numbered
+    pages (`Page 2 of 4`)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    _fonts()
+    story = _story(report, generated or pd.Timestamp.now(tz=IST), A4[0] - 30 * mm)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=16 * mm, title=title(report), author=report.version,
         subject=cover_line(report), invariant=True,
     )  # fmt: skip
-    doc.build(story, canvasmaker=Numbered)
+    doc.build(story, canvasmaker=_numbered_canvas(f"{title(report)} · {report.version}"))
     return buffer.getvalue()
 
 
 # --- Excel ----------------------------------------------------------------------------------
 
 
-def xlsx_bytes(report: MonthlyReport) -> bytes:
-    """The report's tables in a formatted workbook: numbers as numbers (Indian grouping, %,
-    days), dates as dates (dd-mmm-yyyy), text never a formula or link (`neutralise`)."""
-    import xlsxwriter
+class _Book:
+    """An xlsxwriter workbook with the report's formats: numbers as numbers (Indian grouping,
+    %, days), dates as dates (dd-mmm-yyyy), text never a formula or link (`neutralise`)."""
 
-    buffer = io.BytesIO()
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False, "in_memory": True}  # fmt: skip
-    book = xlsxwriter.Workbook(buffer, options)
-    bold = book.add_format({"bold": True, "font_color": _NAVY})
-    head = book.add_format({"bold": True, "bg_color": _LIGHT, "bottom": 1, "text_wrap": True})
-    title_fmt = book.add_format({"bold": True, "font_size": 14, "font_color": _NAVY})
-    number = {
-        "count": book.add_format({"num_format": INDIAN_EXCEL}),
-        "ratio": book.add_format({"num_format": "0.0"}),
-        "share": book.add_format({"num_format": "0.0%"}),
-        "mean": book.add_format({"num_format": "0.00"}),
-        "days": book.add_format({"num_format": "0.0"}),
-    }
-    when = book.add_format({"num_format": "dd-mmm-yyyy hh:mm"})
+    def __init__(self, buffer: io.BytesIO) -> None:
+        import xlsxwriter
 
+        options = {"strings_to_formulas": False, "strings_to_urls": False,
+                   "strings_to_numbers": False, "in_memory": True}  # fmt: skip
+        self.book = book = xlsxwriter.Workbook(buffer, options)
+        self.bold = book.add_format({"bold": True, "font_color": _NAVY})
+        self.head = book.add_format(
+            {"bold": True, "bg_color": _LIGHT, "bottom": 1, "text_wrap": True}
+        )
+        self.title = book.add_format({"bold": True, "font_size": 14, "font_color": _NAVY})
+        self.number = {
+            "count": book.add_format({"num_format": INDIAN_EXCEL}),
+            "ratio": book.add_format({"num_format": "0.0"}),
+            "share": book.add_format({"num_format": "0.0%"}),
+            "mean": book.add_format({"num_format": "0.00"}),
+            "days": book.add_format({"num_format": "0.0"}),
+        }
+        self.when = book.add_format({"num_format": "dd-mmm-yyyy hh:mm"})
+
+    @staticmethod
     def text(value: Any) -> str:
         return neutralise(fmt.shown(value))
 
-    def put(sheet: Any, row: int, col: int, value: Any, kind: str | None = None) -> None:
-        if kind == "k":  # (value, figure name): the figure's own kind
+    def put(self, sheet: Any, row: int, col: int, value: Any, kind: str | None = None) -> None:
+        """One cell; `kind` "k" takes (value, figure name) and the figure's own kind."""
+        if kind == "k":
             value, kind = value[0], FIGURES[value[1]].kind
         if value is None or fmt.missing(value) or (not isinstance(value, str) and pd.isna(value)):
             sheet.write_blank(row, col, None)
         elif isinstance(value, pd.Timestamp):
-            sheet.write_datetime(row, col, value.tz_convert(IST).tz_localize(None).floor("s").to_pydatetime(),
-                                 when)  # fmt: skip
+            moment = value.tz_convert(IST).tz_localize(None).floor("s").to_pydatetime()
+            sheet.write_datetime(row, col, moment, self.when)
         elif kind is not None:
-            sheet.write_number(row, col, float(value), number[kind])
+            sheet.write_number(row, col, float(value), self.number[kind])
         else:
-            sheet.write_string(row, col, text(value))
+            sheet.write_string(row, col, self.text(value))
 
-    def table(name: str, heading: str, columns: list[tuple[str, str | None]],
-              rows: list[list[Any]], top: list[str] = ()) -> None:  # fmt: skip
-        sheet = book.add_worksheet(name)
+    def table(self, name: str, heading: str, columns: list[tuple[str, str | None]],
+              rows: list[list[Any]], top: Sequence[str] = ()) -> None:  # fmt: skip
+        """A sheet: the `top` lines, the heading, the column labels, then the rows."""
+        sheet = self.book.add_worksheet(name)
         r = 0
         for line in top:
-            sheet.write_string(r, 0, text(line), title_fmt if r == 0 else None)
+            sheet.write_string(r, 0, self.text(line), self.title if r == 0 else None)
             r += 1
-        sheet.write_string(r, 0, text(heading), bold)
+        sheet.write_string(r, 0, self.text(heading), self.bold)
         r += 1
         for c, (label, _) in enumerate(columns):
-            sheet.write_string(r, c, text(label), head)
+            sheet.write_string(r, c, self.text(label), self.head)
         for values in rows:
             r += 1
             for c, (value, (_, kind)) in enumerate(zip(values, columns, strict=True)):
-                put(sheet, r, c, value, kind)
+                self.put(sheet, r, c, value, kind)
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, len(columns), 15)
         sheet.freeze_panes(len(top) + 2, 1)
 
+
+def xlsx_bytes(report: MonthlyReport) -> bytes:
+    """The report's tables in a formatted workbook, a sheet each (see `_Book`)."""
+    buffer = io.BytesIO()
+    book = _Book(buffer)
     this, before = report.month.period.short, report.previous.period.short
     head_table = report.headline_table()
-    table(
+    book.table(
         "Summary", f"Figures for {report.month.period.title}",
         [("Figure", None), (this, "k"), (before, "k"), ("Change", "k")],
         [[r.label, (r.value, r.figure), (r.previous, r.figure), (r.change, r.figure)]
@@ -484,38 +552,39 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
         top=[title(report), cover_line(report), *report.commentary(), ""],
     )  # fmt: skip
     buckets = report.buckets_table()
-    table("Age buckets", "Pending files by age (with their present holder)",
-          [("Age", None), (this, "count"), (before, "count"), ("Change", "count")],
-          buckets[["label", "value", "previous", "change"]].to_numpy(dtype=object).tolist())  # fmt: skip
+    book.table("Age buckets", "Pending files by age (with their present holder)",
+               [("Age", None), (this, "count"), (before, "count"), ("Change", "count")],
+               buckets[["label", "value", "previous", "change"]].to_numpy(dtype=object).tolist())  # fmt: skip
     turn = report.turnaround_table()
-    table("Turnaround", "Turnaround per level (days; stints ended in the month)",
-          [("Level", None), ("Stints", "count"), ("Median", "days"), ("90th percentile", "days"),
-           (f"Median {before}", "days"), (f"90th percentile {before}", "days")],
-          turn[["level_name", "stints", "median_days", "p90_days", "previous_median_days",
-                "previous_p90_days"]].to_numpy(dtype=object).tolist())  # fmt: skip
+    book.table("Turnaround", "Turnaround per level (days; stints ended in the month)",
+               [("Level", None), ("Stints", "count"), ("Median", "days"),
+                ("90th percentile", "days"), (f"Median {before}", "days"),
+                (f"90th percentile {before}", "days")],
+               turn[["level_name", "stints", "median_days", "p90_days", "previous_median_days",
+                     "previous_p90_days"]].to_numpy(dtype=object).tolist())  # fmt: skip
     longest = report.month.longest
-    table("Longest pending", f"The {len(longest)} longest-pending files",
-          [("State", None), ("Department", None), ("Computer no.", None), ("File no.", None),
-           ("Holder", None), ("Designation", None), ("With holder since", None),
-           ("Age (days)", "days")],
-          [[r.state, r.department, r.file_id, r.file_number, r.holder, r.designation,
-            r.since, r.age_days] for r in longest.itertuples(index=False)])  # fmt: skip
+    book.table("Longest pending", f"The {len(longest)} longest-pending files",
+               [("State", None), ("Department", None), ("Computer no.", None),
+                ("File no.", None), ("Holder", None), ("Designation", None),
+                ("With holder since", None), ("Age (days)", "days")],
+               [[r.state, r.department, r.file_id, r.file_number, r.holder, r.designation,
+                 r.since, r.age_days] for r in longest.itertuples(index=False)])  # fmt: skip
     movers = pd.concat([report.department_movers().assign(kind="Department"),
                         report.level_movers().assign(kind="Level")])  # fmt: skip
-    table("Movers", "Levels and departments that improved or slipped most",
-          [("Kind", None), ("Name", None), ("Figure", None), ("Verdict", None),
-           (before, "k"), (this, "k"), ("Change", "k")],
-          [[r.kind, r.name, FIGURES[r.figure].label, r.verdict, (r.previous, r.figure),
-            (r.value, r.figure), (r.change, r.figure)]
-           for r in movers.itertuples(index=False)])  # fmt: skip
+    book.table("Movers", "Levels and departments that improved or slipped most",
+               [("Kind", None), ("Name", None), ("Figure", None), ("Verdict", None),
+                (before, "k"), (this, "k"), ("Change", "k")],
+               [[r.kind, r.name, FIGURES[r.figure].label, r.verdict, (r.previous, r.figure),
+                 (r.value, r.figure), (r.change, r.figure)]
+                for r in movers.itertuples(index=False)])  # fmt: skip
     if report.national:
-        cols = [("State", None), ("T", None), *((FIGURES[n].label, FIGURES[n].kind)
-                                                for n in HEADLINE)]  # fmt: skip
+        cols = [("State", None), ("T", None),
+                *((FIGURES[n].label, FIGURES[n].kind) for n in HEADLINE)]  # fmt: skip
         for name, central in (("States", False), ("Central secretariat", True)):
             frame = report.states_table(central=central)
-            table(name, name + f", {report.month.period.title}", cols,
-                  frame[["state", "as_of", *HEADLINE]].to_numpy(dtype=object).tolist())  # fmt: skip
-    book.close()
+            book.table(name, name + f", {report.month.period.title}", cols,
+                       frame[["state", "as_of", *HEADLINE]].to_numpy(dtype=object).tolist())  # fmt: skip
+    book.book.close()
     return buffer.getvalue()
 
 
