@@ -96,3 +96,15 @@ def test_the_readme_layout_table_names_every_module():
         if not (ROOT / folder / name).exists()
     ]
     assert ghosts == []
+
+
+def test_the_benchmark_figures_are_kept_in_one_place():
+    """The benchmark's run table and its targets table appear in bench/README.md only; the
+    README and docs/ link to them instead of keeping copies that drift apart."""
+    rows = re.compile(r"^\| (targets?|issue \d+ target|[\d,]+ \| (report|peer_|ingest|dashboard))")
+    holders = sorted(
+        str(path.relative_to(ROOT))
+        for path, text in texts().items()
+        if path.suffix == ".md" and any(rows.match(line) for line in text.splitlines())
+    )
+    assert holders == ["bench/README.md"]
