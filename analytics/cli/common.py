@@ -17,7 +17,7 @@ from analytics.access.accounts import (
     describe_scope,
 )
 from analytics.access.scope import Scope
-from analytics.outputs import xes
+from analytics.log import xes
 
 if TYPE_CHECKING:
     from analytics.store.store import Store

@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pandas.api.types import union_categoricals
 
+from analytics.log import xes
 from analytics.log.hierarchy import LevelTable
-from analytics.outputs import xes
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
 Source = str | Path | tuple[str, bytes]
@@ -252,7 +252,7 @@ def read_logs(
     The events come in log order (`order_events`, with `file_key` and `seq`), text columns as
     categoricals. A row dated after `read_at` (default: now) plus `CLOCK_DRIFT` is rejected.
     With `limits`, a file over them is unusable (the message names the limit and its setting).
-    An XES log (`.xes`, `.xes.gz`, recognised by its bytes) is read through `analytics.outputs.xes`,
+    An XES log (`.xes`, `.xes.gz`, recognised by its bytes) is read through `analytics.log.xes`,
     its keys named by `xes_mapping` (`xes.load_mapping`) where they are not the defaults.
     Raises UnusableInputError naming the first file that cannot be used at all.
     """
@@ -450,7 +450,7 @@ def _xes_table(
     limits: UploadLimits | None = None,
     mapping: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """An XES log (`.xes`, `.xes.gz`) as raw cells (`analytics.outputs.xes.read_table`); a row's
+    """An XES log (`.xes`, `.xes.gz`) as raw cells (`analytics.log.xes.read_table`); a row's
     "line" is the event's number in the file."""
     data = data.read_bytes() if isinstance(data, Path) else data
     if limits is not None and data[:2] == b"\x1f\x8b":

@@ -851,7 +851,7 @@ class Store:
         `authorise(read, held)`, when given, runs under the writer lock before anything is
         written, with `held` = `stored_files` of the upload's events; whatever it raises
         rolls the upload back and propagates. `xes_mapping` names the keys of an XES log's
-        columns (`analytics.outputs.xes.load_mapping`).
+        columns (`analytics.log.xes.load_mapping`).
         """
         limits = UploadLimits.from_env()
         state, department = _given(state), _given(department)

@@ -1,4 +1,4 @@
-"""XES out and in (analytics/outputs/xes.py): read back by PM4Py (a test extra), imported again by
+"""XES out and in (analytics/outputs/xes.py, analytics/log/xes.py): read back by PM4Py (a test extra), imported again by
 `report` with the same five tables, other keys through a mapping file, bad XES refused."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 
 from analytics.cli.main import main
 from analytics.figures.metrics import file_departments, map_levels
+from analytics.log import xes as xes_in
 from analytics.log.hierarchy import LevelTable
 from analytics.log.reading import UnusableInputError, read_logs
 from analytics.outputs import xes
@@ -150,7 +151,7 @@ def test_a_mapping_file_names_other_keys(tmp_path):
         "actions: {Register: created, Forward: moved, Archive: closed}\n",
         encoding="utf-8",
     )
-    result = read_logs([log], state="Manipur", xes_mapping=xes.load_mapping(mapping))
+    result = read_logs([log], state="Manipur", xes_mapping=xes_in.load_mapping(mapping))
     assert result.report.rows_rejected == 0
     e = result.events
     assert e["file_id"].astype(str).tolist() == ["case-7"] * 3
@@ -173,8 +174,8 @@ def test_a_mapping_file_names_other_keys(tmp_path):
 def test_a_mapping_file_with_an_unknown_column_is_refused(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("holder_name: org:resource\n", encoding="utf-8")
-    with pytest.raises(xes.MappingError, match=r"unknown column.*holder_name"):
-        xes.load_mapping(mapping)
+    with pytest.raises(xes_in.MappingError, match=r"unknown column.*holder_name"):
+        xes_in.load_mapping(mapping)
 
 
 @pytest.mark.parametrize(
