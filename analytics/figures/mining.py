@@ -29,9 +29,8 @@ import pandas as pd
 from analytics.figures.metrics import Analysis
 from analytics.figures.registry import OVER_LEVELS_LIMIT
 from analytics.figures.views import Filters, Prepared, _in_range, file_keep, level_flow
-from analytics.log.calendar import elapsed_days
+from analytics.log.calendar import elapsed_days, ist_days
 from analytics.schema import STINT_ACTIONS
-from analytics.store.snapshots import ist_days
 
 UNMAPPED = "?"
 """How an unmapped level reads in a route."""

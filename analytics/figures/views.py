@@ -38,7 +38,7 @@ from analytics.figures.registry import (
     OVERVIEW,
     SNAPSHOT,
 )
-from analytics.log.calendar import WorkCalendar
+from analytics.log.calendar import WorkCalendar, ist_days
 from analytics.schema import IST, Duration
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -96,13 +96,6 @@ def file_mask(frame: pd.DataFrame, filters: Filters) -> np.ndarray:
     if filters.file_types:
         keep &= frame["file_type"].isin(filters.file_types).to_numpy()
     return keep
-
-
-def ist_day(moments: pd.Series) -> np.ndarray:
-    """Each moment's IST calendar day as days since 1970-01-01 (float, NaN for NaT)."""
-    local = moments.dt.tz_convert(IST).dt.tz_localize(None).dt.floor("D")
-    days = (local - _EPOCH).dt.days
-    return days.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def day_number(day: date) -> int:
@@ -229,11 +222,11 @@ def prepare(analysis: Analysis) -> Prepared:
         )
     )
     facts = facts.copy()
-    facts["created_day"] = ist_day(facts["created_at"])
+    facts["created_day"] = ist_days(facts["created_at"])
     file_type = np.full(n_keys, "", dtype=object)
     file_type[facts["file_key"].to_numpy()] = facts["file_type"].fillna("").to_numpy()
 
-    day = ist_day(events["timestamp"])
+    day = ist_days(events["timestamp"])
     action = events["action"]
     counted = np.ones(len(events), dtype=bool)  # every month with an event has a row (metrics.md)
     activity = pd.DataFrame(
@@ -270,7 +263,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "holder",
         ]
     ].copy()
-    slim["end_day"] = ist_day(slim["end"])
+    slim["end_day"] = ist_days(slim["end"])
     return Prepared(
         analysis=analysis,
         facts=facts,
@@ -302,7 +295,7 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
             "department": moved["department"].to_numpy(),
             "file_key": moved["file_key"].to_numpy(),
             "seq": moved["seq"].to_numpy(),
-            "day": ist_day(moved["timestamp"]),
+            "day": ist_days(moved["timestamp"]),
             "from_level": moved["from_level"].to_numpy(),
             "to_level": moved["to_level"].to_numpy(),
         }
@@ -363,11 +356,11 @@ def filter_analysis(analysis: Analysis, filters: Filters) -> Analysis:
     files = set(facts["file_key"].to_numpy()[keep].tolist())
     stints = analysis.stints[analysis.stints["file_key"].isin(files)]
     if filters.has_range:
-        stints = stints[_in_range(ist_day(stints["end"]), filters) & stints["end"].notna()]
+        stints = stints[_in_range(ist_days(stints["end"]), filters) & stints["end"].notna()]
     events, activity = analysis.events, analysis.activity
     if activity is None:
         events = events[events["file_key"].isin(files)]
-        events = events[_in_range(ist_day(events["timestamp"]), filters)]
+        events = events[_in_range(ist_days(events["timestamp"]), filters)]
     else:  # derived data: the daily activity stands for the events
         days = activity["day"].to_numpy(dtype="float64")
         activity = activity[file_mask(activity, filters) & _in_range(days, filters)]
@@ -539,7 +532,7 @@ def files_handled(prepared: Prepared, filters: Filters) -> pd.Series:
         return facts.groupby("state").size()
     s = prepared.stints
     keys = s["file_key"].to_numpy()
-    start_day = ist_day(s["start"])
+    start_day = ist_days(s["start"])
     end_day = s["end_day"].to_numpy(dtype="float64")
     keep = file_keep(prepared, filters)[keys]
     if filters.end is not None:
@@ -577,7 +570,7 @@ def report_tables(analysis: Analysis, filters: Filters | None = None) -> dict[st
     cut = filter_analysis(analysis, filters)
     created_at = cut.facts["created_at"]
     created = created_at.notna() & pd.Series(
-        _in_range(ist_day(created_at), filters), index=created_at.index
+        _in_range(ist_days(created_at), filters), index=created_at.index
     )
     return metrics.report_tables(cut, created)
 

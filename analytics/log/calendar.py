@@ -132,3 +132,19 @@ def _holiday_problem(state: str, text: str, moment: pd.Timestamp) -> str | None:
 def elapsed_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Exact elapsed days between two tz-aware series (NaN where either is NaT)."""
     return (end - start).dt.total_seconds() / SECONDS_PER_DAY
+
+
+_DAY_US = 86_400_000_000
+_IST_US = 19_800_000_000
+
+
+def ist_days(moments: pd.Series) -> np.ndarray:
+    """Each moment's IST calendar day as days since 1970-01-01 (float, NaN for NaT).
+
+    IST has had one fixed offset since 1945, so this is integer arithmetic on the UTC
+    microseconds."""
+    micros = moments.dt.as_unit("us").array.asi8
+    missing = moments.isna().to_numpy()
+    days = np.floor_divide(micros + _IST_US, _DAY_US).astype("float64")
+    days[missing] = np.nan
+    return days

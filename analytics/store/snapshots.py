@@ -37,15 +37,13 @@ import pyarrow.parquet as pq
 
 from analytics.figures.metrics import Analysis, add_durations, by_state
 from analytics.figures.views import JOURNEY_EVENT_COLUMNS, JOURNEY_STINT_COLUMNS, Prepared
-from analytics.log.calendar import WorkCalendar, elapsed_days
+from analytics.log.calendar import WorkCalendar, elapsed_days, ist_days
 from analytics.schema import IST, STINT_ACTIONS
 
 FORMAT = 3
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
-_DAY_US = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
-_IST_US = 19_800_000_000
 
 FILE_COLUMNS = (
     "file_id",
@@ -270,19 +268,6 @@ def _activity(files: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
     )
     keys = ["department", "file_type", "day"]
     return frame.groupby(keys, as_index=False, sort=True).sum()[list(ACTIVITY_COLUMNS)]
-
-
-def ist_days(moments: pd.Series) -> np.ndarray:
-    """Each moment's IST calendar day as days since 1970-01-01 (float, NaN for NaT).
-
-    IST has had one fixed offset since 1945, so this is integer arithmetic on the UTC
-    microseconds; it equals `views.ist_day`.
-    """
-    micros = moments.dt.as_unit("us").array.asi8
-    missing = moments.isna().to_numpy()
-    days = np.floor_divide(micros + _IST_US, _DAY_US).astype("float64")
-    days[missing] = np.nan
-    return days
 
 
 # --- Parquet --------------------------------------------------------------------------------
