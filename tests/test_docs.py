@@ -108,3 +108,19 @@ def test_the_benchmark_figures_are_kept_in_one_place():
         if path.suffix == ".md" and any(rows.match(line) for line in text.splitlines())
     )
     assert holders == ["bench/README.md"]
+
+
+def test_the_readme_python_example_runs(monkeypatch):
+    """The README's example of the public API runs as written, from the repository's root."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    monkeypatch.chdir(ROOT)
+    scope: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 (the README's own example)
+    assert set(scope["tables"]) == {
+        "movement_ratio",
+        "level_turnaround",
+        "pendency",
+        "files",
+        "summary",
+    }

@@ -396,15 +396,7 @@ def build(
     levels = levels or LevelTable.default()
     this = period(month)
     words = scope_words(scope, state, department)
-    visible = scope.visible_states()
-    if state is not None or visible is not None:  # only the states read (T, cover line)
-        wanted = {state} if state is not None else set(visible or ())
-        keep = events["state"].isin(wanted).to_numpy()
-        if not keep.all():  # (a subset of an ordered log stays in log order)
-            events = events[keep].reset_index(drop=True)
-    if events.empty:
-        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
-    ordered = events if "file_key" in events else order_events(events)
+    ordered = _states_read(events, scope, state, words)
     filters = views.Filters(
         states=(state,) if state else (),
         departments=(department,) if department else (),
@@ -440,6 +432,20 @@ def build(
         states=states if state is None else [],
         central=central,
     )
+
+
+def _states_read(events: pd.DataFrame, scope: Scope, state: str | None, words: str) -> pd.DataFrame:
+    """The events of the states the report reads (`state`, else the scope's), in log order
+    (a subset of an ordered log stays in log order); `NoDataError` when there are none."""
+    visible = scope.visible_states()
+    if state is not None or visible is not None:  # only the states read (T, cover line)
+        wanted = {state} if state is not None else set(visible or ())
+        keep = events["state"].isin(wanted).to_numpy()
+        if not keep.all():
+            events = events[keep].reset_index(drop=True)
+    if events.empty:
+        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
+    return events if "file_key" in events else order_events(events)
 
 
 def states_of(events: pd.DataFrame) -> list[str]:
