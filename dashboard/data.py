@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.access.accounts import Accounts, SignedInUser, visible_uploads
+from analytics.access.alerts import AlertBook
 from analytics.access.scope import Scope, protect_rejected, pseudonymise
 from analytics.figures import mining, views
 from analytics.figures import overdue as alerts
@@ -32,7 +33,6 @@ from analytics.figures.views import Filters, Prepared
 from analytics.outputs import xes
 from analytics.outputs.digest import HOLIDAYS_ENV, holiday_calendar
 from analytics.store import snapshots
-from analytics.store.alerts import AlertBook
 from analytics.store.store import Store, default_url, open_store
 
 _HASH = {Filters: repr, Scope: lambda s: repr(_scope_key(s))}

@@ -23,9 +23,6 @@ UPWARD = {
     # The accounts' tables are part of the one database schema (one Alembic history).
     ("analytics.store.store", "analytics.access.models"),
     ("analytics.store.alert_models", "analytics.access.models"),
-    # Alert subscriptions belong to accounts.
-    ("analytics.store.alerts", "analytics.access.accounts"),
-    ("analytics.store.alerts", "analytics.access.models"),
 }
 
 

@@ -1374,7 +1374,7 @@ def users_command(args: argparse.Namespace, sign_in: SignIn | None = None) -> in
             accounts.set_active(args.email, cmd == "enable", by=by)
             print(f"{cmd}d")
         elif cmd == "alerts":
-            from analytics.store.alerts import AlertBook  # (it imports this module)
+            from analytics.access.alerts import AlertBook  # (it imports this module)
 
             AlertBook(accounts).set_frequency(args.email, args.setting, by=by)
             print(f"overdue digest for {normalise_email(args.email)}: {args.setting}")

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`alerts --send [--dry-run]`, `--rules`, `--set-rule`, `--remove-rule`: as the host's
     operator or an admin once the store has accounts (a dry run prints every digest)."""
-    from analytics.store.alerts import AlertBook
+    from analytics.access.alerts import AlertBook
     from analytics.store.store import open_store
 
     with open_store(args.db) as store:

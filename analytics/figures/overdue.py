@@ -6,7 +6,7 @@ holder (`since` to its state's T, in the `WorkCalendar` given) exceed its **limi
 **escalated** when they exceed the limit plus its **escalation** days. The next level's
 holder of the file's department is named as the one to tell.
 
-Limits come from `Rule`s (kept in the store: `analytics.store.alerts`). A rule names any of a
+Limits come from `Rule`s (kept in the store: `analytics.access.alerts`). A rule names any of a
 state, a level and a file type (None: any) and gives `limit_days` and `escalate_after_days`.
 When several rules match a file the most specific wins, by a fixed weight per named field:
 state 4, level 2, file type 1 (so state+level+type > state+level > state+type > state >

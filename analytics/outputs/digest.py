@@ -30,13 +30,13 @@ from urllib.parse import quote, unquote, urlsplit
 import pandas as pd
 
 from analytics.access.accounts import Accounts, SignedInUser, describe_scope, normalise_email
+from analytics.access.alerts import AlertBook, Claim, ist_today
 from analytics.access.scope import pseudonymise
 from analytics.figures.overdue import Rule, overdue, wording
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
 from analytics.fmt import day as fmt_day
 from analytics.fmt import indian, moment
 from analytics.log.calendar import WorkCalendar
-from analytics.store.alerts import AlertBook, Claim, ist_today
 from analytics.store.store import Store
 
 SMTP_ENV = "EOFFICE_SMTP_URL"

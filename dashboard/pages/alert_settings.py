@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.store.alerts import AlertBook
+from analytics.access.alerts import AlertBook
 from dashboard import auth, components
 from dashboard import format as fmt
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from analytics.access.accounts import Accounts, cli_actor
+from analytics.access.alerts import AlertBook
 from analytics.access.scope import pseudonym
 from analytics.cli.main import main
 from analytics.outputs import digest
-from analytics.store.alerts import AlertBook
 from tests.alerts.log import HOLIDAYS_CSV
 from tests.alerts.smtp import Server, free_port
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from analytics.access.accounts import Accounts, AuthError
+from analytics.access.alerts import AlertBook, week_start
 from analytics.figures.overdue import Rule
-from analytics.store.alerts import AlertBook, week_start
 from analytics.store.store import open_store
 from tests.alerts.log import RULES
 

@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
+from analytics.access.alerts import AlertBook
 from analytics.access.scope import pseudonym
-from analytics.store.alerts import AlertBook
 from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.alerts.log import HOLIDAYS_CSV, ROWS, RULES

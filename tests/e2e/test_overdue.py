@@ -84,6 +84,6 @@ def test_overdue_page_download_and_journey_link(app: tuple[str, str], page: Any)
     page.get_by_text("Saved: Daily.").wait_for()
     shoot(page, "alert-settings")
     with open_store(url) as store:
-        from analytics.store.alerts import AlertBook
+        from analytics.access.alerts import AlertBook
 
         assert AlertBook(Accounts(store)).frequency(EMAIL) == "daily"
