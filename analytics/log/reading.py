@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 from pandas.api.types import union_categoricals
 
 from analytics.log.hierarchy import LevelTable
+from analytics.log.ordering import broken_chains, may_repeat, order_events
 from analytics.outputs import xes
 from analytics.schema import DEDUP_KEY, EVENT_COLUMNS, IST
 
@@ -256,8 +257,6 @@ def read_logs(
     its keys named by `xes_mapping` (`xes.load_mapping`) where they are not the defaults.
     Raises UnusableInputError naming the first file that cannot be used at all.
     """
-    from analytics.figures.metrics import broken_chains, may_repeat, order_events
-
     levels = levels or LevelTable.default()
     read_at = datetime.now(UTC) if read_at is None else read_at
     report = ValidationReport()
