@@ -24,6 +24,8 @@ import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     import pandas as pd
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "state",
@@ -911,6 +913,132 @@ _XLSX_HEADERS = {
 }
 
 
+_TITLE_ROWS = 5
+"""Rows above the header: title, office, period, generation time, a blank row."""
+_TIME_FIELDS = ("timestamp", "received_at")
+
+
+@dataclass(frozen=True)
+class _Offices:
+    """The states and departments an extract covers, and whether it is one state's (then
+    the report has no State column) or one department's (nor a Department column)."""
+
+    states: list[str]
+    departments: list[str]
+    one_state: bool
+    one_department: bool
+
+    @classmethod
+    def of(cls, config: GeneratorConfig, df: pd.DataFrame) -> _Offices:
+        """The offices of the generated rows (of the selection when there are none)."""
+        states = df["state"].unique().tolist() if len(df) else list(config.states or [])
+        depts = df["department"].unique().tolist() if len(df) else list(config.departments or [])
+        one_state = len(set(config.states or states)) == 1 and len(states) <= 1
+        one_dept = one_state and len(set(config.departments or depts)) == 1 and len(depts) <= 1
+        return cls(states, depts, one_state, one_dept)
+
+    def title(self) -> str:
+        """The report's second title row, naming the office."""
+        if self.one_department and self.departments and self.states:
+            return f"Department: {self.departments[0]}, Government of {self.states[0]}"
+        if self.one_state and self.states:
+            return f"e-Office instance: {self.states[0]}"
+        return "e-Office instances: " + ", ".join(self.states)
+
+    def fields(self, rng: np.random.Generator) -> list[str]:
+        """The report's columns in a shuffled order, State / Department only when needed."""
+        fields = [c for c in CANONICAL_COLUMNS if not (c == "state" and self.one_state)]
+        fields = [c for c in fields if not (c == "department" and self.one_department)]
+        return [fields[i] for i in rng.permutation(len(fields))]
+
+
+def _printed_actions(df: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Actions as e-Office prints them: aliases, and returns downward as "Returned" or
+    "Sent Back"."""
+    import pandas as pd
+
+    designations = df[["from_designation", "to_designation"]].fillna("").to_numpy().ravel()
+    level = {d: designation_level(d) for d in pd.unique(designations)}
+    from_level = df["from_designation"].fillna("").map(level)
+    to_level = df["to_designation"].fillna("").map(level)
+    downward = (from_level.notna() & to_level.notna() & (to_level < from_level)).to_numpy()
+    draw = rng.random(len(df))
+    action = df["action"].to_numpy(dtype=object).copy()
+    moved = action == "moved"
+    action[moved] = np.where(
+        draw[moved] < 0.6, "Forwarded", np.where(draw[moved] < 0.85, "Marked", "Sent")
+    )
+    action[moved & downward] = np.where(draw[moved & downward] < 0.5, "Returned", "Sent Back")
+    for canon, aliases in (
+        ("created", ("Create", "File Created")),
+        ("parked", ("Park", "Parked File")),
+        ("closed", ("Disposed", "Close")),
+        ("reopened", ("Reopen", "Re-opened")),
+    ):
+        chosen = df["action"].to_numpy() == canon
+        action[chosen] = np.where(draw[chosen] < 0.7, aliases[0], aliases[1])
+    return action
+
+
+def _printed_file_types(df: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """File types as printed: "E" / "P", or for a fifth of the files "efile" / "physical file"."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(df["file_id"])
+    long_form = (rng.random(len(uniques)) < 0.2)[codes] if len(df) else np.zeros(0, dtype=bool)
+    physical = df["file_type"].to_numpy() == "physical"
+    return np.where(
+        long_form,
+        np.where(physical, "physical file", "efile"),
+        np.where(physical, "P", "E"),
+    )
+
+
+def _write_moment(
+    ws: Worksheet, row: int, col: int, moment: dt.datetime, style: int, fmt: Format
+) -> None:
+    """A date and time as e-Office prints it: an Excel date cell (3 in 10), else day-first
+    text in one of three forms (`style`: a draw from 0 to 9)."""
+    if style < 3:
+        ws.write_datetime(row, col, moment, fmt)
+    elif style < 7:
+        ws.write_string(row, col, f"{moment:%d/%m/%Y %H:%M}")
+    elif style < 9:
+        ws.write_string(row, col, f"{moment:%d-%b-%Y %H:%M}")
+    else:
+        ws.write_string(row, col, f"{moment:%d-%m-%Y %I:%M %p}")
+
+
+def _write_rows(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    fields: list[str],
+    printed: dict[str, np.ndarray],
+    date_style: np.ndarray,
+    date_fmt: Format,
+) -> None:
+    """The events under the header, a serial number first; times to the minute."""
+    import pandas as pd
+
+    cols = {c: printed[c] if c in printed else df[c].to_numpy(dtype=object) for c in fields}
+    for c in _TIME_FIELDS:
+        if c in cols:
+            cols[c] = pd.to_datetime(df[c]).dt.floor("min").to_numpy()
+    for i in range(len(df)):
+        row = _TITLE_ROWS + 1 + i
+        ws.write_number(row, 0, i + 1)
+        for col, c in enumerate(fields, start=1):
+            value = cols[c][i]
+            if c in _TIME_FIELDS:
+                if not pd.isna(value):
+                    moment = pd.Timestamp(value).to_pydatetime()
+                    _write_moment(
+                        ws, row, col, moment, date_style[i, _TIME_FIELDS.index(c)], date_fmt
+                    )
+            elif value is not None and not (isinstance(value, float) and np.isnan(value)):
+                ws.write_string(row, col, str(value))
+
+
 def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     """Write an e-Office-style report workbook; return the number of events written.
 
@@ -919,61 +1047,17 @@ def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     forms e-Office prints (day-first strings and real Excel date cells, to the minute).
     ``State``/``Department`` columns appear only when the extract spans several of them.
     """
-    import pandas as pd
     import xlsxwriter
 
     df = generate_dataframe(config)
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, 2]))
     n = len(df)
-    states = df["state"].unique().tolist() if n else list(config.states or [])
-    depts = df["department"].unique().tolist() if n else list(config.departments or [])
-    one_state = len(set(config.states or states)) == 1 and len(states) <= 1
-    one_dept = one_state and len(set(config.departments or depts)) == 1 and len(depts) <= 1
-    title_rows = 5
-    if n + title_rows + 1 > EXCEL_MAX_ROWS:
+    offices = _Offices.of(config, df)
+    if n + _TITLE_ROWS + 1 > EXCEL_MAX_ROWS:
         raise ValueError(f"{n} events do not fit in one worksheet; use --format csv")
-
-    fields = [c for c in CANONICAL_COLUMNS if not (c == "state" and one_state)]
-    fields = [c for c in fields if not (c == "department" and one_dept)]
-    fields = [fields[i] for i in rng.permutation(len(fields))]
-
-    # Action aliases: returns downward print as "Returned" / "Sent Back".
-    lv = {
-        d: designation_level(d)
-        for d in pd.unique(df[["from_designation", "to_designation"]].fillna("").to_numpy().ravel())
-    }
-    fl = df["from_designation"].fillna("").map(lv)
-    tl = df["to_designation"].fillna("").map(lv)
-    downward = (fl.notna() & tl.notna() & (tl < fl)).to_numpy()
-    u = rng.random(n)
-    action = df["action"].to_numpy(dtype=object).copy()
-    moved = action == "moved"
-    action[moved] = np.where(
-        u[moved] < 0.6, "Forwarded", np.where(u[moved] < 0.85, "Marked", "Sent")
-    )
-    action[moved & downward] = np.where(u[moved & downward] < 0.5, "Returned", "Sent Back")
-    for canon, aliases in (
-        ("created", ("Create", "File Created")),
-        ("parked", ("Park", "Parked File")),
-        ("closed", ("Disposed", "Close")),
-        ("reopened", ("Reopen", "Re-opened")),
-    ):
-        sel = df["action"].to_numpy() == canon
-        action[sel] = np.where(u[sel] < 0.7, aliases[0], aliases[1])
-    codes, uniques = pd.factorize(df["file_id"])
-    file_style = (rng.random(len(uniques)) < 0.2)[codes] if n else np.zeros(0, dtype=bool)
-    physical = df["file_type"].to_numpy() == "physical"
-    file_type = np.where(
-        file_style,
-        np.where(physical, "physical file", "efile"),
-        np.where(physical, "P", "E"),
-    )
+    fields = offices.fields(rng)
+    printed = {"action": _printed_actions(df, rng), "file_type": _printed_file_types(df, rng)}
     date_style = rng.integers(0, 10, size=(n, 2))
-
-    values = {
-        "action": action,
-        "file_type": file_type,
-    }
     created_at = dt.datetime.combine(window_end(config), dt.time(10, 0))
 
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_formulas": False})
@@ -983,46 +1067,15 @@ def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     ws = wb.add_worksheet("File Movement")
     bold = wb.add_format({"bold": True})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-    office = (
-        f"Department: {depts[0]}, Government of {states[0]}"
-        if one_dept and depts and states
-        else f"e-Office instance: {states[0]}"
-        if one_state and states
-        else "e-Office instances: " + ", ".join(states)
-    )
     end = window_end(config) - dt.timedelta(days=1)
     ws.write_string(0, 0, "e-Office File Movement Report", bold)
-    ws.write_string(1, 0, office)
+    ws.write_string(1, 0, offices.title())
     ws.write_string(2, 0, f"Period: {config.start:%d/%m/%Y} to {end:%d/%m/%Y}")
     ws.write_string(3, 0, f"Generated on: {created_at:%d/%m/%Y %H:%M}")
     header = ["Sl. No.", *(_XLSX_HEADERS[c] for c in fields)]
     for col, name in enumerate(header):
-        ws.write_string(title_rows, col, name, bold)
-
-    cols = {c: df[c].to_numpy(dtype=object) for c in fields}
-    for c in ("timestamp", "received_at"):
-        if c in cols:
-            cols[c] = pd.to_datetime(df[c]).dt.floor("min").to_numpy()
-    for i in range(n):
-        row = title_rows + 1 + i
-        ws.write_number(row, 0, i + 1)
-        for col, c in enumerate(fields, start=1):
-            v = values[c][i] if c in values else cols[c][i]
-            if c in ("timestamp", "received_at"):
-                if pd.isna(v):
-                    continue
-                ts = pd.Timestamp(v).to_pydatetime()
-                style = date_style[i, 0 if c == "timestamp" else 1]
-                if style < 3:
-                    ws.write_datetime(row, col, ts, date_fmt)
-                elif style < 7:
-                    ws.write_string(row, col, f"{ts:%d/%m/%Y %H:%M}")
-                elif style < 9:
-                    ws.write_string(row, col, f"{ts:%d-%b-%Y %H:%M}")
-                else:
-                    ws.write_string(row, col, f"{ts:%d-%m-%Y %I:%M %p}")
-            elif v is not None and not (isinstance(v, float) and np.isnan(v)):
-                ws.write_string(row, col, str(v))
+        ws.write_string(_TITLE_ROWS, col, name, bold)
+    _write_rows(ws, df, fields, printed, date_style, date_fmt)
     ws.set_column(0, len(header) - 1, 18)
     wb.close()
     return n
