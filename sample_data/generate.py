@@ -24,6 +24,8 @@ import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     import pandas as pd
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "state",
@@ -356,6 +358,8 @@ class _Pair:
 
 
 _PAIRS: tuple[_Pair, ...] = tuple(_Pair(i, d) for i, s in enumerate(STATES) for d in s.departments)
+_PAIR_STATE = np.array([p.state for p in _PAIRS])
+"""Each pair's state (index into `STATES`)."""
 
 
 def _user_tables() -> tuple[pa.Array, pa.Array]:
@@ -423,113 +427,144 @@ def _selected_pairs(config: GeneratorConfig) -> np.ndarray:
 
 @dataclass
 class _Plan:
-    """Per-file attributes, sorted by creation time."""
+    """Per-file attributes, sorted by creation time.
+
+    Times are in working seconds from the start of the window (`WORK_SECONDS_PER_DAY` per
+    working day); levels are those of the default level table.
+    """
 
     pair: np.ndarray
+    """Index into `_PAIRS`: the file's state and department."""
     number: np.ndarray
-    create_w: np.ndarray
+    """The file's number within its state and department (in creation order)."""
+    created_at: np.ndarray
     has_created: np.ndarray
-    m: np.ndarray
-    top: np.ndarray
-    s0: np.ndarray
-    park: np.ndarray
-    reopen: np.ndarray
-    close: np.ndarray
-    p: np.ndarray
-    chain_j: np.ndarray
+    """False for a file already alive when the extract began (no `created` event)."""
+    moves: np.ndarray
+    decision_level: np.ndarray
+    """The level that decides the file: below it files mostly go up, at or above it down."""
+    first_level: np.ndarray
+    parks: np.ndarray
+    reopens: np.ndarray
+    closes: np.ndarray
+    moves_before_park: np.ndarray
+    """How many moves happen before the file is parked (all of them when it is not)."""
+    chained_move: np.ndarray
+    """A move made at the same moment as the one before it (A->B, B->C), else -1."""
     physical: np.ndarray
-    slots: np.ndarray
-    unknown: np.ndarray
+    level_slots: np.ndarray
+    """Which officer of levels 1-4 (columns) handles the file at that level."""
+    unknown_designation: np.ndarray
+    """Whether the file passes a Data Entry Operator, a Consultant, an OSD (columns)."""
     subject: np.ndarray
     place: np.ndarray
-    head: np.ndarray
+    file_head: np.ndarray
     serial: np.ndarray
     letter: np.ndarray
 
 
-def _plan(config: GeneratorConfig, total_w: int) -> _Plan:
-    rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0]))
-    n = config.n_files
-    pairs = _selected_pairs(config)
-    w = np.array(
-        [
-            STATES[_PAIRS[i].state].weight
-            * DEPARTMENTS[_PAIRS[i].dept].weight
-            / sum(DEPARTMENTS[d].weight for d in STATES[_PAIRS[i].state].departments)
-            for i in pairs
-        ]
-    )
-    pair = pairs[rng.choice(len(pairs), size=n, p=w / w.sum())]
-    st = np.array([p.state for p in _PAIRS])[pair]
-    mean_moves = np.array([s.mean_moves for s in STATES])[st] * 1.12
-    phys_share = np.array([s.physical_share for s in STATES])[st]
+def _pair_weights(pairs: np.ndarray) -> np.ndarray:
+    """Each selected state+department's share of files: the state's weight split among its
+    departments by their weights."""
+    weights = []
+    for i in pairs:
+        state, dept = STATES[_PAIRS[i].state], DEPARTMENTS[_PAIRS[i].dept]
+        state_depts = sum(DEPARTMENTS[d].weight for d in state.departments)
+        weights.append(state.weight * dept.weight / state_depts)
+    return np.array(weights)
 
+
+def _draw_lifecycle(
+    rng: np.random.Generator, pair: np.ndarray, total_w: int
+) -> dict[str, np.ndarray]:
+    """When each file is created, how often it moves, where it starts and tops out, and
+    whether it is parked, reopened or closed (the draws, in the order the seed fixes)."""
+    n = len(pair)
+    state = _PAIR_STATE[pair]
+    mean_moves = np.array([s.mean_moves for s in STATES])[state] * 1.12
     has_created = rng.random(n) >= 0.005
-    create_w = rng.integers(0, total_w, size=n)
+    created_at = rng.integers(0, total_w, size=n)
     # Files without a created event were already alive when the extract began.
-    create_w = np.where(has_created, create_w, create_w // 8)
-    k = 2.5
-    m = rng.negative_binomial(k, k / (k + mean_moves)).astype(np.int64)
-    m = np.where(has_created, m, np.maximum(m, 1))  # a file seen mid-life has moved at least once
-    top = rng.choice(np.arange(2, 10), size=n, p=[0.08, 0.22, 0.22, 0.16, 0.1, 0.1, 0.08, 0.04])
-    s0 = np.where(
+    created_at = np.where(has_created, created_at, created_at // 8)
+    shape = 2.5
+    moves = rng.negative_binomial(shape, shape / (shape + mean_moves)).astype(np.int64)
+    moves = np.where(has_created, moves, np.maximum(moves, 1))  # seen mid-life: moved once
+    levels = np.arange(2, 10)
+    decision_level = rng.choice(levels, size=n, p=[0.08, 0.22, 0.22, 0.16, 0.1, 0.1, 0.08, 0.04])
+    first_level = np.where(
         has_created,
         rng.choice([1, 2, 3], size=n, p=[0.85, 0.1, 0.05]),
         rng.integers(1, 6, size=n),
     )
-    u = rng.random(n)
-    close = u < 0.55
-    park = (u >= 0.55) & (u < 0.67)
-    reopen = park & (rng.random(n) < 0.45)
-    close |= reopen & (rng.random(n) < 0.6)
-    p = np.where(park, np.floor(rng.random(n) * (m + 1)).astype(np.int64), m)
-    m = np.where(park & ~reopen, p, m)
-    chain_j = 2 + np.floor(rng.random(n) * np.maximum(m - 1, 0)).astype(np.int64)
-    chain = (rng.random(n) < 0.002) & (m >= 2) & ~(park & (chain_j == p + 1))
-    chain_j = np.where(chain, chain_j, -1)
-    physical = rng.random(n) < phys_share
-    slots = np.stack([rng.integers(0, int(_NUSERS[lv]), size=n) for lv in range(1, 5)], axis=1)
+    fate = rng.random(n)
+    closes = fate < 0.55
+    parks = (fate >= 0.55) & (fate < 0.67)
+    reopens = parks & (rng.random(n) < 0.45)
+    closes |= reopens & (rng.random(n) < 0.6)
+    before_park = np.where(parks, np.floor(rng.random(n) * (moves + 1)).astype(np.int64), moves)
+    moves = np.where(parks & ~reopens, before_park, moves)
+    chained_move = 2 + np.floor(rng.random(n) * np.maximum(moves - 1, 0)).astype(np.int64)
+    chained = (rng.random(n) < 0.002) & (moves >= 2) & ~(parks & (chained_move == before_park + 1))
+    return {
+        "created_at": created_at,
+        "has_created": has_created,
+        "moves": moves,
+        "decision_level": decision_level,
+        "first_level": first_level,
+        "parks": parks,
+        "reopens": reopens,
+        "closes": closes,
+        "moves_before_park": before_park,
+        "chained_move": np.where(chained, chained_move, -1),
+    }
+
+
+def _draw_details(rng: np.random.Generator, pair: np.ndarray) -> dict[str, np.ndarray]:
+    """Each file's type, officers, unknown designations, subject and file-number parts."""
+    n = len(pair)
+    state = _PAIR_STATE[pair]
+    physical = rng.random(n) < np.array([s.physical_share for s in STATES])[state]
+    level_slots = np.stack(
+        [rng.integers(0, int(_NUSERS[level]), size=n) for level in range(1, 5)], axis=1
+    )
     unknown = rng.random((n, 3)) < np.array([0.03, 0.02, 0.02])  # DEO, Consultant, OSD
     subject = rng.integers(0, len(SUBJECTS), size=n)
     place = rng.integers(0, 6, size=n)
-    head = np.array([DEPARTMENTS[p.dept].head for p in _PAIRS])[pair] + rng.choice(
-        [0, 2, 4, 7], size=n
-    )
-    serial = rng.integers(1, 120, size=n)
-    letter = rng.integers(0, 4, size=n)
-
-    order = np.argsort(create_w, kind="stable")
-    fields = {
-        "pair": pair,
-        "create_w": create_w,
-        "has_created": has_created,
-        "m": m,
-        "top": top,
-        "s0": s0,
-        "park": park,
-        "reopen": reopen,
-        "close": close,
-        "p": p,
-        "chain_j": chain_j,
+    heads = np.array([DEPARTMENTS[p.dept].head for p in _PAIRS])[pair]
+    return {
         "physical": physical,
-        "slots": slots,
-        "unknown": unknown,
+        "level_slots": level_slots,
+        "unknown_designation": unknown,
         "subject": subject,
         "place": place,
-        "head": head,
-        "serial": serial,
-        "letter": letter,
+        "file_head": heads + rng.choice([0, 2, 4, 7], size=n),
+        "serial": rng.integers(1, 120, size=n),
+        "letter": rng.integers(0, 4, size=n),
     }
-    fields = {key: v[order] for key, v in fields.items()}
-    # Number files per state+department in creation order.
-    by_pair = np.argsort(fields["pair"], kind="stable")
-    sorted_pair = fields["pair"][by_pair]
+
+
+def _numbers(pair: np.ndarray, id_start: int) -> np.ndarray:
+    """Files numbered from `id_start` within each state+department, in the order given."""
+    by_pair = np.argsort(pair, kind="stable")
+    sorted_pair = pair[by_pair]
     first = np.r_[0, np.flatnonzero(np.diff(sorted_pair)) + 1]
-    counts = np.diff(np.r_[first, n])
-    rank = np.arange(n) - np.repeat(first, counts)
-    number = np.empty(n, dtype=np.int64)
-    number[by_pair] = rank + config.id_start
-    return _Plan(number=number, **fields)
+    counts = np.diff(np.r_[first, len(pair)])
+    rank = np.arange(len(pair)) - np.repeat(first, counts)
+    number = np.empty(len(pair), dtype=np.int64)
+    number[by_pair] = rank + id_start
+    return number
+
+
+def _plan(config: GeneratorConfig, total_w: int) -> _Plan:
+    """Every file's attributes, drawn from the seed, in creation order."""
+    rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0]))
+    pairs = _selected_pairs(config)
+    weights = _pair_weights(pairs)
+    pair = pairs[rng.choice(len(pairs), size=config.n_files, p=weights / weights.sum())]
+    fields = {"pair": pair, **_draw_lifecycle(rng, pair, total_w), **_draw_details(rng, pair)}
+    order = np.argsort(fields["created_at"], kind="stable")
+    fields = {key: values[order] for key, values in fields.items()}
+    return _Plan(number=_numbers(fields["pair"], config.id_start), **fields)
 
 
 def _walk(rng: np.random.Generator, s0: np.ndarray, top: np.ndarray, k_max: int):
@@ -565,14 +600,17 @@ def _walk(rng: np.random.Generator, s0: np.ndarray, top: np.ndarray, k_max: int)
 
 
 def _users(plan: _Plan, files: np.ndarray, level: np.ndarray, alt: np.ndarray) -> np.ndarray:
-    lv = np.clip(level, 1, 9)
-    slot = np.where(lv <= 4, plan.slots[files, np.clip(lv - 1, 0, 3)], 0)
-    local = _LEVEL_OFFSET[lv] + (slot + alt) % _NUSERS[lv]
-    unk = plan.unknown[files]
+    """The user (index into `_USER_NAMES`) holding each of `files` at `level`: the file's own
+    officer of that level, the next one when `alt` (a lateral move), or an officer of unknown
+    designation where the file passes one."""
+    level = np.clip(level, 1, 9)
+    slot = np.where(level <= 4, plan.level_slots[files, np.clip(level - 1, 0, 3)], 0)
+    local = _LEVEL_OFFSET[level] + (slot + alt) % _NUSERS[level]
+    unknown = plan.unknown_designation[files]
     base = alt == 0
-    local = np.where((lv == 1) & base & unk[:, 0], _DEO, local)
-    local = np.where((lv == 3) & base & unk[:, 1], _CONSULTANT, local)
-    local = np.where((lv == 4) & base & unk[:, 2], _OSD, local)
+    local = np.where((level == 1) & base & unknown[:, 0], _DEO, local)
+    local = np.where((level == 3) & base & unknown[:, 1], _CONSULTANT, local)
+    local = np.where((level == 4) & base & unknown[:, 2], _OSD, local)
     return plan.pair[files] * _USERS_PER_PAIR + local
 
 
@@ -585,111 +623,136 @@ def _take(values: pa.Array, idx: np.ndarray, valid: np.ndarray | None = None) ->
     return pc.take(values, indices)
 
 
-def _chunk(
-    plan: _Plan, lo: int, hi: int, rng: np.random.Generator, day_open: np.ndarray, total_w: int
-) -> pa.Table:
-    """Events of files [lo, hi) in canonical columns, file by file, in time order."""
-    sl = slice(lo, hi)
-    n = hi - lo
-    m = plan.m[sl]
-    s0, top, p = plan.s0[sl], plan.top[sl], plan.p[sl]
-    k_max = int(m.max()) if n else 0
-    levels, alt = _walk(rng, s0, top, k_max)
+@dataclass
+class _Events:
+    """A chunk's events before the extract's end cuts them off. Per event: its file (position
+    in the chunk), its position in the file, its action, its move number (moved events) and
+    the steps of the file's walk (`_walk`) at which its sender and receiver stand (-1: none).
+    Per file: its first event and its number of events."""
 
-    nc = plan.has_created[sl].astype(np.int64)
-    npk = plan.park[sl].astype(np.int64)
-    nro = plan.reopen[sl].astype(np.int64)
-    ncl = plan.close[sl].astype(np.int64)
-    tot = nc + m + npk + nro + ncl
-    starts = np.cumsum(tot) - tot
-    f = np.repeat(np.arange(n), tot)
-    n_ev = len(f)
-    e = np.arange(n_ev) - starts[f]
-    r = e - nc[f]
-    pf, mf = p[f], m[f]
-    created = r < 0
-    mv1 = ~created & (r < pf)
-    parked = (npk[f] == 1) & (r == pf)
-    reop = (nro[f] == 1) & (r == pf + 1)
-    r2 = r - npk[f] - nro[f]
-    mv2 = ~created & ~mv1 & ~parked & ~reop & (r2 < mf)
-    moved = mv1 | mv2
-    kind = np.full(n_ev, _CLOSED)
-    kind[created] = _CREATED
-    kind[moved] = _MOVED
-    kind[parked] = _PARKED
-    kind[reop] = _REOPENED
-    j = np.where(mv1, r + 1, r2 + 1)  # move number, for moved events
-    from_state = np.select(
-        [created, moved, parked | reop], [-1, j - 1, pf], default=mf
-    )  # closed: after the last move
-    to_state = np.select([created, moved, reop], [0, j, pf], default=-1)
+    file: np.ndarray
+    in_plan: np.ndarray
+    """The event's file as an index into the plan."""
+    position: np.ndarray
+    action: np.ndarray
+    move: np.ndarray
+    sender_step: np.ndarray
+    receiver_step: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
 
-    fg = f + lo  # index into the plan
-    has_from, has_to = from_state >= 0, to_state >= 0
-    fs, ts = np.maximum(from_state, 0), np.maximum(to_state, 0)
-    from_level, to_level = levels[f, fs], levels[f, ts]
-    from_user = _users(plan, fg, from_level, alt[f, fs])
-    to_user = _users(plan, fg, to_level, alt[f, ts])
 
-    # Working seconds between consecutive events of a file.
-    factor = _STINT_FACTOR[np.clip(from_level, 1, 9)] * np.where(plan.physical[fg], 1.5, 1.0)
-    stint = _lognormal(rng, 3 * 3600, 1.3, n_ev) * factor
-    stint *= np.where(rng.random(n_ev) < 0.04, 12.0, 1.0)
-    away = _lognormal(rng, 15 * WORK_SECONDS_PER_DAY, 0.8, n_ev)  # parked until reopened
-    gap = np.maximum(np.where(reop, away, stint), 60.0).astype(np.int64)
-    gap[e == 0] = 0
-    gap[moved & (j == plan.chain_j[fg])] = 0  # same-time chained movement A->B, B->C
-    csum = np.cumsum(gap)
-    t = plan.create_w[fg] + csum - csum[starts][f]
-
-    # received_at: when the receiver opened it, between sending and the next event.
-    last = e == tot[f] - 1
-    next_gap = np.where(last, stint.astype(np.int64), np.r_[gap[1:], 0])
-    received = t + np.floor(rng.uniform(0.02, 0.7, n_ev) * next_gap).astype(np.int64)
-    next_kept = ~last & (np.r_[t[1:], 0] < total_w)
-    has_received = (
-        moved
-        & (rng.random(n_ev) < 0.93)
-        & (next_kept | (received < total_w - 2 * WORK_SECONDS_PER_DAY))
+def _events(plan: _Plan, lo: int, hi: int) -> _Events:
+    """The events of files [lo, hi), each file's in order: created (when it has one), the
+    moves before a park, the park and reopening, the remaining moves, and the closing."""
+    files = slice(lo, hi)
+    has_created = plan.has_created[files].astype(np.int64)
+    parks = plan.parks[files].astype(np.int64)
+    reopens = plan.reopens[files].astype(np.int64)
+    closes = plan.closes[files].astype(np.int64)
+    moves, before_park = plan.moves[files], plan.moves_before_park[files]
+    count = has_created + moves + parks + reopens + closes
+    first = np.cumsum(count) - count
+    file = np.repeat(np.arange(len(count)), count)
+    position = np.arange(len(file)) - first[file]
+    after_created = position - has_created[file]
+    park_at, last_move = before_park[file], moves[file]
+    created = after_created < 0
+    moved_before_park = ~created & (after_created < park_at)
+    parked = (parks[file] == 1) & (after_created == park_at)
+    reopened = (reopens[file] == 1) & (after_created == park_at + 1)
+    after_park = after_created - parks[file] - reopens[file]
+    moved_after_park = (
+        ~created & ~moved_before_park & ~parked & ~reopened & (after_park < last_move)
+    )
+    moved = moved_before_park | moved_after_park
+    action = np.full(len(file), _CLOSED)
+    action[created] = _CREATED
+    action[moved] = _MOVED
+    action[parked] = _PARKED
+    action[reopened] = _REOPENED
+    move = np.where(moved_before_park, after_created + 1, after_park + 1)
+    # A closing comes after the last move; parking and reopening at the step the park fell.
+    sender_step = np.select(
+        [created, moved, parked | reopened], [-1, move - 1, park_at], default=last_move
+    )
+    receiver_step = np.select([created, moved, reopened], [0, move, park_at], default=-1)
+    return _Events(
+        file, file + lo, position, action, move, sender_step, receiver_step, first, count
     )
 
-    rem_w = np.array([w for _, w in REMARKS])
-    has_remark = ~created & (rng.random(n_ev) < 0.08)
-    remark = rng.choice(len(REMARKS), size=n_ev, p=rem_w / rem_w.sum())
 
-    keep = t < total_w  # the extract ends: later events have not happened yet
-    idx = np.flatnonzero(keep)
-    f, fg, kind, t, received = f[idx], fg[idx], kind[idx], t[idx], received[idx]
-    has_from, has_to, from_user, to_user = has_from[idx], has_to[idx], from_user[idx], to_user[idx]
-    has_received, has_remark, remark = has_received[idx], has_remark[idx], remark[idx]
+def _event_times(
+    rng: np.random.Generator,
+    plan: _Plan,
+    events: _Events,
+    sender_level: np.ndarray,
+    total_w: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each event's moment, when its receiver opened the file, and whether that is known
+    (moves only), in working seconds from the window's start."""
+    n = len(events.file)
+    in_plan = events.in_plan
+    moved = events.action == _MOVED
+    # Working seconds between consecutive events of a file.
+    factor = _STINT_FACTOR[np.clip(sender_level, 1, 9)] * np.where(plan.physical[in_plan], 1.5, 1.0)
+    stint = _lognormal(rng, 3 * 3600, 1.3, n) * factor
+    stint *= np.where(rng.random(n) < 0.04, 12.0, 1.0)
+    away = _lognormal(rng, 15 * WORK_SECONDS_PER_DAY, 0.8, n)  # parked until reopened
+    gap = np.maximum(np.where(events.action == _REOPENED, away, stint), 60.0).astype(np.int64)
+    gap[events.position == 0] = 0
+    gap[moved & (events.move == plan.chained_move[in_plan])] = 0  # A->B, B->C at one time
+    elapsed = np.cumsum(gap)
+    at = plan.created_at[in_plan] + elapsed - elapsed[events.first][events.file]
 
-    def when(w: np.ndarray) -> np.ndarray:
-        w = np.minimum(w, total_w - 1)
-        return (day_open[w // WORK_SECONDS_PER_DAY] + w % WORK_SECONDS_PER_DAY).astype(
-            "datetime64[s]"
-        )
+    # Received: when the receiver opened it, between sending and the next event.
+    last = events.position == events.count[events.file] - 1
+    next_gap = np.where(last, stint.astype(np.int64), np.r_[gap[1:], 0])
+    received = at + np.floor(rng.uniform(0.02, 0.7, n) * next_gap).astype(np.int64)
+    next_kept = ~last & (np.r_[at[1:], 0] < total_w)
+    has_received = (
+        moved
+        & (rng.random(n) < 0.93)
+        & (next_kept | (received < total_w - 2 * WORK_SECONDS_PER_DAY))
+    )
+    return at, received, has_received
 
-    files = np.arange(lo, hi)
-    fp = plan.pair[files]
-    pair_state = np.array([p.state for p in _PAIRS])
-    state_names = pa.array([s.name for s in STATES])
-    state_codes = pa.array([s.code for s in STATES])
-    dept_names = pa.array([DEPARTMENTS[p.dept].name for p in _PAIRS])
-    dept_codes = pa.array([p.dept for p in _PAIRS])
-    places = pa.array([pl for s in STATES for pl in (s.places * 6)[:6]])
+
+def _moments(at: np.ndarray, day_open: np.ndarray, total_w: int) -> np.ndarray:
+    """Working seconds from the window's start as moments (seconds), the last one kept
+    inside the window."""
+    at = np.minimum(at, total_w - 1)
+    return (day_open[at // WORK_SECONDS_PER_DAY] + at % WORK_SECONDS_PER_DAY).astype(
+        "datetime64[s]"
+    )
+
+
+_STATE_NAMES = pa.array([s.name for s in STATES])
+_STATE_CODES = pa.array([s.code for s in STATES])
+_DEPT_NAMES = pa.array([DEPARTMENTS[p.dept].name for p in _PAIRS])
+_DEPT_CODES = pa.array([p.dept for p in _PAIRS])
+_PLACES = pa.array([place for s in STATES for place in (s.places * 6)[:6]])
+"""Six places per state (a state's own repeated when it has fewer), indexed state * 6 + i."""
+
+
+def _file_texts(
+    plan: _Plan, files: np.ndarray, day_open: np.ndarray
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Each file's id (`AS-FIN-000012`), file number (`FIN-12013/45/2024-B`) and subject."""
+    pair = plan.pair[files]
+    state = _PAIR_STATE[pair]
     file_id = pc.binary_join_element_wise(
-        _take(state_codes, pair_state[fp]),
-        _take(dept_codes, fp),
+        _take(_STATE_CODES, state),
+        _take(_DEPT_CODES, pair),
         pc.utf8_lpad(pc.cast(pa.array(plan.number[files]), pa.string()), 6, "0"),
         "-",
     )
-    year = plan.create_w[files] // WORK_SECONDS_PER_DAY
-    year = day_open[year].astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+    day = plan.created_at[files] // WORK_SECONDS_PER_DAY
+    year = day_open[day].astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
     file_number = pc.binary_join_element_wise(
-        _take(dept_codes, fp),
+        _take(_DEPT_CODES, pair),
         "-",
-        pc.cast(pa.array(plan.head[files]), pa.string()),
+        pc.cast(pa.array(plan.file_head[files]), pa.string()),
         "/",
         pc.cast(pa.array(plan.serial[files]), pa.string()),
         "/",
@@ -700,26 +763,61 @@ def _chunk(
     )
     subject = pc.binary_join_element_wise(
         _take(pa.array(SUBJECTS), plan.subject[files]),
-        _take(places, pair_state[fp] * 6 + plan.place[files]),
+        _take(_PLACES, state * 6 + plan.place[files]),
         " - ",
     )
-    columns = {
-        "state": _take(state_names, pair_state[plan.pair[fg]]),
-        "department": _take(dept_names, plan.pair[fg]),
-        "file_id": pc.take(file_id, pa.array(f)),
-        "file_number": pc.take(file_number, pa.array(f)),
-        "subject": pc.take(subject, pa.array(f)),
-        "file_type": _take(pa.array(["electronic", "physical"]), plan.physical[fg].astype(int)),
-        "action": _take(pa.array(ACTIONS), kind),
-        "from_user": _take(_USER_NAMES, from_user, has_from),
-        "to_user": _take(_USER_NAMES, to_user, has_to),
-        "from_designation": _take(_USER_DESIGS, from_user, has_from),
-        "to_designation": _take(_USER_DESIGS, to_user, has_to),
-        "timestamp": pc.cast(pa.array(when(t)), pa.string()),
-        "received_at": pc.cast(pa.array(when(received), mask=~has_received), pa.string()),
-        "remarks": _take(pa.array([r for r, _ in REMARKS]), remark, has_remark),
-    }
-    return pa.table(columns)
+    return file_id, file_number, subject
+
+
+def _chunk(
+    plan: _Plan, lo: int, hi: int, rng: np.random.Generator, day_open: np.ndarray, total_w: int
+) -> pa.Table:
+    """Events of files [lo, hi) in canonical columns, file by file, in time order."""
+    most_moves = int(plan.moves[lo:hi].max()) if hi > lo else 0
+    levels, alt = _walk(rng, plan.first_level[lo:hi], plan.decision_level[lo:hi], most_moves)
+    events = _events(plan, lo, hi)
+    has_sender, has_receiver = events.sender_step >= 0, events.receiver_step >= 0
+    sent_at = np.maximum(events.sender_step, 0)
+    received_at = np.maximum(events.receiver_step, 0)
+    sender_level = levels[events.file, sent_at]
+    sender = _users(plan, events.in_plan, sender_level, alt[events.file, sent_at])
+    receiver = _users(
+        plan, events.in_plan, levels[events.file, received_at], alt[events.file, received_at]
+    )
+    at, received, has_received = _event_times(rng, plan, events, sender_level, total_w)
+    remark_weights = np.array([w for _, w in REMARKS])
+    n = len(events.file)
+    has_remark = (events.action != _CREATED) & (rng.random(n) < 0.08)
+    remark = rng.choice(len(REMARKS), size=n, p=remark_weights / remark_weights.sum())
+
+    kept = np.flatnonzero(at < total_w)  # the extract ends: later events have not happened yet
+    file, in_plan = events.file[kept], events.in_plan[kept]
+    sender, receiver = sender[kept], receiver[kept]
+    has_sender, has_receiver = has_sender[kept], has_receiver[kept]
+    file_id, file_number, subject = _file_texts(plan, np.arange(lo, hi), day_open)
+    return pa.table(
+        {
+            "state": _take(_STATE_NAMES, _PAIR_STATE[plan.pair[in_plan]]),
+            "department": _take(_DEPT_NAMES, plan.pair[in_plan]),
+            "file_id": pc.take(file_id, pa.array(file)),
+            "file_number": pc.take(file_number, pa.array(file)),
+            "subject": pc.take(subject, pa.array(file)),
+            "file_type": _take(
+                pa.array(["electronic", "physical"]), plan.physical[in_plan].astype(int)
+            ),
+            "action": _take(pa.array(ACTIONS), events.action[kept]),
+            "from_user": _take(_USER_NAMES, sender, has_sender),
+            "to_user": _take(_USER_NAMES, receiver, has_receiver),
+            "from_designation": _take(_USER_DESIGS, sender, has_sender),
+            "to_designation": _take(_USER_DESIGS, receiver, has_receiver),
+            "timestamp": pc.cast(pa.array(_moments(at[kept], day_open, total_w)), pa.string()),
+            "received_at": pc.cast(
+                pa.array(_moments(received[kept], day_open, total_w), mask=~has_received[kept]),
+                pa.string(),
+            ),
+            "remarks": _take(pa.array([r for r, _ in REMARKS]), remark[kept], has_remark[kept]),
+        }
+    )
 
 
 def iter_event_tables(config: GeneratorConfig) -> Iterator[pa.Table]:
@@ -815,6 +913,132 @@ _XLSX_HEADERS = {
 }
 
 
+_TITLE_ROWS = 5
+"""Rows above the header: title, office, period, generation time, a blank row."""
+_TIME_FIELDS = ("timestamp", "received_at")
+
+
+@dataclass(frozen=True)
+class _Offices:
+    """The states and departments an extract covers, and whether it is one state's (then
+    the report has no State column) or one department's (nor a Department column)."""
+
+    states: list[str]
+    departments: list[str]
+    one_state: bool
+    one_department: bool
+
+    @classmethod
+    def of(cls, config: GeneratorConfig, df: pd.DataFrame) -> _Offices:
+        """The offices of the generated rows (of the selection when there are none)."""
+        states = df["state"].unique().tolist() if len(df) else list(config.states or [])
+        depts = df["department"].unique().tolist() if len(df) else list(config.departments or [])
+        one_state = len(set(config.states or states)) == 1 and len(states) <= 1
+        one_dept = one_state and len(set(config.departments or depts)) == 1 and len(depts) <= 1
+        return cls(states, depts, one_state, one_dept)
+
+    def title(self) -> str:
+        """The report's second title row, naming the office."""
+        if self.one_department and self.departments and self.states:
+            return f"Department: {self.departments[0]}, Government of {self.states[0]}"
+        if self.one_state and self.states:
+            return f"e-Office instance: {self.states[0]}"
+        return "e-Office instances: " + ", ".join(self.states)
+
+    def fields(self, rng: np.random.Generator) -> list[str]:
+        """The report's columns in a shuffled order, State / Department only when needed."""
+        fields = [c for c in CANONICAL_COLUMNS if not (c == "state" and self.one_state)]
+        fields = [c for c in fields if not (c == "department" and self.one_department)]
+        return [fields[i] for i in rng.permutation(len(fields))]
+
+
+def _printed_actions(df: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Actions as e-Office prints them: aliases, and returns downward as "Returned" or
+    "Sent Back"."""
+    import pandas as pd
+
+    designations = df[["from_designation", "to_designation"]].fillna("").to_numpy().ravel()
+    level = {d: designation_level(d) for d in pd.unique(designations)}
+    from_level = df["from_designation"].fillna("").map(level)
+    to_level = df["to_designation"].fillna("").map(level)
+    downward = (from_level.notna() & to_level.notna() & (to_level < from_level)).to_numpy()
+    draw = rng.random(len(df))
+    action = df["action"].to_numpy(dtype=object).copy()
+    moved = action == "moved"
+    action[moved] = np.where(
+        draw[moved] < 0.6, "Forwarded", np.where(draw[moved] < 0.85, "Marked", "Sent")
+    )
+    action[moved & downward] = np.where(draw[moved & downward] < 0.5, "Returned", "Sent Back")
+    for canon, aliases in (
+        ("created", ("Create", "File Created")),
+        ("parked", ("Park", "Parked File")),
+        ("closed", ("Disposed", "Close")),
+        ("reopened", ("Reopen", "Re-opened")),
+    ):
+        chosen = df["action"].to_numpy() == canon
+        action[chosen] = np.where(draw[chosen] < 0.7, aliases[0], aliases[1])
+    return action
+
+
+def _printed_file_types(df: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """File types as printed: "E" / "P", or for a fifth of the files "efile" / "physical file"."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(df["file_id"])
+    long_form = (rng.random(len(uniques)) < 0.2)[codes] if len(df) else np.zeros(0, dtype=bool)
+    physical = df["file_type"].to_numpy() == "physical"
+    return np.where(
+        long_form,
+        np.where(physical, "physical file", "efile"),
+        np.where(physical, "P", "E"),
+    )
+
+
+def _write_moment(
+    ws: Worksheet, row: int, col: int, moment: dt.datetime, style: int, fmt: Format
+) -> None:
+    """A date and time as e-Office prints it: an Excel date cell (3 in 10), else day-first
+    text in one of three forms (`style`: a draw from 0 to 9)."""
+    if style < 3:
+        ws.write_datetime(row, col, moment, fmt)
+    elif style < 7:
+        ws.write_string(row, col, f"{moment:%d/%m/%Y %H:%M}")
+    elif style < 9:
+        ws.write_string(row, col, f"{moment:%d-%b-%Y %H:%M}")
+    else:
+        ws.write_string(row, col, f"{moment:%d-%m-%Y %I:%M %p}")
+
+
+def _write_rows(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    fields: list[str],
+    printed: dict[str, np.ndarray],
+    date_style: np.ndarray,
+    date_fmt: Format,
+) -> None:
+    """The events under the header, a serial number first; times to the minute."""
+    import pandas as pd
+
+    cols = {c: printed[c] if c in printed else df[c].to_numpy(dtype=object) for c in fields}
+    for c in _TIME_FIELDS:
+        if c in cols:
+            cols[c] = pd.to_datetime(df[c]).dt.floor("min").to_numpy()
+    for i in range(len(df)):
+        row = _TITLE_ROWS + 1 + i
+        ws.write_number(row, 0, i + 1)
+        for col, c in enumerate(fields, start=1):
+            value = cols[c][i]
+            if c in _TIME_FIELDS:
+                if not pd.isna(value):
+                    moment = pd.Timestamp(value).to_pydatetime()
+                    _write_moment(
+                        ws, row, col, moment, date_style[i, _TIME_FIELDS.index(c)], date_fmt
+                    )
+            elif value is not None and not (isinstance(value, float) and np.isnan(value)):
+                ws.write_string(row, col, str(value))
+
+
 def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     """Write an e-Office-style report workbook; return the number of events written.
 
@@ -823,61 +1047,17 @@ def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     forms e-Office prints (day-first strings and real Excel date cells, to the minute).
     ``State``/``Department`` columns appear only when the extract spans several of them.
     """
-    import pandas as pd
     import xlsxwriter
 
     df = generate_dataframe(config)
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, 2]))
     n = len(df)
-    states = df["state"].unique().tolist() if n else list(config.states or [])
-    depts = df["department"].unique().tolist() if n else list(config.departments or [])
-    one_state = len(set(config.states or states)) == 1 and len(states) <= 1
-    one_dept = one_state and len(set(config.departments or depts)) == 1 and len(depts) <= 1
-    title_rows = 5
-    if n + title_rows + 1 > EXCEL_MAX_ROWS:
+    offices = _Offices.of(config, df)
+    if n + _TITLE_ROWS + 1 > EXCEL_MAX_ROWS:
         raise ValueError(f"{n} events do not fit in one worksheet; use --format csv")
-
-    fields = [c for c in CANONICAL_COLUMNS if not (c == "state" and one_state)]
-    fields = [c for c in fields if not (c == "department" and one_dept)]
-    fields = [fields[i] for i in rng.permutation(len(fields))]
-
-    # Action aliases: returns downward print as "Returned" / "Sent Back".
-    lv = {
-        d: designation_level(d)
-        for d in pd.unique(df[["from_designation", "to_designation"]].fillna("").to_numpy().ravel())
-    }
-    fl = df["from_designation"].fillna("").map(lv)
-    tl = df["to_designation"].fillna("").map(lv)
-    downward = (fl.notna() & tl.notna() & (tl < fl)).to_numpy()
-    u = rng.random(n)
-    action = df["action"].to_numpy(dtype=object).copy()
-    moved = action == "moved"
-    action[moved] = np.where(
-        u[moved] < 0.6, "Forwarded", np.where(u[moved] < 0.85, "Marked", "Sent")
-    )
-    action[moved & downward] = np.where(u[moved & downward] < 0.5, "Returned", "Sent Back")
-    for canon, aliases in (
-        ("created", ("Create", "File Created")),
-        ("parked", ("Park", "Parked File")),
-        ("closed", ("Disposed", "Close")),
-        ("reopened", ("Reopen", "Re-opened")),
-    ):
-        sel = df["action"].to_numpy() == canon
-        action[sel] = np.where(u[sel] < 0.7, aliases[0], aliases[1])
-    codes, uniques = pd.factorize(df["file_id"])
-    file_style = (rng.random(len(uniques)) < 0.2)[codes] if n else np.zeros(0, dtype=bool)
-    physical = df["file_type"].to_numpy() == "physical"
-    file_type = np.where(
-        file_style,
-        np.where(physical, "physical file", "efile"),
-        np.where(physical, "P", "E"),
-    )
+    fields = offices.fields(rng)
+    printed = {"action": _printed_actions(df, rng), "file_type": _printed_file_types(df, rng)}
     date_style = rng.integers(0, 10, size=(n, 2))
-
-    values = {
-        "action": action,
-        "file_type": file_type,
-    }
     created_at = dt.datetime.combine(window_end(config), dt.time(10, 0))
 
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_formulas": False})
@@ -887,46 +1067,15 @@ def write_xlsx_eoffice(config: GeneratorConfig, out: Path) -> int:
     ws = wb.add_worksheet("File Movement")
     bold = wb.add_format({"bold": True})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-    office = (
-        f"Department: {depts[0]}, Government of {states[0]}"
-        if one_dept and depts and states
-        else f"e-Office instance: {states[0]}"
-        if one_state and states
-        else "e-Office instances: " + ", ".join(states)
-    )
     end = window_end(config) - dt.timedelta(days=1)
     ws.write_string(0, 0, "e-Office File Movement Report", bold)
-    ws.write_string(1, 0, office)
+    ws.write_string(1, 0, offices.title())
     ws.write_string(2, 0, f"Period: {config.start:%d/%m/%Y} to {end:%d/%m/%Y}")
     ws.write_string(3, 0, f"Generated on: {created_at:%d/%m/%Y %H:%M}")
     header = ["Sl. No.", *(_XLSX_HEADERS[c] for c in fields)]
     for col, name in enumerate(header):
-        ws.write_string(title_rows, col, name, bold)
-
-    cols = {c: df[c].to_numpy(dtype=object) for c in fields}
-    for c in ("timestamp", "received_at"):
-        if c in cols:
-            cols[c] = pd.to_datetime(df[c]).dt.floor("min").to_numpy()
-    for i in range(n):
-        row = title_rows + 1 + i
-        ws.write_number(row, 0, i + 1)
-        for col, c in enumerate(fields, start=1):
-            v = values[c][i] if c in values else cols[c][i]
-            if c in ("timestamp", "received_at"):
-                if pd.isna(v):
-                    continue
-                ts = pd.Timestamp(v).to_pydatetime()
-                style = date_style[i, 0 if c == "timestamp" else 1]
-                if style < 3:
-                    ws.write_datetime(row, col, ts, date_fmt)
-                elif style < 7:
-                    ws.write_string(row, col, f"{ts:%d/%m/%Y %H:%M}")
-                elif style < 9:
-                    ws.write_string(row, col, f"{ts:%d-%b-%Y %H:%M}")
-                else:
-                    ws.write_string(row, col, f"{ts:%d-%m-%Y %I:%M %p}")
-            elif v is not None and not (isinstance(v, float) and np.isnan(v)):
-                ws.write_string(row, col, str(v))
+        ws.write_string(_TITLE_ROWS, col, name, bold)
+    _write_rows(ws, df, fields, printed, date_style, date_fmt)
     ws.set_column(0, len(header) - 1, 18)
     wb.close()
     return n

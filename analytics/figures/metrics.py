@@ -1,12 +1,11 @@
 """The metrics of metrics.md as pure, vectorised functions over pandas DataFrames.
 
-Pipeline: `order_events` → `at_time` (as of T) → `map_levels` → `build_stints` → the tables.
+Pipeline: `order_events` (analytics.log.ordering) → `at_time` (as of T) → `map_levels` → `build_stints` → the tables.
 `analyse` runs it all and `compute_report` returns the five report tables.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,47 +14,22 @@ import pandas as pd
 from analytics.figures.registry import AGE_BOUNDS, CSMOP_WORKING_DAYS, OVER_LEVELS_LIMIT
 from analytics.log.calendar import WorkCalendar, elapsed_days
 from analytics.log.hierarchy import LevelTable
-from analytics.schema import (
-    ACTION_RANK,
-    AGE_BUCKETS,
-    IST,
-    PAIRED_COLUMNS,
-    REPORT_COLUMNS,
-    STINT_ACTIONS,
-    TEXT_COLUMNS,
-    Duration,
+from analytics.log.ordering import (
+    category_codes,
+    chain_breaks,
+    encode_text,
+    has_next,
+    order_events,
 )
+from analytics.schema import AGE_BUCKETS, IST, REPORT_COLUMNS, STINT_ACTIONS, Duration
 
 AsOf = pd.Timestamp | str | pd.Series | None
 """T: None (each state's latest event), one moment for every state, or a moment per state
 (a Series indexed by state, e.g. `Store.latest_by_state`: T of the WHOLE state when only part
 of it was read)."""
-_NOBODY = ""
-_NO_CODE = -9
-"""A category code no row has (a blank holder that no event names)."""
 
 
-# --- text as categories ---------------------------------------------------------------------
-
-
-def encode_text(events: pd.DataFrame) -> pd.DataFrame:
-    """The events with every text column as a categorical of sorted categories.
-
-    Sorted categories make code order the text order; each pair of `PAIRED_COLUMNS` shares its
-    categories, so codes compare across the pair. Already-encoded columns cost nothing.
-    """
-    out = events.copy(deep=False)
-    for c in (*TEXT_COLUMNS, "source"):
-        if c in out:
-            out[c] = _as_category(out[c])
-    for a, b in PAIRED_COLUMNS:
-        if a in out and b in out:
-            ca, cb = out[a].cat.categories, out[b].cat.categories
-            if not ca.equals(cb):
-                union = ca.union(cb)
-                out[a] = out[a].cat.set_categories(union)
-                out[b] = out[b].cat.set_categories(union)
-    return out
+# --- text as categories (encoding: analytics.log.ordering.encode_text) -----------------------
 
 
 def decode_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,30 +41,12 @@ def decode_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _as_category(values: pd.Series) -> pd.Series:
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        return values.astype("category")
-    categories = values.cat.categories
-    if categories.is_monotonic_increasing:
-        return values
-    return values.cat.reorder_categories(categories.sort_values())
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    return values.cat.codes.to_numpy()
-
-
-def _code_of(values: pd.Series, text: str) -> int:
-    categories = values.cat.categories
-    return int(categories.get_loc(text)) if text in categories else _NO_CODE
-
-
 def by_state(states: pd.Series, values: pd.Series) -> pd.Series:
     """`values` (indexed by state) taken for each row's state (categorical or text states)."""
     if not isinstance(states.dtype, pd.CategoricalDtype):
         return pd.Series(values.reindex(states.astype("str")).array, index=states.index)
     per = values.reindex(states.cat.categories.astype("str")).array
-    return pd.Series(per.take(_codes(states), allow_fill=True), index=states.index)
+    return pd.Series(per.take(category_codes(states), allow_fill=True), index=states.index)
 
 
 def _distinct_states(states: pd.Series) -> pd.Index:
@@ -98,93 +54,6 @@ def _distinct_states(states: pd.Series) -> pd.Index:
         used = states.cat.remove_unused_categories().cat.categories
         return pd.Index(used.astype("str"), name="state").sort_values()
     return pd.Index(pd.unique(states.dropna()), name="state").astype("str").sort_values()
-
-
-# --- order ----------------------------------------------------------------------------------
-
-
-def order_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Each file's events in log order (log-format.md, "Order"), with `file_key` and `seq`.
-
-    Rows sort by file, timestamp and action rank; same-time events of one action follow the
-    chain of holders. Input row order is the read order that breaks remaining ties.
-    """
-    _require(events, ("state", "file_id", "action", "from_user", "to_user", "timestamp"))
-    df = encode_text(events).reset_index(drop=True)
-    state_codes = _codes(df["state"]).astype(np.int64) + 1
-    file_codes = _codes(df["file_id"]).astype(np.int64) + 1
-    key = state_codes * (int(file_codes.max(initial=0)) + 1) + file_codes
-    ts = df["timestamp"].dt.as_unit("us").array.asi8
-    actions = df["action"].cat.categories
-    rank = np.array([ACTION_RANK[a] for a in actions], dtype=np.int64)[_codes(df["action"])]
-    order = np.lexsort((np.arange(len(df)), rank, ts, key))
-    order = _follow_chains(order, key, ts, rank, df)
-    if not (order == np.arange(len(order))).all():
-        df = df.iloc[order].reset_index(drop=True)
-    key = key[order]
-    starts = np.r_[True, key[1:] != key[:-1]] if len(key) else np.array([], dtype=bool)
-    df["file_key"] = np.cumsum(starts) - 1
-    first_pos = np.flatnonzero(starts)
-    df["seq"] = np.arange(len(df)) - np.repeat(first_pos, np.diff(np.r_[first_pos, len(df)]))
-    return df
-
-
-def _follow_chains(
-    order: np.ndarray, key: np.ndarray, ts: np.ndarray, rank: np.ndarray, df: pd.DataFrame
-) -> np.ndarray:
-    """Reorder runs of same-file, same-time, same-action events along the chain of holders."""
-    k, t, r = key[order], ts[order], rank[order]
-    same = (k[1:] == k[:-1]) & (t[1:] == t[:-1]) & (r[1:] == r[:-1])
-    if not same.any():
-        return order
-    order = order.copy()
-    starts_stint = np.array([a in STINT_ACTIONS for a in df["action"].cat.categories])
-    is_parked = np.array([a == "parked" for a in df["action"].cat.categories])
-    action = _codes(df["action"])
-    from_user = _codes(df["from_user"])
-    to_user = _codes(df["to_user"])
-    nobody = _code_of(df["from_user"], _NOBODY)
-    edges = np.diff(np.r_[0, same.astype(np.int8), 0])
-    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
-    for start, end in zip(run_starts, run_ends, strict=True):  # only tied runs: rare
-        holder = nobody
-        if start > 0 and k[start - 1] == k[start]:
-            prev = order[start - 1]
-            if starts_stint[action[prev]]:
-                holder = to_user[prev]
-            elif is_parked[action[prev]]:
-                holder = from_user[prev]
-        order[start:end] = _chain(order[start:end], holder, from_user, to_user)
-    return order
-
-
-def _chain(rows: np.ndarray, holder: int, from_user: np.ndarray, to_user: np.ndarray) -> list[int]:
-    """One tied run in chain order (log-format.md): repeatedly the first row left (in the
-    order given) sent by the holder, else the first row left; the holder becomes its receiver.
-
-    Linear: a queue of rows per sender and one cursor over all rows, each skipping rows
-    already taken, so every row is looked at a bounded number of times.
-    """
-    by_sender: dict[int, deque[int]] = {}
-    for i, row in enumerate(rows):
-        by_sender.setdefault(int(from_user[row]), deque()).append(i)
-    taken = np.zeros(len(rows), dtype=bool)
-    cursor = 0
-    chained: list[int] = []
-    for _ in range(len(rows)):
-        queue = by_sender.get(int(holder))
-        while queue and taken[queue[0]]:
-            queue.popleft()
-        if queue:
-            pick = queue.popleft()
-        else:
-            while taken[cursor]:
-                cursor += 1
-            pick = cursor
-        taken[pick] = True
-        chained.append(int(rows[pick]))
-        holder = to_user[rows[pick]]
-    return chained
 
 
 # --- as of T --------------------------------------------------------------------------------
@@ -244,7 +113,7 @@ def build_stints(events: pd.DataFrame) -> pd.DataFrame:
     events carry no `to_level`), start, end, received_at, end_action, broken, seq.
     """
     events = order_events(events) if "file_key" not in events else encode_text(events)
-    has_next = _has_next(events)
+    followed = has_next(events)
     is_stint = events["action"].isin(STINT_ACTIONS).to_numpy()
     holder = events["to_user"]
     stints = pd.DataFrame(
@@ -257,57 +126,14 @@ def build_stints(events: pd.DataFrame) -> pd.DataFrame:
             "designation": events["to_designation"],
             "level": events.get("to_level", pd.NA),
             "start": events["timestamp"],
-            "end": events["timestamp"].shift(-1).where(has_next),
+            "end": events["timestamp"].shift(-1).where(followed),
             "received_at": events["received_at"],
-            "end_action": events["action"].shift(-1).where(has_next),
-            "broken": _chain_breaks(events, has_next),
+            "end_action": events["action"].shift(-1).where(followed),
+            "broken": chain_breaks(events, followed),
             "seq": events["seq"],
         }
     )
     return stints[is_stint].reset_index(drop=True)
-
-
-def may_repeat(ordered: pd.DataFrame) -> bool:
-    """Whether an ordered log may hold events equal on the de-duplication key.
-
-    Such events share file, timestamp and action, so they sit in one run of ties; False is
-    certain, True means "look": it checks the sender and holder within the runs only.
-    """
-    key = ordered["file_key"].to_numpy()
-    ts = ordered["timestamp"].array.asi8
-    action = _codes(ordered["action"])
-    same = (key[1:] == key[:-1]) & (ts[1:] == ts[:-1]) & (action[1:] == action[:-1])
-    if not same.any():
-        return False
-    rows = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
-    tied = pd.DataFrame(
-        {
-            "key": key[rows],
-            "ts": ts[rows],
-            "action": action[rows],
-            "from": _codes(ordered["from_user"])[rows],
-            "to": _codes(ordered["to_user"])[rows],
-        }
-    )
-    return bool(tied.duplicated().any())
-
-
-def broken_chains(events: pd.DataFrame) -> int:
-    """How many stints end with an event their holder did not send (ordered events)."""
-    events = encode_text(events)
-    is_stint = events["action"].isin(STINT_ACTIONS).to_numpy()
-    return int((_chain_breaks(events, _has_next(events)) & is_stint).sum())
-
-
-def _has_next(events: pd.DataFrame) -> np.ndarray:
-    key = events["file_key"].to_numpy()
-    return np.r_[key[1:] == key[:-1], False] if len(key) else np.array([], dtype=bool)
-
-
-def _chain_breaks(events: pd.DataFrame, has_next: np.ndarray) -> np.ndarray:
-    """Per event: the file's next event is sent by someone other than this event's to_user."""
-    next_from = np.r_[_codes(events["from_user"])[1:], _NO_CODE]
-    return has_next & (next_from != _codes(events["to_user"]))
 
 
 def add_durations(stints: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
@@ -389,24 +215,6 @@ def level_turnaround(stints: pd.DataFrame, duration: str = "days") -> pd.DataFra
     return _sort(out, ("state", "level"))[list(REPORT_COLUMNS["level_turnaround"])]
 
 
-def waiting_processing(stints: pd.DataFrame, working_days: bool = False) -> pd.DataFrame:
-    """Per state and level, over ended stints with `received_at`: waiting vs processing."""
-    suffix = "working_days" if working_days else "days"
-    known = stints.loc[
-        (stints["end"].notna() & stints[f"waiting_{suffix}"].notna()).to_numpy(),
-        ["state", "level", f"waiting_{suffix}", f"processing_{suffix}"],
-    ]
-    grouped = known.groupby(["state", "level"], dropna=False, sort=False)
-    out = grouped.agg(
-        stints=(f"waiting_{suffix}", "size"),
-        median_waiting_days=(f"waiting_{suffix}", "median"),
-        median_processing_days=(f"processing_{suffix}", "median"),
-        mean_waiting_days=(f"waiting_{suffix}", "mean"),
-        mean_processing_days=(f"processing_{suffix}", "mean"),
-    ).reset_index()
-    return _sort(out, ("state", "level"))
-
-
 def file_facts(
     events: pd.DataFrame,
     stints: pd.DataFrame,
@@ -421,7 +229,7 @@ def file_facts(
     calendar = calendar or WorkCalendar()
     g = events.groupby("file_key", sort=True)
     first = g[["state", "file_id", "department", "file_number", "subject"]].first()
-    last = events[~_has_next(events)].set_index("file_key")  # each file's last event
+    last = events[~has_next(events)].set_index("file_key")  # each file's last event
     created = events[events["action"].eq("created")].drop_duplicates("file_key", keep="first")
     created = created.set_index("file_key")
     closed = events[events["action"].eq("closed")].groupby("file_key")["timestamp"].max()
@@ -615,9 +423,3 @@ def _sort(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     """Sort ascending by keys; a `level` key sorts as numbers with unmapped (NA) last."""
     out = frame.sort_values(list(keys), na_position="last", kind="stable").reset_index(drop=True)
     return decode_text(out)
-
-
-def _require(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"events table lacks column(s): {', '.join(missing)}")

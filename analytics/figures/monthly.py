@@ -28,10 +28,11 @@ import pandas as pd
 from analytics import fmt
 from analytics.access.scope import Scope, load_scoped
 from analytics.figures import views
-from analytics.figures.metrics import analyse, order_events
+from analytics.figures.metrics import analyse
 from analytics.figures.registry import AGE_BUCKETS, FIGURES, OVERVIEW, figure
 from analytics.log.calendar import WorkCalendar
 from analytics.log.hierarchy import LevelTable
+from analytics.log.ordering import order_events
 from analytics.outputs.report import describe_level_table, level_table_line
 from analytics.schema import IST
 

@@ -55,12 +55,12 @@ from analytics.figures.metrics import (
     build_stints,
     file_departments,
     map_levels,
-    order_events,
 )
 from analytics.figures.metrics import file_facts as metrics_file_facts
 from analytics.figures.views import Prepared
 from analytics.log.calendar import WorkCalendar
 from analytics.log.hierarchy import LevelTable, LevelTableError, normalise_designation
+from analytics.log.ordering import order_events
 from analytics.log.reading import (
     ReadResult,
     Source,

@@ -255,7 +255,7 @@ else:
             shown = _issues(report.rejected, headers)
             components.table(
                 shown,
-                rows.drop(columns=["raw"], errors="ignore")
+                rows.drop(columns=["raw", "issues"], errors="ignore")
                 .assign(
                     header=[
                         ", ".join(headers.get(c.strip(), c.strip()) for c in str(v).split(","))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.figures.metrics import analyse, compute_report, order_events
+from analytics.figures.metrics import analyse, compute_report
+from analytics.figures.views import Filters, prepare, waiting_vs_processing
 from analytics.log.calendar import WorkCalendar
+from analytics.log.ordering import order_events
 from analytics.log.reading import read_logs
 from tests.conftest import WORKED_EXAMPLE, ev
 
@@ -281,9 +283,7 @@ def test_waiting_and_processing_split(write_log):
         ev("moved", "B", "C", "Section Officer", "", "2024-03-03 10:00"),
     ]
     a = analyse(read_logs([write_log(rows)]).events)
-    from analytics.figures.metrics import waiting_processing
-
-    wp = waiting_processing(a.stints)
+    wp = waiting_vs_processing(prepare(a), Filters())
     r = row(wp, level=2)
     assert (r.median_waiting_days, r.median_processing_days) == pytest.approx((0.25, 0.75))
     assert 1 not in wp["level"].tolist()  # no received_at on the created stint

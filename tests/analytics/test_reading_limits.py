@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.figures.metrics import _chain
+from analytics.log.ordering import _chain
 from analytics.log.reading import UnusableInputError, UploadLimits, read_logs
 from tests.conftest import csv_text, ev
 

@@ -17,9 +17,9 @@ from analytics.figures.metrics import (
     compute_report,
     decode_text,
     map_levels,
-    order_events,
 )
 from analytics.log.hierarchy import LevelTable
+from analytics.log.ordering import order_events
 from analytics.log.reading import read_logs
 from analytics.outputs.report import export_frame
 from analytics.schema import EVENT_COLUMNS, IST
