@@ -25,7 +25,8 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics.access.accounts import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.access.scope import Scope
-from analytics.store.store import default_url, open_store
+from analytics.store.engine import default_url
+from analytics.store.store import open_store
 from dashboard import format as fmt
 from dashboard import sessions
 

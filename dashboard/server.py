@@ -19,7 +19,8 @@ if str(ROOT) not in sys.path:
 import streamlit as st
 
 from analytics.access.accounts import Accounts
-from analytics.store.store import default_url, open_store
+from analytics.store.engine import default_url
+from analytics.store.store import open_store
 from dashboard.sessions import ROUTES_ENV, make_routes
 
 

@@ -249,7 +249,7 @@ def _report(args: argparse.Namespace) -> int:
             store = opened.enter_context(open_store(args.db))
             accounts, user, scope = _reader(store, args)
             if levels is None:
-                level_table = describe_level_table(store.level_version_info())
+                level_table = describe_level_table(store.levels.version_info())
             # The scope is applied where the data is read (the selection below); T is each
             # WHOLE state's (metrics.md) whatever part of it the user may read. Figures use
             # the stored IDs: the tables name no person, so they are the same for every reader.
@@ -278,7 +278,7 @@ def _report(args: argparse.Namespace) -> int:
                     analysis = analyse(
                         events,
                         as_of=as_of,
-                        levels=levels or store.levels(),
+                        levels=levels or store.levels.current(),
                         calendar=calendar,
                         working_days=args.working_days,
                     )
@@ -417,7 +417,7 @@ def _ingest(args: argparse.Namespace) -> int:
             raise ValueError("--by is for a store without accounts; --user names the uploader")
         for log in args.logs:
             if user is None:
-                result = store.ingest(
+                result = store.uploads.ingest(
                     [log],
                     state=args.state,
                     department=args.department,
