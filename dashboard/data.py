@@ -54,9 +54,10 @@ def _store(url: str) -> Store:
     return open_store(url)
 
 
-def store() -> Store:
-    """The store named by `EOFFICE_DB_URL` (default: the embedded SQLite file)."""
-    return _store(default_url())
+def store(url: str | None = None) -> Store:
+    """The process's one store at `url` (default: `EOFFICE_DB_URL`, else the embedded SQLite
+    file), shared by the pages, the accounts (`auth.accounts`) and the sign-in routes."""
+    return _store(url or default_url())
 
 
 def version() -> str:
