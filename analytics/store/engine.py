@@ -28,7 +28,7 @@ BUSY_TIMEOUT_S = 600
 
 def project_root() -> Path:
     """The project checkout (holds pyproject.toml), else the current folder when installed."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # analytics/store/engine.py → the checkout
     return root if (root / "pyproject.toml").exists() else Path.cwd()
 
 
