@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -252,4 +253,36 @@ def test_two_uploads_at_once_lose_nothing_and_duplicate_nothing(
     facts = store.load_file_facts().set_index("file_id")
     assert facts.loc["F1", "n_events"] == 5
     assert (facts.loc[facts.index.str.startswith("S"), "n_events"] == 6).all()
+    store.close()
+
+
+def test_one_shared_store_times_each_upload_on_its_own(store_url: str) -> None:
+    """Two threads upload through ONE `Store` at once (as dashboard sessions do): each result
+    counts its own events and carries its own phase timings, which fit inside that call."""
+    store = open_store(store_url)
+    logs = {
+        name: [r for n in range(150) for r in chain_rows(f"{name}{n:04d}", 1 + n % 28, 4)]
+        for name in ("A", "B")
+    }
+    results: dict[str, tuple[float, object]] = {}
+
+    def upload(name: str) -> None:
+        started = time.perf_counter()
+        result = store.uploads.ingest([(f"{name}.csv", csv_text(logs[name]).encode())])
+        results[name] = (time.perf_counter() - started, result)
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in logs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    phases = {"read", "lock", "existing", "insert_events", "derive", "insert_derived"}
+    phases |= {"snapshots", "commit"}
+    for name, (wall, result) in results.items():
+        assert result.status == "stored"
+        assert result.events_new == len(logs[name]) == 150 * 5  # created + 4 moves a file
+        assert set(result.timings) == phases
+        assert min(result.timings.values()) >= 0
+        assert sum(result.timings.values()) <= wall
+    assert len(results) == 2
     store.close()
