@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         events = store.load_events()
         results["events_route_read_events_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        old = views.prepare(analyse(events, levels=store.levels()))
+        old = views.prepare(analyse(events, levels=store.levels.current()))
         del events
         results["events_route_analyse_prepare_s"] = time.perf_counter() - t
         del old

@@ -58,7 +58,7 @@ def _steps(url: str, month: str, state: str | None) -> dict[str, float]:
         out["read_events_s"] = time.perf_counter() - t
         out["events"] = float(len(events))
         t = time.perf_counter()
-        report = monthly.build(events, latest, month, state=state, levels=store.levels())
+        report = monthly.build(events, latest, month, state=state, levels=store.levels.current())
         out["figures_s"] = time.perf_counter() - t
         t = time.perf_counter()
         pdf = pdf_bytes(report)

@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if url is None:
         url = f"sqlite:///{work / 'store.sqlite'}"
         with open_store(url) as store:
-            assert store.ingest([SAMPLE], by="bench").status == "stored"
+            assert store.uploads.ingest([SAMPLE], by="bench").status == "stored"
     with open_store(url) as store, store.engine.connect() as conn:
         pairs = [
             (s, d)

@@ -25,9 +25,9 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics.access.accounts import Accounts, SignedInUser, SignInRefused, demo_enabled
 from analytics.access.scope import Scope
-from analytics.store.store import default_url, open_store
+from analytics.store.engine import default_url
+from dashboard import data, sessions
 from dashboard import format as fmt
-from dashboard import sessions
 
 USER_KEY = "eoffice_user"
 SCOPE_KEY = "eoffice_scope"
@@ -39,7 +39,7 @@ _KEPT_KEY = "eoffice_kept_session"  # id of the kept session (sessions.py) this 
 
 @st.cache_resource(show_spinner=False)
 def _accounts(url: str) -> Accounts:
-    return Accounts(open_store(url))
+    return Accounts(data.store(url))  # the pages' store: one per process
 
 
 def accounts() -> Accounts:

@@ -33,7 +33,8 @@ from analytics.figures.views import Filters, Prepared
 from analytics.outputs import xes
 from analytics.outputs.digest import HOLIDAYS_ENV, holiday_calendar
 from analytics.store import snapshots
-from analytics.store.store import Store, default_url, open_store
+from analytics.store.engine import default_url
+from analytics.store.store import Store, open_store
 
 _HASH = {Filters: repr, Scope: lambda s: repr(_scope_key(s))}
 
@@ -53,9 +54,10 @@ def _store(url: str) -> Store:
     return open_store(url)
 
 
-def store() -> Store:
-    """The store named by `EOFFICE_DB_URL` (default: the embedded SQLite file)."""
-    return _store(default_url())
+def store(url: str | None = None) -> Store:
+    """The process's one store at `url` (default: `EOFFICE_DB_URL`, else the embedded SQLite
+    file), shared by the pages, the accounts (`auth.accounts`) and the sign-in routes."""
+    return _store(url or default_url())
 
 
 def version() -> str:
@@ -293,7 +295,7 @@ def _journey(url: str, v: str, scope: Scope, file_key: int) -> tuple[pd.DataFram
     where = {"state": fact["state"].iloc[0], "department": fact["department"].iloc[0]}
     s = _store(url)
     one = analyse(
-        s.load_file_events(where["state"], str(fact["file_id"].iloc[0])), levels=s.levels()
+        s.load_file_events(where["state"], str(fact["file_id"].iloc[0])), levels=s.levels.current()
     )
     return (
         pseudonymise(views.file_journey(one, 0), scope, **where),
@@ -308,7 +310,7 @@ def journey(scope: Scope, file_key: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @_cached
 def _level_names(url: str, v: str) -> dict[int, str]:
-    return _store(url).levels().level_names()
+    return _store(url).levels.current().level_names()
 
 
 def level_names() -> dict[int, str]:
@@ -318,31 +320,31 @@ def level_names() -> dict[int, str]:
 
 @_cached
 def _level_table(url: str, v: str) -> dict:
-    return _store(url).level_version_info()
+    return _store(url).levels.version_info()
 
 
 def level_table() -> dict:
-    """The level-table version in force (`Store.level_version_info`)."""
+    """The level-table version in force (`Store.levels.version_info`)."""
     return _level_table(default_url(), version())
 
 
 def uploads(user: SignedInUser) -> pd.DataFrame:
     """Upload history the user may see: its own uploads and those whose rows lie in its
     scope (`analytics.access.accounts.visible_uploads`)."""
-    return visible_uploads(store().uploads(), user)
+    return visible_uploads(store().uploads.history(), user)
 
 
 def rejected_rows(scope: Scope, upload_id: int) -> pd.DataFrame:
     """The rows an upload rejected, as the scope may see them (names as pseudonyms without
     the names permission, in the cells and in the reasons; keyed by each row's state and
     department, else the ones given for the upload)."""
-    given = store().uploads().set_index("id")
+    given = store().uploads.history().set_index("id")
     state, department = (
         (given.loc[upload_id, c] if upload_id in given.index else None)
         for c in ("state_given", "department_given")
     )
     return protect_rejected(
-        store().rejected_rows(upload_id),
+        store().uploads.rejected_rows(upload_id),
         scope,
         state=state if isinstance(state, str) else None,
         department=department if isinstance(department, str) else None,

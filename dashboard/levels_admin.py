@@ -60,7 +60,7 @@ def _set_pending(
 
 def levels_tab(keeper: LevelKeeper) -> None:
     """The whole Levels section."""
-    info = keeper.store.level_version_info()
+    info = keeper.store.levels.version_info()
     if info["version"]:
         st.caption(
             f"Table in force: version {info['version']}, made {fmt.moment(info['created_at'])} "
@@ -276,7 +276,7 @@ def _proposals(keeper: LevelKeeper) -> None:
         )
         left, mid, right, _ = st.columns([1, 1, 1, 3])
         if left.button("Preview", key=f"levels_proposal_preview_{p.id}"):
-            merged = keeper.store.levels().with_rows(LevelTable.from_records(list(p.rows)))
+            merged = keeper.store.levels.current().with_rows(LevelTable.from_records(list(p.rows)))
             _set_pending(merged, f"proposal {p.id} (applying it approves it)", proposal=int(p.id))
         if mid.button("Approve", key=f"levels_approve_{p.id}", type="primary"):
             version = keeper.decide(int(p.id), approve=True)
@@ -308,7 +308,7 @@ def _history(keeper: LevelKeeper) -> None:
         key="levels_restore_choice",
     )
     if right.button("Preview the restore", key="levels_preview_restore"):
-        _set_pending(keeper.store.level_version(int(version)), f"version {version}", version)
+        _set_pending(keeper.store.levels.at_version(int(version)), f"version {version}", version)
 
 
 def propose_section(keeper: LevelKeeper) -> None:
@@ -329,7 +329,7 @@ def propose_section(keeper: LevelKeeper) -> None:
     if message:
         st.success(message)
     state = st.selectbox("State", states, key="levels_propose_state")
-    found = keeper.store.unmapped_designations(states=[state])
+    found = keeper.store.levels.unmapped(states=[state])
     if not found.empty:
         st.caption(
             "Unmapped here: "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,18 +17,11 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st
 
-from analytics.access.accounts import Accounts
-from analytics.store.store import default_url, open_store
+from dashboard import auth
 from dashboard.sessions import ROUTES_ENV, make_routes
-
-
-@cache
-def _accounts(url: str) -> Accounts:
-    return Accounts(open_store(url))
-
 
 os.environ[ROUTES_ENV] = "1"
 app = st.App(
     str(Path(__file__).with_name("app.py")),
-    routes=make_routes(lambda: _accounts(default_url())),
+    routes=make_routes(auth.accounts),  # the pages' accounts and store: one per process
 )

@@ -21,7 +21,7 @@ UPWARD = {
     ("analytics.figures.monthly", "analytics.access.scope"),
     ("analytics.figures.monthly", "analytics.outputs.report"),
     # The accounts' tables are part of the one database schema (one Alembic history).
-    ("analytics.store.store", "analytics.access.models"),
+    ("analytics.store.audit", "analytics.access.models"),
     ("analytics.store.alert_models", "analytics.access.models"),
 }
 

@@ -52,7 +52,9 @@ from analytics.access.models import (
 from analytics.access.scope import Scope
 from analytics.log.reading import UnusableInputError, UploadLimits, printable, source_bytes
 from analytics.schema import IST
-from analytics.store.store import IngestResult, Store, write_audit
+from analytics.store.audit import write_audit
+from analytics.store.store import Store
+from analytics.store.uploads import IngestResult
 
 LOCKOUT_ATTEMPTS_ENV = "EOFFICE_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "EOFFICE_LOCKOUT_MINUTES"
@@ -276,7 +278,7 @@ def authorise_upload(
 
     First the rows' (state, department) groups outside the user's upload scope (a user
     without a nodal-officer grant, or the demo, is refused every row). Only when every row is
-    inside the scope, and `held` (`Store.stored_files` of the events) is given, each row is
+    inside the scope, and `held` (`Store.uploads.stored_files` of the events) is given, each row is
     checked against the file the store already holds: the file's department is its first
     event's, so a row of a file held under a department outside the scope is refused
     (`held`), and so is a row of another department dated at or before the held file's
@@ -1032,7 +1034,7 @@ class Accounts:
         """Upload for `user`, audited whatever happens: refused (nothing stored) when any row
         lies outside the user's upload scope or touches a file the store holds under a
         department outside it (`authorise_upload`, checked under the store's writer lock);
-        otherwise `Store.ingest` with `by=user.email`. Each source is read once: the bytes
+        otherwise `Store.uploads.ingest` with `by=user.email`. Each source is read once: the bytes
         checked are the bytes stored."""
         names = [s[0] if isinstance(s, tuple) else str(s) for s in sources]
         target = ", ".join(names)
@@ -1049,7 +1051,7 @@ class Accounts:
 
         try:
             named = [source_bytes(s, UploadLimits.from_env()) for s in sources]
-            result = self.store.ingest(
+            result = self.store.uploads.ingest(
                 named,
                 state=state,
                 department=department,
@@ -1096,11 +1098,11 @@ class Accounts:
         refused = authorise_upload(user, events)
         if refused or events.empty:
             return refused
-        return authorise_upload(user, events, self.store.stored_files(events))
+        return authorise_upload(user, events, self.store.uploads.stored_files(events))
 
     def uploads_visible_to(self, user: SignedInUser) -> pd.DataFrame:
         """The upload history `user` may see (`visible_uploads`)."""
-        return visible_uploads(self.store.uploads(), user)
+        return visible_uploads(self.store.uploads.history(), user)
 
     def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
         """Re-check `user` against the store at this moment, then audit the export.
@@ -1128,7 +1130,7 @@ class Accounts:
 
 
 def visible_uploads(history: pd.DataFrame, user: SignedInUser) -> pd.DataFrame:
-    """Rows of `Store.uploads()` the user may see: every one for a reader of every state;
+    """Rows of `Store.uploads.history()` the user may see: every one for a reader of every state;
     otherwise the user's own uploads and those whose rows all lie in the user's read scope
     (`touched`; an upload that stored no rows counts by the state / department given)."""
     scope = user.scope

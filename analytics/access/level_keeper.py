@@ -76,7 +76,7 @@ class LevelKeeper:
     def table(self) -> LevelTable:
         """The table in force: general rows and the per-state rows of the user's states."""
         self._need_read("show the level table")
-        table = self.store.levels()
+        table = self.store.levels.current()
         states = self._states()
         if states is None:
             return table
@@ -86,22 +86,22 @@ class LevelKeeper:
 
     def version(self) -> int:
         """The version in force."""
-        return self.store.levels_version()
+        return self.store.levels.version()
 
     def unmapped(self) -> pd.DataFrame:
-        """Unmapped designations of the user's states (`Store.unmapped_designations`)."""
+        """Unmapped designations of the user's states (`Store.levels.unmapped`)."""
         self._need_read("list unmapped designations")
-        return self.store.unmapped_designations(states=self._states())
+        return self.store.levels.unmapped(states=self._states())
 
     def history(self) -> pd.DataFrame:
-        """Every version, newest first (`Store.level_history`)."""
+        """Every version, newest first (`Store.levels.history`)."""
         self._need_read("show the level-table history")
-        return self.store.level_history()
+        return self.store.levels.history()
 
     def proposals(self, status: str | None = None) -> pd.DataFrame:
         """Proposals of the user's states (every one for an admin)."""
         self._need_read("list level proposals")
-        found = self.store.level_proposals(status)
+        found = self.store.proposals.listing(status)
         states = self._states()
         return found if states is None else found[found["state"].isin(states)]
 
@@ -124,24 +124,24 @@ class LevelKeeper:
             raise self._refuse(
                 "preview a level table", "previews are for admins and nodal officers"
             )
-        return self.store.preview_levels(table, states=self._states())
+        return self.store.levels.preview(table, states=self._states())
 
     def apply(self, table: LevelTable, *, note: str | None = None, kind: str = "import") -> int:
-        """Make `table` the table in force (admins): a new version (`Store.apply_levels`)."""
+        """Make `table` the table in force (admins): a new version (`Store.levels.apply`)."""
         self._need_admin("change the level table")
-        return self.store.apply_levels(table, by=self.actor, kind=kind, note=note)
+        return self.store.levels.apply(table, by=self.actor, kind=kind, note=note)
 
     def map_designation(self, designation: str, level: int, *, state: str | None = None) -> int:
         """Add (or replace) one row, for every state or one state (admins): a new version."""
         row = pd.DataFrame([{"state": state, "designation": designation, "level": level}])
-        table = self.store.levels().with_rows(LevelTable(row))
+        table = self.store.levels.current().with_rows(LevelTable(row))
         where = state or "every state"
         return self.apply(table, note=f"{designation} → level {level} ({where})", kind="edit")
 
     def restore(self, version: int, *, note: str | None = None) -> int:
         """Make an earlier version's rows the table in force again (admins): a new version."""
         self._need_admin("restore a level-table version")
-        return self.store.restore_levels(version, by=self.actor, note=note)
+        return self.store.levels.restore(version, by=self.actor, note=note)
 
     def propose(self, state: str, table: LevelTable, *, note: str | None = None) -> int:
         """Propose rows for one state (a nodal officer of that state, or an admin)."""
@@ -155,12 +155,12 @@ class LevelKeeper:
                 f"propose level rows for {state}",
                 f"a proposal for {state} needs a nodal-officer grant there (yours: {mine})",
             )
-        return self.store.propose_levels(state, table, by=self.actor, note=note)
+        return self.store.proposals.propose(state, table, by=self.actor, note=note)
 
     def decide(self, number: int, *, approve: bool) -> int | None:
         """Approve (a new version) or reject a pending proposal (admins)."""
         self._need_admin("approve or reject level proposals")
-        return self.store.decide_proposal(number, approve=approve, by=self.actor)
+        return self.store.proposals.decide(number, approve=approve, by=self.actor)
 
 
 # --- command line: `eoffice-analytics levels ...` -------------------------------------------

@@ -346,7 +346,7 @@ def _unit_column(frame: pd.DataFrame, column: str, given: str | None) -> np.ndar
 def protect_rejected(
     rows: pd.DataFrame, scope: Scope, *, state: str | None = None, department: str | None = None
 ) -> pd.DataFrame:
-    """An upload's rejected rows (`Store.rejected_rows`: file, line, column, reason, raw) as
+    """An upload's rejected rows (`Store.uploads.rejected_rows`: file, line, column, reason, raw) as
     the scope may see them: without the names permission each cell of `raw` under a person
     column (the file's own header, e.g. `Sent By`, read through the header aliases) becomes
     its pseudonym, and so does each such name where a reason quotes it ('name').

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--by is for a store without accounts; --user names the uploader")
         for log in args.logs:
             if user is None:
-                result = store.ingest(
+                result = store.uploads.ingest(
                     [log],
                     state=args.state,
                     department=args.department,

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             store = opened.enter_context(open_store(args.db))
             accounts, user, scope = reader(store, args)
             if levels is None:
-                level_table = describe_level_table(store.level_version_info())
+                level_table = describe_level_table(store.levels.version_info())
             analysis = _from_store(store, args, scope, given_t, levels, calendar)
             selection = _selection(args, scope, by_place=True)
             in_scope = replace(selection, file_types=(), start=None, end=None)
@@ -152,7 +152,7 @@ def _from_store(
     return analyse(
         events,
         as_of=as_of,
-        levels=levels or store.levels(),
+        levels=levels or store.levels.current(),
         calendar=calendar,
         working_days=args.working_days,
     )

@@ -5,7 +5,7 @@ engine (`metrics.analyse`, `metrics.report_tables`, `views.state_figures`) and s
 figures side by side per state: stints whose level changes, turnaround per level, pendency
 per level, mean distinct levels of pending files and files over 4 levels, the rows that change
 most first. The store adds
-the designations that become unmapped (`Store.preview_levels`).
+the designations that become unmapped (`Store.levels.preview`).
 """
 
 from __future__ import annotations

@@ -512,7 +512,7 @@ def from_store(
     )
     present = states_of(events)
     latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
-    table = describe_level_table(store.level_version_info()) if levels is None else None
+    table = describe_level_table(store.levels.version_info()) if levels is None else None
     built = build(
         events,
         latest,
@@ -520,7 +520,7 @@ def from_store(
         scope=scope,
         state=state,
         department=department,
-        levels=levels or store.levels(),
+        levels=levels or store.levels.current(),
         calendar=calendar,
         uploads=_uploads_of(store, present, scope, department),
     )
@@ -534,7 +534,7 @@ def _uploads_of(
 ) -> pd.DataFrame:
     """state, uploaded_at of each stored upload with rows of the selection (its touched
     (state, department) pairs inside the scope and the selection)."""
-    history = store.uploads()
+    history = store.uploads.history()
     rows = []
     for at, touched, status in zip(
         history["uploaded_at"], history["touched"], history["status"], strict=True

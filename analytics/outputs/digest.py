@@ -308,7 +308,7 @@ def plan(
         book.rules() if rules is None else rules,
         calendar or holiday_calendar(),
     )
-    names = store.levels().level_names()
+    names = store.levels.current().level_names()
     base = os.environ.get(DASHBOARD_ENV, "").strip()
     for email, frequency in wanted.items():
         user = accounts.user(email, method="alerts")

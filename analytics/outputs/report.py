@@ -179,7 +179,7 @@ def describe_level_table(
     info: dict[str, object] | None = None, file: str | Path | None = None
 ) -> dict[str, object]:
     """`level_table` of validation.json: the store's version in force (`info`, from
-    `Store.level_version_info`), a table read from `file`, or the built-in default."""
+    `Store.levels.version_info`), a table read from `file`, or the built-in default."""
     if file is not None:
         return {"source": "file", "file": str(file)}
     if info is None or not info.get("version"):

@@ -195,6 +195,6 @@ def export_events(
     events = load_scoped(
         store, scope, "events", states=states, departments=departments, protect=False
     )
-    events = map_levels(events, store.levels())
+    events = map_levels(events, store.levels.current())
     events["department"] = file_departments(events)
     return pseudonymise(events, scope)

@@ -402,20 +402,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     facts["age_working_days"] = facts["age_working_days"].where(pending)
     facts["created_day"] = ist_days(facts["created_at"])
 
-    parts = []
-    for s in snapshots:
-        part = s.activity.copy()
-        if not ACTIVITY_EVERY_EVENT_DAY:
-            part = part[part["files_created"].gt(0) | part["movements"].gt(0)]
-        part.insert(0, "state", s.state)
-        parts.append(part.drop(columns="events"))
-    activity = pd.concat(parts, ignore_index=True)
-    for c in ("state", "department", "file_type"):
-        activity[c] = activity[c].astype("str")
-    days = np.unique(activity["day"].to_numpy())
-    months = pd.Series(pd.to_datetime(days, unit="D").strftime("%Y-%m"), index=days)
-    activity["month"] = activity["day"].map(months)
-
+    activity = _served_activity(snapshots)
     analysis = Analysis(
         as_of=as_of,
         # no events or full stints are held: a journey reads its file from the store
@@ -434,6 +421,24 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
         activity=activity,
         n_keys=n_keys,
     )
+
+
+def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
+    """The states' daily activity rows as `views.prepare` serves them, with their month."""
+    parts = []
+    for s in snapshots:
+        part = s.activity.copy()
+        if not ACTIVITY_EVERY_EVENT_DAY:
+            part = part[part["files_created"].gt(0) | part["movements"].gt(0)]
+        part.insert(0, "state", s.state)
+        parts.append(part.drop(columns="events"))
+    activity = pd.concat(parts, ignore_index=True)
+    for c in ("state", "department", "file_type"):
+        activity[c] = activity[c].astype("str")
+    days = np.unique(activity["day"].to_numpy())
+    months = pd.Series(pd.to_datetime(days, unit="D").strftime("%Y-%m"), index=days)
+    activity["month"] = activity["day"].map(months)
+    return activity
 
 
 def _stints_and_movements(

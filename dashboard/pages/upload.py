@@ -13,7 +13,7 @@ from analytics.access.accounts import UploadRefused, refusal_message
 from analytics.access.level_keeper import LevelKeeper
 from analytics.figures.registry import GLOSSARY
 from analytics.log.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
-from analytics.store.store import REPORT_LIST_CAP
+from analytics.store.uploads import REPORT_LIST_CAP
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
 
@@ -176,14 +176,16 @@ else:
         try:
             with st.spinner("Reading and checking the file…"):
                 cache.clear()
-                read = store.preview([(uploaded.name, content)], state=state, department=department)
+                read = store.uploads.preview(
+                    [(uploaded.name, content)], state=state, department=department
+                )
                 refused = accounts.check_upload(user, read.events)
                 cache[token] = Preview(
                     report=read.report,
                     rejected_rows=read.rejected_rows.head(REPORT_LIST_CAP),
                     files=int(read.events["file_id"].nunique()),
                     # rows outside the user's scope are never compared with the store
-                    against={} if refused else store.compare(read.events),
+                    against={} if refused else store.uploads.compare(read.events),
                     refused=refusal_message(user, refused) if refused else None,
                 )
                 del read

@@ -24,7 +24,7 @@ ACCOUNTS = {
 @pytest.fixture
 def loaded(store: Store) -> Store:  # noqa: F811 (the fixture imported above)
     """The store with the hand-worked log and the accounts of `ACCOUNTS` (none opted in)."""
-    store.ingest([("alerts.csv", csv_text(ROWS).encode("utf-8"))])
+    store.uploads.ingest([("alerts.csv", csv_text(ROWS).encode("utf-8"))])
     accounts = Accounts(store)
     for email, (role, state, department, names) in ACCOUNTS.items():
         accounts.add_user(

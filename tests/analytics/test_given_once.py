@@ -64,7 +64,7 @@ def test_ingest_refuses_it_and_stores_no_event(store_url, tmp_path, capsys, head
     assert f"missing required column {column}" in capsys.readouterr().err
     with open_store(store_url) as store:
         assert store.counts()["events"] == 0
-        uploads = store.uploads()
+        uploads = store.uploads.history()
         assert uploads["status"].tolist() == ["unusable"]  # the refused attempt, on record
         assert uploads["events_new"].tolist() == [0]
 

@@ -39,7 +39,7 @@ PASSWORD = "a long test password"
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("monthly") / "store.sqlite"
     with open_store(f"sqlite:///{path}") as store:
-        assert store.ingest([SAMPLE], by="tests").status == "stored"
+        assert store.uploads.ingest([SAMPLE], by="tests").status == "stored"
         assert (store.latest_by_state() > pd.Timestamp("2024-10-01", tz="Asia/Kolkata")).all()
     return path
 
@@ -146,7 +146,7 @@ def test_every_figure_of_a_states_pdf_equals_report_db(url: str, tmp_path: Path)
     assert sum(now["buckets"].values()) == now["figures"]["pending"]
 
     turnaround = "Turnaround per level (stints ended in the month)"
-    names = open_store(url).levels().level_names()
+    names = open_store(url).levels.current().level_names()
     for r in now["turnaround"].itertuples(index=False):
         label = fmt.level(r.level, names)
         cells = row_after(lines, turnaround, label, 3)
@@ -161,8 +161,10 @@ def test_every_figure_of_a_states_pdf_equals_report_db(url: str, tmp_path: Path)
                              fmt.indian(value)]  # fmt: skip
 
     with open_store(url) as store:
-        uploaded = fmt.day(store.uploads()["uploaded_at"].iloc[0])  # the sample's one upload
-        version = store.level_version_info()
+        uploaded = fmt.day(
+            store.uploads.history()["uploaded_at"].iloc[0]
+        )  # the sample's one upload
+        version = store.levels.version_info()
     cover = f"Scope: Manipur · T: 30-Sep-2024 23:59 IST · data uploaded: {uploaded} · "
     assert lines[1].startswith(cover)
     # the level table behind the figures is named (issue 16), as report --db names it

@@ -71,7 +71,7 @@ ASSAM_HEALTH = file_rows("Assam", "Health", "AH-1", "HLT/1", "Bora")
 def store(store_url: str) -> Iterator[Store]:
     """A store holding one file in each of Manipur / Finance, Manipur / Home, Assam / Health."""
     opened = open_store(store_url)
-    opened.ingest([as_source("seed.csv", MANIPUR_FINANCE + MANIPUR_HOME + ASSAM_HEALTH)])
+    opened.uploads.ingest([as_source("seed.csv", MANIPUR_FINANCE + MANIPUR_HOME + ASSAM_HEALTH)])
     try:
         yield opened
     finally:

@@ -197,7 +197,7 @@ def test_without_the_names_permission_the_report_is_the_same_and_names_nobody(cl
 
 def test_a_nodal_officer_cannot_upload_another_states_rows(cli: Cli) -> None:
     store = cli.store
-    before, uploads = store.counts(), len(store.uploads())
+    before, uploads = store.counts(), len(store.uploads.history())
     assam_finance = file_rows("Assam", "Finance", "AF-9", "FIN/9", "Gogoi")
     own = file_rows("Manipur", "Finance", "MF-9", "FIN/9", "Ibomcha")
     for name, events in [("assam.csv", assam_finance), ("mixed.csv", own + assam_finance)]:
@@ -214,14 +214,14 @@ def test_a_nodal_officer_cannot_upload_another_states_rows(cli: Cli) -> None:
     assert cli.ingest(bare, NODAL_MF, *given) == EXIT_REFUSED
     assert "3 rows of Assam / Finance" in cli.err()
     assert store.counts() == before
-    assert len(store.uploads()) == uploads
+    assert len(store.uploads.history()) == uploads
     refusals = cli.accounts.audit_log(actor=NODAL_MF, action="upload")
     assert list(refusals["outcome"]) == ["refused"] * 3
 
     assert cli.ingest(cli.write("own.csv", own), NODAL_MF) == 0
     assert "stored as upload" in cli.capsys.readouterr().out
     assert store.counts()["events"] == before["events"] + 3
-    assert store.uploads()["uploaded_by"].iloc[-1] == NODAL_MF
+    assert store.uploads.history()["uploaded_by"].iloc[-1] == NODAL_MF
     assert cli.accounts.audit_log(actor=NODAL_MF, action="upload").iloc[0]["outcome"] == "ok"
 
 
@@ -314,7 +314,7 @@ def test_a_store_without_accounts_runs_unscoped_without_user(
     assert cli.ingest(log, None, "--by", "setup") == 0
     assert cli.report(None) == 0
     assert {r["file_id"] for r in cli.table("files")} == set(FILES)
-    assert store.uploads()["uploaded_by"].iloc[-1] == "setup"
+    assert store.uploads.history()["uploaded_by"].iloc[-1] == "setup"
     assert cli.accounts.audit_log().empty
     # A --user on a store without accounts is a failed sign-in, not a silent fallback.
     assert cli.report(VIEWER_MN, out="as-user") == EXIT_REFUSED

@@ -69,13 +69,13 @@ def test_only_an_admin_changes_the_table(
     who: str,
     command: str,
 ) -> None:
-    number = accounts.store.propose_levels(
+    number = accounts.store.proposals.propose(
         "Manipur", LevelTable.from_text("designation,level\nUnder Secretary,4\n"), by="x"
     )
     argv = {"import": [str(us4)], "restore": ["0"], "approve": [str(number)]}[command]
     assert run(accounts, who, command, *argv) == EXIT_REFUSED
     assert "only an admin may" in capsys.readouterr().err
-    assert accounts.store.levels_version() == 0
+    assert accounts.store.levels.version() == 0
     assert set(c_levels(accounts).values()) == {3}
     entry = accounts.audit_log(action="levels", limit=1).iloc[0]
     assert (entry["actor"], entry["outcome"]) == (who, "refused")
@@ -102,11 +102,11 @@ def test_a_nodal_officer_proposes_for_own_state_and_an_admin_approves(
     assert run(
         accounts, "viewer.mn@manipur.gov.in", "propose", str(rows), "--state", "Manipur"
     ) == (EXIT_REFUSED)
-    assert accounts.store.level_proposals().empty
+    assert accounts.store.proposals.listing().empty
 
     assert run(accounts, nodal, "propose", str(rows), "--state", "Manipur", "--note", "GAD") == 0
     assert "proposal 1 for Manipur is waiting for an admin" in capsys.readouterr().out
-    assert accounts.store.levels_version() == 0  # nothing applied yet
+    assert accounts.store.levels.version() == 0  # nothing applied yet
     # The Assam reader does not see Manipur's proposal; the admin does.
     assert run(accounts, "viewer.ah@assam.gov.in", "proposals") == 0
     assert capsys.readouterr().out == ""
@@ -118,7 +118,7 @@ def test_a_nodal_officer_proposes_for_own_state_and_an_admin_approves(
     assert run(accounts, "admin@gov.in", "approve", "1") == 0
     assert "approved: level table version 1" in capsys.readouterr().out
     assert c_levels(accounts) == {"Ibomcha C": 4, "Tomba C": 4, "Bora C": 3}
-    version = accounts.store.level_history().iloc[0]
+    version = accounts.store.levels.history().iloc[0]
     assert (version["created_by"], version["kind"], version["proposal_id"]) == (
         "admin@gov.in",
         "proposal",
@@ -146,13 +146,13 @@ def test_admin_import_export_history_restore(
     assert run(accounts, admin, "preview", str(us4)) == 0
     out = capsys.readouterr().out
     assert "stints changing level: 3" in out
-    assert accounts.store.levels_version() == 0
+    assert accounts.store.levels.version() == 0
     assert run(accounts, admin, "import", str(us4), "--note", "GAD order 12") == 0
     assert c_levels(accounts) == {"Ibomcha C": 4, "Tomba C": 4, "Bora C": 4}
     for name in ("out.csv", "out.yaml"):
         assert run(accounts, admin, "export", str(tmp_path / name)) == 0
         again = LevelTable.from_file(tmp_path / name).to_frame()
-        pd.testing.assert_frame_equal(again, accounts.store.levels().to_frame())
+        pd.testing.assert_frame_equal(again, accounts.store.levels.current().to_frame())
     assert len(accounts.audit_log(action="export")) == 2
     assert run(accounts, admin, "restore", "0") == 0
     assert set(c_levels(accounts).values()) == {3}
@@ -167,7 +167,7 @@ def test_the_operator_changes_the_table_audited_as_operator(
 ) -> None:
     assert main(["levels", "--db", accounts.store.url, "--operator", "import", str(us4)]) == 0
     actor = f"operator:{getpass.getuser()}"
-    assert accounts.store.level_history().iloc[0]["created_by"] == actor
+    assert accounts.store.levels.history().iloc[0]["created_by"] == actor
     assert accounts.audit_log(action="operator").iloc[0]["target"] == "levels import"
 
 
@@ -181,7 +181,7 @@ def test_a_bad_table_names_row_and_reason_and_applies_nothing(
     bad.write_text("designation,level,state\nClerk,1,\nPeon,1,Sikkim\n", encoding="utf-8")
     assert run(accounts, "admin@gov.in", "import", str(bad)) == EXIT_UNUSABLE
     assert "row 2 (Peon): state 'Sikkim' is not a state of this store" in capsys.readouterr().err
-    assert accounts.store.levels_version() == 0
+    assert accounts.store.levels.version() == 0
 
 
 def test_report_states_the_level_table_version_behind_its_figures(

@@ -61,7 +61,7 @@ def test_report_db_department_ages_files_by_the_whole_states_t(
         ev("created", "", "b", "", "Assistant", "2024-03-15 10:00", file_id="H1")
         | {"department": "Home"},
     ]
-    empty_store.ingest([as_source("mn.csv", rows)])
+    empty_store.uploads.ingest([as_source("mn.csv", rows)])
     for extra in ([], ["--department", "Finance"]):
         out = tmp_path / f"out{len(extra)}"
         assert main(["report", "--db", empty_store.url, "--out", str(out), *extra]) == 0
@@ -86,7 +86,7 @@ def test_a_department_viewer_gets_the_dashboards_age_bucket(
         ev("created", "", "f", "", "Assistant", "2024-03-20 10:00", file_id="AF1")
         | {"state": "Assam", "department": "Finance"},
     ]
-    empty_store.ingest([as_source("as.csv", rows)])
+    empty_store.uploads.ingest([as_source("as.csv", rows)])
     accounts = Accounts(empty_store)
     accounts.add_user(
         "ah@assam.gov.in", "viewer", state="Assam", department="Health", password=PASSWORD
@@ -114,7 +114,7 @@ def test_ravi_and_ravi_are_two_holders_for_every_reader(empty_store: Store, tmp_
         ev("moved", "a", "Ravi", "Assistant", "Section Officer", "2024-03-02 10:00"),
         ev("moved", "Ravi", "ravi", "Section Officer", "Under Secretary", "2024-03-03 10:00"),
     ]
-    empty_store.ingest([as_source("mn.csv", rows)])
+    empty_store.uploads.ingest([as_source("mn.csv", rows)])
     accounts = Accounts(empty_store)
     accounts.add_user("admin@gov.in", "admin", password=PASSWORD)
     accounts.set_see_names("admin@gov.in", True, by="test")
@@ -155,7 +155,7 @@ def test_an_uploaders_chosen_row_does_not_reveal_another_departments_pseudonym(
         ev("created", "", "mn.home.da1", "", "Assistant", "2024-03-01 10:00", file_id="H1")
         | {"department": "Home"}
     ]
-    empty_store.ingest([as_source("home.csv", home)])
+    empty_store.uploads.ingest([as_source("home.csv", home)])
     accounts = Accounts(empty_store)
     accounts.add_user(
         "nodal@manipur.gov.in",
@@ -196,7 +196,7 @@ def test_one_cached_analysis_serves_every_scope(
         ev("created", "", "c", "", "Assistant", "2024-03-03 10:00", file_id="A1")
         | {"state": "Assam", "department": "Health"},
     ]
-    empty_store.ingest([as_source("three.csv", rows)])
+    empty_store.uploads.ingest([as_source("three.csv", rows)])
     built = []
     load = Store.load_prepared
 

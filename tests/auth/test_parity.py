@@ -80,7 +80,7 @@ def world(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     log = tmp_path / "three_states.csv"
     _write(log, header, rows)
     store = open_store(store_url)
-    assert store.ingest([log], by="test").status == "stored"
+    assert store.uploads.ingest([log], by="test").status == "stored"
     accounts = Accounts(store)
     for email, role, state, department in READERS.values():
         accounts.add_user(email, role, state=state, department=department, password=PASSWORD)

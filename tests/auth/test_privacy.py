@@ -165,8 +165,8 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
         b"RJ-1,forwarded,Ravi Kumar Singh,Sunita Devi,Assistant,Director,32/13/2024\n"
         b"RJ-1,forwarded,Sunita Devi,,Director,,04-03-2024 10:00\n"
     )
-    outcome = store.ingest([("names.csv", text)], state="Manipur", department="Finance")
-    rows = store.rejected_rows(outcome.upload_id)
+    outcome = store.uploads.ingest([("names.csv", text)], state="Manipur", department="Finance")
+    rows = store.uploads.rejected_rows(outcome.upload_id)
     assert rows["line"].tolist() == [3, 4]
     key = accounts.pseudonym_key()
     quoted = rows.assign(reason=rows["reason"] + "; 'Sunita Devi' quoted")
@@ -183,7 +183,7 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
     assert "Ravi" not in flat
     assert "Sunita" not in flat
     # the stored rows are untouched, and a user with the names permission sees them as stored
-    assert store.rejected_rows(outcome.upload_id)["raw"].tolist() == rows["raw"].tolist()
+    assert store.uploads.rejected_rows(outcome.upload_id)["raw"].tolist() == rows["raw"].tolist()
     accounts.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
     named = sign_in(accounts, "viewer.mn@manipur.gov.in")
     assert protect_rejected(quoted, named.scope) is quoted

@@ -129,7 +129,7 @@ def test_nodal_officer_uploads_its_own_department(store: Store, accounts: Accoun
     log = accounts.audit_log(action="upload")
     assert log.iloc[0]["outcome"] == "ok"
     assert log.iloc[0]["actor"] == "nodal.mf@manipur.gov.in"
-    assert store.uploads().iloc[-1]["uploaded_by"] == "nodal.mf@manipur.gov.in"
+    assert store.uploads.history().iloc[-1]["uploaded_by"] == "nodal.mf@manipur.gov.in"
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,7 @@ def test_the_password_is_checked_outside_the_write_lock(
     def ingest() -> None:
         other = open_store(store.url)
         try:
-            other.ingest([upload])
+            other.uploads.ingest([upload])
             order.append("upload stored")
         finally:
             other.close()

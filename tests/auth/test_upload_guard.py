@@ -158,7 +158,9 @@ def test_a_pipe_is_read_once_and_what_was_checked_is_what_is_stored(
     assert opened == [good]  # read once
     events = store.load_events()
     assert "AH-9" not in set(events["file_id"])
-    assert store.uploads().iloc[-1]["sha256"] == __import__("hashlib").sha256(good).hexdigest()
+    assert (
+        store.uploads.history().iloc[-1]["sha256"] == __import__("hashlib").sha256(good).hexdigest()
+    )
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1f"])
@@ -173,14 +175,14 @@ def test_control_characters_are_rejected_per_row_on_both_engines(
     data = csv_text([*OWN, bad, late, odd], header=(*HEADER, "remarks")).encode()
     result = accounts.ingest_as(nodal, [("nul.csv", data)])
     assert (result.status, result.events_new, result.rows_rejected) == ("stored", 2, 2)
-    rejected = store.rejected_rows(result.upload_id)
+    rejected = store.uploads.rejected_rows(result.upload_id)
     assert rejected["line"].tolist() == [3, 4]
     assert rejected["column"].tolist() == ["remarks", "timestamp"]
     assert "control character" in rejected["reason"].iloc[0]
     escaped = f"\\x{ord(char):02x}"
     assert rejected["raw"].iloc[0]["remarks"] == f"a{escaped}b"
     assert escaped in rejected["reason"].iloc[1]
-    [warning] = store.uploads().iloc[-1]["report"]["warnings"]
+    [warning] = store.uploads.history().iloc[-1]["report"]["warnings"]
     assert (warning["line"], warning["column"]) == (5, "received_at")
     assert f"so{escaped}on" in warning["reason"]
     stored = store.load_events()
@@ -214,7 +216,7 @@ def test_an_unusable_or_oversized_upload_is_audited(
     entry = accounts.audit_log(action="upload").iloc[0]
     assert entry["outcome"] == "unusable"
     assert "EOFFICE_UPLOAD_MAX_ROWS" in entry["details"]["reason"]
-    assert store.uploads().iloc[-1]["status"] == "unusable"
+    assert store.uploads.history().iloc[-1]["status"] == "unusable"
 
 
 def test_future_rows_are_rejected_naming_the_line(store: Store, accounts: Accounts) -> None:
@@ -229,7 +231,7 @@ def test_future_rows_are_rejected_naming_the_line(store: Store, accounts: Accoun
 
 def _visible(accounts: Accounts, email: str) -> list[str]:
     user = accounts.user(email)
-    return visible_uploads(accounts.store.uploads(), user)["file_name"].tolist()
+    return visible_uploads(accounts.store.uploads.history(), user)["file_name"].tolist()
 
 
 def test_upload_history_shows_uploads_to_whoever_covers_their_rows(
@@ -241,7 +243,7 @@ def test_upload_history_shows_uploads_to_whoever_covers_their_rows(
     more = [_row("moved", "Ibomcha D", "Ibomcha E", "2024-03-07 10:00", "MF-1")]
     data = csv_text(more, header=header).encode()
     accounts.ingest_as(nodal, [("given.csv", data)], state="  Manipur ", department=" Finance ")
-    history = store.uploads()
+    history = store.uploads.history()
     assert history.iloc[-1]["state_given"] == "Manipur"  # stripped
     assert history.iloc[-1]["department_given"] == "Finance"
     assert history.iloc[-1]["touched"] == [("Manipur", "Finance")]
@@ -268,8 +270,8 @@ def test_a_refused_or_unusable_upload_is_seen_by_its_uploader(
     assert _visible(accounts, NODAL_MF) == ["empty.csv"]
     assert _visible(accounts, "viewer.mn@manipur.gov.in") == ["empty.csv"]  # by state given
     assert _visible(accounts, "viewer.ah@assam.gov.in") == []
-    assert isinstance(store.uploads()["touched"].iloc[-1], list)
-    assert pd.isna(store.uploads()["department_given"].iloc[-1])
+    assert isinstance(store.uploads.history()["touched"].iloc[-1], list)
+    assert pd.isna(store.uploads.history()["department_given"].iloc[-1])
     assert MANIPUR_FINANCE  # the seed's Finance file is what the officer's scope holds
 
 
@@ -279,10 +281,10 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
     """`check_upload` (the Upload page's preview): another scope's rows are refused without
     a look at the store; rows inside the scope are checked against the files it holds."""
     nodal = sign_in(accounts, NODAL_MF)
-    read = store.preview([as_source("assam.csv", ASSAM_HEALTH)])
+    read = store.uploads.preview([as_source("assam.csv", ASSAM_HEALTH)])
     asked = []
-    real = store.stored_files
-    monkeypatch.setattr(store, "stored_files", lambda ev: asked.append(len(ev)) or real(ev))
+    real = store.uploads.stored_files
+    monkeypatch.setattr(store.uploads, "stored_files", lambda ev: asked.append(len(ev)) or real(ev))
     [refused] = accounts.check_upload(nodal, read.events)
     assert (refused.state, refused.department, refused.rows, refused.file_id) == (
         "Assam",
@@ -294,7 +296,7 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
     for user in ("viewer.mn@manipur.gov.in", "admin@gov.in", "nobody@gov.in"):
         assert accounts.check_upload(sign_in(accounts, user), read.events)
     assert asked == []
-    hijack = store.preview([as_source("h.csv", [HIJACKS["later closed"]])])
+    hijack = store.uploads.preview([as_source("h.csv", [HIJACKS["later closed"]])])
     [refused] = accounts.check_upload(nodal, hijack.events)
     assert (refused.state, refused.department, refused.file_id, refused.why) == (
         "Manipur",
@@ -303,4 +305,6 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
         "held",
     )
     assert asked == [1]
-    assert accounts.check_upload(nodal, store.preview([as_source("o.csv", OWN)]).events) == []
+    assert (
+        accounts.check_upload(nodal, store.uploads.preview([as_source("o.csv", OWN)]).events) == []
+    )

@@ -1,6 +1,6 @@
 """Dashboard test fixtures: a temporary store per test, preloaded with the committed sample.
 
-The sample is ingested once per session (`open_store(url).ingest([...])`) into a template
+The sample is ingested once per session (`open_store(url).uploads.ingest([...])`) into a template
 SQLite file; each test gets its own copy under its tmp_path, named by `EOFFICE_DB_URL`, so no
 test sees another's uploads (the dashboard's caches are keyed on the URL and its version).
 
@@ -43,7 +43,7 @@ def sample_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store holding the sample CSV (built once)."""
     path = tmp_path_factory.mktemp("template") / "store.sqlite"
     with open_store(f"sqlite:///{path}") as store:
-        result = store.ingest([SAMPLE], by="tests")
+        result = store.uploads.ingest([SAMPLE], by="tests")
         assert result.status == "stored"
     return path
 

@@ -11,7 +11,7 @@ from tests.dashboard.conftest import run_page, signed_in_as
 
 def test_a_nodal_officer_proposes_for_own_state_only(nodal_app: AppTest, store_url: str):
     with open_store(store_url) as store:
-        unmapped = store.unmapped_designations(states=["Manipur"])
+        unmapped = store.levels.unmapped(states=["Manipur"])
     first = unmapped["designation"].iloc[0]
     at = run_page(nodal_app, "upload")
     assert at.selectbox(key="levels_propose_state").options == ["Manipur"]  # own state only
@@ -24,13 +24,13 @@ def test_a_nodal_officer_proposes_for_own_state_only(nodal_app: AppTest, store_u
     assert not at.exception, [e.message for e in at.exception]
     assert any("Proposal 1:" in s.value for s in at.success)
     with open_store(store_url) as store:
-        found = store.level_proposals()
+        found = store.proposals.listing()
         assert found["status"].tolist() == ["pending"]
         assert found["proposed_by"].tolist() == ["nodal@manipur.gov.in"]
         assert found["rows"].iloc[0] == [
             {"state": "Manipur", "designation": first, "level": 4, "level_name": None}
         ]
-        assert store.levels_version() == 0  # nothing applied before an admin approves
+        assert store.levels.version() == 0  # nothing applied before an admin approves
 
 
 def test_a_viewer_is_offered_no_proposal(app: AppTest, store_url: str):

@@ -87,7 +87,7 @@ def crafted(store_url: str, tmp_path: Path) -> Analysis:
     path = tmp_path / "crafted.csv"
     path.write_text(csv_text(CRAFTED, header=HEADER_X), encoding="utf-8")
     with open_store(store_url) as store:
-        assert store.ingest([path], by="tests").status == "stored"
+        assert store.uploads.ingest([path], by="tests").status == "stored"
     return analyse(read_logs([SAMPLE, path]).events)
 
 
@@ -295,9 +295,9 @@ def test_rejected_rows_of_an_upload_show_pseudonyms_without_the_names_permission
         header=header,
     ).encode()
     with open_store(store_url) as store:
-        outcome = store.ingest([("names.csv", text)], state="Manipur", department="Finance")
+        outcome = store.uploads.ingest([("names.csv", text)], state="Manipur", department="Finance")
         assert outcome.status == "stored"
-        assert len(store.rejected_rows(outcome.upload_id)) == 2
+        assert len(store.uploads.rejected_rows(outcome.upload_id)) == 2
     at = signed_in_as(app, store_url, "secy@manipur.gov.in", "viewer", "Manipur")
     at = run_page(at, "upload")
     assert not at.error, [e.value for e in at.error]

@@ -28,7 +28,7 @@ FINANCE = "head.fin@manipur.gov.in"
 def alert_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, str]:
     url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
     with open_store(url) as store:
-        assert store.ingest([("alerts.csv", csv_text(ROWS).encode())]).status == "stored"
+        assert store.uploads.ingest([("alerts.csv", csv_text(ROWS).encode())]).status == "stored"
     holidays = tmp_path / "holidays.csv"
     holidays.write_text(HOLIDAYS_CSV, encoding="utf-8")
     monkeypatch.setenv("EOFFICE_DB_URL", url)

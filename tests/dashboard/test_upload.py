@@ -51,7 +51,7 @@ def test_upload_previews_commits_and_grows_the_overview(nodal_app: AppTest, stor
     assert cards["Already stored"] == "0"
     assert cards["New files"] == fmt.indian(want.events["file_id"].nunique())
     with open_store(store_url) as store:
-        assert len(store.uploads()) == 1  # the preview stored nothing
+        assert len(store.uploads.history()) == 1  # the preview stored nothing
 
     commit = next(b for b in at.button if b.label == "Commit to the store")
     commit.click().run()
@@ -67,7 +67,7 @@ def test_upload_previews_commits_and_grows_the_overview(nodal_app: AppTest, stor
 
 def test_upload_of_the_same_file_again_changes_nothing(nodal_app: AppTest, store_url: str):
     with open_store(store_url) as store:
-        store.ingest([XLSX], state="Manipur", department="Finance")
+        store.uploads.ingest([XLSX], state="Manipur", department="Finance")
     at = run_page(nodal_app, "upload")
     _choose(at, XLSX.name, XLSX.read_bytes(), XLSX_MIME, "Manipur", "Finance")
     assert metrics(at)["New events"] == "0"
@@ -85,7 +85,7 @@ def test_upload_reports_an_unusable_file_with_its_reason(nodal_app: AppTest, sto
     assert any(reason in e.value and "cannot be loaded" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Commit to the store"]
     with open_store(store_url) as store:
-        assert len(store.uploads()) == 1
+        assert len(store.uploads.history()) == 1
 
 
 def test_upload_lists_rejected_rows_with_line_column_and_reason(nodal_app: AppTest):
@@ -128,7 +128,7 @@ def test_nodal_officer_upload_of_another_state_is_refused(nodal_app: AppTest, st
     )
     assert not [b for b in at.button if b.label == "Commit to the store"]
     with open_store(store_url) as store:
-        assert len(store.uploads()) == 1
+        assert len(store.uploads.history()) == 1
         before = len(store.load_events())
     # the same file through the commit path itself: refused whole, the message names the rows
     from analytics.access.accounts import Accounts, UploadRefused
@@ -148,7 +148,7 @@ def test_demo_mode_refuses_uploads(app: AppTest, store_url: str):
     assert any("Demo mode is read-only" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Commit to the store"]
     with open_store(store_url) as store:
-        assert len(store.uploads()) == 1
+        assert len(store.uploads.history()) == 1
 
 
 def _hijack_row() -> bytes:
@@ -340,7 +340,7 @@ def test_after_a_commit_the_preview_and_its_button_are_gone(nodal_app: AppTest, 
     assert not _commit_button(at)
     assert at.selectbox(key="upload_state").value == "Manipur"
     with open_store(store_url) as store:
-        assert len(store.uploads()) == 2
+        assert len(store.uploads.history()) == 2
 
 
 def _xlsx_with_bad_rows(tmp_path: Path) -> tuple[Path, list[int]]:

@@ -211,7 +211,8 @@ def sample_app(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         assert (
-            store.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e").status == "stored"
+            store.uploads.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e").status
+            == "stored"
         )
         accounts = Accounts(store)
         accounts.add_user(

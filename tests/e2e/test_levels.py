@@ -35,7 +35,7 @@ def app(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The app on a fresh store holding the small log, with one local admin."""
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
-        store.ingest([("log.csv", csv_text(LOG).encode())])
+        store.uploads.ingest([("log.csv", csv_text(LOG).encode())])
         Accounts(store).add_user(EMAIL, "admin", password=PASSWORD)
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base, url
@@ -90,7 +90,7 @@ def test_levels_page_maps_imports_previews_and_restores(
     chosen = page.get_by_role("combobox", name="Designation")
     assert chosen.input_value() == ARC  # the one-click mapping offers it
     with open_store(url) as store:
-        listed = store.unmapped_designations()
+        listed = store.levels.unmapped()
     assert listed["designation"].tolist() == [ARC]  # the page lists the store's list
     assert arc_levels(url) == {"B": None, "E": None, "I": None, "Q": None}
 
@@ -129,7 +129,7 @@ def test_levels_page_maps_imports_previews_and_restores(
     page.get_by_text("Applied: level table version 3 is in force.").wait_for()
     assert arc_levels(url) == {"B": 3, "E": 3, "I": 3, "Q": 3}
     with open_store(url) as store:
-        history = store.level_history()
+        history = store.levels.history()
     assert history["kind"].tolist() == ["restore", "import", "edit"]
     assert history["note"].tolist()[1] == "GAD order 12"
     assert history["created_by"].unique().tolist() == [EMAIL]

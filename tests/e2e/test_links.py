@@ -48,7 +48,7 @@ def app(tmp_path: Path) -> Iterator[str]:
     """The app on a fresh store holding the sample, with one local admin; yields its URL."""
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
-        assert store.ingest([SAMPLE], by="e2e").status == "stored"
+        assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
         Accounts(store).add_user(EMAIL, "admin", password=PASSWORD)
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base

@@ -28,7 +28,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     tmp = tmp_path_factory.mktemp("monthly")
     url = f"sqlite:///{tmp / 'store.sqlite'}"
     with open_store(url) as store:
-        assert store.ingest([SAMPLE], by="e2e").status == "stored"
+        assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
         Accounts(store).add_user(VIEWER, "viewer", state="Manipur", password=PASSWORD)
     with dashboard(url, tmp / "streamlit.log") as base:
         yield base, url

@@ -60,8 +60,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     ).encode()
     url = f"sqlite:///{tmp / 'store.sqlite'}"
     with open_store(url) as s:
-        assert s.ingest([SAMPLE, crafted], by="e2e").status == "stored"
-        assert s.ingest([("names.csv", names)], state="Manipur", department="Finance").status
+        assert s.uploads.ingest([SAMPLE, crafted], by="e2e").status == "stored"
+        assert s.uploads.ingest(
+            [("names.csv", names)], state="Manipur", department="Finance"
+        ).status
         accounts = Accounts(s)
         accounts.add_user(READER, "national_viewer", password=PASSWORD)
         accounts.set_see_names(READER, True, by="e2e")

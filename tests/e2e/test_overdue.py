@@ -32,7 +32,7 @@ PASSWORD = "a long e2e test password"
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
-        assert store.ingest([("alerts.csv", csv_text(ROWS).encode())]).status == "stored"
+        assert store.uploads.ingest([("alerts.csv", csv_text(ROWS).encode())]).status == "stored"
         Accounts(store).add_user(
             EMAIL,
             "viewer",

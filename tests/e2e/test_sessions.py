@@ -27,7 +27,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, store URL): the app over the sample, one viewer of Manipur and Assam."""
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
-        assert store.ingest([SAMPLE], by="e2e").status == "stored"
+        assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
         accounts = Accounts(store)
         accounts.add_user(EMAIL, "viewer", state="Manipur", password=PASSWORD)
         accounts.grant(EMAIL, "viewer", state="Assam")

@@ -93,7 +93,7 @@ def app(provider: str, sample: pd.DataFrame, tmp_path: Path) -> Iterator[tuple[s
     sample.to_csv(log, index=False)
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
     store = open_store(db)
-    assert store.ingest([log], by="e2e").status == "stored"
+    assert store.uploads.ingest([log], by="e2e").status == "stored"
     accounts = Accounts(store)
     accounts.add_user(SSO_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
     accounts.add_user(LOCAL_EMAIL, "national_viewer", password=PASSWORD, by="test")

@@ -26,7 +26,7 @@ def snapshot(store: Store) -> dict[str, object]:
     from analytics.figures.metrics import compute_report
 
     events = store.load_events()
-    uploads = store.uploads()
+    uploads = store.uploads.history()
     served = store.load_prepared()
     return {
         "served": None

@@ -46,7 +46,7 @@ def test_report_from_the_store_equals_report_from_the_files(
 
     store = open_store(store_url)
     lines = (SAMPLES / "sample_events.csv").read_text(encoding="utf-8").count("\n") - 1
-    uploads = store.uploads()
+    uploads = store.uploads.history()
     assert uploads["status"].tolist() == ["stored", "stored", "stored"]
     # The overlap is counted once: first + second = the whole sample, and the xlsx is apart.
     assert uploads["events_new"].iloc[0] + uploads["events_new"].iloc[1] == lines

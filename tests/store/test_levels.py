@@ -90,7 +90,7 @@ def with_arc(state: str | None = None, level: int = 3) -> LevelTable:
 @pytest.fixture
 def store(store_url: str):
     opened = open_store(store_url)
-    opened.ingest([("log.csv", csv_text(LOG).encode())])
+    opened.uploads.ingest([("log.csv", csv_text(LOG).encode())])
     try:
         yield opened
     finally:
@@ -114,7 +114,7 @@ def figures(store: Store) -> dict[str, pd.DataFrame]:
         "state_figures": views.state_figures(served, views.Filters(), by=("state",)),
         "stints": store.load_stints(),
         "facts": store.load_file_facts(),
-        **compute_report(store.load_events(), levels=store.levels()),
+        **compute_report(store.load_events(), levels=store.levels.current()),
     }
 
 
@@ -125,27 +125,27 @@ def assert_same_figures(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFra
 
 
 def test_unmapped_designations_with_events_and_states(store: Store) -> None:
-    unmapped = store.unmapped_designations()
+    unmapped = store.levels.unmapped()
     assert unmapped["designation"].tolist() == [ARC]
     assert unmapped["events"].tolist() == [7]
     assert unmapped["states"].tolist() == [["Assam", "Manipur"]]
     assert unmapped["events_by_state"].tolist() == [{"Assam": 2, "Manipur": 5}]
-    only = store.unmapped_designations(states=["Assam"])
+    only = store.levels.unmapped(states=["Assam"])
     assert only["events"].tolist() == [2]
 
 
 def test_mapping_an_unknown_designation_moves_exactly_its_stints(store: Store) -> None:
     before = stint_levels(store)
-    assert store.levels_version() == 0
-    version = store.apply_levels(with_arc(), by="admin@x.in", note="US(ARC) is level 3")
+    assert store.levels.version() == 0
+    version = store.levels.apply(with_arc(), by="admin@x.in", note="US(ARC) is level 3")
     assert version == 1
-    assert store.levels_version() == 1
+    assert store.levels.version() == 1
     after = stint_levels(store)
     moved = {h for h in before if before[h] != after[h]}
     assert moved == {"B", "E", "I", "Q"}
     assert {after[h] for h in moved} == {3}
     assert {before[h] for h in moved} == {None}
-    assert store.unmapped_designations().empty
+    assert store.levels.unmapped().empty
 
     facts = store.load_file_facts().set_index("file_id")
     assert facts["levels_traversed"].to_dict() == {"F1": 3, "F2": 2, "F3": 3, "F4": 5}
@@ -165,27 +165,27 @@ def test_mapping_an_unknown_designation_moves_exactly_its_stints(store: Store) -
 
 def test_a_per_state_row_moves_only_that_states_stints(store: Store) -> None:
     before = stint_levels(store)
-    store.apply_levels(with_arc("Manipur"), by="admin@x.in")
+    store.levels.apply(with_arc("Manipur"), by="admin@x.in")
     after = stint_levels(store)
     assert {h for h in before if before[h] != after[h]} == {"B", "E", "I"}
     assert after["Q"] is None
-    left = store.unmapped_designations()
+    left = store.levels.unmapped()
     assert left["events_by_state"].tolist() == [{"Assam": 2}]
 
 
 def test_restore_gives_back_the_earlier_figures_exactly(store: Store) -> None:
     default = figures(store)
-    store.apply_levels(with_arc(), by="admin@x.in")
+    store.levels.apply(with_arc(), by="admin@x.in")
     mapped = figures(store)
-    store.apply_levels(with_arc(level=4), by="admin@x.in")
+    store.levels.apply(with_arc(level=4), by="admin@x.in")
     assert not figures(store)["stints"].equals(mapped["stints"])
 
-    assert store.restore_levels(1, by="admin@x.in") == 3
+    assert store.levels.restore(1, by="admin@x.in") == 3
     assert_same_figures(figures(store), mapped)
-    assert store.restore_levels(0, by="admin@x.in") == 4  # the built-in default
+    assert store.levels.restore(0, by="admin@x.in") == 4  # the built-in default
     assert_same_figures(figures(store), default)
 
-    history = store.level_history()
+    history = store.levels.history()
     assert history["version"].tolist() == [4, 3, 2, 1]
     assert history["kind"].tolist() == ["restore", "restore", "import", "import"]
     assert history["restored_from"].tolist()[:2] == [0, 1]
@@ -211,15 +211,15 @@ def test_bad_tables_are_refused_and_nothing_is_applied(
     text = "designation,level,state\n" + "".join(f"{d},{lv},{s}\n" for d, lv, s in rows)
     before = figures(store)
     with pytest.raises(LevelTableError, match=message):
-        store.apply_levels(LevelTable.from_text(text), by="admin@x.in")
-    assert store.levels_version() == 0
-    assert store.level_history().empty
+        store.levels.apply(LevelTable.from_text(text), by="admin@x.in")
+    assert store.levels.version() == 0
+    assert store.levels.history().empty
     assert_same_figures(figures(store), before)
 
 
 def test_the_same_designation_in_two_states_is_no_duplicate(store: Store) -> None:
     text = "designation,level,state\nUS(ARC),3,Manipur\nUS(ARC),4,Assam\nAssistant,1,\n"
-    store.apply_levels(LevelTable.from_text(text), by="admin@x.in")
+    store.levels.apply(LevelTable.from_text(text), by="admin@x.in")
     assert stint_levels(store)["Q"] == 4
     assert stint_levels(store)["B"] == 3
 
@@ -228,17 +228,17 @@ def test_apply_is_all_or_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) 
     before = figures(store)
     monkeypatch.setenv("EOFFICE_STORE_TEST_HOOK", "snapshots:fail")
     with pytest.raises(RuntimeError, match="injected failure"):
-        store.apply_levels(with_arc(), by="admin@x.in")
+        store.levels.apply(with_arc(), by="admin@x.in")
     monkeypatch.delenv("EOFFICE_STORE_TEST_HOOK")
-    assert store.levels_version() == 0
-    assert store.level_history().empty
-    assert store.levels().to_frame().equals(LevelTable.default().to_frame())
+    assert store.levels.version() == 0
+    assert store.levels.history().empty
+    assert store.levels.current().to_frame().equals(LevelTable.default().to_frame())
     assert_same_figures(figures(store), before)
     assert Accounts(store).audit_log(action="levels").empty
 
 
 def test_apply_is_audited_with_who_and_what_changed(store: Store) -> None:
-    store.apply_levels(with_arc(), by="admin@x.in", note="US(ARC) is level 3")
+    store.levels.apply(with_arc(), by="admin@x.in", note="US(ARC) is level 3")
     log = Accounts(store).audit_log(action="levels")
     assert len(log) == 1
     row = log.iloc[0]
@@ -252,22 +252,22 @@ def test_apply_is_audited_with_who_and_what_changed(store: Store) -> None:
 
 
 def test_a_proposal_applies_only_when_approved(store: Store) -> None:
-    number = store.propose_levels(
+    number = store.proposals.propose(
         "Manipur", LevelTable.from_text("designation,level\nUS(ARC),3\n"), by="nodal@x.in"
     )
-    assert store.levels_version() == 0
+    assert store.levels.version() == 0
     assert stint_levels(store)["B"] is None
-    pending = store.level_proposals("pending")
+    pending = store.proposals.listing("pending")
     assert pending["id"].tolist() == [number]
     assert pending["rows"].iloc[0][0]["state"] == "Manipur"
-    version = store.decide_proposal(number, approve=True, by="admin@x.in")
+    version = store.proposals.decide(number, approve=True, by="admin@x.in")
     assert version == 1
     levels = stint_levels(store)
     assert (levels["B"], levels["E"], levels["I"], levels["Q"]) == (3, 3, 3, None)
     with pytest.raises(LevelTableError, match="approved already"):
-        store.decide_proposal(number, approve=False, by="admin@x.in")
+        store.proposals.decide(number, approve=False, by="admin@x.in")
     with pytest.raises(LevelTableError, match="this proposal is for Manipur"):
-        store.propose_levels(
+        store.proposals.propose(
             "Manipur", LevelTable.from_text("designation,level,state\nX,3,Assam\n"), by="n@x.in"
         )
 
@@ -277,7 +277,7 @@ def test_a_proposal_applies_only_when_approved(store: Store) -> None:
 
 def test_preview_before_and_after_per_state_as_worked_by_hand(store: Store) -> None:
     before = figures(store)
-    found = store.preview_levels(with_arc())
+    found = store.levels.preview(with_arc())
     assert found.stints_changed == 4
     assert found.stints.set_index("state").to_dict("index") == {
         "Assam": {"stints": 3, "changed": 1},
@@ -312,19 +312,19 @@ def test_preview_before_and_after_per_state_as_worked_by_hand(store: Store) -> N
     assert states.loc["Assam", "mean_levels_pending_after"] == 3
     assert found.changes["added"][0]["designation"] == ARC
 
-    assert store.levels_version() == 0  # nothing written
+    assert store.levels.version() == 0  # nothing written
     assert_same_figures(figures(store), before)
 
 
 def test_preview_names_designations_that_become_unmapped(store: Store) -> None:
     frame = LevelTable.default().to_frame()
     table = LevelTable(frame[frame["designation"].ne("Director")])
-    found = store.preview_levels(table)
+    found = store.levels.preview(table)
     assert found.newly_unmapped["designation"].tolist() == ["Director"]
     assert found.newly_unmapped["events_by_state"].tolist() == [{"Manipur": 2}]
     assert found.stints_changed == 2  # C and K
     with pytest.raises(LevelTableError, match="state 'Goa'"):
-        store.preview_levels(LevelTable.from_text("designation,level,state\nX,1,Goa\n"))
+        store.levels.preview(LevelTable.from_text("designation,level,state\nX,1,Goa\n"))
 
 
 def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
@@ -333,11 +333,11 @@ def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
     from alembic import command
     from sqlalchemy import text
 
-    from analytics.store.store import _alembic_config, make_engine
+    from analytics.store.engine import alembic_config, make_engine
 
     engine = make_engine(store_url)
     with engine.begin() as conn:
-        config = _alembic_config()
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "0005")
         conn.execute(
@@ -351,23 +351,23 @@ def test_a_table_set_before_versions_becomes_version_1(store_url: str) -> None:
         )
     engine.dispose()
     with open_store(store_url) as opened:
-        assert opened.levels_version() == 1
-        history = opened.level_history()
+        assert opened.levels.version() == 1
+        history = opened.levels.history()
         assert history[["version", "kind", "rows", "in_force"]].to_numpy().tolist() == [
             [1, "initial", 2, True]
         ]
-        kept = opened.level_version(1).to_frame()
-        pd.testing.assert_frame_equal(kept, opened.levels().to_frame())
+        kept = opened.levels.at_version(1).to_frame()
+        pd.testing.assert_frame_equal(kept, opened.levels.current().to_frame())
         assert kept["designation"].tolist() == ["Clerk", "US(ARC)"]
         # the next version numbers on from it (the sequence moved on PostgreSQL too)
-        assert opened.apply_levels(with_arc(), by="admin@x.in") == 2
+        assert opened.levels.apply(with_arc(), by="admin@x.in") == 2
 
 
 def test_preview_puts_the_rows_that_change_most_first(store: Store) -> None:
     """Mapping US(ARC) to 3: Assam's level-3 and unmapped turnaround rows each change by 1
     stint and 3 median days (4 in all), Manipur's by 2 stints and 1.5 days (3.5); ties in
     state and level order (unmapped last); unchanged rows come last."""
-    turn = store.preview_levels(with_arc()).turnaround
+    turn = store.levels.preview(with_arc()).turnaround
     assert turn["changed"].tolist() == [True] * 4 + [False] * (len(turn) - 4)
     first = list(zip(turn["state"], turn["level"].astype("object").fillna(0), strict=True))[:4]
     assert first == [("Assam", 3), ("Assam", 0), ("Manipur", 3), ("Manipur", 0)]
@@ -375,9 +375,9 @@ def test_preview_puts_the_rows_that_change_most_first(store: Store) -> None:
 
 def test_a_table_equal_to_the_one_in_force_makes_no_version(store: Store) -> None:
     with pytest.raises(LevelTableError, match=r"the one in force \(version 0\)"):
-        store.apply_levels(LevelTable.default(), by="admin@x.in")
-    store.apply_levels(with_arc(), by="admin@x.in")
+        store.levels.apply(LevelTable.default(), by="admin@x.in")
+    store.levels.apply(with_arc(), by="admin@x.in")
     shuffled = with_arc().to_frame().iloc[::-1]  # the same rows in another order
     with pytest.raises(LevelTableError, match=r"version 1\): nothing was applied"):
-        store.apply_levels(LevelTable(shuffled), by="admin@x.in")
-    assert store.level_history()["version"].tolist() == [1]
+        store.levels.apply(LevelTable(shuffled), by="admin@x.in")
+    assert store.levels.history()["version"].tolist() == [1]

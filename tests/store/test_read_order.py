@@ -106,7 +106,7 @@ def test_ingested_one_by_one_equals_read_together(store: Store, tmp_path: Path):
             for i, part in enumerate(parts)
         ]
         for one in named:
-            store.ingest([one])
+            store.uploads.ingest([one])
         together = analyse(read_logs(named).events)
         stored = analyse(store.load_events(states=[state]))
         for name in REPORT_COLUMNS:
@@ -128,7 +128,7 @@ def test_a_multi_file_upload_keeps_files_in_the_order_given(store: Store):
     # Both files hold a tie of events from no holder; only the order read can break it.
     first = ("a.csv", csv_text(UP1[1:2]).encode())
     second = ("b.csv", csv_text(UP1[2:3]).encode())
-    store.ingest([second, first])
+    store.uploads.ingest([second, first])
     stored = store.load_events()
     assert stored["to_user"].astype(str).tolist() == ["B", "Y"]
     assert read_logs([second, first]).events["to_user"].astype(str).tolist() == ["B", "Y"]
@@ -139,7 +139,8 @@ def test_events_stored_before_the_read_order_keep_their_stored_order(store_url):
     from alembic import command
     from sqlalchemy import text
 
-    from analytics.store.store import _alembic_config, make_engine, open_store
+    from analytics.store.engine import alembic_config, make_engine
+    from analytics.store.store import open_store
 
     engine = make_engine(store_url)
 
@@ -148,7 +149,7 @@ def test_events_stored_before_the_read_order_keep_their_stored_order(store_url):
         return value if engine.dialect.name == "postgresql" else f"{utc}:00.000000"
 
     with engine.begin() as conn:
-        config = _alembic_config()
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "0002")
         conn.execute(

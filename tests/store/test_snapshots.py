@@ -56,7 +56,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def today(store: Store, states: list[str] | None = None) -> views.Prepared:
     """The dashboard's data as it was built before snapshots: every event, analysed."""
     events = store.load_events(states=states)
-    return views.prepare(analyse(events, levels=store.levels()))
+    return views.prepare(analyse(events, levels=store.levels.current()))
 
 
 def assert_served_equals_today(store: Store, states: list[str] | None = None) -> None:
@@ -89,7 +89,7 @@ def assert_served_equals_today(store: Store, states: list[str] | None = None) ->
 
 
 def ingest_rows(store: Store, rows: list[dict[str, str]], name: str) -> None:
-    result = store.ingest([(name, csv_text(rows).encode())], by="tests")
+    result = store.uploads.ingest([(name, csv_text(rows).encode())], by="tests")
     assert result.status == "stored", result.describe()
 
 
@@ -142,7 +142,7 @@ STATUS_LOG: list[dict[str, str]] = [
 
 
 def test_sample_read_from_snapshots_equals_every_event_analysed(store: Store) -> None:
-    result = store.ingest([SAMPLE], by="tests")
+    result = store.uploads.ingest([SAMPLE], by="tests")
     assert result.status == "stored"
     assert_served_equals_today(store)
     # and equal to the sample analysed straight from the CSV, independently of the store
@@ -218,7 +218,7 @@ def test_set_levels_rebuilds_the_snapshots(store: Store) -> None:
             {"designation": "Director", "level": 7, "level_name": "Dir", "state": "Manipur"},
         ]
     )
-    store.set_levels(LevelTable(pd.concat([table, extra], ignore_index=True)))
+    store.levels.set(LevelTable(pd.concat([table, extra], ignore_index=True)))
     assert_served_equals_today(store)
     facts = store.load_prepared().facts.set_index("file_id")
     assert facts.loc["F-WORKED", "level"] == 7

@@ -23,7 +23,8 @@ from analytics.log.ordering import order_events
 from analytics.log.reading import read_logs
 from analytics.outputs.report import export_frame
 from analytics.schema import EVENT_COLUMNS, IST
-from analytics.store.store import Store, _head_revision, default_url, open_store
+from analytics.store.engine import default_url, head_revision
+from analytics.store.store import Store, open_store
 from tests.conftest import HEADER, WORKED_EXAMPLE, csv_text, ev
 from tests.store.conftest import assert_same_snapshot, snapshot
 
@@ -65,7 +66,7 @@ def test_new_database_is_migrated_to_head_and_matches_the_models(store: Store) -
 
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert context.get_current_revision() == _head_revision()
+        assert context.get_current_revision() == head_revision()
         diffs = compare_metadata(context, Base.metadata)
     assert diffs == []
     names = set(inspect(store.engine).get_table_names())
@@ -77,7 +78,7 @@ def test_new_database_is_migrated_to_head_and_matches_the_models(store: Store) -
 
 def test_reopening_keeps_data_and_version(store_url: str) -> None:
     first = open_store(store_url)
-    first.ingest([as_source("a.csv", WORKED_EXAMPLE)])
+    first.uploads.ingest([as_source("a.csv", WORKED_EXAMPLE)])
     version = first.version()
     first.close()
     again = open_store(store_url)
@@ -125,7 +126,7 @@ def test_events_round_trip_exactly_as_ist_with_microseconds(store: Store) -> Non
         ev("closed", "D", "", "Clerk", "", "2024-03-08"),
     ]
     read = read_logs([as_source("t.csv", rows)]).events
-    store.ingest([as_source("t.csv", rows)])
+    store.uploads.ingest([as_source("t.csv", rows)])
     got = store.load_events()
     assert list(got.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
     assert got["timestamp"].dtype == pd.DatetimeTZDtype("us", IST)
@@ -156,7 +157,7 @@ def test_formula_cells_are_stored_unchanged_and_neutralised_on_export(store: Sto
         | {"file_id": "-F9", "remarks": "-1", "file_number": "@SUM(A1)"},
     ]
     header = (*HEADER, "file_number", "subject", "remarks")
-    store.ingest([("f.csv", csv_text(rows, header=header).encode())])
+    store.uploads.ingest([("f.csv", csv_text(rows, header=header).encode())])
     got = store.load_events()
     assert got["subject"].iloc[0] == '=HYPERLINK("http://x","y")'
     assert got["remarks"].tolist() == ["+91 98765", "-1"]
@@ -190,10 +191,10 @@ B_ROWS = [
 
 
 def test_same_extract_twice_is_a_duplicate_file_and_changes_nothing(store: Store) -> None:
-    first = store.ingest([as_source("a.csv", A_ROWS)], by="nodal")
+    first = store.uploads.ingest([as_source("a.csv", A_ROWS)], by="nodal")
     assert (first.status, first.events_new, first.events_already_stored) == ("stored", 6, 0)
     before = snapshot(store)
-    again = store.ingest([as_source("renamed.csv", A_ROWS)], by="someone else")
+    again = store.uploads.ingest([as_source("renamed.csv", A_ROWS)], by="someone else")
     assert again.status == "duplicate_file"
     assert again.duplicate_of == first.upload_id
     assert "nothing changed" in again.describe()
@@ -204,15 +205,15 @@ def test_same_bytes_with_other_state_given_is_a_new_upload(store: Store) -> None
     rows = [{k: v for k, v in r.items() if k != "state"} for r in WORKED_EXAMPLE]
     header = tuple(h for h in csv_text([]).splitlines()[0].split(",") if h != "state")
     data = csv_text(rows, header=header).encode()
-    one = store.ingest([("x.csv", data)], state="Manipur")
-    two = store.ingest([("x.csv", data)], state="Assam")
+    one = store.uploads.ingest([("x.csv", data)], state="Manipur")
+    two = store.uploads.ingest([("x.csv", data)], state="Assam")
     assert (one.status, two.status) == ("stored", "stored")
     assert sorted(store.load_events()["state"].unique()) == ["Assam", "Manipur"]
 
 
 def test_overlapping_extracts_give_the_figures_of_their_union(store: Store) -> None:
-    a = store.ingest([as_source("a.csv", A_ROWS)])
-    b = store.ingest([as_source("b.csv", B_ROWS)])
+    a = store.uploads.ingest([as_source("a.csv", A_ROWS)])
+    b = store.uploads.ingest([as_source("b.csv", B_ROWS)])
     assert (a.events_new, a.events_already_stored) == (6, 0)
     assert (b.events_new, b.events_already_stored) == (2, 3)
     assert store.counts()["events"] == 8
@@ -249,7 +250,7 @@ def test_overlapping_extracts_give_the_figures_of_their_union(store: Store) -> N
 
 
 def test_stints_after_first_extract_alone_show_the_gap_as_broken(store: Store) -> None:
-    store.ingest([as_source("a.csv", A_ROWS)])
+    store.uploads.ingest([as_source("a.csv", A_ROWS)])
     f2 = store.load_stints().set_index("file_id").loc["F2"]
     assert f2["holder"].tolist() == ["X", "Z"]
     assert f2["broken"].tolist() == [True, False]
@@ -281,7 +282,7 @@ def test_incremental_uploads_equal_a_from_scratch_recompute(store: Store) -> Non
         as_source("late.csv", window("2024-03-13", "2024-03-31")),
     ]
     for extract in extracts:
-        store.ingest([extract])
+        store.uploads.ingest([extract])
     everything = read_logs(extracts).events
     assert store.counts()["events"] == len(log) == len(everything)
     compare_stints(store, everything)
@@ -296,8 +297,8 @@ def test_incremental_uploads_equal_a_from_scratch_recompute(store: Store) -> Non
 
 
 def test_replacing_the_level_table_recomputes_levels(store: Store) -> None:
-    store.ingest([as_source("a.csv", A_ROWS)])
-    store.ingest([as_source("b.csv", B_ROWS)])
+    store.uploads.ingest([as_source("a.csv", A_ROWS)])
+    store.uploads.ingest([as_source("b.csv", B_ROWS)])
     before = store.version()
     table = LevelTable(
         pd.DataFrame(
@@ -308,9 +309,9 @@ def test_replacing_the_level_table_recomputes_levels(store: Store) -> None:
             }
         )
     )
-    store.set_levels(table)
+    store.levels.set(table)
     assert store.version() != before
-    pd.testing.assert_frame_equal(store.levels().to_frame(), table.to_frame())
+    pd.testing.assert_frame_equal(store.levels.current().to_frame(), table.to_frame())
     union = read_logs([as_source("a.csv", A_ROWS), as_source("b.csv", B_ROWS)]).events
     compare_stints(store, union, table)
     facts = store.load_file_facts().set_index("file_id")
@@ -318,22 +319,22 @@ def test_replacing_the_level_table_recomputes_levels(store: Store) -> None:
     assert facts.loc["F1", "levels_traversed"] == 3  # Under Secretary is unmapped now
     assert pd.isna(facts.loc["F2", "level"])
     assert_reports_equal(
-        compute_report(store.load_events(), levels=store.levels()),
+        compute_report(store.load_events(), levels=store.levels.current()),
         compute_report(union, levels=table),
     )
 
 
 def test_preview_writes_nothing(store: Store) -> None:
     before = snapshot(store)
-    result = store.preview([as_source("a.csv", A_ROWS)])
+    result = store.uploads.preview([as_source("a.csv", A_ROWS)])
     assert result.report.rows_accepted == 6
     assert_same_snapshot(before, snapshot(store))
 
 
 def test_upload_history_records_who_when_and_counts(store: Store) -> None:
-    store.ingest([as_source("a.csv", A_ROWS)], by="nodal.manipur")
-    store.ingest([as_source("b.csv", B_ROWS)], by="nodal.manipur")
-    uploads = store.uploads()
+    store.uploads.ingest([as_source("a.csv", A_ROWS)], by="nodal.manipur")
+    store.uploads.ingest([as_source("b.csv", B_ROWS)], by="nodal.manipur")
+    uploads = store.uploads.history()
     assert uploads["file_name"].tolist() == ["a.csv", "b.csv"]
     assert uploads["uploaded_by"].tolist() == ["nodal.manipur"] * 2
     assert uploads["status"].tolist() == ["stored", "stored"]
@@ -384,10 +385,10 @@ def test_postgres_runs_fail_in_ci_without_a_server(ci: str | None, outcome: str)
 
 
 def test_compare_says_what_an_upload_would_add_without_writing(store: Store) -> None:
-    store.ingest([as_source("a.csv", A_ROWS)])
+    store.uploads.ingest([as_source("a.csv", A_ROWS)])
     before = snapshot(store)
-    preview = store.preview([as_source("b.csv", B_ROWS)])
-    counts = store.compare(preview.events)
+    preview = store.uploads.preview([as_source("b.csv", B_ROWS)])
+    counts = store.uploads.compare(preview.events)
     assert counts == {
         "events_new": 2,
         "events_already_stored": 3,
@@ -395,4 +396,4 @@ def test_compare_says_what_an_upload_would_add_without_writing(store: Store) -> 
         "files_new": 0,
     }
     assert_same_snapshot(before, snapshot(store))
-    assert store.ingest([as_source("b.csv", B_ROWS)]).events_new == counts["events_new"]
+    assert store.uploads.ingest([as_source("b.csv", B_ROWS)]).events_new == counts["events_new"]

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,8 @@ import pytest
 
 from analytics.figures.metrics import compute_report
 from analytics.log.reading import UnusableInputError, read_logs
-from analytics.store.store import HOOK_ENV, InjectedFailure, Store, open_store
+from analytics.store.hooks import HOOK_ENV, InjectedFailure
+from analytics.store.store import Store, open_store
 from tests.conftest import HEADER, WORKED_EXAMPLE, csv_text, ev
 from tests.store.conftest import assert_same_snapshot, snapshot
 from tests.store.logs import chain_rows, write_big_log
@@ -30,7 +32,7 @@ store = open_store(url)
 print("READY", flush=True)
 while go != "-" and not pathlib.Path(go).exists():
     time.sleep(0.005)
-result = store.ingest(paths, by="worker")
+result = store.uploads.ingest(paths, by="worker")
 print("RESULT", result.status, result.events_new, result.events_already_stored, flush=True)
 """
 
@@ -72,7 +74,7 @@ def wait_for_line(proc: subprocess.Popen, prefix: str, timeout: float = 120) -> 
 
 def good_store(store: Store) -> None:
     """A store that already holds something, so 'unchanged' means more than 'empty'."""
-    store.ingest([("seed.csv", csv_text(WORKED_EXAMPLE[:3]).encode())], by="seed")
+    store.uploads.ingest([("seed.csv", csv_text(WORKED_EXAMPLE[:3]).encode())], by="seed")
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ def test_unusable_file_is_recorded_and_stores_nothing(store: Store, case: str) -
     good_store(store)
     before = snapshot(store)
     with pytest.raises(UnusableInputError) as caught:
-        store.ingest([(name, data)], by="nodal")
+        store.uploads.ingest([(name, data)], by="nodal")
     assert caught.value.file == name
     assert words in caught.value.reason
     after = snapshot(store)
@@ -112,7 +114,7 @@ def test_unusable_file_is_recorded_and_stores_nothing(store: Store, case: str) -
         pd.testing.assert_frame_equal(before[key], after[key], check_exact=True)
     assert after["counts"]["events"] == before["counts"]["events"]
     assert after["counts"]["rejected_rows"] == 0
-    uploads = store.uploads()
+    uploads = store.uploads.history()
     last = uploads.iloc[-1]
     assert (last["status"], last["file_name"], last["events_new"]) == ("unusable", name, 0)
     assert words in last["message"]
@@ -131,11 +133,11 @@ def test_bad_rows_are_rejected_alone_and_good_rows_stored(store: Store) -> None:
         | {"remarks": "@SUM(1+1)"},
         ev("teleported", "B", "D", "", "", "2024-03-05 10:00"),
     ]
-    result = store.ingest([("mixed.csv", csv_text(rows, header=header).encode())])
+    result = store.uploads.ingest([("mixed.csv", csv_text(rows, header=header).encode())])
     assert (result.status, result.rows_read, result.rows_accepted) == ("stored", 6, 4)
     assert result.rows_rejected == 2
     assert result.events_new == 4
-    rejected = store.rejected_rows(result.upload_id)
+    rejected = store.uploads.rejected_rows(result.upload_id)
     assert rejected["line"].tolist() == [4, 7]
     assert rejected["column"].tolist() == ["timestamp", "action"]
     assert "'31/02/2024 10:00' is not a readable date and time" in rejected["reason"].iloc[0]
@@ -145,14 +147,14 @@ def test_bad_rows_are_rejected_alone_and_good_rows_stored(store: Store) -> None:
     events = store.load_events()
     assert len(events) == 4
     assert events["remarks"].dropna().tolist() == ["=cmd|' /C calc'!A0", "@SUM(1+1)"]
-    stored = store.uploads().iloc[-1]["report"]
+    stored = store.uploads.history().iloc[-1]["report"]
     assert stored["rows_rejected"] == 2
     assert stored["rejected_total"] == 2
 
 
 def test_a_file_whose_rows_are_all_rejected_stores_the_upload_only(store: Store) -> None:
     rows = [ev("moved", "A", "", "", "", "2024-03-05 10:00")]
-    result = store.ingest([("bad.csv", csv_text(rows).encode())])
+    result = store.uploads.ingest([("bad.csv", csv_text(rows).encode())])
     assert (result.status, result.rows_rejected, result.events_new) == ("stored", 1, 0)
     assert store.counts()["events"] == 0
     assert store.counts()["rejected_rows"] == 1
@@ -171,11 +173,11 @@ def test_upload_failing_midway_rolls_back_completely(
     bigger = [*WORKED_EXAMPLE, ev("moved", "D", "E", "Director", "Secretary", "2024-03-06 10:00")]
     bad_row = ev("moved", "", "", "", "", "x")
     with pytest.raises(InjectedFailure):
-        store.ingest([("more.csv", csv_text([*bigger, bad_row]).encode())])
+        store.uploads.ingest([("more.csv", csv_text([*bigger, bad_row]).encode())])
     assert_same_snapshot(before, snapshot(store))
     monkeypatch.delenv(HOOK_ENV)
     # The same file goes in afterwards: the failed attempt left no trace, not even its hash.
-    result = store.ingest([("more.csv", csv_text([*bigger, bad_row]).encode())])
+    result = store.uploads.ingest([("more.csv", csv_text([*bigger, bad_row]).encode())])
     assert (result.status, result.events_new, result.events_already_stored) == ("stored", 3, 3)
 
 
@@ -203,7 +205,7 @@ def test_killed_midway_upload_leaves_the_store_unchanged(
     reopened = open_store(store_url)
     assert_same_snapshot(before, snapshot(reopened))
     # And the store still takes the upload afterwards (the lock died with the process).
-    result = reopened.ingest([log])
+    result = reopened.uploads.ingest([log])
     assert result.events_new == rows + 2
     reopened.close()
 
@@ -251,4 +253,36 @@ def test_two_uploads_at_once_lose_nothing_and_duplicate_nothing(
     facts = store.load_file_facts().set_index("file_id")
     assert facts.loc["F1", "n_events"] == 5
     assert (facts.loc[facts.index.str.startswith("S"), "n_events"] == 6).all()
+    store.close()
+
+
+def test_one_shared_store_times_each_upload_on_its_own(store_url: str) -> None:
+    """Two threads upload through ONE `Store` at once (as dashboard sessions do): each result
+    counts its own events and carries its own phase timings, which fit inside that call."""
+    store = open_store(store_url)
+    logs = {
+        name: [r for n in range(150) for r in chain_rows(f"{name}{n:04d}", 1 + n % 28, 4)]
+        for name in ("A", "B")
+    }
+    results: dict[str, tuple[float, object]] = {}
+
+    def upload(name: str) -> None:
+        started = time.perf_counter()
+        result = store.uploads.ingest([(f"{name}.csv", csv_text(logs[name]).encode())])
+        results[name] = (time.perf_counter() - started, result)
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in logs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    phases = {"read", "lock", "existing", "insert_events", "derive", "insert_derived"}
+    phases |= {"snapshots", "commit"}
+    for name, (wall, result) in results.items():
+        assert result.status == "stored"
+        assert result.events_new == len(logs[name]) == 150 * 5  # created + 4 moves a file
+        assert set(result.timings) == phases
+        assert min(result.timings.values()) >= 0
+        assert sum(result.timings.values()) <= wall
+    assert len(results) == 2
     store.close()

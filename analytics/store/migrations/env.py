@@ -1,4 +1,5 @@
-"""Alembic environment of the store: runs on the connection `analytics.store.store` hands over.
+"""Alembic environment of the store: runs on the connection `analytics.store.engine.upgrade`
+hands over.
 
 `analytics.store.store.open_store` upgrades every database it opens to head, so deployments never
 run Alembic by hand. For development (`alembic -c analytics/store/alembic.ini revision
@@ -34,7 +35,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from analytics.store.store import default_url
+    from analytics.store.engine import default_url
 
     url = context.get_x_argument(as_dictionary=True).get("url") or default_url()
     engine = create_engine(url)
