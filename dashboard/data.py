@@ -22,8 +22,11 @@ import os
 import pandas as pd
 import streamlit as st
 
-from analytics.access.accounts import Accounts, SignedInUser, visible_uploads
-from analytics.access.scope import Scope, protect_rejected, pseudonymise
+from analytics.access.accounts import Accounts
+from analytics.access.authorise import visible_uploads
+from analytics.access.pseudonyms import protect_rejected, pseudonymise
+from analytics.access.scope import Scope
+from analytics.access.users import SignedInUser
 from analytics.figures import mining, views
 from analytics.figures import overdue as alerts
 from analytics.figures.metrics import analyse

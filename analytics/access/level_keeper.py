@@ -19,15 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.access.accounts import (
-    Accounts,
-    AuthError,
-    SignedInUser,
-    SignIn,
-    command_actor,
-    describe_scope,
-)
-from analytics.access.scope import Scope
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
+from analytics.access.scope import Scope, describe_scope
+from analytics.access.sign_in import CommandSignIn, command_actor
+from analytics.access.users import AuthError, SignedInUser
 from analytics.figures.level_preview import LevelPreview
 from analytics.log.hierarchy import LevelTable
 from analytics.store.store import Store
@@ -65,7 +61,7 @@ class LevelKeeper:
         return None if visible is None else sorted(visible)
 
     def _refuse(self, what: str, reason: str) -> LevelsRefused:
-        self.accounts.audit(self.actor, "levels", "refused", what, {"reason": reason})
+        self.accounts.audit.write(self.actor, Action.LEVELS, "refused", what, {"reason": reason})
         return LevelsRefused(f"refused: {reason}; nothing was changed")
 
     def _need_read(self, what: str) -> None:
@@ -116,9 +112,11 @@ class LevelKeeper:
         what = "level table (" + ("yaml" if yaml_format else "csv") + ")"
         rows = len(table.to_frame())
         if self.user is None:
-            self.accounts.audit(self.actor, "export", "ok", what, {"rows": rows})
+            self.accounts.audit.write(self.actor, Action.EXPORT, "ok", what, {"rows": rows})
         else:
-            self.accounts.record_export(self.user, what, rows, "yaml" if yaml_format else "csv")
+            self.accounts.guard.record_export(
+                self.user, what, rows, "yaml" if yaml_format else "csv"
+            )
         return table.to_text(yaml_format=yaml_format)
 
     # -- changing ------------------------------------------------------------------------------
@@ -212,7 +210,7 @@ def register_cli(
         )
 
 
-def levels_command(args: argparse.Namespace, sign_in: SignIn) -> int:
+def levels_command(args: argparse.Namespace, sign_in: CommandSignIn) -> int:
     """Run `eoffice-analytics levels ...`; returns the exit status (refusals raise)."""
     from analytics.store.store import open_store
 
@@ -223,12 +221,14 @@ def levels_command(args: argparse.Namespace, sign_in: SignIn) -> int:
         keeper = LevelKeeper(accounts, user, actor)
         if cmd == "show":
             frame = keeper.table().to_frame()
-            accounts.audit(actor, "levels", "ok", "levels show", {"rows": len(frame)})
+            accounts.audit.write(actor, Action.LEVELS, "ok", "levels show", {"rows": len(frame)})
             print(f"level table version {keeper.version()} ({_describe_version(keeper.version())})")
             print(frame.fillna("").to_string(index=False))
         elif cmd == "unmapped":
             found = keeper.unmapped()
-            accounts.audit(actor, "levels", "ok", "levels unmapped", {"rows": len(found)})
+            accounts.audit.write(
+                actor, Action.LEVELS, "ok", "levels unmapped", {"rows": len(found)}
+            )
             if found.empty:
                 print("every designation in the store is mapped")
             for r in found.itertuples(index=False):
@@ -236,7 +236,7 @@ def levels_command(args: argparse.Namespace, sign_in: SignIn) -> int:
                 print(f"{r.designation}\t{r.events:,} events\t{states}")
         elif cmd == "history":
             found = keeper.history()
-            accounts.audit(actor, "levels", "ok", "levels history", {"rows": len(found)})
+            accounts.audit.write(actor, Action.LEVELS, "ok", "levels history", {"rows": len(found)})
             shown = found.assign(created_at=found["created_at"].dt.strftime("%d-%b-%Y %H:%M"))
             print(
                 "no version yet: the built-in default table is in force"
@@ -245,7 +245,9 @@ def levels_command(args: argparse.Namespace, sign_in: SignIn) -> int:
             )
         elif cmd == "proposals":
             found = keeper.proposals(args.status)
-            accounts.audit(actor, "levels", "ok", "levels proposals", {"rows": len(found)})
+            accounts.audit.write(
+                actor, Action.LEVELS, "ok", "levels proposals", {"rows": len(found)}
+            )
             for r in found.itertuples(index=False):
                 rows = "; ".join(f"{x['designation']} → {x['level']}" for x in r.rows)
                 print(f"{r.id}\t{r.status}\t{r.state}\t{r.proposed_by}\t{rows}")

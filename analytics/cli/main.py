@@ -22,19 +22,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics import fmt
-from analytics.access.accounts import (
-    Accounts,
-    AuthError,
-    SignedInUser,
-    cli_actor,
-    command_actor,
-    describe_scope,
-    users_command,
-)
-from analytics.access.accounts import register_cli as register_users_cli
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
 from analytics.access.level_keeper import levels_command
 from analytics.access.level_keeper import register_cli as register_levels_cli
-from analytics.access.scope import Scope, load_scoped
+from analytics.access.scope import Scope, describe_scope, load_scoped
+from analytics.access.sign_in import cli_actor, command_actor
+from analytics.access.users import AuthError, SignedInUser
+from analytics.cli import users as users_cli
 from analytics.figures.metrics import analyse
 from analytics.figures.overdue import Rule
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
@@ -134,9 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--state", help="only this state")
     export.add_argument("--department", help="only this department's files")
     _user_option(export, "export as this user: only its scope, names as it may see them")
-    register_users_cli(
-        sub, _user_option
-    )  # `users ...`: accounts and grants (analytics/access/accounts.py)
+    users_cli.register(sub, _user_option)  # `users ...`: analytics/cli/users.py
     register_levels_cli(sub, _user_option)  # `levels ...`: analytics/access/level_keeper.py
     _alerts_parser(sub)
     return parser
@@ -207,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "monthly":
             return _monthly(args)
         if args.command == "users":
-            return users_command(args, run_as)
+            return users_cli.users_command(args, run_as)
         if args.command == "alerts":
             return _alerts(args)
         if args.command == "levels":
@@ -311,7 +304,7 @@ def _report(args: argparse.Namespace) -> int:
         write_report(tables, report, args.out, as_of=analysis.as_of, level_table=level_table)
         if accounts is not None and user is not None:
             for name, table in tables.items():
-                accounts.record_export(user, f"report {name}.csv", len(table), "csv")
+                accounts.guard.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
     print(_as_of_line(analysis.as_of, given_t))
@@ -337,7 +330,7 @@ def _monthly(args: argparse.Namespace) -> int:
         )
         data = pdf_bytes(report) if kind == "pdf" else xlsx_bytes(report)
         if user is not None:  # audited (and re-checked) before anything is written
-            accounts.record_export(user, monthly.export_name(report), report.rows(), kind)
+            accounts.guard.record_export(user, monthly.export_name(report), report.rows(), kind)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial = args.out.with_name(args.out.name + ".part")
     partial.write_bytes(data)
@@ -402,7 +395,7 @@ def _export_xes(args: argparse.Namespace) -> int:
             raise ValueError("the store holds no events for this export (in your scope)")
         traces = xes.write_xes(events, args.out, remarks=scope.see_names)
         if user is not None:
-            accounts.record_export(user, f"export-xes {name}", traces, "xes")
+            accounts.guard.record_export(user, f"export-xes {name}", traces, "xes")
     print(f"wrote {traces:,} traces, {len(events):,} events to {args.out}")
     return 0
 
@@ -425,7 +418,7 @@ def _ingest(args: argparse.Namespace) -> int:
                     xes_mapping=mapping,
                 )
             else:  # the dashboard's Upload page does the same
-                result = accounts.ingest_as(
+                result = accounts.guard.ingest_as(
                     user,
                     [log],
                     state=args.state,
@@ -499,7 +492,7 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     """
     accounts = Accounts(store)
     if not email:
-        if accounts.has_users():
+        if accounts.users.exist():
             raise AuthError(
                 "this store has user accounts, so this command runs as one: give --user EMAIL "
                 f"(or set {USER_ENV}); the password is read from {PASSWORD_ENV} or asked for"
@@ -508,7 +501,7 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = getpass.getpass(f"password for {email}: ")
-    return accounts, accounts.sign_in_password(email, password, method="cli", source=cli_actor())
+    return accounts, accounts.sign_in.password(email, password, method="cli", source=cli_actor())
 
 
 def _check_request(
@@ -527,7 +520,7 @@ def _check_request(
         reason = f"department {department} lies outside what you may read ({describe_scope(scope)})"
     else:
         return
-    accounts.audit(user.email, "export", "refused", "report", {"reason": reason})
+    accounts.audit.write(user.email, Action.EXPORT, "refused", "report", {"reason": reason})
     raise AuthError(f"refused: {reason}; nothing was written")
 
 

@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 
+from analytics.access.audit import Action
 from analytics.access.models import AuditEntry
 from analytics.figures.level_preview import LevelPreview
 from analytics.figures.level_preview import preview as levels_preview
@@ -533,7 +534,7 @@ class Store:
         write_audit(
             conn,
             by,
-            "levels",
+            Action.LEVELS,
             "ok",
             f"levels version {version}",
             {
@@ -693,7 +694,7 @@ class Store:
             write_audit(
                 conn,
                 by,
-                "levels",
+                Action.LEVELS,
                 "proposed",
                 f"levels proposal {number}",
                 {"state": state, "rows": proposed.records()[:20], "note": note},
@@ -748,7 +749,7 @@ class Store:
                 write_audit(
                     conn,
                     by,
-                    "levels",
+                    Action.LEVELS,
                     "rejected",
                     f"levels proposal {number}",
                     {"state": found.state, "proposed_by": found.proposed_by},

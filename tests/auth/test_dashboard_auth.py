@@ -49,8 +49,8 @@ def accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Accoun
 
 @pytest.fixture
 def people(accounts: Accounts) -> Accounts:
-    accounts.add_user("admin@gov.in", "admin", password=PASSWORD, by="test")
-    accounts.add_user("viewer@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
+    accounts.users.add("admin@gov.in", "admin", password=PASSWORD, by="test")
+    accounts.users.add("viewer@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
     return accounts
 
 
@@ -129,7 +129,7 @@ def test_sso_identity_without_a_verified_email_is_refused_and_audited(
     assert not at.exception
     assert "USER" not in texts(at)
     assert "no active account" in at.error[0].value
-    entry = people.audit_log(action="sign_in").iloc[0]
+    entry = people.audit.read(action="sign_in").iloc[0]
     assert (entry["actor"], entry["outcome"]) == ("viewer@manipur.gov.in", "refused")
     assert "not verified" in entry["details"]["reason"]
 
@@ -141,7 +141,7 @@ def test_sso_unknown_email_is_refused_once_audited(people: Accounts) -> None:
     assert any("single sign-on" in b.label for b in at.button)
     at.run()
     at.run()
-    refused = people.audit_log(actor="intruder@example.com")
+    refused = people.audit.read(actor="intruder@example.com")
     assert len(refused) == 1
     assert refused.iloc[0]["outcome"] == "refused"
 
@@ -160,7 +160,7 @@ def test_demo_mode_reads_all_read_only_until_accounts_exist(
     assert not at.exception
     assert "USER demo demo ALL" in texts(at)
     assert "Demo mode" in at.sidebar.warning[0].value
-    accounts.add_user("admin@gov.in", "admin", password=PASSWORD)
+    accounts.users.add("admin@gov.in", "admin", password=PASSWORD)
     at = app().run()
     assert at.title[0].value == "Sign in"
     assert "demo mode is off" in at.error[0].value
@@ -181,7 +181,7 @@ def test_admin_page_refuses_non_admins(people: Accounts) -> None:
     assert not at.exception
     assert "administrators only" in at.error[0].value
     assert not at.dataframe
-    entry = people.audit_log(action="admin_page").iloc[0]
+    entry = people.audit.read(action="admin_page").iloc[0]
     assert (entry["actor"], entry["outcome"]) == ("viewer@manipur.gov.in", "refused")
 
 
@@ -197,7 +197,7 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     next(b for b in at.button if b.label == "Add user").click().run()
     assert not at.exception
     assert any("Added nodal@assam.gov.in" in s.value for s in at.success)
-    grants = people.grants_of("nodal@assam.gov.in")
+    grants = people.users.grants_of("nodal@assam.gov.in")
     assert [g.describe() for g in grants] == ["nodal_officer: Assam / Health"]
     # a bad grant is explained, not applied
     at.selectbox(key="admin_grant_user").select("nodal@assam.gov.in")

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
-from analytics.access.scope import pseudonym
+from analytics.access.pseudonyms import pseudonym
 from analytics.store.alerts import AlertBook
 from analytics.store.store import open_store
 from dashboard import format as fmt
@@ -115,7 +115,7 @@ def test_alert_settings_page_saves_the_accounts_own_choice(alert_app):
     with open_store(alert_app[1]) as store:
         accounts = Accounts(store)
         assert AlertBook(accounts).frequency(FINANCE) == "weekly"
-        audit = accounts.audit_log(action="alert_preference")
+        audit = accounts.audit.read(action="alert_preference")
         assert (audit.iloc[0]["actor"], audit.iloc[0]["target"]) == (FINANCE, FINANCE)
 
 

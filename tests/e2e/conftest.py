@@ -214,9 +214,9 @@ def sample_app(tmp_path: Path) -> Iterator[str]:
             store.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e").status == "stored"
         )
         accounts = Accounts(store)
-        accounts.add_user(
+        accounts.users.add(
             EMAIL, "nodal_officer", state="Manipur", department="Finance", password=PASSWORD
         )
-        accounts.grant(EMAIL, "national_viewer")
+        accounts.users.grant(EMAIL, "national_viewer")
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base
