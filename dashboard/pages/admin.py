@@ -1,9 +1,10 @@
 """Administration (admins only): users, their scoped grants, the level table
 (dashboard/levels_admin.py) and the audit log.
 
-Every change is made through `analytics.access.accounts.Accounts`, which writes it to the audit log with
-the admin's e-mail. Anyone else who opens this page (by URL too) is refused, and the attempt is
-audited.
+Every change is made through `analytics.access.accounts.Accounts` (its `users` part), which
+writes it to the audit log with the admin's e-mail. Anyone else who opens this page (by URL
+too) is refused, and the attempt is audited. The audit log's action filter offers every
+`analytics.access.audit.Action`.
 """
 
 from __future__ import annotations
@@ -182,26 +183,7 @@ with levels_tab:
 with audit_tab:
     action = st.selectbox(
         "Action",
-        [
-            "all",
-            "sign_in",
-            "lockout",
-            "sign_out",
-            "upload",
-            "export",
-            "user_add",
-            "grant",
-            "revoke",
-            "names_permission",
-            "unlock",
-            "user_disable",
-            "user_enable",
-            "password_set",
-            "users",
-            "operator",
-            "levels",
-            "admin_page",
-        ],
+        ["all", *(a.value for a in Action)],  # every action the code can write (audit.Action)
         key="admin_audit_action",
     )
     log = acc.audit.read(limit=2000, action=None if action == "all" else action)

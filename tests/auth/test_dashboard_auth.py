@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
 from analytics.store.store import open_store
 from tests.auth.conftest import PASSWORD
 
@@ -210,3 +211,23 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     added = log[log["action"] == "user_add"]
     assert "admin@gov.in" in set(added["actor"])
     assert "nodal@assam.gov.in" in set(added["target"])
+
+
+def test_the_audit_filter_offers_every_action_the_code_writes(people: Accounts) -> None:
+    """The filter's choices are the `Action` members (no hand-kept list): an action written
+    by a real change (`password_removed`, which the old hand-kept list lacked) is offered and
+    selecting it shows that row."""
+    people.users.set_password("viewer@manipur.gov.in", None, by="admin@gov.in")
+    people.users.set_active("viewer@manipur.gov.in", False, by="admin@gov.in")
+    written = set(people.audit.read()["action"])
+    assert {"password_removed", "user_disable", "user_add"} <= written
+    at = admin_page("admin@gov.in")
+    assert not at.exception
+    offered = at.selectbox(key="admin_audit_action").options
+    assert offered[0] == "all"
+    assert sorted(offered[1:]) == sorted(a.value for a in Action)
+    assert written <= set(offered)
+    at.selectbox(key="admin_audit_action").select("password_removed").run()
+    shown = at.dataframe[-1].value
+    assert shown["action"].tolist() == ["password_removed"]
+    assert shown["target"].tolist() == ["viewer@manipur.gov.in"]
