@@ -331,7 +331,7 @@ def level_table() -> dict:
 
 def uploads(user: SignedInUser) -> pd.DataFrame:
     """Upload history the user may see: its own uploads and those whose rows lie in its
-    scope (`analytics.access.accounts.visible_uploads`)."""
+    scope (`analytics.access.authorise.visible_uploads`)."""
     return visible_uploads(store().uploads(), user)
 
 

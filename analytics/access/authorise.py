@@ -194,10 +194,6 @@ class Guard:
             return refused
         return authorise_upload(user, events, self.store.stored_files(events))
 
-    def uploads_visible_to(self, user: SignedInUser) -> pd.DataFrame:
-        """The upload history `user` may see (`visible_uploads`)."""
-        return visible_uploads(self.store.uploads(), user)
-
     def record_export(self, user: SignedInUser, what: str, rows: int, fmt: str) -> None:
         """Re-check `user` against the store at this moment, then audit the export.
 

@@ -69,13 +69,6 @@ def unit_key(key: bytes, state: str, department: str) -> bytes:
     return hmac.new(state_key, unit, hashlib.sha256).digest()
 
 
-def pseudonym(user_id: str, key: bytes, state: str, department: str) -> str:
-    """A stable pseudonym of a user ID as it appears in a file of `state` / `department`:
-    `P-` and 10 characters of a keyed HMAC-SHA256 (IDs differing in any way, case included,
-    get different pseudonyms, as the figures count them apart)."""
-    return _hidden(unit_key(key, state, department), user_id)
-
-
 def _hidden(unit: bytes, user_id: str) -> str:
     digest = hmac.new(unit, str(user_id).strip().encode("utf-8"), hashlib.sha256).digest()
     return PSEUDONYM_PREFIX + base64.b32encode(digest)[:10].decode("ascii")

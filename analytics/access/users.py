@@ -92,20 +92,6 @@ class SignedInUser:
         return not self.scope.empty
 
     @property
-    def permissions(self) -> frozenset[str]:
-        """`read`, `upload`, `manage_users`, `see_names`, as held."""
-        held = set()
-        if self.can_read:
-            held.add("read")
-        if self.can_upload:
-            held.add("upload")
-        if self.is_admin:
-            held.add("manage_users")
-        if self.see_names:
-            held.add("see_names")
-        return frozenset(held)
-
-    @property
     def label(self) -> str:
         """Name and e-mail for display."""
         return f"{self.name} ({self.email})" if self.name else self.email

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 from analytics.access.accounts import Accounts
-from analytics.access.pseudonyms import pseudonym
 from analytics.access.sign_in import cli_actor
 from analytics.cli.main import main
 from analytics.outputs import digest
 from analytics.store.alerts import AlertBook
 from tests.alerts.log import HOLIDAYS_CSV
 from tests.alerts.smtp import Server, free_port
+from tests.conftest import pseudonym
 
 SENDER = "alerts@eoffice.example.in"
 EXPECTED = {

@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 
 from analytics.access.accounts import Accounts
-from analytics.access.pseudonyms import pseudonym, pseudonymise, unit_key
+from analytics.access.pseudonyms import pseudonymise, unit_key
 from analytics.access.scope import Scope, load_scoped
 from analytics.store.store import Store, open_store
 from tests.auth.conftest import sign_in
+from tests.conftest import pseudonym
 
 NAMES = {"Ibomcha A", "Ibomcha B", "Ibomcha C", "Tomba A", "Tomba B", "Tomba C"}
 

@@ -13,6 +13,7 @@ import pytest
 from analytics.access.accounts import Accounts
 from analytics.access.authorise import UploadRefused
 from analytics.access.scope import Scope, load_scoped
+from analytics.access.users import SignedInUser
 from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, MANIPUR_HOME, as_source, sign_in
 from tests.conftest import HEADER, csv_text
@@ -199,12 +200,18 @@ def test_demo_is_read_only_and_off_once_accounts_exist(store: Store) -> None:
 
 
 def test_permissions_per_role(accounts: Accounts) -> None:
-    perms = {email: sign_in(accounts, email).permissions for email, *_ in _users()}
+    perms = {email: permissions(sign_in(accounts, email)) for email, *_ in _users()}
     assert perms["admin@gov.in"] == {"read", "manage_users"}
     assert perms["darpg@gov.in"] == {"read"}
     assert perms["nodal.mf@manipur.gov.in"] == {"read", "upload"}
     assert perms["viewer.mn@manipur.gov.in"] == {"read"}
     assert perms["nobody@gov.in"] == set()
+
+
+def permissions(user: SignedInUser) -> set[str]:
+    """`read`, `upload`, `manage_users`, `see_names`, as the user holds them."""
+    held = {"read": user.can_read, "upload": user.can_upload, "manage_users": user.is_admin}
+    return {p for p, ok in {**held, "see_names": user.see_names}.items() if ok}
 
 
 def _users():

@@ -13,12 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
-from analytics.access.pseudonyms import pseudonym
 from analytics.store.alerts import AlertBook
 from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.alerts.log import HOLIDAYS_CSV, ROWS, RULES
-from tests.conftest import csv_text
+from tests.conftest import csv_text, pseudonym
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page, signed_in_as
 
 FINANCE = "head.fin@manipur.gov.in"
