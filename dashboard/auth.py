@@ -9,7 +9,7 @@ on every run, so a revoked grant or a disabled account takes effect at the next 
 - **SSO**: when `.streamlit/secrets.toml` has an `[auth]` section (OpenID Connect, see
   docs/access.md), a "Sign in with single sign-on" button calls `st.login()`. The identity's
   e-mail must belong to an active user in the store; anyone else is refused (and audited).
-- **Local accounts**: an e-mail and password form (argon2 hashes, lock-out; `analytics.access.accounts`).
+- **Local accounts**: an e-mail and password form (argon2 hashes, lock-out; `analytics.access.sign_in`).
 - **Demo**: with `EOFFICE_DEMO=1` (the README's first command on the embedded sample store)
   and no account in the store, everyone reads everything, read-only, under a "Demo mode"
   banner. Once any account exists the demo is off and sign-in is required.
