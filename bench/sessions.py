@@ -89,7 +89,7 @@ def add_accounts(url: str, people: list[Reader]) -> None:
     with open_store(url) as store:
         accounts = Accounts(store)
         for r in people:
-            accounts.add_user(
+            accounts.users.add(
                 r.email, r.role, state=r.state, department=r.department, password=PASSWORD
             )
 

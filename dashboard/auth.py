@@ -9,7 +9,7 @@ on every run, so a revoked grant or a disabled account takes effect at the next 
 - **SSO**: when `.streamlit/secrets.toml` has an `[auth]` section (OpenID Connect, see
   docs/access.md), a "Sign in with single sign-on" button calls `st.login()`. The identity's
   e-mail must belong to an active user in the store; anyone else is refused (and audited).
-- **Local accounts**: an e-mail and password form (argon2 hashes, lock-out; `analytics.access.accounts`).
+- **Local accounts**: an e-mail and password form (argon2 hashes, lock-out; `analytics.access.sign_in`).
 - **Demo**: with `EOFFICE_DEMO=1` (the README's first command on the embedded sample store)
   and no account in the store, everyone reads everything, read-only, under a "Demo mode"
   banner. Once any account exists the demo is off and sign-in is required.
@@ -23,8 +23,11 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analytics.access.accounts import Accounts, SignedInUser, SignInRefused, demo_enabled
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
 from analytics.access.scope import Scope
+from analytics.access.sign_in import SignInRefused, demo_enabled
+from analytics.access.users import SignedInUser
 from analytics.store.engine import default_url
 from dashboard import data, sessions
 from dashboard import format as fmt
@@ -88,7 +91,7 @@ def current_user() -> SignedInUser | None:
     acc = accounts()
     if demo_enabled():
         try:
-            return _remember(acc.demo_user())
+            return _remember(acc.sign_in.demo())
         except SignInRefused as exc:
             st.session_state[_ERROR_KEY] = str(exc)
     signed = st.session_state.get(_SIGNED_KEY)
@@ -102,11 +105,11 @@ def current_user() -> SignedInUser | None:
             _forget()  # signed out of the identity provider meanwhile
             return None
         kept_id = st.session_state.get(_KEPT_KEY)
-        if kept_id is not None and not acc.web_session_live(kept_id):
+        if kept_id is not None and not acc.sessions.live(kept_id):
             _forget()  # signed out in another tab, or the kept session expired
             st.session_state[_ERROR_KEY] = "you have been signed out"
             return None
-        user = acc.user(email, method)
+        user = acc.users.get(email, method)
         if user is None:
             _forget()
             st.session_state[_ERROR_KEY] = "your account is no longer active"
@@ -122,7 +125,7 @@ def current_user() -> SignedInUser | None:
         st.session_state[_SSO_SEEN_KEY] = email
         try:
             verified = identity.get("email_verified")  # only a JSON true vouches
-            user = acc.sign_in_sso(
+            user = acc.sign_in.sso(
                 email, identity.get("name"), verified=None if verified is None else verified is True
             )
         except SignInRefused as exc:
@@ -145,11 +148,11 @@ def _resume_kept_session(acc: Accounts) -> SignedInUser | None:
     token = st.context.cookies.get(sessions.COOKIE) if sessions.routes_served() else None
     if not token:
         return None
-    found = acc.resume_web_session(token)
+    found = acc.sessions.resume(token)
     if found is None:
         return None
     session_id, user = found
-    acc.audit(user.email, "sign_in", "ok", user.email, {"method": "session"})
+    acc.audit.write(user.email, Action.SIGN_IN, "ok", user.email, {"method": "session"})
     st.session_state[_KEPT_KEY] = session_id
     return _remember(user)
 
@@ -159,7 +162,7 @@ def _keep(user: SignedInUser) -> None:
     for the cookie route (dashboard/sessions.py), which sets the cookie and returns here."""
     if not sessions.routes_served():
         st.rerun()
-    session_id, code = accounts().start_web_session(user)
+    session_id, code = accounts().sessions.start(user)
     st.session_state[_KEPT_KEY] = session_id
     query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
     # st.context.url is the page's address without its query; on the default page it has no
@@ -227,13 +230,13 @@ def _sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            user = accounts().sign_in_password(email or "", password or "", source=_source())
+            user = accounts().sign_in.password(email or "", password or "", source=_source())
         except SignInRefused as exc:
             st.error(str(exc))
         else:
             _remember(user)
             _keep(user)
-    if not accounts().has_users():
+    if not accounts().users.exist():
         st.info(
             "No account exists yet. An administrator creates the first one on the server: "
             "`eoffice-analytics users add you@example.gov.in --role admin --password-stdin`."
@@ -243,7 +246,7 @@ def _sign_in_page() -> None:
 def sign_out(user: SignedInUser) -> None:
     """End the session's sign-in (and the SSO cookie for SSO users, the kept session's
     cookie for local accounts)."""
-    accounts().sign_out(user, st.session_state.get(_KEPT_KEY))
+    accounts().sign_in.sign_out(user, st.session_state.get(_KEPT_KEY))
     _forget()
     st.session_state.pop(_SSO_SEEN_KEY, None)
     if user.method == "sso":

@@ -13,8 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.access.accounts import ExportRefused, SignedInUser
+from analytics.access.authorise import ExportRefused
 from analytics.access.scope import Scope
+from analytics.access.users import SignedInUser
 from analytics.figures import monthly
 from analytics.figures.registry import GLOSSARY
 from analytics.figures.views import Filters
@@ -431,7 +432,7 @@ def monthly_pdf(
             _no_user("pdf")
         report = monthly.from_store(store, month, scope=scope, state=state, department=department)
         pdf = pdf_bytes(report)
-        accounts.record_export(user, monthly.export_name(report), report.rows(), "pdf")
+        accounts.guard.record_export(user, monthly.export_name(report), report.rows(), "pdf")
         return pdf
 
     return make
@@ -524,7 +525,7 @@ def _export_audit(name: str, rows: int) -> Callable[[str], None] | None:
     accounts = auth.accounts()
     if user is None:
         return _no_user
-    return lambda fmt_name: accounts.record_export(user, name, rows, fmt_name)
+    return lambda fmt_name: accounts.guard.record_export(user, name, rows, fmt_name)
 
 
 def _no_user(fmt_name: str) -> None:

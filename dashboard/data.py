@@ -22,9 +22,12 @@ import os
 import pandas as pd
 import streamlit as st
 
-from analytics.access.accounts import Accounts, SignedInUser, visible_uploads
+from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook
-from analytics.access.scope import Scope, protect_rejected, pseudonymise
+from analytics.access.authorise import visible_uploads
+from analytics.access.pseudonyms import protect_rejected, pseudonymise
+from analytics.access.scope import Scope
+from analytics.access.users import SignedInUser
 from analytics.figures import mining, views
 from analytics.figures import overdue as alerts
 from analytics.figures.metrics import analyse
@@ -330,7 +333,7 @@ def level_table() -> dict:
 
 def uploads(user: SignedInUser) -> pd.DataFrame:
     """Upload history the user may see: its own uploads and those whose rows lie in its
-    scope (`analytics.access.accounts.visible_uploads`)."""
+    scope (`analytics.access.authorise.visible_uploads`)."""
     return visible_uploads(store().uploads.history(), user)
 
 

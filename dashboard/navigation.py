@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.logger import get_logger
 
-from analytics.access.accounts import SignedInUser
+from analytics.access.users import SignedInUser
 from dashboard import auth, components
 
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"

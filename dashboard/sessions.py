@@ -3,14 +3,14 @@
 Streamlit's script runs over a WebSocket and cannot set a cookie, so the sign-in hands off
 to two small HTTP routes served beside the app by `dashboard/server.py` (`st.App`):
 
-1. After a password sign-in, the page stores a kept session (`Accounts.start_web_session`)
+1. After a password sign-in, the page stores a kept session (`WebSessions.start`)
    and sends the browser to `/_eoffice/session?code=...&next=PAGE` with a one-time code
    valid two minutes.
-2. That route exchanges the code for a random token (`Accounts.redeem_handoff`; only its
+2. That route exchanges the code for a random token (`WebSessions.redeem_handoff`; only its
    SHA-256 is stored), sets it as an HttpOnly, SameSite=Strict cookie (Secure over HTTPS)
    for `EOFFICE_SESSION_HOURS`, and redirects to PAGE.
 3. Every new Streamlit session (a reload, a new tab) reads the cookie from the WebSocket's
-   request (`st.context.cookies`) and resumes it (`Accounts.resume_web_session`), which
+   request (`st.context.cookies`) and resumes it (`WebSessions.resume`), which
    re-resolves the user from the store: a disabled or removed user, or an ended or expired
    session, is signed out; grants are read afresh on every run.
 4. Sign-out ends the session in the store and sends the browser to `/_eoffice/sign-out`,
@@ -28,7 +28,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from analytics.access.accounts import Accounts, session_lifetime
+from analytics.access.accounts import Accounts
+from analytics.access.sessions import session_lifetime
 
 COOKIE = "eoffice_session"
 SESSION_ROUTE = "/_eoffice/session"
@@ -57,7 +58,7 @@ def make_routes(accounts: Callable[[], Accounts]) -> list[Route]:
 
     async def session(request: Request) -> Response:
         code = request.query_params.get("code", "")
-        token = await run_in_threadpool(accounts().redeem_handoff, code) if code else None
+        token = await run_in_threadpool(accounts().sessions.redeem_handoff, code) if code else None
         response = RedirectResponse(safe_next(request.query_params.get("next")), 303)
         if token is not None:
             response.set_cookie(
@@ -89,6 +90,6 @@ def make_routes(accounts: Callable[[], Accounts]) -> list[Route]:
 
 
 def _end(accounts: Accounts, token: str) -> None:
-    found = accounts.resume_web_session(token)
+    found = accounts.sessions.resume(token)
     if found is not None:
-        accounts.end_web_session(found[0])
+        accounts.sessions.end(found[0])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 import os
 import uuid
@@ -27,6 +30,17 @@ HEADER = (
     "timestamp",
     "received_at",
 )
+
+
+def pseudonym(user_id: str, key: bytes, state: str, department: str) -> str:
+    """The pseudonym of a user ID in a file of `state` / `department`, worked out here as
+    docs/security.md specifies it: `P-` and 10 base32 characters of HMAC-SHA256 of the
+    trimmed ID, keyed by HMAC(HMAC(deployment key, "state\\0" state), "department\\0"
+    department)."""
+    state_key = hmac.new(key, b"state\x00" + state.encode(), hashlib.sha256).digest()
+    unit = hmac.new(state_key, b"department\x00" + department.encode(), hashlib.sha256).digest()
+    digest = hmac.new(unit, user_id.strip().encode(), hashlib.sha256).digest()
+    return "P-" + base64.b32encode(digest)[:10].decode("ascii")
 
 
 def csv_text(rows: list[dict[str, str]], header: tuple[str, ...] = HEADER) -> str:

@@ -23,6 +23,10 @@ UPWARD = {
     # The accounts' tables are part of the one database schema (one Alembic history).
     ("analytics.store.audit", "analytics.access.models"),
     ("analytics.store.alert_models", "analytics.access.models"),
+    # The audit log's actions are one enum; a level-table change writes its audit row in the
+    # change's own transaction.
+    ("analytics.store.levels", "analytics.access.audit"),
+    ("analytics.store.proposals", "analytics.access.audit"),
 }
 
 

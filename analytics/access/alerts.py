@@ -22,8 +22,10 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from analytics.access.accounts import Accounts, AuthError, normalise_email
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action, writer
 from analytics.access.models import User
+from analytics.access.users import AuthError, normalise_email
 from analytics.figures.overdue import Rule, check_rules
 from analytics.schema import IST
 from analytics.store.alert_models import FREQUENCIES, AlertDigest, AlertPreference, AlertRule
@@ -100,7 +102,7 @@ class AlertBook:
             "updated_at": datetime.now(UTC),
             "updated_by": by,
         }
-        with self.accounts._write() as conn, conn.begin():
+        with writer(self.accounts.engine) as conn, conn.begin():
             done = conn.execute(
                 update(AlertRule).where(*(getattr(AlertRule, k) == v for k, v in key.items())),
                 values,
@@ -109,14 +111,16 @@ class AlertBook:
                 conn.execute(insert(AlertRule).values(**key, **values))
             details = {"rule": rule.describe(), "limit_days": rule.limit_days}
             details["escalate_after_days"] = rule.escalate_after_days
-            self.accounts._audit(conn, by, "alert_rule", "ok", rule.describe(), details)
+            self.accounts.audit.write_in(
+                conn, by, Action.ALERT_RULE, "ok", rule.describe(), details
+            )
 
     def remove_rule(
         self, state: str | None, level: int | None, file_type: str | None, *, by: str
     ) -> bool:
         """Remove the rule for exactly this state, level and file type; False when none."""
         rule = Rule(state=state, level=level, file_type=file_type)
-        with self.accounts._write() as conn, conn.begin():
+        with writer(self.accounts.engine) as conn, conn.begin():
             gone = conn.execute(
                 delete(AlertRule).where(
                     AlertRule.state == (state or ""),
@@ -125,7 +129,9 @@ class AlertBook:
                 )
             ).rowcount
             if gone:
-                self.accounts._audit(conn, by, "alert_rule_removed", "ok", rule.describe())
+                self.accounts.audit.write_in(
+                    conn, by, Action.ALERT_RULE_REMOVED, "ok", rule.describe()
+                )
         return bool(gone)
 
     # -- each account's choice -----------------------------------------------------------------
@@ -133,7 +139,7 @@ class AlertBook:
     def frequency(self, email: str) -> str:
         """`daily`, `weekly` or `off` (AuthError for an unknown account)."""
         with self.engine.connect() as conn:
-            user = self.accounts._require_user(conn, email)
+            user = self.accounts.users.require(conn, email)
             value = conn.execute(
                 select(AlertPreference.frequency).where(AlertPreference.user_id == user.id)
             ).scalar()
@@ -145,8 +151,8 @@ class AlertBook:
         if frequency not in FREQUENCIES:
             raise AuthError(f"unknown choice {frequency!r}: use one of {', '.join(FREQUENCIES)}")
         now = datetime.now(UTC)
-        with self.accounts._write() as conn, conn.begin():
-            user = self.accounts._require_user(conn, email)
+        with writer(self.accounts.engine) as conn, conn.begin():
+            user = self.accounts.users.require(conn, email)
             done = conn.execute(
                 update(AlertPreference)
                 .where(AlertPreference.user_id == user.id)
@@ -159,7 +165,9 @@ class AlertBook:
                     )
                 )
             details = {"frequency": frequency}
-            self.accounts._audit(conn, by, "alert_preference", "ok", user.email, details)
+            self.accounts.audit.write_in(
+                conn, by, Action.ALERT_PREFERENCE, "ok", user.email, details
+            )
 
     def subscribers(self) -> list[tuple[str, str]]:
         """(email, frequency) of every active account that chose daily or weekly, by e-mail."""
@@ -205,7 +213,7 @@ class AlertBook:
         email = normalise_email(email)
         now = now or datetime.now(UTC)
         try:
-            with self.accounts._write() as conn, conn.begin():
+            with writer(self.accounts.engine) as conn, conn.begin():
                 row = self._row(conn, email, day)
                 if row is None:
                     new_id = conn.execute(
@@ -249,24 +257,24 @@ class AlertBook:
 
     def mark_sent(self, claim: Claim, *, by: str, details: dict[str, Any]) -> None:
         """The server accepted the digest: mark it sent and audit the send, in one commit."""
-        with self.accounts._write() as conn, conn.begin():
+        with writer(self.accounts.engine) as conn, conn.begin():
             conn.execute(
                 update(AlertDigest)
                 .where(AlertDigest.id == claim.id)
                 .values(status="sent", sent_at=datetime.now(UTC), error=None)
             )
-            self.accounts._audit(conn, by, "alert_digest", "ok", claim.email, details)
+            self.accounts.audit.write_in(conn, by, Action.ALERT_DIGEST, "ok", claim.email, details)
 
     def mark_failed(self, claim: Claim, error: str, *, by: str, details: dict[str, Any]) -> None:
         """The server refused it or the connection broke: `failed` (the next run retries)."""
-        with self.accounts._write() as conn, conn.begin():
+        with writer(self.accounts.engine) as conn, conn.begin():
             conn.execute(
                 update(AlertDigest)
                 .where(AlertDigest.id == claim.id)
                 .values(status="failed", error=error[:2000])
             )
             info = {**details, "error": error}
-            self.accounts._audit(conn, by, "alert_digest", "failed", claim.email, info)
+            self.accounts.audit.write_in(conn, by, Action.ALERT_DIGEST, "failed", claim.email, info)
 
     def digests(self, email: str | None = None) -> pd.DataFrame:
         """The ledger, oldest first: id, email, day, frequency, status, message_id, files,

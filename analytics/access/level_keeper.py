@@ -16,13 +16,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.access.accounts import (
-    Accounts,
-    AuthError,
-    SignedInUser,
-    describe_scope,
-)
-from analytics.access.scope import Scope
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
+from analytics.access.scope import Scope, describe_scope
+from analytics.access.users import AuthError, SignedInUser
 from analytics.figures.level_preview import LevelPreview
 from analytics.log.hierarchy import LevelTable
 from analytics.store.store import Store
@@ -60,7 +57,7 @@ class LevelKeeper:
         return None if visible is None else sorted(visible)
 
     def _refuse(self, what: str, reason: str) -> LevelsRefused:
-        self.accounts.audit(self.actor, "levels", "refused", what, {"reason": reason})
+        self.accounts.audit.write(self.actor, Action.LEVELS, "refused", what, {"reason": reason})
         return LevelsRefused(f"refused: {reason}; nothing was changed")
 
     def _need_read(self, what: str) -> None:
@@ -111,9 +108,11 @@ class LevelKeeper:
         what = "level table (" + ("yaml" if yaml_format else "csv") + ")"
         rows = len(table.to_frame())
         if self.user is None:
-            self.accounts.audit(self.actor, "export", "ok", what, {"rows": rows})
+            self.accounts.audit.write(self.actor, Action.EXPORT, "ok", what, {"rows": rows})
         else:
-            self.accounts.record_export(self.user, what, rows, "yaml" if yaml_format else "csv")
+            self.accounts.guard.record_export(
+                self.user, what, rows, "yaml" if yaml_format else "csv"
+            )
         return table.to_text(yaml_format=yaml_format)
 
     # -- changing ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import argparse
 import sys
 
 from analytics import fmt
-from analytics.access.accounts import Accounts, command_actor
+from analytics.access.accounts import Accounts
+from analytics.access.sign_in import command_actor
 from analytics.cli.common import EXIT_UNUSABLE, STORE_HELP, run_as, user_option
 from analytics.figures.overdue import Rule
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS

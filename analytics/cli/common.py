@@ -9,14 +9,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analytics.access.accounts import (
-    Accounts,
-    AuthError,
-    SignedInUser,
-    cli_actor,
-    describe_scope,
-)
-from analytics.access.scope import Scope
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
+from analytics.access.scope import Scope, describe_scope
+from analytics.access.sign_in import cli_actor
+from analytics.access.users import AuthError, SignedInUser
 from analytics.log import xes
 
 if TYPE_CHECKING:
@@ -77,7 +74,7 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     """
     accounts = Accounts(store)
     if not email:
-        if accounts.has_users():
+        if accounts.users.exist():
             raise AuthError(
                 "this store has user accounts, so this command runs as one: give --user EMAIL "
                 f"(or set {USER_ENV}); the password is read from {PASSWORD_ENV} or asked for"
@@ -86,7 +83,7 @@ def run_as(store: Store, email: str | None) -> tuple[Accounts, SignedInUser | No
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = getpass.getpass(f"password for {email}: ")
-    return accounts, accounts.sign_in_password(email, password, method="cli", source=cli_actor())
+    return accounts, accounts.sign_in.password(email, password, method="cli", source=cli_actor())
 
 
 def _check_request(
@@ -105,5 +102,5 @@ def _check_request(
         reason = f"department {department} lies outside what you may read ({describe_scope(scope)})"
     else:
         return
-    accounts.audit(user.email, "export", "refused", "report", {"reason": reason})
+    accounts.audit.write(user.email, Action.EXPORT, "refused", "report", {"reason": reason})
     raise AuthError(f"refused: {reason}; nothing was written")

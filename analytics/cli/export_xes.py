@@ -42,6 +42,6 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("the store holds no events for this export (in your scope)")
         traces = xes.write_xes(events, args.out, remarks=scope.see_names)
         if user is not None:
-            accounts.record_export(user, f"export-xes {name}", traces, "xes")
+            accounts.guard.record_export(user, f"export-xes {name}", traces, "xes")
     print(f"wrote {traces:,} traces, {len(events):,} events to {args.out}")
     return 0

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
                     xes_mapping=mapping,
                 )
             else:  # the dashboard's Upload page does the same
-                result = accounts.ingest_as(
+                result = accounts.guard.ingest_as(
                     user,
                     [log],
                     state=args.state,

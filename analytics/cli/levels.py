@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.access.accounts import Accounts, command_actor
+from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
 from analytics.access.level_keeper import LevelKeeper
+from analytics.access.sign_in import command_actor
 from analytics.cli.common import STORE_HELP, run_as, user_option
 from analytics.figures.level_preview import LevelPreview
 from analytics.log.hierarchy import LevelTable
@@ -63,57 +65,71 @@ def run(args: argparse.Namespace) -> int:
         accounts = Accounts(store)
         actor, user = command_actor(accounts, args, run_as, "levels", cmd, need_admin=False)
         keeper = LevelKeeper(accounts, user, actor)
-        if cmd == "show":
-            frame = keeper.table().to_frame()
-            accounts.audit(actor, "levels", "ok", "levels show", {"rows": len(frame)})
-            print(f"level table version {keeper.version()} ({_describe_version(keeper.version())})")
-            print(frame.fillna("").to_string(index=False))
-        elif cmd == "unmapped":
-            found = keeper.unmapped()
-            accounts.audit(actor, "levels", "ok", "levels unmapped", {"rows": len(found)})
-            if found.empty:
-                print("every designation in the store is mapped")
-            for r in found.itertuples(index=False):
-                states = ", ".join(f"{s} {n:,}" for s, n in r.events_by_state.items())
-                print(f"{r.designation}\t{r.events:,} events\t{states}")
-        elif cmd == "history":
-            found = keeper.history()
-            accounts.audit(actor, "levels", "ok", "levels history", {"rows": len(found)})
-            shown = found.assign(created_at=found["created_at"].dt.strftime("%d-%b-%Y %H:%M"))
-            print(
-                "no version yet: the built-in default table is in force"
-                if found.empty
-                else shown.to_string(index=False)
-            )
-        elif cmd == "proposals":
-            found = keeper.proposals(args.status)
-            accounts.audit(actor, "levels", "ok", "levels proposals", {"rows": len(found)})
-            for r in found.itertuples(index=False):
-                rows = "; ".join(f"{x['designation']} → {x['level']}" for x in r.rows)
-                print(f"{r.id}\t{r.status}\t{r.state}\t{r.proposed_by}\t{rows}")
-        elif cmd == "export":
-            yaml_format = args.file.suffix.lower() in {".yaml", ".yml"}
-            args.file.write_text(keeper.export(yaml_format=yaml_format), encoding="utf-8")
-            print(f"wrote level table version {keeper.version()} to {args.file}")
-        elif cmd == "preview":
-            print(describe_preview(keeper.preview(LevelTable.from_file(args.file))))
-        elif cmd == "import":
-            version = keeper.apply(LevelTable.from_file(args.file), note=args.note)
-            print(f"applied {args.file} as level table version {version}")
-        elif cmd == "restore":
-            version = keeper.restore(args.version, note=args.note)
-            print(f"restored version {args.version} as level table version {version}")
-        elif cmd == "propose":
-            number = keeper.propose(args.state, LevelTable.from_file(args.file), note=args.note)
-            print(f"proposal {number} for {args.state.strip()} is waiting for an admin")
-        elif cmd in ("approve", "reject"):
-            version = keeper.decide(args.id, approve=cmd == "approve")
-            print(
-                f"proposal {args.id} approved: level table version {version}"
-                if version is not None
-                else f"proposal {args.id} rejected"
-            )
+        if cmd in ("show", "unmapped", "history", "proposals"):
+            _read(keeper, args)
+        else:
+            _write(keeper, args)
     return 0
+
+
+def _read(keeper: LevelKeeper, args: argparse.Namespace) -> None:
+    """`levels show|unmapped|history|proposals`, audited (with the rows found) first."""
+    cmd = args.levels_command
+    found = {
+        "show": lambda: keeper.table().to_frame(),
+        "unmapped": keeper.unmapped,
+        "history": keeper.history,
+        "proposals": lambda: keeper.proposals(args.status),
+    }[cmd]()
+    details = {"rows": len(found)}
+    keeper.accounts.audit.write(keeper.actor, Action.LEVELS, "ok", f"levels {cmd}", details)
+    if cmd == "show":
+        print(f"level table version {keeper.version()} ({_describe_version(keeper.version())})")
+        print(found.fillna("").to_string(index=False))
+    elif cmd == "unmapped":
+        if found.empty:
+            print("every designation in the store is mapped")
+        for r in found.itertuples(index=False):
+            states = ", ".join(f"{s} {n:,}" for s, n in r.events_by_state.items())
+            print(f"{r.designation}\t{r.events:,} events\t{states}")
+    elif cmd == "history":
+        shown = found.assign(created_at=found["created_at"].dt.strftime("%d-%b-%Y %H:%M"))
+        print(
+            "no version yet: the built-in default table is in force"
+            if found.empty
+            else shown.to_string(index=False)
+        )
+    else:
+        for r in found.itertuples(index=False):
+            rows = "; ".join(f"{x['designation']} → {x['level']}" for x in r.rows)
+            print(f"{r.id}\t{r.status}\t{r.state}\t{r.proposed_by}\t{rows}")
+
+
+def _write(keeper: LevelKeeper, args: argparse.Namespace) -> None:
+    """`levels export|preview|import|restore|propose|approve|reject`."""
+    cmd = args.levels_command
+    if cmd == "export":
+        yaml_format = args.file.suffix.lower() in {".yaml", ".yml"}
+        args.file.write_text(keeper.export(yaml_format=yaml_format), encoding="utf-8")
+        print(f"wrote level table version {keeper.version()} to {args.file}")
+    elif cmd == "preview":
+        print(describe_preview(keeper.preview(LevelTable.from_file(args.file))))
+    elif cmd == "import":
+        version = keeper.apply(LevelTable.from_file(args.file), note=args.note)
+        print(f"applied {args.file} as level table version {version}")
+    elif cmd == "restore":
+        version = keeper.restore(args.version, note=args.note)
+        print(f"restored version {args.version} as level table version {version}")
+    elif cmd == "propose":
+        number = keeper.propose(args.state, LevelTable.from_file(args.file), note=args.note)
+        print(f"proposal {number} for {args.state.strip()} is waiting for an admin")
+    elif cmd in ("approve", "reject"):
+        version = keeper.decide(args.id, approve=cmd == "approve")
+        print(
+            f"proposal {args.id} approved: level table version {version}"
+            if version is not None
+            else f"proposal {args.id} rejected"
+        )
 
 
 def _describe_version(version: int) -> str:

@@ -15,9 +15,8 @@ import sys
 from collections.abc import Sequence
 from functools import partial
 
-from analytics.access.accounts import AuthError, users_command
-from analytics.access.accounts import register_cli as register_users
-from analytics.cli import alerts, export_xes, ingest, levels, monthly, report
+from analytics.access.users import AuthError
+from analytics.cli import alerts, export_xes, ingest, levels, monthly, report, users
 from analytics.cli.common import EXIT_REFUSED, EXIT_UNUSABLE, run_as, user_option
 from analytics.log.hierarchy import LevelTableError
 from analytics.log.reading import UnusableInputError
@@ -33,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in (report, monthly, ingest, export_xes):
         command.register(sub)
-    register_users(sub, user_option)  # `users ...`: accounts and grants
-    sub.choices["users"].set_defaults(run=partial(users_command, sign_in=run_as))
+    users.register(sub, user_option)  # `users ...`: accounts and grants
+    sub.choices["users"].set_defaults(run=partial(users.users_command, sign_in=run_as))
     levels.register(sub)
     alerts.register(sub)
     return parser

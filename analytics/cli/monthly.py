@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         )
         data = pdf_bytes(report) if kind == "pdf" else xlsx_bytes(report)
         if user is not None:  # audited (and re-checked) before anything is written
-            accounts.record_export(user, monthly.export_name(report), report.rows(), kind)
+            accounts.guard.record_export(user, monthly.export_name(report), report.rows(), kind)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial = args.out.with_name(args.out.name + ".part")
     partial.write_bytes(data)

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(tables, report, args.out, as_of=analysis.as_of, level_table=level_table)
         if accounts is not None and user is not None:
             for name, table in tables.items():
-                accounts.record_export(user, f"report {name}.csv", len(table), "csv")
+                accounts.guard.record_export(user, f"report {name}.csv", len(table), "csv")
     if report is not None:
         print(report.summary_line())
     print(_as_of_line(analysis.as_of, given_t))

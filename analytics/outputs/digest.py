@@ -29,9 +29,12 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
 
-from analytics.access.accounts import Accounts, SignedInUser, describe_scope, normalise_email
+from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook, Claim, ist_today
-from analytics.access.scope import pseudonymise
+from analytics.access.audit import Action
+from analytics.access.pseudonyms import pseudonymise
+from analytics.access.scope import describe_scope
+from analytics.access.users import SignedInUser, normalise_email
 from analytics.figures.overdue import Rule, overdue, wording
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
 from analytics.fmt import day as fmt_day
@@ -286,7 +289,7 @@ def plan(
         key = normalise_email(email)
         if key in wanted:
             continue
-        known = accounts.users().set_index("email")["active"]
+        known = accounts.users.table().set_index("email")["active"]
         if key not in known.index:
             why = "is not an account of this store"
         elif not known[key]:
@@ -311,7 +314,7 @@ def plan(
     names = store.levels.current().level_names()
     base = os.environ.get(DASHBOARD_ENV, "").strip()
     for email, frequency in wanted.items():
-        user = accounts.user(email, method="alerts")
+        user = accounts.users.get(email, method="alerts")
         if user is None or not user.can_read:
             result.skipped.append((email, "no grant to read any state"))
             continue
@@ -357,7 +360,7 @@ def send(
         accounts = Accounts(store)
         for digest in result.planned:
             details = {"day": day.isoformat(), "files": len(digest.files), "dry_run": True}
-            accounts.audit(actor, "alert_digest", "dry_run", digest.email, details)
+            accounts.audit.write(actor, Action.ALERT_DIGEST, "dry_run", digest.email, details)
             say(
                 f"{digest.email}: would send {_files(len(digest.files))} ({digest.frequency}): "
                 + ", ".join(f for _, f in digest.keys)

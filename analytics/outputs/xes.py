@@ -22,7 +22,8 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics.access.scope import Scope, load_scoped, pseudonymise
+from analytics.access.pseudonyms import pseudonymise
+from analytics.access.scope import Scope, load_scoped
 from analytics.figures.metrics import file_departments, map_levels
 from analytics.schema import EVENT_COLUMNS, IST
 

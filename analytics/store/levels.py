@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from analytics.access.audit import Action
 from analytics.figures.level_preview import LevelPreview
 from analytics.figures.level_preview import preview as levels_preview
 from analytics.log.hierarchy import LevelTable, LevelTableError, normalise_designation
@@ -271,7 +272,7 @@ def apply_in(
     write_audit(
         conn,
         by,
-        "levels",
+        Action.LEVELS,
         "ok",
         f"levels version {version}",
         {

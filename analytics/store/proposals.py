@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
+from analytics.access.audit import Action
 from analytics.log.hierarchy import LevelTable, LevelTableError
 from analytics.schema import IST
 from analytics.store import sql
@@ -68,7 +69,7 @@ class Proposals:
             write_audit(
                 conn,
                 by,
-                "levels",
+                Action.LEVELS,
                 "proposed",
                 f"levels proposal {number}",
                 {"state": state, "rows": proposed.records()[:20], "note": note},
@@ -112,7 +113,7 @@ class Proposals:
                 write_audit(
                     conn,
                     by,
-                    "levels",
+                    Action.LEVELS,
                     "rejected",
                     f"levels proposal {number}",
                     {"state": found.state, "proposed_by": found.proposed_by},

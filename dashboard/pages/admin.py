@@ -1,9 +1,10 @@
 """Administration (admins only): users, their scoped grants, the level table
 (dashboard/levels_admin.py) and the audit log.
 
-Every change is made through `analytics.access.accounts.Accounts`, which writes it to the audit log with
-the admin's e-mail. Anyone else who opens this page (by URL too) is refused, and the attempt is
-audited.
+Every change is made through `analytics.access.accounts.Accounts` (its `users` part), which
+writes it to the audit log with the admin's e-mail. Anyone else who opens this page (by URL
+too) is refused, and the attempt is audited. The audit log's action filter offers every
+`analytics.access.audit.Action`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from analytics.access.accounts import ROLES, AuthError
+from analytics.access.audit import Action
 from analytics.access.level_keeper import LevelKeeper
+from analytics.access.models import ROLES
+from analytics.access.users import AuthError
 from analytics.outputs.report import csv_bytes
 from dashboard import auth, components, levels_admin
 
@@ -30,7 +33,7 @@ acc = auth.accounts()
 
 st.title("Administration")
 if not user.is_admin:
-    acc.audit(user.email, "admin_page", "refused", None, {"reason": "not an admin"})
+    acc.audit.write(user.email, Action.ADMIN_PAGE, "refused", None, {"reason": "not an admin"})
     st.error("This page is for administrators only.")
     st.stop()
 
@@ -73,7 +76,7 @@ if message:
     st.success(message)
 
 with users_tab:
-    frame = acc.users()
+    frame = acc.users.table()
     st.dataframe(frame, hide_index=True, width="stretch")
     emails = frame["email"].tolist()
 
@@ -93,7 +96,7 @@ with users_tab:
         see_names = st.checkbox("May see officer names and user IDs", key="admin_add_names")
         if st.form_submit_button("Add user"):
             try:
-                acc.add_user(
+                acc.users.add(
                     email,
                     role,
                     state=state or None,
@@ -114,15 +117,15 @@ with users_tab:
         row = frame.set_index("email").loc[who]
         cols = st.columns(4)
         if cols[0].button("Unlock", key="admin_unlock", disabled=pd.isna(row["locked_until"])):
-            acc.unlock(who, by=user.email)
+            acc.users.unlock(who, by=user.email)
             _done(f"Unlocked {who}.")
         verb = "Disable" if row["active"] else "Enable"
         if cols[1].button(verb, key="admin_toggle_active", disabled=who == user.email):
-            acc.set_active(who, not row["active"], by=user.email)
+            acc.users.set_active(who, not row["active"], by=user.email)
             _done(f"{verb}d {who}.")
         names_verb = "Deny names" if row["see_names"] else "Allow names"
         if cols[2].button(names_verb, key="admin_toggle_names"):
-            acc.set_see_names(who, not row["see_names"], by=user.email)
+            acc.users.set_see_names(who, not row["see_names"], by=user.email)
             _done(f"{names_verb.split()[0]}ed names for {who}.".replace("Denyed", "Denied"))
 
 with grants_tab:
@@ -130,7 +133,7 @@ with grants_tab:
         st.info("No users yet.")
     else:
         who = st.selectbox("User", emails, key="admin_grant_user")
-        grants = acc.grants_of(who)
+        grants = acc.users.grants_of(who)
         st.dataframe(
             pd.DataFrame(
                 [
@@ -154,7 +157,7 @@ with grants_tab:
             department = right.text_input("Department (optional)", key="admin_grant_department")
             if st.form_submit_button("Grant"):
                 try:
-                    added = acc.grant(
+                    added = acc.users.grant(
                         who, role, state=state or None, department=department or None, by=user.email
                     )
                 except AuthError as exc:
@@ -171,7 +174,7 @@ with grants_tab:
             )
             if st.button("Revoke", key="admin_revoke", type="primary"):
                 g = grants[choice]
-                acc.revoke(who, g.role, state=g.state, department=g.department, by=user.email)
+                acc.users.revoke(who, g.role, state=g.state, department=g.department, by=user.email)
                 _done(f"Revoked {g.describe()} from {who}.")
 
 with levels_tab:
@@ -180,29 +183,10 @@ with levels_tab:
 with audit_tab:
     action = st.selectbox(
         "Action",
-        [
-            "all",
-            "sign_in",
-            "lockout",
-            "sign_out",
-            "upload",
-            "export",
-            "user_add",
-            "grant",
-            "revoke",
-            "names_permission",
-            "unlock",
-            "user_disable",
-            "user_enable",
-            "password_set",
-            "users",
-            "operator",
-            "levels",
-            "admin_page",
-        ],
+        ["all", *(a.value for a in Action)],  # every action the code can write (audit.Action)
         key="admin_audit_action",
     )
-    log = acc.audit_log(limit=2000, action=None if action == "all" else action)
+    log = acc.audit.read(limit=2000, action=None if action == "all" else action)
     shown = log.assign(
         at=log["at"].dt.strftime("%d-%b-%Y %H:%M:%S"),
         details=log["details"].map(lambda d: "" if d is None else str(d)),
@@ -211,7 +195,7 @@ with audit_tab:
 
     def audit_csv() -> bytes:
         """Made at the click, after re-checking the admin against the store (audited)."""
-        acc.record_export(user, "audit_log", len(log), "csv")
+        acc.guard.record_export(user, "audit_log", len(log), "csv")
         _purge_media_soon()
         return csv_bytes(log.drop(columns="id").assign(details=shown["details"]))
 

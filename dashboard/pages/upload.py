@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from analytics.access.accounts import UploadRefused, refusal_message
+from analytics.access.authorise import UploadRefused, refusal_message
 from analytics.access.level_keeper import LevelKeeper
 from analytics.figures.registry import GLOSSARY
 from analytics.log.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
@@ -179,7 +179,7 @@ else:
                 read = store.uploads.preview(
                     [(uploaded.name, content)], state=state, department=department
                 )
-                refused = accounts.check_upload(user, read.events)
+                refused = accounts.guard.check_upload(user, read.events)
                 cache[token] = Preview(
                     report=read.report,
                     rejected_rows=read.rejected_rows.head(REPORT_LIST_CAP),
@@ -293,7 +293,7 @@ else:
         elif st.button("Commit to the store", type="primary", icon=":material/cloud_upload:"):
             with st.spinner("Storing…"):
                 try:  # these bytes, checked again under the store's lock, are what is stored
-                    outcome = accounts.ingest_as(
+                    outcome = accounts.guard.ingest_as(
                         user, [(uploaded.name, content)], state=state, department=department
                     )
                 except UploadRefused as exc:

@@ -27,7 +27,7 @@ def loaded(store: Store) -> Store:  # noqa: F811 (the fixture imported above)
     store.uploads.ingest([("alerts.csv", csv_text(ROWS).encode("utf-8"))])
     accounts = Accounts(store)
     for email, (role, state, department, names) in ACCOUNTS.items():
-        accounts.add_user(
+        accounts.users.add(
             email, role, state=state, department=department, see_names=names, password=PASSWORD
         )
     return store

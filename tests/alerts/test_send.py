@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from analytics.access.accounts import Accounts, cli_actor
+from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook
-from analytics.access.scope import pseudonym
+from analytics.access.sign_in import cli_actor
 from analytics.cli.main import main
 from analytics.outputs import digest
 from tests.alerts.log import HOLIDAYS_CSV
 from tests.alerts.smtp import Server, free_port
+from tests.conftest import pseudonym
 
 SENDER = "alerts@eoffice.example.in"
 EXPECTED = {
@@ -116,7 +117,7 @@ def test_each_opted_in_account_gets_its_scope_once(opted_in, server, mail_env):
     assert "mn.hlt" not in nodal
     assert "4 files in your scope (Manipur) are overdue, 2 of them escalated" in nodal
     # audited, one row per send, and the ledger says sent
-    audit = Accounts(opted_in).audit_log(action="alert_digest")
+    audit = Accounts(opted_in).audit.read(action="alert_digest")
     assert sorted(audit["target"]) == sorted(EXPECTED)
     assert set(audit["outcome"]) == {"ok"}
     ledger = AlertBook(Accounts(opted_in)).digests()
@@ -125,7 +126,7 @@ def test_each_opted_in_account_gets_its_scope_once(opted_in, server, mail_env):
     again = digest.send(opted_in, actor="operator:test", say=lambda _: None)
     assert again.sent == []
     assert len(server.received) == 3
-    assert len(Accounts(opted_in).audit_log(action="alert_digest")) == 3
+    assert len(Accounts(opted_in).audit.read(action="alert_digest")) == 3
 
 
 def test_cli_dry_run_sends_and_records_nothing(opted_in, server, mail_env, capsys, store_url):
@@ -136,7 +137,7 @@ def test_cli_dry_run_sends_and_records_nothing(opted_in, server, mail_env, capsy
     assert "head.fin@manipur.gov.in: would send 3 overdue files (daily): F4, F1, F2" in out
     assert server.received == []
     assert AlertBook(Accounts(opted_in)).digests().empty
-    printed = Accounts(opted_in).audit_log(action="alert_digest")
+    printed = Accounts(opted_in).audit.read(action="alert_digest")
     assert sorted(printed["target"]) == sorted(EXPECTED)
     assert set(printed["outcome"]) == {"dry_run"}
     assert set(printed["actor"]) == {"operator:" + cli_actor().removeprefix("cli:")}
@@ -236,7 +237,7 @@ def test_a_dropped_connection_is_said_and_the_rerun_finishes(
     assert main(["alerts", "--send", "--db", store_url, "--operator"]) == 0
     got = by_recipient(server)
     assert {k: len(v) for k, v in got.items()} == dict.fromkeys(EXPECTED, 1)
-    failed = Accounts(opted_in).audit_log(action="alert_digest")
+    failed = Accounts(opted_in).audit.read(action="alert_digest")
     assert sorted(failed["outcome"]) == ["failed", "ok", "ok", "ok"]
 
 

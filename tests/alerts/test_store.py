@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from analytics.access.accounts import Accounts, AuthError
+from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook, week_start
+from analytics.access.users import AuthError
 from analytics.figures.overdue import Rule
 from analytics.store.store import open_store
 from tests.alerts.log import RULES
@@ -26,7 +27,7 @@ def test_rules_round_trip_and_replace(loaded):
     assert book.remove_rule(None, 2, None, by="admin@gov.in")
     assert not book.remove_rule(None, 2, None, by="admin@gov.in")
     assert len(book.rules()) == 2
-    actions = Accounts(loaded).audit_log(action="alert_rule")
+    actions = Accounts(loaded).audit.read(action="alert_rule")
     assert len(actions) == 4
     assert actions.iloc[0]["target"] == "Manipur"
 
@@ -48,13 +49,13 @@ def test_frequency_per_account(loaded):
         ("assam@assam.gov.in", "weekly"),
         ("head.fin@manipur.gov.in", "daily"),
     ]
-    Accounts(loaded).set_active("assam@assam.gov.in", False)
+    Accounts(loaded).users.set_active("assam@assam.gov.in", False)
     assert book.subscribers() == [("head.fin@manipur.gov.in", "daily")]
     with pytest.raises(AuthError, match=r"no user 'nobody@x\.in'"):
         book.set_frequency("nobody@x.in", "daily", by="operator:test")
     with pytest.raises(AuthError, match="unknown choice 'hourly'"):
         book.set_frequency("quiet@manipur.gov.in", "hourly", by="operator:test")
-    audit = Accounts(loaded).audit_log(action="alert_preference")
+    audit = Accounts(loaded).audit.read(action="alert_preference")
     assert len(audit) == 4
 
 
@@ -94,7 +95,7 @@ def test_failed_or_abandoned_claims_are_taken_over_with_the_same_message_id(load
     ledger = book.digests("a@x.in")
     assert ledger["status"].tolist() == ["sending"]
     assert ledger["error"].tolist() == ["connection dropped"]
-    assert Accounts(loaded).audit_log(action="alert_digest")["outcome"].tolist() == ["failed"]
+    assert Accounts(loaded).audit.read(action="alert_digest")["outcome"].tolist() == ["failed"]
 
 
 def test_weekly_goes_once_a_week(loaded):
@@ -150,5 +151,5 @@ def test_rules_from_the_command_line(loaded, store_url, capsys, monkeypatch):
         ("level 2, physical files", 3.0),
         ("every file", 9.0),
     ]
-    audit = Accounts(loaded).audit_log(action="alert_rule")
+    audit = Accounts(loaded).audit.read(action="alert_rule")
     assert audit.iloc[0]["actor"] == "admin@gov.in"

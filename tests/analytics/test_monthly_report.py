@@ -215,7 +215,7 @@ def test_a_reader_gets_its_scope_pseudonymised_and_the_export_audited(
     url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     with open_store(url) as store:
-        Accounts(store).add_user("viewer@manipur.gov.in", "viewer", state="Manipur",
+        Accounts(store).users.add("viewer@manipur.gov.in", "viewer", state="Manipur",
                                  password=PASSWORD, by="test")  # fmt: skip
     monkeypatch.setenv("EOFFICE_PASSWORD", PASSWORD)
     out = tmp_path / "mine.xlsx"
@@ -233,7 +233,7 @@ def test_a_reader_gets_its_scope_pseudonymised_and_the_export_audited(
     assert len(holders) == 10
     assert all(h.startswith("P-") for h in holders)
     with open_store(url) as store:
-        log = Accounts(store).audit_log()
+        log = Accounts(store).audit.read()
     exports = log[log["action"].eq("export")]
     assert exports["target"].tolist()[0] == "monthly report 2024-09 Manipur"
     assert exports["outcome"].tolist()[0] == "ok"

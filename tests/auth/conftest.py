@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from analytics.access.accounts import Accounts, SignedInUser
+from analytics.access.accounts import Accounts
+from analytics.access.users import SignedInUser
 from analytics.store.store import Store, open_store
 from tests.conftest import HEADER, csv_text, ev
 
@@ -23,12 +24,13 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
-    import analytics.access.accounts
+    import analytics.access.sign_in
+    import analytics.access.users
 
-    monkeypatch.setattr(
-        analytics.access.accounts, "_hasher", PasswordHasher.from_parameters(CHEAPEST)
-    )
-    monkeypatch.setattr(analytics.access.accounts, "_dummy_hash", None)
+    cheapest = PasswordHasher.from_parameters(CHEAPEST)
+    monkeypatch.setattr(analytics.access.users, "hasher", cheapest)
+    monkeypatch.setattr(analytics.access.sign_in, "hasher", cheapest)
+    monkeypatch.setattr(analytics.access.sign_in, "_dummy_hash", None)
 
 
 def file_rows(state: str, department: str, file_id: str, number: str, who: str) -> list[dict]:
@@ -83,8 +85,8 @@ def accounts(store: Store) -> Accounts:
     """Accounts with one user per role (see `USERS`)."""
     acc = Accounts(store)
     for email, role, state, dept in USERS:
-        acc.add_user(email, role, state=state, department=dept, password=PASSWORD, by="test")
-    acc.add_user("nobody@gov.in", None, password=PASSWORD, by="test")
+        acc.users.add(email, role, state=state, department=dept, password=PASSWORD, by="test")
+    acc.users.add("nobody@gov.in", None, password=PASSWORD, by="test")
     return acc
 
 
@@ -99,4 +101,4 @@ USERS = [
 
 def sign_in(accounts: Accounts, email: str) -> SignedInUser:
     """Sign in with the test password."""
-    return accounts.sign_in_password(email, PASSWORD)
+    return accounts.sign_in.password(email, PASSWORD)

@@ -7,13 +7,14 @@ import io
 
 import pytest
 
-from analytics.access.accounts import Accounts, register_cli, users_command
+from analytics.access.accounts import Accounts
+from analytics.cli.users import register, users_command
 from analytics.store.store import open_store
 
 
 def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:
     parser = argparse.ArgumentParser(prog="eoffice-analytics")
-    register_cli(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     return users_command(parser.parse_args(argv))
 
@@ -67,9 +68,9 @@ def test_first_admin_then_grants_and_list(
     store = open_store(store_url)
     try:
         accounts = Accounts(store)
-        admin = accounts.sign_in_password("admin@gov.in", "first admin password")
+        admin = accounts.sign_in.password("admin@gov.in", "first admin password")
         assert admin.is_admin
-        actors = set(accounts.audit_log(action="grant")["actor"])
+        actors = set(accounts.audit.read(action="grant")["actor"])
         assert all(a.startswith("operator:") for a in actors)
     finally:
         store.close()

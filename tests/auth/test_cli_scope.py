@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 import analytics.store.snapshots
-from analytics.access.accounts import Accounts, SignInRefused
+from analytics.access.accounts import Accounts
+from analytics.access.sign_in import SignInRefused
 from analytics.cli.main import EXIT_REFUSED, main
 from analytics.schema import REPORT_COLUMNS
 from analytics.store.store import Store
@@ -119,7 +120,7 @@ def test_report_from_the_store_shows_each_role_exactly_its_scope(
     assert {r["state"] for r in cli.table("level_turnaround")} == {s for s, _ in pairs}
     assert {r["state"] for r in cli.table("pendency")} == {s for s, _ in pairs}
 
-    audit = cli.accounts.audit_log(actor=email)
+    audit = cli.accounts.audit.read(actor=email)
     exports = audit[audit["action"].eq("export")]
     assert sorted(exports["target"]) == sorted(f"report {name}.csv" for name in REPORT_COLUMNS)
     assert set(exports["outcome"]) == {"ok"}
@@ -150,7 +151,7 @@ def test_a_report_asking_outside_the_scope_is_refused_and_writes_nothing(
     assert named in err
     assert err.count("\n") == 1  # one line, no traceback
     assert not (cli.tmp / "out").exists()
-    refused = cli.accounts.audit_log(actor=email, action="export").iloc[0]
+    refused = cli.accounts.audit.read(actor=email, action="export").iloc[0]
     assert refused["outcome"] == "refused"
     assert named in refused["details"]["reason"]
 
@@ -177,7 +178,7 @@ def test_without_the_names_permission_the_report_is_the_same_and_names_nobody(cl
 
     cli.monkeypatch.setattr(analytics.store.snapshots, "report_analysis", spy)
     assert cli.report(NATIONAL, out="hidden") == 0
-    cli.accounts.set_see_names(NATIONAL, True, by="test")
+    cli.accounts.users.set_see_names(NATIONAL, True, by="test")
     assert cli.report(NATIONAL, out="shown") == 0
 
     # both reports read the upload's derived data, which holds the stored IDs
@@ -190,7 +191,7 @@ def test_without_the_names_permission_the_report_is_the_same_and_names_nobody(cl
         text = (cli.tmp / "hidden" / f"{name}.csv").read_text(encoding="utf-8")
         assert text == (cli.tmp / "shown" / f"{name}.csv").read_text(encoding="utf-8"), name
         assert not any(officer in text for officer in OFFICERS), name
-    exports = cli.accounts.audit_log(actor=NATIONAL, action="export")
+    exports = cli.accounts.audit.read(actor=NATIONAL, action="export")
     names_shown = [d["names_shown"] for d in exports["details"]]
     assert names_shown == [True] * 5 + [False] * 5  # newest first
 
@@ -215,14 +216,14 @@ def test_a_nodal_officer_cannot_upload_another_states_rows(cli: Cli) -> None:
     assert "3 rows of Assam / Finance" in cli.err()
     assert store.counts() == before
     assert len(store.uploads.history()) == uploads
-    refusals = cli.accounts.audit_log(actor=NODAL_MF, action="upload")
+    refusals = cli.accounts.audit.read(actor=NODAL_MF, action="upload")
     assert list(refusals["outcome"]) == ["refused"] * 3
 
     assert cli.ingest(cli.write("own.csv", own), NODAL_MF) == 0
     assert "stored as upload" in cli.capsys.readouterr().out
     assert store.counts()["events"] == before["events"] + 3
     assert store.uploads.history()["uploaded_by"].iloc[-1] == NODAL_MF
-    assert cli.accounts.audit_log(actor=NODAL_MF, action="upload").iloc[0]["outcome"] == "ok"
+    assert cli.accounts.audit.read(actor=NODAL_MF, action="upload").iloc[0]["outcome"] == "ok"
 
 
 @pytest.mark.parametrize("email", [VIEWER_MN, NATIONAL, ADMIN])
@@ -232,7 +233,7 @@ def test_readers_cannot_upload_at_all(cli: Cli, email: str) -> None:
     assert cli.ingest(log, email) == EXIT_REFUSED
     assert "uploading needs a nodal-officer grant" in cli.err()
     assert cli.store.counts() == before
-    assert cli.accounts.audit_log(actor=email, action="upload").iloc[0]["outcome"] == "refused"
+    assert cli.accounts.audit.read(actor=email, action="upload").iloc[0]["outcome"] == "refused"
 
 
 def test_without_user_both_commands_are_refused_once_accounts_exist(cli: Cli) -> None:
@@ -271,7 +272,7 @@ def test_wrong_passwords_lock_the_command_line_as_its_own_source(cli: Cli) -> No
     cli.monkeypatch.setenv("EOFFICE_LOCKOUT_ATTEMPTS", "3")
     for guess in ("not the password", "nor this", "nor that"):  # from a browser elsewhere
         with pytest.raises(SignInRefused):
-            cli.accounts.sign_in_password(VIEWER_MN, guess, source="203.0.113.9")
+            cli.accounts.sign_in.password(VIEWER_MN, guess, source="203.0.113.9")
     assert cli.report(VIEWER_MN, out="still-open") == 0
     assert cli.report(VIEWER_MN, password="still not it") == EXIT_REFUSED
     assert cli.err() == "error: wrong e-mail or password\n"
@@ -281,7 +282,7 @@ def test_wrong_passwords_lock_the_command_line_as_its_own_source(cli: Cli) -> No
     assert cli.report(VIEWER_MN) == EXIT_REFUSED  # the right password, but locked
     assert "try again after" in cli.err()
     assert not (cli.tmp / "out").exists()
-    audit = cli.accounts.audit_log(actor=VIEWER_MN).iloc[::-1]  # oldest first
+    audit = cli.accounts.audit.read(actor=VIEWER_MN).iloc[::-1]  # oldest first
     cli_rows = [
         (a, o, d.get("attempt"))
         for a, o, d in audit[["action", "outcome", "details"]].to_numpy()
@@ -298,7 +299,7 @@ def test_wrong_passwords_lock_the_command_line_as_its_own_source(cli: Cli) -> No
 
     assert cli.report("stranger@gov.in") == EXIT_REFUSED
     assert cli.err() == "error: wrong e-mail or password\n"
-    unknown = cli.accounts.audit_log(actor="stranger@gov.in").iloc[0]
+    unknown = cli.accounts.audit.read(actor="stranger@gov.in").iloc[0]
     assert (unknown["outcome"], unknown["details"]["reason"]) == ("failed", "unknown account")
 
 
@@ -315,7 +316,7 @@ def test_a_store_without_accounts_runs_unscoped_without_user(
     assert cli.report(None) == 0
     assert {r["file_id"] for r in cli.table("files")} == set(FILES)
     assert store.uploads.history()["uploaded_by"].iloc[-1] == "setup"
-    assert cli.accounts.audit_log().empty
+    assert cli.accounts.audit.read().empty
     # A --user on a store without accounts is a failed sign-in, not a silent fallback.
     assert cli.report(VIEWER_MN, out="as-user") == EXIT_REFUSED
     assert cli.err() == "error: wrong e-mail or password\n"
@@ -360,7 +361,7 @@ def test_export_xes_writes_the_scope_pseudonymised_and_audited(
         # the chain survives pseudonyms: each sender is the previous receiver
         assert events[1][1] == events[0][2]
         assert events[2][1] == events[1][2]
-    audit = cli.accounts.audit_log(actor=email)
+    audit = cli.accounts.audit.read(actor=email)
     exports = audit[audit["action"].eq("export")]
     assert exports["target"].tolist() == ["export-xes log.xes.gz"]
     assert exports["details"].iloc[0]["rows"] == len(expected)  # traces
@@ -368,7 +369,7 @@ def test_export_xes_writes_the_scope_pseudonymised_and_audited(
 
 
 def test_export_xes_with_the_names_permission_names_officers(cli: Cli) -> None:
-    cli.accounts.set_see_names(VIEWER_AH, True, by="test")
+    cli.accounts.users.set_see_names(VIEWER_AH, True, by="test")
     out = cli.tmp / "named.xes.gz"
     assert cli.run(["export-xes", "--db", cli.store.url, "--out", str(out)], VIEWER_AH) == 0
     assert _xes_traces(out) == {

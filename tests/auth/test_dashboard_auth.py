@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
+from analytics.access.audit import Action
 from analytics.store.store import open_store
 from tests.auth.conftest import PASSWORD
 
@@ -49,8 +50,8 @@ def accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Accoun
 
 @pytest.fixture
 def people(accounts: Accounts) -> Accounts:
-    accounts.add_user("admin@gov.in", "admin", password=PASSWORD, by="test")
-    accounts.add_user("viewer@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
+    accounts.users.add("admin@gov.in", "admin", password=PASSWORD, by="test")
+    accounts.users.add("viewer@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
     return accounts
 
 
@@ -129,7 +130,7 @@ def test_sso_identity_without_a_verified_email_is_refused_and_audited(
     assert not at.exception
     assert "USER" not in texts(at)
     assert "no active account" in at.error[0].value
-    entry = people.audit_log(action="sign_in").iloc[0]
+    entry = people.audit.read(action="sign_in").iloc[0]
     assert (entry["actor"], entry["outcome"]) == ("viewer@manipur.gov.in", "refused")
     assert "not verified" in entry["details"]["reason"]
 
@@ -141,7 +142,7 @@ def test_sso_unknown_email_is_refused_once_audited(people: Accounts) -> None:
     assert any("single sign-on" in b.label for b in at.button)
     at.run()
     at.run()
-    refused = people.audit_log(actor="intruder@example.com")
+    refused = people.audit.read(actor="intruder@example.com")
     assert len(refused) == 1
     assert refused.iloc[0]["outcome"] == "refused"
 
@@ -160,7 +161,7 @@ def test_demo_mode_reads_all_read_only_until_accounts_exist(
     assert not at.exception
     assert "USER demo demo ALL" in texts(at)
     assert "Demo mode" in at.sidebar.warning[0].value
-    accounts.add_user("admin@gov.in", "admin", password=PASSWORD)
+    accounts.users.add("admin@gov.in", "admin", password=PASSWORD)
     at = app().run()
     assert at.title[0].value == "Sign in"
     assert "demo mode is off" in at.error[0].value
@@ -181,7 +182,7 @@ def test_admin_page_refuses_non_admins(people: Accounts) -> None:
     assert not at.exception
     assert "administrators only" in at.error[0].value
     assert not at.dataframe
-    entry = people.audit_log(action="admin_page").iloc[0]
+    entry = people.audit.read(action="admin_page").iloc[0]
     assert (entry["actor"], entry["outcome"]) == ("viewer@manipur.gov.in", "refused")
 
 
@@ -197,7 +198,7 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     next(b for b in at.button if b.label == "Add user").click().run()
     assert not at.exception
     assert any("Added nodal@assam.gov.in" in s.value for s in at.success)
-    grants = people.grants_of("nodal@assam.gov.in")
+    grants = people.users.grants_of("nodal@assam.gov.in")
     assert [g.describe() for g in grants] == ["nodal_officer: Assam / Health"]
     # a bad grant is explained, not applied
     at.selectbox(key="admin_grant_user").select("nodal@assam.gov.in")
@@ -210,3 +211,23 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     added = log[log["action"] == "user_add"]
     assert "admin@gov.in" in set(added["actor"])
     assert "nodal@assam.gov.in" in set(added["target"])
+
+
+def test_the_audit_filter_offers_every_action_the_code_writes(people: Accounts) -> None:
+    """The filter's choices are the `Action` members (no hand-kept list): an action written
+    by a real change (`password_removed`, which the old hand-kept list lacked) is offered and
+    selecting it shows that row."""
+    people.users.set_password("viewer@manipur.gov.in", None, by="admin@gov.in")
+    people.users.set_active("viewer@manipur.gov.in", False, by="admin@gov.in")
+    written = set(people.audit.read()["action"])
+    assert {"password_removed", "user_disable", "user_add"} <= written
+    at = admin_page("admin@gov.in")
+    assert not at.exception
+    offered = at.selectbox(key="admin_audit_action").options
+    assert offered[0] == "all"
+    assert sorted(offered[1:]) == sorted(a.value for a in Action)
+    assert written <= set(offered)
+    at.selectbox(key="admin_audit_action").select("password_removed").run()
+    shown = at.dataframe[-1].value
+    assert shown["action"].tolist() == ["password_removed"]
+    assert shown["target"].tolist() == ["viewer@manipur.gov.in"]

@@ -77,7 +77,7 @@ def test_only_an_admin_changes_the_table(
     assert "only an admin may" in capsys.readouterr().err
     assert accounts.store.levels.version() == 0
     assert set(c_levels(accounts).values()) == {3}
-    entry = accounts.audit_log(action="levels", limit=1).iloc[0]
+    entry = accounts.audit.read(action="levels", limit=1).iloc[0]
     assert (entry["actor"], entry["outcome"]) == (who, "refused")
 
 
@@ -124,7 +124,7 @@ def test_a_nodal_officer_proposes_for_own_state_and_an_admin_approves(
         "proposal",
         1,
     )
-    outcomes = accounts.audit_log(action="levels")["outcome"].tolist()
+    outcomes = accounts.audit.read(action="levels")["outcome"].tolist()
     assert outcomes[:2] == ["ok", "ok"]  # approve (the version), then the proposals listing
     assert "proposed" in outcomes
 
@@ -153,7 +153,7 @@ def test_admin_import_export_history_restore(
         assert run(accounts, admin, "export", str(tmp_path / name)) == 0
         again = LevelTable.from_file(tmp_path / name).to_frame()
         pd.testing.assert_frame_equal(again, accounts.store.levels.current().to_frame())
-    assert len(accounts.audit_log(action="export")) == 2
+    assert len(accounts.audit.read(action="export")) == 2
     assert run(accounts, admin, "restore", "0") == 0
     assert set(c_levels(accounts).values()) == {3}
     assert run(accounts, admin, "history") == 0
@@ -168,7 +168,7 @@ def test_the_operator_changes_the_table_audited_as_operator(
     assert main(["levels", "--db", accounts.store.url, "--operator", "import", str(us4)]) == 0
     actor = f"operator:{getpass.getuser()}"
     assert accounts.store.levels.history().iloc[0]["created_by"] == actor
-    assert accounts.audit_log(action="operator").iloc[0]["target"] == "levels import"
+    assert accounts.audit.read(action="operator").iloc[0]["target"] == "levels import"
 
 
 def test_a_bad_table_names_row_and_reason_and_applies_nothing(

@@ -88,16 +88,16 @@ def test_a_department_viewer_gets_the_dashboards_age_bucket(
     ]
     empty_store.uploads.ingest([as_source("as.csv", rows)])
     accounts = Accounts(empty_store)
-    accounts.add_user(
+    accounts.users.add(
         "ah@assam.gov.in", "viewer", state="Assam", department="Health", password=PASSWORD
     )
-    accounts.add_user("darpg@gov.in", "national_viewer", password=PASSWORD)
+    accounts.users.add("darpg@gov.in", "national_viewer", password=PASSWORD)
     for email in ("ah@assam.gov.in", "darpg@gov.in"):
         out = tmp_path / email
         argv = ["report", "--db", empty_store.url, "--out", str(out), "--user", email]
         assert main(argv) == 0
         assert _buckets(_pendency(out), "Assam", "Health") == _only("age_16_30"), email
-        scope = accounts.sign_in_password(email, PASSWORD).scope
+        scope = accounts.sign_in.password(email, PASSWORD).scope
         table, longest, _ = data.pendency(scope, Filters(), "days")
         assert _buckets(table, "Assam", "Health") == _only("age_16_30"), email
         ages = longest.loc[longest["file_id"].eq("AH1"), "age_days"].tolist()
@@ -116,9 +116,9 @@ def test_ravi_and_ravi_are_two_holders_for_every_reader(empty_store: Store, tmp_
     ]
     empty_store.uploads.ingest([as_source("mn.csv", rows)])
     accounts = Accounts(empty_store)
-    accounts.add_user("admin@gov.in", "admin", password=PASSWORD)
-    accounts.set_see_names("admin@gov.in", True, by="test")
-    accounts.add_user("mn@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
+    accounts.users.add("admin@gov.in", "admin", password=PASSWORD)
+    accounts.users.set_see_names("admin@gov.in", True, by="test")
+    accounts.users.add("mn@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
     tables = {}
     holders = {}
     for email in ("admin@gov.in", "mn@manipur.gov.in"):
@@ -131,7 +131,7 @@ def test_ravi_and_ravi_are_two_holders_for_every_reader(empty_store: Store, tmp_
         }
         files = pd.read_csv(out / "files.csv", dtype=str)
         assert files["holders"].tolist() == ["3"], email
-        scope = accounts.sign_in_password(email, PASSWORD).scope
+        scope = accounts.sign_in.password(email, PASSWORD).scope
         summary = data.summary(scope, Filters())
         assert summary["mean_holders_pending"].tolist() == [3.0], email
         found = data.find_files(scope, "F1")
@@ -157,21 +157,21 @@ def test_an_uploaders_chosen_row_does_not_reveal_another_departments_pseudonym(
     ]
     empty_store.uploads.ingest([as_source("home.csv", home)])
     accounts = Accounts(empty_store)
-    accounts.add_user(
+    accounts.users.add(
         "nodal@manipur.gov.in",
         "nodal_officer",
         state="Manipur",
         department="Finance",
         password=PASSWORD,
     )
-    accounts.add_user("mn@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
-    nodal = accounts.sign_in_password("nodal@manipur.gov.in", PASSWORD)
+    accounts.users.add("mn@manipur.gov.in", "viewer", state="Manipur", password=PASSWORD)
+    nodal = accounts.sign_in.password("nodal@manipur.gov.in", PASSWORD)
     chosen = [ev("created", "", "mn.home.da1", "", "Assistant", "2024-03-02 10:00", file_id="F9")]
-    assert accounts.ingest_as(nodal, [as_source("mine.csv", chosen)]).status == "stored"
+    assert accounts.guard.ingest_as(nodal, [as_source("mine.csv", chosen)]).status == "stored"
     st.cache_data.clear()
 
     def holder(email: str, file_id: str) -> str:
-        scope = accounts.sign_in_password(email, PASSWORD).scope
+        scope = accounts.sign_in.password(email, PASSWORD).scope
         found = data.find_files(scope, file_id)
         journey, _ = data.journey(scope, int(found["file_key"].iloc[0]))
         return journey["holder"].iloc[0]

@@ -83,7 +83,7 @@ def world(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     assert store.uploads.ingest([log], by="test").status == "stored"
     accounts = Accounts(store)
     for email, role, state, department in READERS.values():
-        accounts.add_user(email, role, state=state, department=department, password=PASSWORD)
+        accounts.users.add(email, role, state=state, department=department, password=PASSWORD)
     monkeypatch.setenv("EOFFICE_DB_URL", store_url)
     monkeypatch.setenv("EOFFICE_PASSWORD", PASSWORD)
     monkeypatch.delenv("EOFFICE_USER", raising=False)
@@ -175,7 +175,7 @@ def _dashboard(reader: str, filters: Filters) -> dict[str, pd.DataFrame]:
     """The dashboard's data for the reader's scope and the filters, as report tables."""
     email = READERS[reader][0]
     accounts = Accounts(data.store())
-    scope = accounts.sign_in_password(email, PASSWORD).scope
+    scope = accounts.sign_in.password(email, PASSWORD).scope
     prepared = data.prepared(scope)
     assert prepared is not None
     inside = filters.within(scope)

@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 
 from analytics.access.accounts import Accounts
-from analytics.access.scope import Scope, load_scoped, pseudonym, pseudonymise, unit_key
+from analytics.access.pseudonyms import pseudonymise, unit_key
+from analytics.access.scope import Scope, load_scoped
 from analytics.store.store import Store, open_store
 from tests.auth.conftest import sign_in
+from tests.conftest import pseudonym
 
 NAMES = {"Ibomcha A", "Ibomcha B", "Ibomcha C", "Tomba A", "Tomba B", "Tomba C"}
 
@@ -41,7 +43,7 @@ def test_viewer_without_permission_sees_pseudonyms_only(store: Store, accounts: 
 
 
 def test_names_permission_shows_names(store: Store, accounts: Accounts) -> None:
-    accounts.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
+    accounts.users.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
     viewer = sign_in(accounts, "viewer.mn@manipur.gov.in")
     events = load_scoped(store, viewer.scope, "events")
     assert shown(events, ("from_user", "to_user")) >= NAMES
@@ -54,7 +56,7 @@ def test_pseudonyms_are_stable_across_sessions_and_reopening(
     before = load_scoped(store, first.scope, "stints")["holder"].tolist()
     again = open_store(store_url)
     try:
-        second = Accounts(again).sign_in_password("darpg@gov.in", "a long test password")
+        second = Accounts(again).sign_in.password("darpg@gov.in", "a long test password")
         after = load_scoped(again, second.scope, "stints")["holder"].tolist()
     finally:
         again.close()
@@ -99,8 +101,8 @@ def test_pseudonymise_covers_every_person_column_and_refuses_without_key() -> No
 
 def test_exports_are_audited_with_the_names_rule(accounts: Accounts) -> None:
     viewer = sign_in(accounts, "viewer.mn@manipur.gov.in")
-    accounts.record_export(viewer, "pendency", 42, "csv")
-    entry = accounts.audit_log(action="export").iloc[0]
+    accounts.guard.record_export(viewer, "pendency", 42, "csv")
+    entry = accounts.audit.read(action="export").iloc[0]
     assert entry["actor"] == "viewer.mn@manipur.gov.in"
     assert entry["details"] == {"rows": 42, "format": "csv", "names_shown": False}
 
@@ -155,7 +157,7 @@ def test_the_pseudonym_key_is_per_state_and_department() -> None:
 def test_rejected_rows_show_pseudonyms_without_the_names_permission(
     store: Store, accounts: Accounts
 ) -> None:
-    from analytics.access.scope import protect_rejected
+    from analytics.access.pseudonyms import protect_rejected
 
     # The file's own headers (aliases), as the raw cells keep them; one name quoted in a
     # reason is replaced too. Lines 3 and 4 are rejected (no readable date; no receiver).
@@ -184,7 +186,7 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
     assert "Sunita" not in flat
     # the stored rows are untouched, and a user with the names permission sees them as stored
     assert store.uploads.rejected_rows(outcome.upload_id)["raw"].tolist() == rows["raw"].tolist()
-    accounts.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
+    accounts.users.set_see_names("viewer.mn@manipur.gov.in", True, by="admin@gov.in")
     named = sign_in(accounts, "viewer.mn@manipur.gov.in")
     assert protect_rejected(quoted, named.scope) is quoted
 
@@ -193,21 +195,21 @@ def test_rejected_rows_show_pseudonyms_without_the_names_permission(
 def test_an_export_re_checks_the_user_at_that_moment(accounts: Accounts, change: str) -> None:
     """A user resolved before a revoke, a disable or a names change exports nothing after it;
     the refusal is audited. Unchanged access exports as before."""
-    from analytics.access.accounts import ExportRefused
+    from analytics.access.authorise import ExportRefused
 
     email = "viewer.mn@manipur.gov.in"
     viewer = sign_in(accounts, email)  # what a page on screen holds
     if change == "revoke":
-        accounts.revoke(email, "viewer", state="Manipur")
+        accounts.users.revoke(email, "viewer", state="Manipur")
     elif change == "disable":
-        accounts.set_active(email, False)
+        accounts.users.set_active(email, False)
     elif change == "names":
-        accounts.set_see_names(email, True)
+        accounts.users.set_see_names(email, True)
     if change == "none":
-        accounts.record_export(viewer, "pendency", 42, "csv")
+        accounts.guard.record_export(viewer, "pendency", 42, "csv")
     else:
         with pytest.raises(ExportRefused, match="nothing was exported"):
-            accounts.record_export(viewer, "pendency", 42, "csv")
-    entry = accounts.audit_log(action="export").iloc[0]
+            accounts.guard.record_export(viewer, "pendency", 42, "csv")
+    entry = accounts.audit.read(action="export").iloc[0]
     assert entry["actor"] == email
     assert entry["outcome"] == ("ok" if change == "none" else "refused")

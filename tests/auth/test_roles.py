@@ -10,8 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.access.accounts import Accounts, UploadRefused
+from analytics.access.accounts import Accounts
+from analytics.access.authorise import UploadRefused
 from analytics.access.scope import Scope, load_scoped
+from analytics.access.users import SignedInUser
 from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, MANIPUR_HOME, as_source, sign_in
 from tests.conftest import HEADER, csv_text
@@ -93,16 +95,16 @@ def test_mixed_scope_combines_whole_states_and_departments(store: Store) -> None
 
 
 def test_a_revoked_grant_takes_effect_at_once(store: Store, accounts: Accounts) -> None:
-    assert accounts.revoke("viewer.mn@manipur.gov.in", "viewer", state="Manipur", by="admin")
-    user = accounts.user("viewer.mn@manipur.gov.in")
+    assert accounts.users.revoke("viewer.mn@manipur.gov.in", "viewer", state="Manipur", by="admin")
+    user = accounts.users.get("viewer.mn@manipur.gov.in")
     assert user is not None
     assert user.scope.empty
     assert visible(store, user.scope) == set()
 
 
 def test_grants_add_up(store: Store, accounts: Accounts) -> None:
-    accounts.grant("viewer.ah@assam.gov.in", "viewer", state="Manipur", department="Home")
-    user = accounts.user("viewer.ah@assam.gov.in")
+    accounts.users.grant("viewer.ah@assam.gov.in", "viewer", state="Manipur", department="Home")
+    user = accounts.users.get("viewer.ah@assam.gov.in")
     assert user is not None
     assert visible(store, user.scope) == {("Assam", "Health"), ("Manipur", "Home")}
 
@@ -123,10 +125,10 @@ NEW_FINANCE = [
 
 def test_nodal_officer_uploads_its_own_department(store: Store, accounts: Accounts) -> None:
     nodal = sign_in(accounts, "nodal.mf@manipur.gov.in")
-    result = accounts.ingest_as(nodal, [as_source("mf.csv", NEW_FINANCE)])
+    result = accounts.guard.ingest_as(nodal, [as_source("mf.csv", NEW_FINANCE)])
     assert result.status == "stored"
     assert result.events_new == 3
-    log = accounts.audit_log(action="upload")
+    log = accounts.audit.read(action="upload")
     assert log.iloc[0]["outcome"] == "ok"
     assert log.iloc[0]["actor"] == "nodal.mf@manipur.gov.in"
     assert store.uploads.history().iloc[-1]["uploaded_by"] == "nodal.mf@manipur.gov.in"
@@ -146,14 +148,14 @@ def test_nodal_officer_upload_outside_scope_is_refused_whole(
     nodal = sign_in(accounts, "nodal.mf@manipur.gov.in")
     before = (store.version(), store.counts())
     with pytest.raises(UploadRefused) as info:
-        accounts.ingest_as(nodal, [as_source("other.csv", rows)])
+        accounts.guard.ingest_as(nodal, [as_source("other.csv", rows)])
     message = str(info.value)
     for part in named:
         assert part in message
     assert "Manipur / Finance" in message  # what the officer may upload
     assert "nothing was stored" in message
     assert (store.version(), store.counts()) == before
-    entry = accounts.audit_log(action="upload").iloc[0]
+    entry = accounts.audit.read(action="upload").iloc[0]
     assert entry["outcome"] == "refused"
     assert entry["target"] == "other.csv"
 
@@ -164,8 +166,8 @@ def test_state_given_for_the_upload_counts_too(store: Store, accounts: Accounts)
     header = tuple(c for c in (*HEADER, "file_number") if c != "state")
     data = csv_text(NEW_FINANCE, header=header).encode()
     with pytest.raises(UploadRefused, match="Assam / Finance"):
-        accounts.ingest_as(nodal, [("x.csv", data)], state="Assam")
-    assert accounts.ingest_as(nodal, [("x.csv", data)], state="Manipur").status == "stored"
+        accounts.guard.ingest_as(nodal, [("x.csv", data)], state="Assam")
+    assert accounts.guard.ingest_as(nodal, [("x.csv", data)], state="Manipur").status == "stored"
 
 
 @pytest.mark.parametrize(
@@ -176,34 +178,40 @@ def test_only_nodal_officers_upload(store: Store, accounts: Accounts, email: str
     assert not user.can_upload
     before = store.counts()
     with pytest.raises(UploadRefused, match="nodal-officer grant"):
-        accounts.ingest_as(user, [as_source("mf.csv", NEW_FINANCE)])
+        accounts.guard.ingest_as(user, [as_source("mf.csv", NEW_FINANCE)])
     assert store.counts() == before
-    assert accounts.audit_log(action="upload").iloc[0]["outcome"] == "refused"
+    assert accounts.audit.read(action="upload").iloc[0]["outcome"] == "refused"
 
 
 def test_demo_is_read_only_and_off_once_accounts_exist(store: Store) -> None:
     accounts = Accounts(store)
-    demo = accounts.demo_user()
+    demo = accounts.sign_in.demo()
     assert demo.is_demo
     assert not demo.can_upload
     assert not demo.is_admin
     assert visible(store, demo.scope) == ALL
     with pytest.raises(UploadRefused):
-        accounts.ingest_as(demo, [as_source("mf.csv", NEW_FINANCE)])
-    accounts.add_user("admin@gov.in", "admin")
-    from analytics.access.accounts import SignInRefused
+        accounts.guard.ingest_as(demo, [as_source("mf.csv", NEW_FINANCE)])
+    accounts.users.add("admin@gov.in", "admin")
+    from analytics.access.sign_in import SignInRefused
 
     with pytest.raises(SignInRefused, match="demo mode is off"):
-        accounts.demo_user()
+        accounts.sign_in.demo()
 
 
 def test_permissions_per_role(accounts: Accounts) -> None:
-    perms = {email: sign_in(accounts, email).permissions for email, *_ in _users()}
+    perms = {email: permissions(sign_in(accounts, email)) for email, *_ in _users()}
     assert perms["admin@gov.in"] == {"read", "manage_users"}
     assert perms["darpg@gov.in"] == {"read"}
     assert perms["nodal.mf@manipur.gov.in"] == {"read", "upload"}
     assert perms["viewer.mn@manipur.gov.in"] == {"read"}
     assert perms["nobody@gov.in"] == set()
+
+
+def permissions(user: SignedInUser) -> set[str]:
+    """`read`, `upload`, `manage_users`, `see_names`, as the user holds them."""
+    held = {"read": user.can_read, "upload": user.can_upload, "manage_users": user.is_admin}
+    return {p for p, ok in {**held, "see_names": user.see_names}.items() if ok}
 
 
 def _users():

@@ -1,4 +1,4 @@
-"""Scope arithmetic without a database: query arguments, clamping, filtering, uploads."""
+"""Scope arithmetic without a database: query arguments, filtering, uploads."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.access.accounts import GrantInfo, Refusal, SignedInUser, authorise_upload, resolve
-from analytics.access.scope import Scope, clamp, query_args
+from analytics.access.authorise import Refusal, authorise_upload
+from analytics.access.scope import Scope, query_args
+from analytics.access.users import GrantInfo, SignedInUser, resolve
 
 STATES = ("Assam", "Manipur", "Meghalaya")
 DEPTS = ("Finance", "Home", "Health")
@@ -45,13 +46,6 @@ def test_query_args_shapes() -> None:
     ]
     assert query_args(Scope.everything(), states=["X"]) == [{"states": ["X"], "departments": None}]
     assert query_args(Scope.nothing()) == [{"states": [], "departments": None}]
-
-
-def test_clamp_reports_refused_states() -> None:
-    scope = Scope(states=frozenset({"Assam"}), departments=frozenset({("Manipur", "Home")}))
-    assert clamp(scope, ["Assam", "Meghalaya"]) == (["Assam"], ["Meghalaya"])
-    assert clamp(scope, None) == (None, [])
-    assert clamp(scope, ["Manipur"], ["Finance"]) == ([], [])
 
 
 scopes = st.builds(

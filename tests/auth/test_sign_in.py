@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.access.accounts import Accounts, AuthError, SignInRefused
+from analytics.access.accounts import Accounts
+from analytics.access.sign_in import SignInRefused
+from analytics.access.users import AuthError
 from analytics.store.store import Store
 from tests.auth.conftest import PASSWORD
 
@@ -16,7 +18,7 @@ EMAIL = "viewer.mn@manipur.gov.in"
 
 def actions(accounts: Accounts) -> list[tuple[str, str]]:
     """(action, outcome) of the audit log, oldest first, without the fixture's user_add rows."""
-    log = accounts.audit_log()
+    log = accounts.audit.read()
     rows = zip(log["action"], log["outcome"], strict=True)
     return [r for r in reversed(list(rows)) if r[0] != "user_add"]
 
@@ -30,10 +32,10 @@ def test_passwords_are_argon2_hashes_never_plain(store: Store, accounts: Account
 
 
 def test_right_password_signs_in_and_is_audited(accounts: Accounts) -> None:
-    user = accounts.sign_in_password("  Viewer.MN@Manipur.gov.in ", PASSWORD, now=T0)
+    user = accounts.sign_in.password("  Viewer.MN@Manipur.gov.in ", PASSWORD, now=T0)
     assert user.email == EMAIL
     assert user.method == "password"
-    entry = accounts.audit_log().iloc[0]
+    entry = accounts.audit.read().iloc[0]
     assert (entry["action"], entry["outcome"], entry["actor"]) == ("sign_in", "ok", EMAIL)
     assert entry["at"].tzinfo is not None
 
@@ -41,7 +43,7 @@ def test_right_password_signs_in_and_is_audited(accounts: Accounts) -> None:
 @pytest.mark.parametrize("email", [EMAIL, "stranger@gov.in"])
 def test_wrong_password_and_unknown_account_look_the_same(accounts: Accounts, email: str) -> None:
     with pytest.raises(SignInRefused, match="wrong e-mail or password"):
-        accounts.sign_in_password(email, "not the password", now=T0)
+        accounts.sign_in.password(email, "not the password", now=T0)
     assert actions(accounts) == [("sign_in", "failed")]
 
 
@@ -52,16 +54,16 @@ def test_lock_out_after_repeated_failures_then_unlock_when_it_ends(
     monkeypatch.setenv("EOFFICE_LOCKOUT_MINUTES", "15")
     for i in range(4):
         with pytest.raises(SignInRefused, match="wrong e-mail or password"):
-            accounts.sign_in_password(EMAIL, f"guess {i}", now=T0 + timedelta(seconds=i))
+            accounts.sign_in.password(EMAIL, f"guess {i}", now=T0 + timedelta(seconds=i))
     with pytest.raises(SignInRefused, match="try again after"):
-        accounts.sign_in_password(EMAIL, "guess 5", now=T0 + timedelta(seconds=5))
+        accounts.sign_in.password(EMAIL, "guess 5", now=T0 + timedelta(seconds=5))
     # the right password is refused while the lock lasts
     for minutes in (0, 5, 14.9):
         with pytest.raises(SignInRefused, match="try again after"):
-            accounts.sign_in_password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=minutes))
-    assert accounts.users().set_index("email").loc[EMAIL, "locked_until"] is not None
+            accounts.sign_in.password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=minutes))
+    assert accounts.users.table().set_index("email").loc[EMAIL, "locked_until"] is not None
     # once it ends, the right password works and the counter starts again
-    user = accounts.sign_in_password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=16))
+    user = accounts.sign_in.password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=16))
     assert user.email == EMAIL
     assert actions(accounts) == [
         *[("sign_in", "failed")] * 5,
@@ -74,33 +76,33 @@ def test_lock_out_after_repeated_failures_then_unlock_when_it_ends(
 def test_failures_after_a_lock_start_counting_afresh(accounts: Accounts) -> None:
     for i in range(5):
         with pytest.raises(SignInRefused):
-            accounts.sign_in_password(EMAIL, "x" * 12, now=T0 + timedelta(seconds=i))
+            accounts.sign_in.password(EMAIL, "x" * 12, now=T0 + timedelta(seconds=i))
     later = T0 + timedelta(minutes=20)
     with pytest.raises(SignInRefused, match="wrong e-mail or password"):
-        accounts.sign_in_password(EMAIL, "y" * 12, now=later)
-    assert accounts.sign_in_password(EMAIL, PASSWORD, now=later).email == EMAIL
+        accounts.sign_in.password(EMAIL, "y" * 12, now=later)
+    assert accounts.sign_in.password(EMAIL, PASSWORD, now=later).email == EMAIL
 
 
 def test_admin_unlock_and_disable(accounts: Accounts) -> None:
     for i in range(5):
         with pytest.raises(SignInRefused):
-            accounts.sign_in_password(EMAIL, "x" * 12, now=T0 + timedelta(seconds=i))
-    accounts.unlock(EMAIL, by="admin@gov.in")
-    assert accounts.sign_in_password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=1))
-    accounts.set_active(EMAIL, False, by="admin@gov.in")
+            accounts.sign_in.password(EMAIL, "x" * 12, now=T0 + timedelta(seconds=i))
+    accounts.users.unlock(EMAIL, by="admin@gov.in")
+    assert accounts.sign_in.password(EMAIL, PASSWORD, now=T0 + timedelta(minutes=1))
+    accounts.users.set_active(EMAIL, False, by="admin@gov.in")
     with pytest.raises(SignInRefused):
-        accounts.sign_in_password(EMAIL, PASSWORD)
+        accounts.sign_in.password(EMAIL, PASSWORD)
     with pytest.raises(SignInRefused):
-        accounts.sign_in_sso(EMAIL, verified=True)
-    assert accounts.user(EMAIL) is None
+        accounts.sign_in.sso(EMAIL, verified=True)
+    assert accounts.users.get(EMAIL) is None
 
 
 def test_sso_maps_the_email_to_a_user(accounts: Accounts) -> None:
-    user = accounts.sign_in_sso("Viewer.MN@manipur.gov.in", "Viewer", verified=True)
+    user = accounts.sign_in.sso("Viewer.MN@manipur.gov.in", "Viewer", verified=True)
     assert user.method == "sso"
     assert user.scope.allows("Manipur")
     assert not user.scope.allows("Assam")
-    entry = accounts.audit_log().iloc[0]
+    entry = accounts.audit.read().iloc[0]
     assert (entry["action"], entry["outcome"]) == ("sign_in", "ok")
     assert entry["details"]["method"] == "sso"
 
@@ -117,31 +119,31 @@ def test_sso_unknown_or_unverified_is_refused_and_audited(
     accounts: Accounts, email: str, verified: bool | None, reason: str
 ) -> None:
     with pytest.raises(SignInRefused, match="ask an administrator"):
-        accounts.sign_in_sso(email, verified=verified)
-    entry = accounts.audit_log().iloc[0]
+        accounts.sign_in.sso(email, verified=verified)
+    entry = accounts.audit.read().iloc[0]
     assert (entry["action"], entry["outcome"], entry["actor"]) == ("sign_in", "refused", email)
     assert reason in entry["details"]["reason"]
 
 
 def test_sso_only_user_has_no_password(accounts: Accounts) -> None:
-    accounts.add_user("sso.only@gov.in", "national_viewer", by="admin@gov.in")
+    accounts.users.add("sso.only@gov.in", "national_viewer", by="admin@gov.in")
     with pytest.raises(SignInRefused):
-        accounts.sign_in_password("sso.only@gov.in", "")
-    assert accounts.sign_in_sso("sso.only@gov.in", verified=True).scope.unrestricted
+        accounts.sign_in.password("sso.only@gov.in", "")
+    assert accounts.sign_in.sso("sso.only@gov.in", verified=True).scope.unrestricted
 
 
 def test_user_and_grant_changes_are_audited(accounts: Accounts) -> None:
-    accounts.add_user("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
-    assert accounts.grant("new@gov.in", "nodal_officer", state="Assam", by="admin@gov.in")
-    assert not accounts.grant("new@gov.in", "nodal_officer", state="Assam", by="admin@gov.in")
-    assert accounts.revoke("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
-    assert not accounts.revoke("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
-    accounts.set_see_names("new@gov.in", True, by="admin@gov.in")
-    log = accounts.audit_log(actor="admin@gov.in")
+    accounts.users.add("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
+    assert accounts.users.grant("new@gov.in", "nodal_officer", state="Assam", by="admin@gov.in")
+    assert not accounts.users.grant("new@gov.in", "nodal_officer", state="Assam", by="admin@gov.in")
+    assert accounts.users.revoke("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
+    assert not accounts.users.revoke("new@gov.in", "viewer", state="Assam", by="admin@gov.in")
+    accounts.users.set_see_names("new@gov.in", True, by="admin@gov.in")
+    log = accounts.audit.read(actor="admin@gov.in")
     assert list(log["action"])[::-1] == ["user_add", "grant", "revoke", "names_permission"]
     assert set(log["target"]) == {"new@gov.in"}
     assert "nodal_officer: Assam" in log.iloc[2]["details"]["grant"]
-    assert accounts.grants_of("new@gov.in")[0].describe() == "nodal_officer: Assam"
+    assert accounts.users.grants_of("new@gov.in")[0].describe() == "nodal_officer: Assam"
 
 
 @pytest.mark.parametrize(
@@ -158,16 +160,16 @@ def test_malformed_grants_are_refused(
     accounts: Accounts, role: str, state: str | None, department: str | None, message: str
 ) -> None:
     with pytest.raises(AuthError, match=message):
-        accounts.grant(EMAIL, role, state=state, department=department)
+        accounts.users.grant(EMAIL, role, state=state, department=department)
 
 
 def test_weak_or_duplicate_accounts_are_refused(accounts: Accounts) -> None:
     with pytest.raises(AuthError, match="at least 10"):
-        accounts.add_user("short@gov.in", "viewer", state="Assam", password="short")
+        accounts.users.add("short@gov.in", "viewer", state="Assam", password="short")
     with pytest.raises(AuthError, match="exists already"):
-        accounts.add_user(EMAIL.upper(), "viewer", state="Assam")
+        accounts.users.add(EMAIL.upper(), "viewer", state="Assam")
     with pytest.raises(AuthError, match="not an e-mail"):
-        accounts.add_user("admin", "admin")
+        accounts.users.add("admin", "admin")
 
 
 def test_no_account_exists_until_one_is_added(store_url: str) -> None:
@@ -176,9 +178,9 @@ def test_no_account_exists_until_one_is_added(store_url: str) -> None:
     store = open_store(store_url)
     try:
         accounts = Accounts(store)
-        assert not accounts.has_users()
-        assert accounts.users().empty
+        assert not accounts.users.exist()
+        assert accounts.users.table().empty
         with pytest.raises(SignInRefused):
-            accounts.sign_in_password("admin@gov.in", "admin")
+            accounts.sign_in.password("admin@gov.in", "admin")
     finally:
         store.close()

@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import analytics.access.accounts
-from analytics.access.accounts import MAX_EMAIL, MAX_LOGGED, Accounts, SignInRefused
+import analytics.access.sign_in
+from analytics.access.accounts import Accounts
+from analytics.access.audit import MAX_LOGGED
+from analytics.access.sign_in import MAX_EMAIL, SignInRefused
 from analytics.store.store import Store, open_store
 from tests.auth.conftest import ASSAM_HEALTH, PASSWORD, as_source
 
@@ -27,7 +29,7 @@ HERE, ELSEWHERE = "203.0.113.9", "198.51.100.7"
 def refusal(accounts: Accounts, email: str, password: str, **kwargs: object) -> str:
     """The message of a refused sign-in."""
     with pytest.raises(SignInRefused) as refused:
-        accounts.sign_in_password(email, password, **kwargs)  # type: ignore[arg-type]
+        accounts.sign_in.password(email, password, **kwargs)  # type: ignore[arg-type]
     return str(refused.value)
 
 
@@ -54,12 +56,12 @@ def test_parallel_wrong_passwords_lock_the_account_for_that_source(
     assert len(answers) == 40
     assert any("try again after" in a for a in answers)
     assert "try again after" in refusal(accounts, EMAIL, PASSWORD, source=HERE)
-    log = accounts.audit_log(action="sign_in")
+    log = accounts.audit.read(action="sign_in")
     assert len(log) == 41  # every try audited: 40 during the attack, then the right password
     assert log.iloc[0]["outcome"] == "refused"
-    assert len(accounts.audit_log(action="lockout")) >= 1
+    assert len(accounts.audit.read(action="lockout")) >= 1
     # the real user elsewhere is not locked out
-    assert accounts.sign_in_password(EMAIL, PASSWORD, source=ELSEWHERE).email == EMAIL
+    assert accounts.sign_in.password(EMAIL, PASSWORD, source=ELSEWHERE).email == EMAIL
 
 
 def test_a_stranger_cannot_lock_the_real_user_out(
@@ -70,17 +72,17 @@ def test_a_stranger_cannot_lock_the_real_user_out(
         refusal(accounts, "admin@gov.in", f"guess {i}", source=HERE, now=T0)
     assert "try again after" in refusal(accounts, "admin@gov.in", PASSWORD, source=HERE, now=T0)
     # the admin from their own browser, and on the host's command line, still get in
-    assert accounts.sign_in_password("admin@gov.in", PASSWORD, source=ELSEWHERE, now=T0)
-    assert accounts.sign_in_password("admin@gov.in", PASSWORD, method="cli", now=T0)
+    assert accounts.sign_in.password("admin@gov.in", PASSWORD, source=ELSEWHERE, now=T0)
+    assert accounts.sign_in.password("admin@gov.in", PASSWORD, method="cli", now=T0)
     # the lock on the stranger's source ends after the lock's duration
     later = T0 + timedelta(minutes=16)
-    assert accounts.sign_in_password("admin@gov.in", PASSWORD, source=HERE, now=later)
+    assert accounts.sign_in.password("admin@gov.in", PASSWORD, source=HERE, now=later)
     # the admin's list shows the lock while it lasts, and unlock ends it now
     for i in range(5):
         refusal(accounts, EMAIL, f"guess {i}", source=HERE)
-    assert accounts.users().set_index("email").loc[EMAIL, "locked_until"] is not None
-    accounts.unlock(EMAIL, by="admin@gov.in")
-    assert accounts.sign_in_password(EMAIL, PASSWORD, source=HERE).email == EMAIL
+    assert accounts.users.table().set_index("email").loc[EMAIL, "locked_until"] is not None
+    accounts.users.unlock(EMAIL, by="admin@gov.in")
+    assert accounts.sign_in.password(EMAIL, PASSWORD, source=HERE).email == EMAIL
 
 
 def test_one_source_trying_many_accounts_is_locked_out_of_all(
@@ -91,8 +93,8 @@ def test_one_source_trying_many_accounts_is_locked_out_of_all(
         refusal(accounts, f"guess{i}@gov.in", "a wrong password", source=HERE, now=T0)
     message = refusal(accounts, EMAIL, PASSWORD, source=HERE, now=T0)
     assert "try again after" in message
-    assert accounts.sign_in_password(EMAIL, PASSWORD, source=ELSEWHERE, now=T0)
-    assert accounts.sign_in_password(EMAIL, PASSWORD, source=HERE, now=T0 + timedelta(minutes=16))
+    assert accounts.sign_in.password(EMAIL, PASSWORD, source=ELSEWHERE, now=T0)
+    assert accounts.sign_in.password(EMAIL, PASSWORD, source=HERE, now=T0 + timedelta(minutes=16))
 
 
 @pytest.mark.parametrize("kind", ["unknown", "disabled", "sso_only"])
@@ -105,18 +107,18 @@ def test_unknown_disabled_and_sso_only_answer_like_a_real_account(
     other = {"unknown": "stranger@gov.in", "disabled": "off@gov.in", "sso_only": "sso@gov.in"}
     email = other[kind]
     if kind == "disabled":
-        accounts.add_user(email, "viewer", state="Assam", password=PASSWORD)
-        accounts.set_active(email, False)
+        accounts.users.add(email, "viewer", state="Assam", password=PASSWORD)
+        accounts.users.set_active(email, False)
     if kind == "sso_only":
-        accounts.add_user(email, "viewer", state="Assam")
+        accounts.users.add(email, "viewer", state="Assam")
     verifies: list[str] = []
-    real_verify = analytics.access.accounts._verify
+    real_verify = analytics.access.sign_in._verify
 
     def counted(password_hash: str, password: str) -> bool:
         verifies.append(password_hash)
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(analytics.access.accounts, "_verify", counted)
+    monkeypatch.setattr(analytics.access.sign_in, "_verify", counted)
 
     def answers(who: str) -> list[str]:
         found = [refusal(accounts, who, f"guess {i}", source=HERE, now=T0) for i in range(5)]
@@ -136,7 +138,7 @@ def test_the_password_is_checked_outside_the_write_lock(
     upload finishes before the verify returns (it would wait for the sign-in's write
     transaction on SQLite if the hash were checked inside it)."""
     order: list[str] = []
-    real_verify = analytics.access.accounts._verify
+    real_verify = analytics.access.sign_in._verify
     upload = as_source("during-sign-in.csv", [{**r, "file_id": "AH-2"} for r in ASSAM_HEALTH])
 
     def ingest() -> None:
@@ -154,22 +156,22 @@ def test_the_password_is_checked_outside_the_write_lock(
         order.append("verify returns")
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(analytics.access.accounts, "_verify", verify_during_upload)
+    monkeypatch.setattr(analytics.access.sign_in, "_verify", verify_during_upload)
     for attempt in range(3):
         refusal(accounts, EMAIL, f"wrong {attempt}", source=HERE)
         assert order[-2:] == ["upload stored", "verify returns"]
         upload = as_source(
             f"again-{attempt}.csv", [{**r, "file_id": f"AH-{attempt + 3}"} for r in ASSAM_HEALTH]
         )
-    assert accounts.sign_in_password(EMAIL, PASSWORD, source=HERE).email == EMAIL
+    assert accounts.sign_in.password(EMAIL, PASSWORD, source=HERE).email == EMAIL
     assert order[-2:] == ["upload stored", "verify returns"]
 
 
 ATTEMPTS = [
-    lambda acc, big: acc.sign_in_password(big + "@gov.in", "a wrong password"),
-    lambda acc, big: acc.sign_in_password("x@gov.in", "a wrong password", source=big),
-    lambda acc, big: acc.sign_in_sso(big + "@gov.in", big, verified=True),
-    lambda acc, big: acc.audit(big, "export", "ok", big, {"what": big, big: [big] * 500}),
+    lambda acc, big: acc.sign_in.password(big + "@gov.in", "a wrong password"),
+    lambda acc, big: acc.sign_in.password("x@gov.in", "a wrong password", source=big),
+    lambda acc, big: acc.sign_in.sso(big + "@gov.in", big, verified=True),
+    lambda acc, big: acc.audit.write(big, "export", "ok", big, {"what": big, big: [big] * 500}),
 ]
 
 
@@ -181,7 +183,7 @@ def test_every_logged_field_is_capped(
     big = "a" * 1_000_000
     with contextlib.suppress(SignInRefused):
         attempt(accounts, big)
-    entry = accounts.audit_log(limit=1).iloc[0]
+    entry = accounts.audit.read(limit=1).iloc[0]
     limit = MAX_LOGGED + 40  # the marker: "…[999,488 more characters cut]"
     texts = [entry["actor"], entry["target"] or ""]
 

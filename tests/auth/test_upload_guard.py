@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.access.accounts import Accounts, UploadRefused, visible_uploads
+from analytics.access.accounts import Accounts
+from analytics.access.authorise import UploadRefused, visible_uploads
 from analytics.cli.main import EXIT_REFUSED, main
 from analytics.log.reading import UnusableInputError
 from analytics.store.store import Store
@@ -57,18 +58,18 @@ def test_a_row_for_another_departments_file_refuses_the_upload(
     nodal = sign_in(accounts, NODAL_MF)
     before = (store.version(), store.counts(), _facts(store))
     with pytest.raises(UploadRefused) as info:
-        accounts.ingest_as(nodal, [as_source("hijack.csv", [*OWN, HIJACKS[case]])])
+        accounts.guard.ingest_as(nodal, [as_source("hijack.csv", [*OWN, HIJACKS[case]])])
     message = str(info.value)
     assert "file MH-1" in message
     assert "Manipur / Home" in message  # the department the store holds
     assert "nothing was stored" in message
     assert (store.version(), store.counts(), _facts(store)) == before
     assert _facts(store)["MH-1"] == ("Home", "pending", 3)
-    entry = accounts.audit_log(action="upload").iloc[0]
+    entry = accounts.audit.read(action="upload").iloc[0]
     assert (entry["outcome"], entry["target"]) == ("refused", "hijack.csv")
     assert entry["details"]["refused"][0]["file_id"] == "MH-1"
     # its own file alone loads
-    assert accounts.ingest_as(nodal, [as_source("own.csv", OWN)]).events_new == 1
+    assert accounts.guard.ingest_as(nodal, [as_source("own.csv", OWN)]).events_new == 1
 
 
 def test_the_department_given_for_the_upload_cannot_take_a_file_either(
@@ -78,7 +79,7 @@ def test_the_department_given_for_the_upload_cannot_take_a_file_either(
     header = tuple(c for c in HEADER if c != "department")
     data = csv_text([HIJACKS["later closed"]], header=header).encode()
     with pytest.raises(UploadRefused, match=r"file MH-1 .*Manipur / Home"):
-        accounts.ingest_as(nodal, [("x.csv", data)], department="Finance")
+        accounts.guard.ingest_as(nodal, [("x.csv", data)], department="Finance")
     assert _facts(store)["MH-1"] == ("Home", "pending", 3)
 
 
@@ -86,16 +87,16 @@ def test_a_row_that_would_change_a_files_department_is_refused_even_inside_the_s
     store: Store, accounts: Accounts
 ) -> None:
     """A nodal officer of all Manipur may add to MH-1, but not make it a Finance file."""
-    accounts.add_user("nodal.mn@manipur.gov.in", "nodal_officer", state="Manipur", by="t")
-    accounts.set_password("nodal.mn@manipur.gov.in", PASSWORD, by="t")
+    accounts.users.add("nodal.mn@manipur.gov.in", "nodal_officer", state="Manipur", by="t")
+    accounts.users.set_password("nodal.mn@manipur.gov.in", PASSWORD, by="t")
     nodal = sign_in(accounts, "nodal.mn@manipur.gov.in")
     earlier = HIJACKS["earlier created"]
     with pytest.raises(UploadRefused, match=r"file MH-1 \(1 row dated at or before"):
-        accounts.ingest_as(nodal, [as_source("earlier.csv", [earlier])])
+        accounts.guard.ingest_as(nodal, [as_source("earlier.csv", [earlier])])
     assert _facts(store)["MH-1"] == ("Home", "pending", 3)
     # a later row naming another department leaves the file's department as it is: allowed
     later = HIJACKS["later closed"]
-    assert accounts.ingest_as(nodal, [as_source("later.csv", [later])]).events_new == 1
+    assert accounts.guard.ingest_as(nodal, [as_source("later.csv", [later])]).events_new == 1
     assert _facts(store)["MH-1"] == ("Home", "closed", 4)
 
 
@@ -173,7 +174,7 @@ def test_control_characters_are_rejected_per_row_on_both_engines(
     odd = _row("moved", "Ibomcha C", "Ibomcha X", "2024-03-06 11:00", "MF-1")
     odd["received_at"] = f"so{char}on"  # unreadable: a warning, left empty, event kept
     data = csv_text([*OWN, bad, late, odd], header=(*HEADER, "remarks")).encode()
-    result = accounts.ingest_as(nodal, [("nul.csv", data)])
+    result = accounts.guard.ingest_as(nodal, [("nul.csv", data)])
     assert (result.status, result.events_new, result.rows_rejected) == ("stored", 2, 2)
     rejected = store.uploads.rejected_rows(result.upload_id)
     assert rejected["line"].tolist() == [3, 4]
@@ -197,10 +198,10 @@ def test_a_failed_upload_leaves_an_audit_row(
     before = store.counts()
     monkeypatch.setenv("EOFFICE_STORE_TEST_HOOK", "events:fail")
     with pytest.raises(RuntimeError, match="injected failure"):
-        accounts.ingest_as(nodal, [as_source("own.csv", OWN)])
+        accounts.guard.ingest_as(nodal, [as_source("own.csv", OWN)])
     monkeypatch.delenv("EOFFICE_STORE_TEST_HOOK")
     assert store.counts() == before
-    entry = accounts.audit_log(action="upload").iloc[0]
+    entry = accounts.audit.read(action="upload").iloc[0]
     assert (entry["outcome"], entry["target"]) == ("failed", "own.csv")
     assert "InjectedFailure" in entry["details"]["error"]
 
@@ -212,8 +213,8 @@ def test_an_unusable_or_oversized_upload_is_audited(
     monkeypatch.setenv("EOFFICE_UPLOAD_MAX_ROWS", "1")
     two = [*OWN, _row("moved", "Ibomcha D", "Ibomcha E", "2024-03-07 10:00", "MF-1")]
     with pytest.raises(UnusableInputError, match="more than 1 data rows"):
-        accounts.ingest_as(nodal, [as_source("big.csv", two)])
-    entry = accounts.audit_log(action="upload").iloc[0]
+        accounts.guard.ingest_as(nodal, [as_source("big.csv", two)])
+    entry = accounts.audit.read(action="upload").iloc[0]
     assert entry["outcome"] == "unusable"
     assert "EOFFICE_UPLOAD_MAX_ROWS" in entry["details"]["reason"]
     assert store.uploads.history().iloc[-1]["status"] == "unusable"
@@ -222,7 +223,7 @@ def test_an_unusable_or_oversized_upload_is_audited(
 def test_future_rows_are_rejected_naming_the_line(store: Store, accounts: Accounts) -> None:
     nodal = sign_in(accounts, NODAL_MF)
     future = _row("moved", "Ibomcha C", "Ibomcha D", "2099-12-31 10:00", "MF-1")
-    result = accounts.ingest_as(nodal, [as_source("future.csv", [future])])
+    result = accounts.guard.ingest_as(nodal, [as_source("future.csv", [future])])
     assert (result.events_new, result.rows_rejected) == (0, 1)
     entry = result.report["rejected"][0]
     assert entry["line"] == 2
@@ -230,7 +231,7 @@ def test_future_rows_are_rejected_naming_the_line(store: Store, accounts: Accoun
 
 
 def _visible(accounts: Accounts, email: str) -> list[str]:
-    user = accounts.user(email)
+    user = accounts.users.get(email)
     return visible_uploads(accounts.store.uploads.history(), user)["file_name"].tolist()
 
 
@@ -238,11 +239,13 @@ def test_upload_history_shows_uploads_to_whoever_covers_their_rows(
     store: Store, accounts: Accounts
 ) -> None:
     nodal = sign_in(accounts, NODAL_MF)
-    accounts.ingest_as(nodal, [as_source("named-in-file.csv", OWN)])  # no state given
+    accounts.guard.ingest_as(nodal, [as_source("named-in-file.csv", OWN)])  # no state given
     header = tuple(c for c in (*HEADER, "file_number") if c not in ("state", "department"))
     more = [_row("moved", "Ibomcha D", "Ibomcha E", "2024-03-07 10:00", "MF-1")]
     data = csv_text(more, header=header).encode()
-    accounts.ingest_as(nodal, [("given.csv", data)], state="  Manipur ", department=" Finance ")
+    accounts.guard.ingest_as(
+        nodal, [("given.csv", data)], state="  Manipur ", department=" Finance "
+    )
     history = store.uploads.history()
     assert history.iloc[-1]["state_given"] == "Manipur"  # stripped
     assert history.iloc[-1]["department_given"] == "Finance"
@@ -266,7 +269,7 @@ def test_a_refused_or_unusable_upload_is_seen_by_its_uploader(
 ) -> None:
     nodal = sign_in(accounts, NODAL_MF)
     with pytest.raises(UnusableInputError):
-        accounts.ingest_as(nodal, [("empty.csv", b"")], state="Manipur")
+        accounts.guard.ingest_as(nodal, [("empty.csv", b"")], state="Manipur")
     assert _visible(accounts, NODAL_MF) == ["empty.csv"]
     assert _visible(accounts, "viewer.mn@manipur.gov.in") == ["empty.csv"]  # by state given
     assert _visible(accounts, "viewer.ah@assam.gov.in") == []
@@ -285,7 +288,7 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
     asked = []
     real = store.uploads.stored_files
     monkeypatch.setattr(store.uploads, "stored_files", lambda ev: asked.append(len(ev)) or real(ev))
-    [refused] = accounts.check_upload(nodal, read.events)
+    [refused] = accounts.guard.check_upload(nodal, read.events)
     assert (refused.state, refused.department, refused.rows, refused.file_id) == (
         "Assam",
         "Health",
@@ -294,10 +297,10 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
     )
     assert asked == []
     for user in ("viewer.mn@manipur.gov.in", "admin@gov.in", "nobody@gov.in"):
-        assert accounts.check_upload(sign_in(accounts, user), read.events)
+        assert accounts.guard.check_upload(sign_in(accounts, user), read.events)
     assert asked == []
     hijack = store.uploads.preview([as_source("h.csv", [HIJACKS["later closed"]])])
-    [refused] = accounts.check_upload(nodal, hijack.events)
+    [refused] = accounts.guard.check_upload(nodal, hijack.events)
     assert (refused.state, refused.department, refused.file_id, refused.why) == (
         "Manipur",
         "Home",
@@ -306,5 +309,6 @@ def test_the_preview_check_consults_the_store_only_inside_the_scope(
     )
     assert asked == [1]
     assert (
-        accounts.check_upload(nodal, store.uploads.preview([as_source("o.csv", OWN)]).events) == []
+        accounts.guard.check_upload(nodal, store.uploads.preview([as_source("o.csv", OWN)]).events)
+        == []
     )

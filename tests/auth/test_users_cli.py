@@ -33,7 +33,7 @@ COMMANDS = [
 
 def state_of(accounts: Accounts) -> str:
     """Everything a `users` command could change, as text."""
-    return accounts.users().drop(columns=["last_sign_in_at"]).to_csv(index=False)
+    return accounts.users.table().drop(columns=["last_sign_in_at"]).to_csv(index=False)
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_signed_in_non_admin_is_refused_and_audited(
     assert "needs an admin" in err
     assert out == ""
     assert state_of(accounts) == before
-    entry = accounts.audit_log(limit=1).iloc[0]
+    entry = accounts.audit.read(limit=1).iloc[0]
     assert (entry["actor"], entry["action"], entry["outcome"]) == (who, "users", "refused")
     assert entry["target"] == f"users {command[0]}"
 
@@ -86,7 +86,7 @@ def test_a_wrong_admin_password_is_refused(
     argv = ["users", "--db", accounts.store.url, "--user", "admin@gov.in", "grant", TARGET]
     assert main([*argv, "--role", "admin"]) == EXIT_REFUSED
     assert "wrong e-mail or password" in capsys.readouterr().err
-    assert [g.role for g in accounts.grants_of(TARGET)] == ["viewer"]
+    assert [g.role for g in accounts.users.grants_of(TARGET)] == ["viewer"]
 
 
 def test_an_admin_signed_in_runs_them_audited_under_its_e_mail(
@@ -101,10 +101,10 @@ def test_an_admin_signed_in_runs_them_audited_under_its_e_mail(
     assert main([*db, "audit", "--action", "grant"]) == 0
     out = capsys.readouterr().out
     assert "nodal_officer: Manipur" in out
-    grant = accounts.audit_log(action="grant").iloc[0]
+    grant = accounts.audit.read(action="grant").iloc[0]
     assert (grant["actor"], grant["target"]) == ("admin@gov.in", TARGET)
-    assert accounts.audit_log(action="names_permission").iloc[0]["actor"] == "admin@gov.in"
-    sign_ins = accounts.audit_log(action="sign_in", actor="admin@gov.in")
+    assert accounts.audit.read(action="names_permission").iloc[0]["actor"] == "admin@gov.in"
+    sign_ins = accounts.audit.read(action="sign_in", actor="admin@gov.in")
     assert len(sign_ins) == 4
     assert {d["method"] for d in sign_ins["details"]} == {"cli"}
 
@@ -117,9 +117,9 @@ def test_the_operator_runs_them_audited_as_operator(
     assert main([*db, "grant", TARGET, "--role", "national_viewer"]) == 0
     assert main([*db, "audit"]) == 0
     actor = f"operator:{getpass.getuser()}"
-    assert accounts.audit_log(action="grant").iloc[0]["actor"] == actor
-    assert accounts.audit_log(action="unlock").iloc[0]["actor"] == actor
-    runs = accounts.audit_log(action="operator")
+    assert accounts.audit.read(action="grant").iloc[0]["actor"] == actor
+    assert accounts.audit.read(action="unlock").iloc[0]["actor"] == actor
+    runs = accounts.audit.read(action="operator")
     assert list(runs["target"])[::-1] == ["users unlock", "users grant", "users audit"]
     assert set(runs["actor"]) == {actor}
     assert set(runs["outcome"]) == {"ok"}

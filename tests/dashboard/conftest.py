@@ -76,7 +76,7 @@ def signed_in_as(
 ) -> AppTest:
     """Create `email` with one grant in the store at `url` and sign `at` in as it by SSO."""
     with open_store(url) as store:
-        Accounts(store).add_user(email, role, state=state, by="tests", **grant)
+        Accounts(store).users.add(email, role, state=state, by="tests", **grant)
     at.user = {
         "is_logged_in": True,
         "email": email,

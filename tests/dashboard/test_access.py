@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.access.accounts import ExportRefused
-from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.access.authorise import ExportRefused
+from analytics.access.pseudonyms import PSEUDONYM_PREFIX
 from analytics.figures.metrics import Analysis
 from dashboard import format as fmt
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page, signed_in_as
@@ -241,7 +241,7 @@ def _audit(store_url: str, action: str) -> pd.DataFrame:
     from analytics.store.store import open_store
 
     with open_store(store_url) as store:
-        return Accounts(store).audit_log(action=action)
+        return Accounts(store).audit.read(action=action)
 
 
 def test_every_non_admin_opening_admin_by_url_is_refused_and_audited(store_url: str):
@@ -263,7 +263,7 @@ def test_an_admins_deep_link_to_admin_opens_it_after_signing_in(app: AppTest, st
     from analytics.store.store import open_store
 
     with open_store(store_url) as store:
-        Accounts(store).add_user("admin@gov.in", "admin", password="an admin password")
+        Accounts(store).users.add("admin@gov.in", "admin", password="an admin password")
     at = app
     at.switch_page("pages/admin.py").run()  # the link opened before anyone signed in
     assert not at.exception
@@ -307,14 +307,14 @@ def test_a_download_on_screen_is_refused_after_revoke_or_disable(
     assert makers[0]()  # still allowed: a file, audited ok
     assert _audit(store_url, "export").iloc[0]["outcome"] == "ok"
     with open_store(store_url) as store:
-        Accounts(store).revoke(VIEWER, "viewer", state="Manipur")
+        Accounts(store).users.revoke(VIEWER, "viewer", state="Manipur")
     for make in makers:
         with pytest.raises(ExportRefused, match="access changed"):
             make()
     with open_store(store_url) as store:
         acc = Accounts(store)
-        acc.grant(VIEWER, "viewer", state="Manipur")
-        acc.set_active(VIEWER, False)
+        acc.users.grant(VIEWER, "viewer", state="Manipur")
+        acc.users.set_active(VIEWER, False)
     for make in makers:
         with pytest.raises(ExportRefused, match="disabled or removed"):
             make()
@@ -348,7 +348,7 @@ def test_readers_of_three_scopes_share_one_read_of_the_snapshots(
     with open_store(store_url) as store:
         accounts = Accounts(store)
         for email, (role, state, grant) in readers.items():
-            accounts.add_user(email, role, state=state, by="tests", **grant)
+            accounts.users.add(email, role, state=state, by="tests", **grant)
     files_created = {}
     for email in readers:
         at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)

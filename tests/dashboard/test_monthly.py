@@ -14,7 +14,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
-from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.access.pseudonyms import PSEUDONYM_PREFIX
 from analytics.store.store import open_store
 from tests.dashboard.conftest import run_page, signed_in_as
 
@@ -52,7 +52,7 @@ def test_monthly_report_button_gives_the_states_pdf_and_is_audited(
     assert not at.exception
     assert _button(at).proto.HasField("deferred_file_id")  # made only when clicked
     with open_store(store_url) as store:
-        assert Accounts(store).audit_log(action="export").empty  # nothing yet: not clicked
+        assert Accounts(store).audit.read(action="export").empty  # nothing yet: not clicked
     make = deferred["eoffice-monthly-2024-09-manipur.pdf"]
     reader = PdfReader(io.BytesIO(make()))
     text = "\n".join(p.extract_text() for p in reader.pages)
@@ -62,7 +62,7 @@ def test_monthly_report_button_gives_the_states_pdf_and_is_audited(
     longest = text[text.index("The 10 longest-pending files") :]
     assert longest.count(PSEUDONYM_PREFIX) == 10  # the viewer has no names permission
     with open_store(store_url) as store:
-        log = Accounts(store).audit_log(action="export")
+        log = Accounts(store).audit.read(action="export")
     assert log["target"].tolist() == ["monthly report 2024-09 Manipur"]
     assert log["actor"].tolist() == ["secy@manipur.gov.in"]
     assert log["details"].iloc[0]["format"] == "pdf"

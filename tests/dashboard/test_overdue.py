@@ -14,11 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook
-from analytics.access.scope import pseudonym
 from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.alerts.log import HOLIDAYS_CSV, ROWS, RULES
-from tests.conftest import csv_text
+from tests.conftest import csv_text, pseudonym
 from tests.dashboard.conftest import APP, TIMEOUT, frames, metrics, run_page, signed_in_as
 
 FINANCE = "head.fin@manipur.gov.in"
@@ -115,7 +114,7 @@ def test_alert_settings_page_saves_the_accounts_own_choice(alert_app):
     with open_store(alert_app[1]) as store:
         accounts = Accounts(store)
         assert AlertBook(accounts).frequency(FINANCE) == "weekly"
-        audit = accounts.audit_log(action="alert_preference")
+        audit = accounts.audit.read(action="alert_preference")
         assert (audit.iloc[0]["actor"], audit.iloc[0]["target"]) == (FINANCE, FINANCE)
 
 

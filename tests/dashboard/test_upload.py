@@ -131,13 +131,14 @@ def test_nodal_officer_upload_of_another_state_is_refused(nodal_app: AppTest, st
         assert len(store.uploads.history()) == 1
         before = len(store.load_events())
     # the same file through the commit path itself: refused whole, the message names the rows
-    from analytics.access.accounts import Accounts, UploadRefused
+    from analytics.access.accounts import Accounts
+    from analytics.access.authorise import UploadRefused
 
     with open_store(store_url) as store:
         accounts = Accounts(store)
-        user = accounts.user(NODAL, "sso")
+        user = accounts.users.get(NODAL, "sso")
         with pytest.raises(UploadRefused, match="Assam / Finance"):
-            accounts.ingest_as(user, [("assam.csv", _assam_rows())])
+            accounts.guard.ingest_as(user, [("assam.csv", _assam_rows())])
         assert len(store.load_events()) == before
 
 
@@ -247,7 +248,7 @@ def _nodal(app: AppTest, url: str, email: str, *grants: tuple[str, str | None]) 
     at = signed_in_as(app, url, email, "nodal_officer", state, department=department)
     with open_store(url) as store:
         for s, d in more:
-            Accounts(store).grant(email, "nodal_officer", state=s, department=d, by="tests")
+            Accounts(store).users.grant(email, "nodal_officer", state=s, department=d, by="tests")
     return at
 
 

@@ -215,9 +215,9 @@ def sample_app(tmp_path: Path) -> Iterator[str]:
             == "stored"
         )
         accounts = Accounts(store)
-        accounts.add_user(
+        accounts.users.add(
             EMAIL, "nodal_officer", state="Manipur", department="Finance", password=PASSWORD
         )
-        accounts.grant(EMAIL, "national_viewer")
+        accounts.users.grant(EMAIL, "national_viewer")
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base

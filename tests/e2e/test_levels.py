@@ -36,7 +36,7 @@ def app(tmp_path: Path) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         store.uploads.ingest([("log.csv", csv_text(LOG).encode())])
-        Accounts(store).add_user(EMAIL, "admin", password=PASSWORD)
+        Accounts(store).users.add(EMAIL, "admin", password=PASSWORD)
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base, url
 

@@ -49,7 +49,7 @@ def app(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
-        Accounts(store).add_user(EMAIL, "admin", password=PASSWORD)
+        Accounts(store).users.add(EMAIL, "admin", password=PASSWORD)
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base
 

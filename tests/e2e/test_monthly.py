@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from analytics.access.accounts import Accounts
-from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.access.pseudonyms import PSEUDONYM_PREFIX
 from analytics.store.store import open_store
 from tests.e2e.conftest import LOAD_TIMEOUT_MS, ROOT, dashboard, settle, shoot, sign_in_locally
 
@@ -29,7 +29,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{tmp / 'store.sqlite'}"
     with open_store(url) as store:
         assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
-        Accounts(store).add_user(VIEWER, "viewer", state="Manipur", password=PASSWORD)
+        Accounts(store).users.add(VIEWER, "viewer", state="Manipur", password=PASSWORD)
     with dashboard(url, tmp / "streamlit.log") as base:
         yield base, url
 
@@ -55,6 +55,6 @@ def test_monthly_report_button_downloads_the_states_pdf(app: tuple[str, str], pa
     longest = text[text.index("The 10 longest-pending files") :]
     assert longest.count(PSEUDONYM_PREFIX) == 10
     with open_store(url) as store:
-        log = Accounts(store).audit_log(action="export")
+        log = Accounts(store).audit.read(action="export")
     assert log["target"].tolist()[0] == "monthly report 2024-09 Manipur"
     assert log["actor"].tolist()[0] == VIEWER

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from analytics.access.accounts import Accounts
-from analytics.access.scope import PSEUDONYM_PREFIX
+from analytics.access.pseudonyms import PSEUDONYM_PREFIX
 from analytics.figures.metrics import analyse
 from analytics.log.reading import read_logs
 from analytics.store.store import open_store
@@ -65,9 +65,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
             [("names.csv", names)], state="Manipur", department="Finance"
         ).status
         accounts = Accounts(s)
-        accounts.add_user(READER, "national_viewer", password=PASSWORD)
-        accounts.set_see_names(READER, True, by="e2e")
-        accounts.add_user(VIEWER, "viewer", state="Manipur", password=PASSWORD)
+        accounts.users.add(READER, "national_viewer", password=PASSWORD)
+        accounts.users.set_see_names(READER, True, by="e2e")
+        accounts.users.add(VIEWER, "viewer", state="Manipur", password=PASSWORD)
     return url, tmp
 
 
@@ -235,7 +235,7 @@ def test_process_page_and_its_xes_download_in_the_browser(
     assert people
     assert all(p.startswith(PSEUDONYM_PREFIX) for p in people)
     with open_store(store[0]) as s:
-        log = Accounts(s).audit_log(actor=VIEWER)
+        log = Accounts(s).audit.read(actor=VIEWER)
     exported = log[log["action"].eq("export") & log["target"].eq("eoffice_events.xes.gz")]
     assert exported["outcome"].tolist() == ["ok"]
     assert exported["details"].iloc[0]["rows"] == len(traces)

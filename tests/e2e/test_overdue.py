@@ -33,7 +33,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         assert store.uploads.ingest([("alerts.csv", csv_text(ROWS).encode())]).status == "stored"
-        Accounts(store).add_user(
+        Accounts(store).users.add(
             EMAIL,
             "viewer",
             state="Manipur",
@@ -68,7 +68,7 @@ def test_overdue_page_download_and_journey_link(app: tuple[str, str], page: Any)
     assert [r["escalated"] for r in rows] == ["false", "true", "false"]
     assert [r["overdue_since"] for r in rows][1] == "2024-03-12 10:00:00"
     with open_store(url) as store:
-        exports = Accounts(store).audit_log(action="export")
+        exports = Accounts(store).audit.read(action="export")
     assert exports.iloc[0]["target"] == "overdue_files"
     assert exports.iloc[0]["details"]["rows"] == 3
     # the table's link for F1 is journey?file=F1: that page shows F1's journey

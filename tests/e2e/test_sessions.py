@@ -29,8 +29,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     with open_store(url) as store:
         assert store.uploads.ingest([SAMPLE], by="e2e").status == "stored"
         accounts = Accounts(store)
-        accounts.add_user(EMAIL, "viewer", state="Manipur", password=PASSWORD)
-        accounts.grant(EMAIL, "viewer", state="Assam")
+        accounts.users.add(EMAIL, "viewer", state="Manipur", password=PASSWORD)
+        accounts.users.grant(EMAIL, "viewer", state="Assam")
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base, url
 
@@ -70,20 +70,20 @@ def test_a_sign_in_is_kept_until_revoked_disabled_or_signed_out(
     assert states_offered(other) == ["Assam", "Manipur"]
 
     with open_store(url) as store:
-        Accounts(store).revoke(EMAIL, "viewer", state="Assam")
+        Accounts(store).users.revoke(EMAIL, "viewer", state="Assam")
     other.reload()
     assert signed_in(other)
     assert states_offered(other) == ["Manipur"]
 
     with open_store(url) as store:
-        Accounts(store).set_active(EMAIL, False)
+        Accounts(store).users.set_active(EMAIL, False)
     page.reload()
     settle(page)
     assert not signed_in(page)
     page.get_by_role("heading", name="Sign in", exact=True).wait_for()
 
     with open_store(url) as store:
-        Accounts(store).set_active(EMAIL, True)
+        Accounts(store).users.set_active(EMAIL, True)
     other.reload()
     assert signed_in(other)  # the kept session itself was not ended
     page.reload()
@@ -113,7 +113,7 @@ def test_the_audit_csv_is_not_left_in_the_media_store(
     monkeypatch.setenv("EOFFICE_MEDIA_PURGE_SECONDS", "3")
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
-        Accounts(store).add_user("admin@gov.in", "admin", password=PASSWORD)
+        Accounts(store).users.add("admin@gov.in", "admin", password=PASSWORD)
     with dashboard(url, tmp_path / "streamlit.log") as base:
         page.goto(f"{base}/admin", timeout=LOAD_TIMEOUT_MS)
         settle(page)
@@ -133,7 +133,7 @@ def test_the_audit_csv_is_not_left_in_the_media_store(
             urllib.request.urlopen(media, timeout=10)
         assert gone.value.code == 404
     with open_store(url) as store:
-        exported = Accounts(store).audit_log(action="export").iloc[0]
+        exported = Accounts(store).audit.read(action="export").iloc[0]
     assert (exported["actor"], exported["target"], exported["outcome"]) == (
         "admin@gov.in",
         "audit_log",

@@ -95,9 +95,9 @@ def app(provider: str, sample: pd.DataFrame, tmp_path: Path) -> Iterator[tuple[s
     store = open_store(db)
     assert store.uploads.ingest([log], by="e2e").status == "stored"
     accounts = Accounts(store)
-    accounts.add_user(SSO_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
-    accounts.add_user(LOCAL_EMAIL, "national_viewer", password=PASSWORD, by="test")
-    accounts.add_user(UNVERIFIED_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
+    accounts.users.add(SSO_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
+    accounts.users.add(LOCAL_EMAIL, "national_viewer", password=PASSWORD, by="test")
+    accounts.users.add(UNVERIFIED_EMAIL, "viewer", state="Manipur", by="test")  # SSO only
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path / "work"  # the working directory the app is started from
@@ -163,7 +163,7 @@ def test_sso_user_sees_only_its_state_on_the_real_overview(
     assert "Assam" not in states
     assert "Assam" not in page.locator("body").inner_text()
     shoot(page, "sso-overview")
-    entry = accounts.audit_log(action="sign_in").iloc[0]
+    entry = accounts.audit.read(action="sign_in").iloc[0]
     assert (entry["actor"], entry["outcome"], entry["details"]["method"]) == (
         SSO_EMAIL,
         "ok",
@@ -185,7 +185,7 @@ def test_sso_user_sees_only_its_state_on_the_real_overview(
     settle(page)
     assert metric(page, "Files created") == both_created
     assert {"Assam:", "Manipur:"} <= set(_as_of_states(page).replace("- ", "").split())
-    log = accounts.audit_log(action="sign_in", actor=LOCAL_EMAIL)
+    log = accounts.audit.read(action="sign_in", actor=LOCAL_EMAIL)
     assert [(o, d["method"]) for o, d in zip(log["outcome"], log["details"], strict=True)] == [
         ("ok", "session"),  # the page it returned to, resumed from the kept-session cookie
         ("ok", "password"),
@@ -199,7 +199,7 @@ def test_sso_identity_without_an_account_is_refused(app: tuple[str, Accounts], p
     page.get_by_text("stranger@example.com has no active account").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_text("Signed in as").count() == 0
     assert page.locator('[data-testid="stMetric"]').count() == 0
-    entry = accounts.audit_log(actor="stranger@example.com").iloc[0]
+    entry = accounts.audit.read(actor="stranger@example.com").iloc[0]
     assert (entry["action"], entry["outcome"]) == ("sign_in", "refused")
 
 
@@ -212,6 +212,6 @@ def test_sso_identity_without_a_verified_email_is_refused(
     page.get_by_text(f"{UNVERIFIED_EMAIL} has no active account").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_text("Signed in as").count() == 0
     assert page.locator('[data-testid="stMetric"]').count() == 0
-    entry = accounts.audit_log(actor=UNVERIFIED_EMAIL).iloc[0]
+    entry = accounts.audit.read(actor=UNVERIFIED_EMAIL).iloc[0]
     assert (entry["action"], entry["outcome"]) == ("sign_in", "refused")
     assert "no email_verified claim" in entry["details"]["reason"]

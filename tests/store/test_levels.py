@@ -234,12 +234,12 @@ def test_apply_is_all_or_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) 
     assert store.levels.history().empty
     assert store.levels.current().to_frame().equals(LevelTable.default().to_frame())
     assert_same_figures(figures(store), before)
-    assert Accounts(store).audit_log(action="levels").empty
+    assert Accounts(store).audit.read(action="levels").empty
 
 
 def test_apply_is_audited_with_who_and_what_changed(store: Store) -> None:
     store.levels.apply(with_arc(), by="admin@x.in", note="US(ARC) is level 3")
-    log = Accounts(store).audit_log(action="levels")
+    log = Accounts(store).audit.read(action="levels")
     assert len(log) == 1
     row = log.iloc[0]
     assert (row["actor"], row["outcome"], row["target"]) == ("admin@x.in", "ok", "levels version 1")
