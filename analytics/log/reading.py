@@ -458,13 +458,14 @@ def _validate(name: str, cells: rules.Cells, run: _Run) -> tuple[pd.DataFrame, p
     )
     rejections = rules.find(cells, rules.RULES)
     warnings = rules.find(cells, rules.WARNINGS)
-    run.report.rejected.extend(_entries(name, cells, rejections))
+    entries = _entries(name, cells, rejections)
+    run.report.rejected.extend(entries)
     run.report.warnings.extend(_entries(name, cells, warnings))
     run.warning_issues.extend(issue.to_dict() for _, issue in warnings)
     bad = np.zeros(len(cells.lines), dtype=bool)
     bad[[position for position, _ in rejections]] = True
     events = _events(name, cells, ~bad)
-    rejected_rows = _rejected_rows(name, cells, rejections)
+    rejected_rows = _rejected_rows(name, cells, rejections, entries)
     assert len(events) + len(rejected_rows) == len(cells.lines)
     return events, rejected_rows
 
@@ -508,13 +509,17 @@ def _events(name: str, cells: rules.Cells, good: np.ndarray) -> pd.DataFrame:
 
 
 def _rejected_rows(
-    name: str, cells: rules.Cells, found: list[tuple[int, rules.Issue]]
+    name: str,
+    cells: rules.Cells,
+    found: list[tuple[int, rules.Issue]],
+    entries: list[dict[str, Any]],
 ) -> pd.DataFrame:
-    """One row per rejected row: file, line, its columns and reasons (joined), its cells as
-    read (under the file's headers) and its issues (`{"code", "column", "params"}` each)."""
-    by_row: dict[int, list[rules.Issue]] = {}
-    for position, issue in found:
-        by_row.setdefault(position, []).append(issue)
+    """One row per rejected row: file, line, its columns and reasons (joined; `entries` are
+    the report's, one per issue found), its cells as read (under the file's headers) and its
+    issues (`{"code", "column", "params"}` each)."""
+    by_row: dict[int, list[tuple[rules.Issue, str]]] = {}
+    for (position, issue), entry in zip(found, entries, strict=True):
+        by_row.setdefault(position, []).append((issue, entry["reason"]))
     positions = np.array(sorted(by_row), dtype=np.int64)
     headers = cells.headers
     original = cells.raw.iloc[positions]
@@ -523,13 +528,13 @@ def _rejected_rows(
         {
             "file": name,
             "line": cells.lines[positions].astype(np.int64),
-            "column": [", ".join(i.column for i in row) for row in issues],
-            "reason": ["; ".join(i.message() for i in row) for row in issues],
+            "column": [", ".join(i.column for i, _ in row) for row in issues],
+            "reason": ["; ".join(reason for _, reason in row) for row in issues],
             "raw": [
                 {headers.get(c, c): printable(cell_text(v)) for c, v in row.items()}
                 for _, row in original.iterrows()
             ],
-            "issues": [[i.to_dict() for i in row] for row in issues],
+            "issues": [[i.to_dict() for i, _ in row] for row in issues],
         },
         columns=_REJECTED,
     )

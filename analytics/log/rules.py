@@ -166,7 +166,7 @@ def blank_keys(cells: Cells) -> list[Hits]:
             cells.text[c].eq(""),
             c,
             "missing_given_once" if c in GIVEN_ONCE else "missing_value",
-            {"header": cells.shown(c)},
+            _header(cells, c),
         )
         for c in ("state", "department", "file_id")
     ]
