@@ -21,7 +21,7 @@ _HOMES = {
     "read_logs": "analytics.log.reading",
     "ReadResult": "analytics.log.reading",
     "ValidationReport": "analytics.log.reading",
-    "UnusableInputError": "analytics.log.reading",
+    "UnusableInputError": "analytics.log.formats",
     "parse_moment": "analytics.log.reading",
     "LevelTable": "analytics.log.hierarchy",
     "LevelTableError": "analytics.log.hierarchy",
@@ -101,14 +101,9 @@ if TYPE_CHECKING:
     from analytics.figures.registry import FIGURES, Figure, figure
     from analytics.figures.views import Filters, report_tables
     from analytics.log.calendar import WorkCalendar
+    from analytics.log.formats import UnusableInputError
     from analytics.log.hierarchy import LevelTable, LevelTableError
-    from analytics.log.reading import (
-        ReadResult,
-        UnusableInputError,
-        ValidationReport,
-        parse_moment,
-        read_logs,
-    )
+    from analytics.log.reading import ReadResult, ValidationReport, parse_moment, read_logs
     from analytics.outputs.monthly_pdf import pdf_bytes, xlsx_bytes
     from analytics.outputs.report import write_report
     from analytics.outputs.xes import write_xes

@@ -18,7 +18,9 @@ import pandas as pd
 from analytics.access.audit import Action, AuditLog
 from analytics.access.scope import describe_scope
 from analytics.access.users import AuthError, SignedInUser, Users
-from analytics.log.reading import UnusableInputError, UploadLimits, printable, source_bytes
+from analytics.log.formats import UnusableInputError, UploadLimits
+from analytics.log.reading import source_bytes
+from analytics.log.rules import printable
 from analytics.store.store import Store
 from analytics.store.uploads import IngestResult
 

@@ -18,8 +18,8 @@ from functools import partial
 from analytics.access.users import AuthError
 from analytics.cli import alerts, export_xes, ingest, levels, monthly, report, users
 from analytics.cli.common import EXIT_REFUSED, EXIT_UNUSABLE, run_as, user_option
+from analytics.log.formats import UnusableInputError
 from analytics.log.hierarchy import LevelTableError
-from analytics.log.reading import UnusableInputError
 from analytics.outputs.digest import AlertError
 
 __all__ = ["EXIT_REFUSED", "EXIT_UNUSABLE", "main"]

@@ -22,14 +22,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
-from analytics.log.reading import (
-    ReadResult,
-    Source,
-    UnusableInputError,
-    UploadLimits,
-    read_logs,
-    source_bytes,
-)
+from analytics.log.formats import Source, UnusableInputError, UploadLimits
+from analytics.log.reading import ReadResult, read_logs, source_bytes
 from analytics.schema import DEDUP_KEY, IST
 from analytics.store import sql
 from analytics.store.bulk import bulk_insert

@@ -12,7 +12,8 @@ import streamlit as st
 from analytics.access.authorise import UploadRefused, refusal_message
 from analytics.access.level_keeper import LevelKeeper
 from analytics.figures.registry import GLOSSARY
-from analytics.log.reading import UnusableInputError, UploadLimits, ValidationReport, columns_found
+from analytics.log.formats import UnusableInputError, UploadLimits
+from analytics.log.reading import ValidationReport, columns_found
 from analytics.store.uploads import REPORT_LIST_CAP
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from analytics.cli.main import main
-from analytics.log.reading import UnusableInputError, read_logs
+from analytics.log.formats import UnusableInputError
+from analytics.log.reading import read_logs
 from analytics.store.store import open_store
 from tests.conftest import WORKED_EXAMPLE, csv_text
 

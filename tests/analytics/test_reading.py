@@ -9,7 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.log.reading import UnusableInputError, parse_timestamps, read_logs
+from analytics.log.formats import UnusableInputError
+from analytics.log.reading import parse_timestamps, read_logs
 from tests.conftest import WORKED_EXAMPLE, csv_text, ev
 
 IST = "Asia/Kolkata"

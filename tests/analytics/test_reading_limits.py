@@ -13,8 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from analytics.log.formats import UnusableInputError, UploadLimits
 from analytics.log.ordering import _chain
-from analytics.log.reading import UnusableInputError, UploadLimits, read_logs
+from analytics.log.reading import read_logs
 from tests.conftest import csv_text, ev
 
 READ_AT = datetime(2024, 3, 10, 4, 30, tzinfo=UTC)  # 10:00 IST

@@ -13,8 +13,9 @@ import pytest
 from analytics.cli.main import main
 from analytics.figures.metrics import file_departments, map_levels
 from analytics.log import xes as xes_in
+from analytics.log.formats import UnusableInputError
 from analytics.log.hierarchy import LevelTable
-from analytics.log.reading import UnusableInputError, read_logs
+from analytics.log.reading import read_logs
 from analytics.outputs import xes
 from analytics.schema import REPORT_COLUMNS
 from tests.conftest import HEADER, WORKED_EXAMPLE

@@ -19,7 +19,7 @@ import pytest
 from analytics.access.accounts import Accounts
 from analytics.access.authorise import UploadRefused, visible_uploads
 from analytics.cli.main import EXIT_REFUSED, main
-from analytics.log.reading import UnusableInputError
+from analytics.log.formats import UnusableInputError
 from analytics.store.store import Store
 from tests.auth.conftest import ASSAM_HEALTH, MANIPUR_FINANCE, PASSWORD, as_source, sign_in
 from tests.conftest import HEADER, csv_text, ev

@@ -13,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import Accounts
-from analytics.log.reading import UnusableInputError, read_logs
+from analytics.log.formats import UnusableInputError
+from analytics.log.reading import read_logs
 from analytics.store.store import open_store
 from dashboard import format as fmt
 from tests.conftest import HEADER, csv_text, ev

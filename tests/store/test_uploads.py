@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from analytics.figures.metrics import compute_report
-from analytics.log.reading import UnusableInputError, read_logs
+from analytics.log.formats import UnusableInputError
+from analytics.log.reading import read_logs
 from analytics.store.hooks import HOOK_ENV, InjectedFailure
 from analytics.store.store import Store, open_store
 from tests.conftest import HEADER, WORKED_EXAMPLE, csv_text, ev
