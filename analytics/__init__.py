@@ -39,8 +39,8 @@ _HOMES = {
     "Store": "analytics.store.store",
     "default_url": "analytics.store.store",
     "Accounts": "analytics.access.accounts",
-    "SignedInUser": "analytics.access.accounts",
-    "AuthError": "analytics.access.accounts",
+    "SignedInUser": "analytics.access.users",
+    "AuthError": "analytics.access.users",
     "Scope": "analytics.access.scope",
     "write_report": "analytics.outputs.report",
     "pdf_bytes": "analytics.outputs.monthly_pdf",
@@ -95,8 +95,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from analytics.access.accounts import Accounts, AuthError, SignedInUser
+    from analytics.access.accounts import Accounts
     from analytics.access.scope import Scope
+    from analytics.access.users import AuthError, SignedInUser
     from analytics.figures.metrics import Analysis, analyse, compute_report
     from analytics.figures.registry import FIGURES, Figure, figure
     from analytics.figures.views import Filters, report_tables
