@@ -624,7 +624,20 @@ class Accounts:
         """Enable or disable a user (a disabled user cannot sign in by any method)."""
         self._update_user(email, "user_enable" if active else "user_disable", by, active=active)
 
+    def set_language(self, email: str, language: str) -> None:
+        """Remember the dashboard language a user chose (their own setting: not audited)."""
+        with self._write() as conn, conn.begin():
+            user = self._require_user(conn, email)
+            conn.execute(update(User).where(User.id == user.id).values(language=language))
+
+    def language_of(self, email: str) -> str | None:
+        """The dashboard language a user last chose, or None (unknown user, or never chose)."""
+        with self.engine.connect() as conn:
+            row = self._user_row(conn, email)
+        return None if row is None else row.language
+
     def unlock(self, email: str, *, by: str = "system") -> None:
+
         """End every lock-out of this e-mail now (from every source)."""
         self._update_user(email, "unlock", by, failed_attempts=0, locked_until=None)
         self._clear_throttle(email)
