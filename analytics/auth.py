@@ -637,7 +637,6 @@ class Accounts:
         return None if row is None else row.language
 
     def unlock(self, email: str, *, by: str = "system") -> None:
-
         """End every lock-out of this e-mail now (from every source)."""
         self._update_user(email, "unlock", by, failed_attempts=0, locked_until=None)
         self._clear_throttle(email)

@@ -40,7 +40,6 @@ class User(Base):
     """The dashboard language the user last chose ('en', 'hi'); None: not chosen yet."""
 
 
-
 class Grant(Base):
     """One role for a user, over a state (or every state: '') and a department (or all: '')."""
 

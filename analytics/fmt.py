@@ -53,6 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
 
 def _word(word: str, lang: str) -> str:
     return WORDS.get(lang, {}).get(word, word)
+
+
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters that reorder the text around them (right-to-left override U+202E and its kin):
 dropped from everything shown, so data cannot reverse or disguise the text beside it."""

@@ -61,7 +61,6 @@ def header(title: str, intro: str) -> None:
     st.caption(intro)
 
 
-
 def no_data() -> None:
     """What a page shows on an empty store, then stops."""
     st.info(
@@ -677,7 +676,6 @@ def level_page(title: str, intro: str) -> LevelPage:
     label = level_label(data.level_names())
     heading(chosen, scope)
     return LevelPage(scope, chosen, unit, _(UNIT_LABELS[unit]), label)
-
 
 
 def level_label(names: dict[int, str]) -> Callable[[Any], str]:

@@ -136,7 +136,6 @@ def restore(email: str) -> None:
         st.session_state[LANG_KEY] = remembered
 
 
-
 def language_switch() -> None:
     """English / हिंदी at the top of the sidebar on every page, kept in the URL (`?lang=hi`)
     like the filters, so a link, a reload and every page keep the language."""
