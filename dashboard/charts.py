@@ -25,10 +25,19 @@ from dashboard.i18n import _, is_hindi
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
 PALETTE = [NAVY, SAFFRON, GREEN, "#6a4c93", "#00838f", RED, "#795548", GREY, "#f9a825"]
 AGE_COLOURS = ["#a5d6a7", "#fff176", "#ffb74d", "#e57373", "#b71c1c"]
+TEXT_GREY = "#595959"
+"""Grey for text on white: 7:1 contrast (WCAG AA asks 4.5:1; `GREY` is for marks only)."""
+
 
 pio.templates["eoffice"] = go.layout.Template(
     layout=go.Layout(
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 13, "color": "#222"},
+        # Noto Sans Devanagari is served by the app (.streamlit/config.toml, fontFaces), so
+        # Hindi labels render in the browser with no font installed on the reader's machine.
+        font={
+            "family": "Noto Sans Devanagari, DejaVu Sans, Arial, sans-serif",
+            "size": 13,
+            "color": "#222",
+        },
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
@@ -124,7 +133,7 @@ def empty(title: str, message: str | None = None) -> go.Figure:
     fig.add_annotation(
         text=message or _("No data for this selection"),
         showarrow=False,
-        font={"size": 14, "color": GREY},
+        font={"size": 14, "color": TEXT_GREY},
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

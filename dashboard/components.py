@@ -23,7 +23,7 @@ from analytics.views import Filters
 from dashboard import auth, data
 from dashboard import format as fmt
 from dashboard.format import DASH
-from dashboard.i18n import N_, _, current, ngettext, using
+from dashboard.i18n import N_, _, current, fixed, ngettext, using
 
 FILE_TYPE_LABELS = {"electronic": N_("e-File (electronic)"), "physical": N_("Physical file")}
 UNITS = {"days": N_("Calendar days"), "working_days": N_("Working days")}
@@ -137,7 +137,7 @@ def filter_bar(scope: Scope, bar: Any = None) -> Filters:
         options["file_types"],
         key="file_type",
         bind="query-params",
-        format_func=lambda t: _(FILE_TYPE_LABELS.get(t, t)),
+        format_func=fixed(lambda t: _(FILE_TYPE_LABELS.get(t, t))),
         placeholder=_("All file types"),
     )
     first, last = options["first"], options["last"]
@@ -266,7 +266,7 @@ def unit_choice(key: str = "unit") -> str:
     choice = st.segmented_control(
         _("Count time in"),
         list(UNITS),
-        format_func=lambda u: _(UNITS[u]),
+        format_func=fixed(lambda u: _(UNITS[u])),
         default="days",
         key=key,
         bind="query-params",
@@ -419,7 +419,7 @@ def monthly_report(scope: Scope, filters: Filters, months: list[str]) -> None:
     month = left.selectbox(
         _("Month of the report"),
         sorted(months, reverse=True),
-        format_func=lambda m: fmt.day(f"{m}-01")[3:],
+        format_func=fixed(lambda m: fmt.day(f"{m}-01")[3:]),
         key="monthly_month",
     )
     where = monthly.scope_words(scope, state, department)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,18 @@ def using(lang: str) -> Iterator[None]:
         yield
     finally:
         _FORCED.reset(token)
+
+
+def fixed(fn: Callable[..., str]) -> Callable[..., str]:
+    """`fn` always in the language of now (a widget's `format_func`: Streamlit may call it
+    again outside the page's run, where the reader's language is not known)."""
+    lang = current()
+
+    def in_language(*args: Any) -> str:
+        with using(lang):
+            return fn(*args)
+
+    return in_language
 
 
 def _(message: str) -> str:
@@ -139,13 +151,12 @@ def restore(email: str) -> None:
 def language_switch() -> None:
     """English / हिंदी at the top of the sidebar on every page, kept in the URL (`?lang=hi`)
     like the filters, so a link, a reload and every page keep the language."""
-    if LANG_KEY not in st.session_state:
-        asked = st.query_params.get(LANG_KEY)
-        st.session_state[LANG_KEY] = asked if asked in LANGUAGES else DEFAULT
+    # The options are the codes themselves: a bound widget keeps its option's text in the
+    # URL, and the link must read `?lang=hi`; each language's own name is its caption.
     st.sidebar.radio(
         "Language / भाषा",
         list(LANGUAGES),
-        format_func=LANGUAGES.get,
+        captions=list(LANGUAGES.values()),
         key=LANG_KEY,
         bind="query-params",
         horizontal=True,

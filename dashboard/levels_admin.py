@@ -19,7 +19,7 @@ from analytics.level_admin import LevelKeeper
 from analytics.levels import LevelPreview
 from analytics.report import neutralise_formulas
 from dashboard import format as fmt
-from dashboard.i18n import _
+from dashboard.i18n import _, fixed
 
 PENDING_KEY = "levels_pending"
 """Session key: the table waiting for "Apply" ({"csv", "source", "restore"})."""
@@ -180,7 +180,7 @@ def _unmapped(keeper: LevelKeeper) -> None:
         states = found.set_index("designation").loc[designation, "states"]
         level = mid.number_input(_("Level"), min_value=1, max_value=9, value=3, step=1)
         where = right.selectbox(
-            _("For"), ["", *states], format_func=lambda s: s or _("every state")
+            _("For"), ["", *states], format_func=fixed(lambda s: s or _("every state"))
         )
         if st.form_submit_button(_("Map"), type="primary"):
             version = keeper.map_designation(designation, int(level), state=where or None)
@@ -347,7 +347,7 @@ def _history(keeper: LevelKeeper) -> None:
     version = left.selectbox(
         _("Version to restore"),
         choices,
-        format_func=lambda v: _("0 (built-in)") if v == 0 else str(v),
+        format_func=fixed(lambda v: _("0 (built-in)") if v == 0 else str(v)),
         key="levels_restore_choice",
     )
     if right.button(_("Preview the restore"), key="levels_preview_restore"):

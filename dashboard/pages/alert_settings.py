@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.alert_store import AlertBook
 from dashboard import auth, components
 from dashboard import format as fmt
-from dashboard.i18n import N_, _
+from dashboard.i18n import N_, _, fixed
 
 CHOICES = {
     "off": N_("Off"),
@@ -33,7 +33,7 @@ choice = st.radio(
     _("Overdue digest"),
     list(CHOICES),
     index=list(CHOICES).index(current),
-    format_func=lambda c: _(CHOICES[c]),
+    format_func=fixed(lambda c: _(CHOICES[c])),
     key="alert-frequency",
 )
 if st.button(_("Save"), key="alert-save", type="primary"):

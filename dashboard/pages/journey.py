@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.figures import FIGURES, GLOSSARY, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
-from dashboard.i18n import N_, _
+from dashboard.i18n import N_, _, fixed
 
 scope = components.data_page(
     _("File journey"),
@@ -44,7 +44,7 @@ def _describe(i: int) -> str:
 choice = 0
 if len(found) > 1:
     st.caption(_("{count} files match (first 50 shown).").format(count=fmt.indian(len(found))))
-    choice = st.selectbox(_("Choose the file"), range(len(found)), format_func=_describe)
+    choice = st.selectbox(_("Choose the file"), range(len(found)), format_func=fixed(_describe))
 fact = found.iloc[choice]
 journey, events = data.journey(scope, int(fact["file_key"]))
 

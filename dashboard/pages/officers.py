@@ -9,7 +9,7 @@ from analytics.figures import CSMOP_WORKING_DAYS, FIGURES
 from analytics.views import OFFICER_LISTS
 from dashboard import components, data
 from dashboard import format as fmt
-from dashboard.i18n import _
+from dashboard.i18n import _, fixed
 
 scope, filters, unit, unit_label, label = components.level_page(
     _("Officers"),
@@ -39,7 +39,7 @@ levels = sorted(table["level"].dropna().unique().tolist())
 chosen_levels = left.multiselect(
     _("Level"),
     levels,
-    format_func=label,
+    format_func=fixed(label),
     key="officer_level",
     bind="query-params",
     placeholder=_("All levels"),

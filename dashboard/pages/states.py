@@ -8,7 +8,7 @@ from analytics.figures import CENTRAL_SECRETARIAT, FIGURES, OVERVIEW, RATES
 from analytics.views import ranked
 from dashboard import charts, components, data
 from dashboard import format as fmt
-from dashboard.i18n import _
+from dashboard.i18n import _, fixed
 
 components.header(
     _("States compared"),
@@ -27,9 +27,11 @@ central = frame[frame["state"].eq(CENTRAL_SECRETARIAT)]
 figure = st.selectbox(
     _("Rank the states by"),
     [*RATES, *(name for name in OVERVIEW if name not in RATES)],
-    format_func=lambda name: (
-        _("{figure} (a rate)") if name in RATES else _("{figure} (a count)")
-    ).format(figure=_(FIGURES[name].label)),
+    format_func=fixed(
+        lambda name: (_("{figure} (a rate)") if name in RATES else _("{figure} (a count)")).format(
+            figure=_(FIGURES[name].label)
+        )
+    ),
     key="rank_by",
     bind="query-params",
     help=_("Rates are fair between a large state and a small one; counts grow with size."),

@@ -16,7 +16,7 @@ from analytics.reading import UnusableInputError, UploadLimits, ValidationReport
 from analytics.store import REPORT_LIST_CAP
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
-from dashboard.i18n import N_, _, reason_text
+from dashboard.i18n import N_, _, fixed, reason_text
 
 
 @dataclass
@@ -416,12 +416,14 @@ else:
         chosen = st.selectbox(
             _("Rejected rows of upload"),
             with_rejects["id"].tolist(),
-            format_func=lambda i: fmt.shown(
-                f"{i} · "
-                + str(with_rejects.set_index("id").loc[i, "file_name"])
-                + " "
-                + _("({count} rows)").format(
-                    count=fmt.indian(with_rejects.set_index("id").loc[i, "rows_rejected"])
+            format_func=fixed(
+                lambda i: fmt.shown(
+                    f"{i} · "
+                    + str(with_rejects.set_index("id").loc[i, "file_name"])
+                    + " "
+                    + _("({count} rows)").format(
+                        count=fmt.indian(with_rejects.set_index("id").loc[i, "rows_rejected"])
+                    )
                 )
             ),
             key="history_rejects",
