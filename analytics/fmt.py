@@ -225,5 +225,13 @@ LABELS: dict[str, str] = {
     "received": "Handed to them",
     "sent": "Passed on",
     "slowest": "Among the slowest",
+    "stint": "Stint",
+    "from_designation": "From designation",
+    "to_designation": "To designation",
+    "timestamp": "Time",
+    "received_at": "Received at",
+    "remarks": "Remarks",
+    "action": "Action",
 }
+
 """Column headings: the figures registry's labels, and the words for the other columns."""

@@ -313,7 +313,7 @@ def describe(
 
 def heading(filters: Filters, scope: Scope) -> None:
     """The selection as the page's subheading, with any note on filters not applied."""
-    st.subheader(describe(filters, scope))
+    st.header(describe(filters, scope))
     refused_note(scope)
 
 
@@ -432,7 +432,7 @@ def monthly_report(scope: Scope, filters: Filters, months: list[str]) -> None:
         on_click="ignore",
         icon=":material/picture_as_pdf:",
         help=_("The monthly report of {where} for the month chosen (PDF, A4).").format(
-            where=fmt.shown(where)
+            where=fmt.shown(_(where))  # "All states", or the names chosen
         ),
     )
 

@@ -19,7 +19,7 @@ from analytics.level_admin import LevelKeeper
 from analytics.levels import LevelPreview
 from analytics.report import neutralise_formulas
 from dashboard import format as fmt
-from dashboard.i18n import _, fixed
+from dashboard.i18n import N_, _, fixed
 
 PENDING_KEY = "levels_pending"
 """Session key: the table waiting for "Apply" ({"csv", "source", "restore"})."""
@@ -33,16 +33,33 @@ def _done(message: str) -> None:
     st.rerun()
 
 
+EDITOR_COLUMNS = {
+    "state": N_("State"),
+    "designation": N_("Designation"),
+    "level": N_("Level"),
+    "level_name": N_("Level name"),
+}
+"""The level table's columns as the editor heads them (in the reader's language)."""
+
+
 def _rows_for_display(table: LevelTable) -> pd.DataFrame:
+    """The table for the editor: a general row's state empty, headed in the reader's
+    language (`_rows_from_display` reads it back)."""
     frame = table.to_frame()
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
-            "State": frame["state"].fillna("every state"),
-            "Designation": frame["designation"],
-            "Level": frame["level"].astype(int),
-            "Level name": frame["level_name"].fillna(""),
+            "state": frame["state"].fillna(""),
+            "designation": frame["designation"],
+            "level": frame["level"].astype(int),
+            "level_name": frame["level_name"].fillna(""),
         }
     )
+    return shown.rename(columns={c: _(h) for c, h in EDITOR_COLUMNS.items()})
+
+
+def _rows_from_display(edited: pd.DataFrame) -> pd.DataFrame:
+    """The editor's rows under the table's own column names."""
+    return edited.rename(columns={_(h): c for c, h in EDITOR_COLUMNS.items()})
 
 
 def _set_pending(
@@ -86,7 +103,7 @@ def levels_tab(keeper: LevelKeeper) -> None:
 
 
 def _in_force(table: LevelTable, keeper: LevelKeeper) -> None:
-    st.subheader(_("Table in force"))
+    st.header(_("Table in force"))
     st.caption(
         _(
             "General rows apply to every state; a row with a state overrides them there. "
@@ -94,29 +111,20 @@ def _in_force(table: LevelTable, keeper: LevelKeeper) -> None:
         )
     )
     edited = st.data_editor(
-        _rows_for_display(table).replace({"State": {"every state": ""}}),
+        _rows_for_display(table),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
         key="levels_editor",
         column_config={
-            "State": st.column_config.TextColumn(_("State"), help=_("Empty: every state")),
-            "Designation": st.column_config.TextColumn(_("Designation")),
-            "Level": st.column_config.NumberColumn(_("Level"), min_value=1, max_value=9, step=1),
-            "Level name": st.column_config.TextColumn(_("Level name")),
+            _("State"): st.column_config.TextColumn(help=_("Empty: every state")),
+            _("Level"): st.column_config.NumberColumn(min_value=1, max_value=9, step=1),
         },
     )
     left, mid, right, _rest = st.columns([1, 1, 1, 2])
     if left.button(_("Preview the edits"), key="levels_preview_edits"):
         try:
-            frame = edited.rename(
-                columns={
-                    "State": "state",
-                    "Designation": "designation",
-                    "Level": "level",
-                    "Level name": "level_name",
-                }
-            )
+            frame = _rows_from_display(edited)
             _set_pending(LevelTable(frame), _("edits"))
         except LevelTableError as exc:
             st.error(str(exc))
@@ -157,7 +165,7 @@ def _export(keeper: LevelKeeper, yaml_format: bool) -> bytes:
 
 
 def _unmapped(keeper: LevelKeeper) -> None:
-    st.subheader(_("Designations the table does not map"))
+    st.header(_("Designations the table does not map"))
     found = keeper.unmapped()
     if found.empty:
         st.success(_("Every designation in the store is mapped."))
@@ -198,7 +206,7 @@ def _pending(keeper: LevelKeeper) -> None:
     pending = st.session_state.get(PENDING_KEY)
     if not pending:
         return
-    st.subheader(_("Preview before applying"))
+    st.header(_("Preview before applying"))
     try:
         table = LevelTable.from_text(pending["csv"])
         found = keeper.preview(table)
@@ -293,7 +301,7 @@ def _arrows(frame: pd.DataFrame, name: str) -> list[str]:
 
 def _proposals(keeper: LevelKeeper) -> None:
     found = keeper.proposals("pending")
-    st.subheader(_("Proposals from nodal officers"))
+    st.header(_("Proposals from nodal officers"))
     if found.empty:
         st.caption(_("No proposal is waiting."))
         return
@@ -330,7 +338,7 @@ def _proposals(keeper: LevelKeeper) -> None:
 
 
 def _history(keeper: LevelKeeper) -> None:
-    st.subheader(_("History"))
+    st.header(_("History"))
     found = keeper.history()
     if found.empty:
         st.caption(_("No version yet: the built-in table is in force."))
@@ -367,7 +375,7 @@ def propose_section(keeper: LevelKeeper) -> None:
     states = sorted(user.upload_scope.visible_states() or ())
     if not states:
         return
-    st.subheader(_("Propose a level for a designation"))
+    st.header(_("Propose a level for a designation"))
     st.caption(
         _(
             "The level table maps designations to hierarchy levels. Propose a level for a "

@@ -18,7 +18,60 @@ from analytics.auth import ROLES, AuthError
 from analytics.level_admin import LevelKeeper
 from analytics.report import csv_bytes
 from dashboard import auth, components, levels_admin
-from dashboard.i18n import _
+from dashboard.i18n import N_, _, fixed
+
+USER_COLUMNS = {
+    "email": N_("E-mail"),
+    "name": N_("Display name"),
+    "grants": N_("Grants"),
+    "see_names": N_("May see names"),
+    "local_password": N_("Local password"),
+    "active": N_("Active"),
+    "locked_until": N_("Locked until"),
+    "last_sign_in_at": N_("Last sign-in"),
+}
+AUDIT_COLUMNS = {
+    "at": N_("When"),
+    "actor": N_("By"),
+    "action": N_("Action"),
+    "outcome": N_("Outcome"),
+    "target": N_("Target"),
+    "details": N_("Details"),
+}
+AUDIT_ACTIONS = {
+    "all": N_("all"),
+    "sign_in": N_("Sign-ins"),
+    "lockout": N_("Lock-outs"),
+    "sign_out": N_("Sign-outs"),
+    "upload": N_("Uploads"),
+    "export": N_("Exports"),
+    "user_add": N_("Users added"),
+    "grant": N_("Roles granted"),
+    "revoke": N_("Roles revoked"),
+    "names_permission": N_("Names permission"),
+    "unlock": N_("Unlocks"),
+    "user_disable": N_("Users disabled"),
+    "user_enable": N_("Users enabled"),
+    "password_set": N_("Passwords set"),
+    "users": N_("User changes"),
+    "operator": N_("Operator commands"),
+    "levels": N_("Level table"),
+    "admin_page": N_("Administration page visits"),
+}
+# (AUDIT_ACTIONS: the audit log's action codes as the filter names them. A comment, not a
+# docstring: Streamlit's magic would show a bare string on the page.)
+
+
+def _headed(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
+    """`frame` with its columns named in the reader's language."""
+    return frame.rename(columns={c: _(h) for c, h in headings.items()})
+
+
+def _grant_words(grant) -> str:
+    """A grant as `viewer: Manipur / Finance` (every state, in the reader's language)."""
+    where = _("every state") if grant.state is None else grant.state
+    return f"{grant.role}: {where}" + (f" / {grant.department}" if grant.department else "")
+
 
 components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too
 
@@ -78,11 +131,11 @@ if message:
 
 with users_tab:
     frame = acc.users()
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(_headed(frame, USER_COLUMNS), hide_index=True, width="stretch")
     emails = frame["email"].tolist()
 
     with st.form("admin_add_user", clear_on_submit=True):
-        st.subheader(_("Add a user"))
+        st.header(_("Add a user"))
         left, right = st.columns(2)
         email = left.text_input(_("E-mail"), key="admin_add_email")
         name = right.text_input(_("Display name"), key="admin_add_name")
@@ -113,7 +166,7 @@ with users_tab:
                 _done(_("Added {email}.").format(email=email.strip().lower()))
 
     if emails:
-        st.subheader(_("Change a user"))
+        st.header(_("Change a user"))
         who = st.selectbox(_("User"), emails, key="admin_change_user")
         row = frame.set_index("email").loc[who]
         cols = st.columns(4)
@@ -154,12 +207,14 @@ with grants_tab:
                     for g in grants
                 ],
                 columns=["role", "state", "department"],
+            ).rename(
+                columns={"role": _("Role"), "state": _("State"), "department": _("Department")}
             ),
             hide_index=True,
             width="stretch",
         )
         with st.form("admin_grant"):
-            st.subheader(_("Grant a role"))
+            st.header(_("Grant a role"))
             left, mid, right = st.columns(3)
             role = left.selectbox(_("Role"), ROLES, index=2, key="admin_grant_role")
             state = mid.text_input(_("State"), key="admin_grant_state")
@@ -178,11 +233,11 @@ with grants_tab:
                         else _("That grant exists already.")
                     )
         if grants:
-            st.subheader(_("Revoke a grant"))
+            st.header(_("Revoke a grant"))
             choice = st.selectbox(
                 _("Grant"),
                 range(len(grants)),
-                format_func=lambda i: grants[i].describe(),
+                format_func=fixed(lambda i: _grant_words(grants[i])),
                 key="admin_revoke_choice",
             )
             if st.button(_("Revoke"), key="admin_revoke", type="primary"):
@@ -196,26 +251,8 @@ with levels_tab:
 with audit_tab:
     action = st.selectbox(
         _("Action"),
-        [
-            "all",
-            "sign_in",
-            "lockout",
-            "sign_out",
-            "upload",
-            "export",
-            "user_add",
-            "grant",
-            "revoke",
-            "names_permission",
-            "unlock",
-            "user_disable",
-            "user_enable",
-            "password_set",
-            "users",
-            "operator",
-            "levels",
-            "admin_page",
-        ],
+        list(AUDIT_ACTIONS),
+        format_func=fixed(lambda a: _(AUDIT_ACTIONS[a])),
         key="admin_audit_action",
     )
     log = acc.audit_log(limit=2000, action=None if action == "all" else action)
@@ -223,7 +260,7 @@ with audit_tab:
         at=log["at"].dt.strftime("%d-%b-%Y %H:%M:%S"),
         details=log["details"].map(lambda d: "" if d is None else str(d)),
     )
-    st.dataframe(shown.drop(columns="id"), hide_index=True, width="stretch")
+    st.dataframe(_headed(shown.drop(columns="id"), AUDIT_COLUMNS), hide_index=True, width="stretch")
 
     def audit_csv() -> bytes:
         """Made at the click, after re-checking the admin against the store (audited)."""

@@ -49,7 +49,7 @@ fact = found.iloc[choice]
 journey, events = data.journey(scope, int(fact["file_key"]))
 
 number = fact["file_number"] if isinstance(fact["file_number"], str) else _("no file number")
-st.subheader(f"{fmt.plain(fact['file_id'])} · {fmt.plain(number)}")
+st.header(f"{fmt.plain(fact['file_id'])} · {fmt.plain(number)}")
 where_held = f"{fmt.plain(fact['state'])}, {fmt.plain(fact['department'])}"
 if isinstance(fact["subject"], str):
     st.markdown(f"*{fmt.plain(fact['subject'])}* — {where_held}")

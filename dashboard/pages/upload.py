@@ -229,7 +229,7 @@ else:
     else:
         report, against = result.report, result.against
         assert isinstance(headers, dict)
-        st.subheader(_("Validation of {name}").format(name=fmt.plain(uploaded.name)))
+        st.header(_("Validation of {name}").format(name=fmt.plain(uploaded.name)))
         components.cards(
             [
                 (_("Rows read"), fmt.indian(report.rows_read), _("Data rows in the file.")),
@@ -354,7 +354,7 @@ else:
                     st.rerun()
 
 st.divider()
-st.subheader(_("Upload history"))
+st.header(_("Upload history"))
 history = data.uploads(user)
 if history.empty:
     st.caption(_("Nothing uploaded yet."))

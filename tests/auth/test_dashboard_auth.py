@@ -189,7 +189,7 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     at = admin_page("admin@gov.in")
     assert not at.exception
     users = at.dataframe[0].value
-    assert set(users["email"]) == {"admin@gov.in", "viewer@manipur.gov.in"}
+    assert set(users["E-mail"]) == {"admin@gov.in", "viewer@manipur.gov.in"}
     at.text_input(key="admin_add_email").input("nodal@assam.gov.in")
     at.selectbox(key="admin_add_role").select("nodal_officer")
     at.text_input(key="admin_add_state").input("Assam")
@@ -207,6 +207,6 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     assert any("needs a --state" in e.value for e in at.error)
     # the audit log shows who did it
     log = at.dataframe[-1].value
-    added = log[log["action"] == "user_add"]
-    assert "admin@gov.in" in set(added["actor"])
-    assert "nodal@assam.gov.in" in set(added["target"])
+    added = log[log["Action"] == "user_add"]
+    assert "admin@gov.in" in set(added["By"])
+    assert "nodal@assam.gov.in" in set(added["Target"])

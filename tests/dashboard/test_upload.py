@@ -329,7 +329,7 @@ def test_after_a_commit_the_preview_and_its_button_are_gone(nodal_app: AppTest, 
     assert not at.exception
     assert any("stored as upload 2" in s.value for s in at.success)
     assert not _commit_button(at)
-    assert not [h for h in at.subheader if h.value.startswith("Validation of")]
+    assert not [h for h in at.header if h.value.startswith("Validation of")]
     assert "Rows read" not in metrics(at)
     assert not at.file_uploader  # the committed file is not offered again
     again = next(b for b in at.button if b.label == "Load another extract")
