@@ -109,6 +109,15 @@ st.caption(
         "that ended in the period). The central secretariat is the last row."
     )
 )
+slowest = per_level.dropna(subset=["median_days"]).nlargest(1, "median_days")
+if len(slowest):  # the chart's one-sentence text alternative
+    st.caption(
+        _("Longest median stay: {level} in {state}, {time}.").format(
+            level=fmt.plain(slowest["level_label"].iloc[0]),
+            state=fmt.plain(slowest["state"].iloc[0]),
+            time=fmt.age(slowest["median_days"].iloc[0], unit_label),
+        )
+    )
 
 
 def _open_state(state_key: str) -> None:
