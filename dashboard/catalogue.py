@@ -33,7 +33,13 @@ def registry_messages() -> list[str]:
     for entry in (*FIGURES.values(), *PROCESS_FIGURES.values()):
         found += [entry.label, entry.help, entry.unit]
     found += [*GLOSSARY, *GLOSSARY.values(), *VERDICTS, *LABELS.values()]
+    try:  # the core's templates of rejected rows' reasons (analytics/log/rules.py), once there
+        from analytics.log.rules import MESSAGES
+    except ImportError:
+        MESSAGES = {}
+    found += list(MESSAGES.values())
     return list(dict.fromkeys(m for m in found if m))
+
 
 
 def template() -> Catalog:

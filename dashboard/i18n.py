@@ -105,10 +105,14 @@ def N_(message: str) -> str:
     return message
 
 
-def reason_text(template: str, params: dict[str, Any]) -> str:
-    """A rejected row's reason in the reader's language: the core's English template (from
-    `analytics.log.rules.MESSAGES`, keyed by the issue's code) translated, then filled in."""
-    return _(template).format(**params)
+def reason_text(code: str, params: dict[str, Any], messages: dict[str, str] | None = None) -> str:
+    """A rejected row's reason in the reader's language: the core's English template for
+    `code` (`analytics.log.rules.MESSAGES`, or `messages`) translated, then filled in with
+    `params` (str.format placeholders). Its Hindi is in the catalogue once the templates are
+    extracted (`python -m dashboard.catalogue` adds them when the registry lists them)."""
+    if messages is None:
+        from analytics.log.rules import MESSAGES as messages  # the core's one table
+    return _(messages[code]).format(**params)
 
 
 def is_hindi() -> bool:

@@ -99,7 +99,7 @@ def _reason(entry: dict) -> str:
         except ImportError:
             return entry["reason"]
         if code in MESSAGES:
-            return reason_text(MESSAGES[code], entry.get("params") or {})
+            return reason_text(code, entry.get("params") or {}, MESSAGES)
     return entry["reason"]
 
 

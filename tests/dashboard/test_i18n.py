@@ -322,3 +322,17 @@ def test_durations_and_numbers_in_hindi_keep_indian_grouping():
     assert fmt.level(None, {}, "hi") == "स्तर अनिर्धारित"
     assert fmt.level(3, {}, "hi") == "3 · स्तर 3"
     assert fmt.level(3, {3: "Under Secretary"}, "hi") == "3 · Under Secretary"  # a name
+
+
+def test_a_rejected_rows_reason_is_translated_from_its_template_and_filled_in():
+    """`reason_text` as the Upload page will use it with the core's `MESSAGES` (here a
+    hand-made table whose template the catalogue holds)."""
+    messages = {"too_many": "{count} files match (first 50 shown)."}
+    with i18n.using("hi"):
+        assert (
+            i18n.reason_text("too_many", {"count": "1,234"}, messages)
+            == "1,234 फ़ाइलें मेल खाती हैं (पहली 50 दिखाई गई हैं)।"
+        )
+    assert i18n.reason_text("too_many", {"count": 7}, messages) == (
+        "7 files match (first 50 shown)."
+    )
