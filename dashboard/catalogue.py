@@ -41,7 +41,6 @@ def registry_messages() -> list[str]:
     return list(dict.fromkeys(m for m in found if m))
 
 
-
 def template() -> Catalog:
     """Every message of the dashboard, untranslated (what a `.pot` file holds)."""
     catalogue = Catalog(domain=DOMAIN, project="eoffice-analytics", charset="utf-8")

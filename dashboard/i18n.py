@@ -166,3 +166,21 @@ def language_switch() -> None:
         horizontal=True,
         on_change=on_switch,
     )
+    _page_language()
+
+
+def _page_language() -> None:
+    """Tell the browser the page's language (`<html lang="hi">`, WCAG 3.1.1), so a screen
+    reader reads Hindi as Hindi: Streamlit's page says `en` whatever its text. A script in a
+    same-origin component frame sets it on the page around it (st.html runs no script)."""
+    import json
+
+    from streamlit.components.v1 import html
+
+    lang = current()
+    with st.sidebar:
+        html(
+            f"<script>window.parent.document.documentElement.lang = {json.dumps(lang)};</script>",
+            height=0,
+            tab_index=-1,
+        )

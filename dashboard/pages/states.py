@@ -147,6 +147,9 @@ if st.session_state.pop("eoffice_goto", None):
     st.switch_page("pages/overview.py", query_params={})  # bound filters refill the URL
 
 st.markdown("**" + _("All figures, by state") + "**")
+# views.states' groups, in the reader's language (a comment: a bare string would be shown)
+GROUPS = {"State": _("State"), "Central secretariat": _("Central secretariat")}
+
 
 components.table(
     fmt.labelled(
@@ -157,6 +160,7 @@ components.table(
                 **fmt.formats(*RATES),
                 "files_handled": fmt.indian,
                 "median_turnaround_days": lambda v: fmt.age(v, unit_label),
+                "group": GROUPS.get,
             },
         )
     ),

@@ -146,6 +146,9 @@ def test_the_language_travels_and_every_page_passes_axe(sample_app: str, page: A
             page.goto(_url(app, path, lang), timeout=LOAD_TIMEOUT_MS)
             _title(page, TITLES[lang][name])
             assert page.locator('[data-testid="stException"]').count() == 0, (lang, name)
+            # the page says its language (<html lang>), for screen readers (WCAG 3.1.1)
+            page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+
             if lang == "hi":
                 shoot(page, f"hi-{name}")
             found = _serious(page)
