@@ -93,7 +93,7 @@ def test_administration_is_in_the_navigation_for_admins(app: AppTest, store_url:
     at = run_page(at, "admin")
     assert at.title[-1].value == "Administration"
     assert not at.error
-    assert "admin@gov.in" in set(at.dataframe[0].value["email"])
+    assert "admin@gov.in" in set(at.dataframe[0].value["E-mail"])
 
 
 def test_a_download_is_audited_when_its_file_is_made():
