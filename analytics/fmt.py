@@ -1,6 +1,11 @@
 """How figures read for people, wherever they are shown (dashboard, monthly report):
 Indian digit grouping (12,34,567), dates as 05-Mar-2024, times in IST.
 
+In Hindi (`lang="hi"`) dates read 05-मार्च-2024 (Hindi month names), numbers keep the
+Indian grouping in Western digits (as Government of India dashboards usually write them), and
+the few words the formatters themselves write (days, working days, under, Unmapped, Level)
+are in Hindi; every other word is translated by the dashboard's catalogue.
+
 Pure formatting over the figures registry (`analytics.figures.registry`): each figure's `kind` picks
 its formatter (`KINDS`), so a figure reads the same on a dashboard card, in a table and in
 the monthly PDF.
@@ -19,6 +24,37 @@ from analytics.figures.registry import FIGURES, PROCESS_FIGURES, Figure
 from analytics.schema import IST
 
 DASH = "–"
+HINDI_MONTHS = (
+    "जनवरी",
+    "फ़रवरी",
+    "मार्च",
+    "अप्रैल",
+    "मई",
+    "जून",
+    "जुलाई",
+    "अगस्त",
+    "सितंबर",
+    "अक्टूबर",
+    "नवंबर",
+    "दिसंबर",
+)
+"""The months in Hindi, January first (as the Central Secretariat writes them)."""
+WORDS: dict[str, dict[str, str]] = {
+    "hi": {
+        "days": "दिन",
+        "working days": "कार्य दिवस",
+        "Unmapped": "स्तर अनिर्धारित",
+        "Level": "स्तर",
+        "under": "से कम",
+    }
+}
+"""The words the formatters write themselves, per language other than English."""
+
+
+def _word(word: str, lang: str) -> str:
+    return WORDS.get(lang, {}).get(word, word)
+
+
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters that reorder the text around them (right-to-left override U+202E and its kin):
 dropped from everything shown, so data cannot reverse or disguise the text beside it."""
@@ -65,22 +101,28 @@ def percent(value: Any) -> str:
     return DASH if missing(value) else f"{indian(100 * float(value), 1)}%"
 
 
-def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
-    """A duration: 2.5 → '2.5 days' (unit 'working days' → '2.5 working days'; 1 singular)."""
+def days(value: Any, decimals: int = 1, unit: str = "days", lang: str = "en") -> str:
+    """A duration: 2.5 → '2.5 days' (unit 'working days' → '2.5 working days'; 1 singular).
+    In Hindi '2.5 दिन', '1 कार्य दिवस' (the unit in English or already in Hindi)."""
     if missing(value):
         return DASH
     text = indian(value, decimals)
+    if lang != "en":
+        return f"{text} {_word(unit, lang)}".rstrip()
     return f"{text} {unit[:-1]}" if text in {"1", "1.0", "1.00"} else f"{text} {unit}"
 
 
-def age(value: Any, unit: str = "days") -> str:
+def age(value: Any, unit: str = "days", lang: str = "en") -> str:
     """A duration as a person says it: whole days from 10 on (358 days), one decimal below
-    (2.5 days, 0.3 days), 'under 0.1 days' for a few minutes; '1 day'."""
+    (2.5 days, 0.3 days), 'under 0.1 days' for a few minutes; '1 day'. In Hindi '358 दिन',
+    '0.1 दिन से कम'."""
     if missing(value):
         return DASH
     if 0 < abs(float(value)) < 0.05:
+        if lang != "en":
+            return " ".join(w for w in ("0.1", _word(unit, lang), _word("under", lang)) if w)
         return f"under 0.1 {unit}".rstrip()
-    return days(value, 0 if abs(float(value)) >= 10 else 1, unit)
+    return days(value, 0 if abs(float(value)) >= 10 else 1, unit, lang)
 
 
 def _ist(value: Any) -> pd.Timestamp | None:
@@ -92,18 +134,24 @@ def _ist(value: Any) -> pd.Timestamp | None:
     return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
 
 
-def day(value: date | datetime | pd.Timestamp | None) -> str:
-    """A date as 05-Mar-2024 (an instant is first put in IST)."""
+def _dated(when: date, lang: str) -> str:
+    if lang == "hi":
+        return f"{when.day:02d}-{HINDI_MONTHS[when.month - 1]}-{when.year}"
+    return when.strftime("%d-%b-%Y")
+
+
+def day(value: date | datetime | pd.Timestamp | None, lang: str = "en") -> str:
+    """A date as 05-Mar-2024, in Hindi 05-मार्च-2024 (an instant is first put in IST)."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value.strftime("%d-%b-%Y")
+        return _dated(value, lang)
     ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y")
+    return DASH if ts is None else _dated(ts, lang)
 
 
-def moment(value: Any) -> str:
-    """An instant as 05-Mar-2024 14:07 IST."""
+def moment(value: Any, lang: str = "en") -> str:
+    """An instant as 05-Mar-2024 14:07 IST (in Hindi 05-मार्च-2024 14:07 IST)."""
     ts = _ist(value)
-    return DASH if ts is None else ts.strftime("%d-%b-%Y %H:%M IST")
+    return DASH if ts is None else f"{_dated(ts, lang)} {ts.strftime('%H:%M')} IST"
 
 
 def _mean(value: Any) -> str:
@@ -120,18 +168,21 @@ KINDS: dict[str, Any] = {
 """The formatter of each kind of figure (`analytics.figures.registry.Kind`)."""
 
 
-def figure(name: str | Figure, value: Any) -> str:
+def figure(name: str | Figure, value: Any, lang: str = "en") -> str:
     """A figure's value as the registry says it reads (count, ratio, share, mean, days)."""
     entry = (FIGURES.get(name) or PROCESS_FIGURES[name]) if isinstance(name, str) else name
+    if entry.kind == "days":
+        return days(value, lang=lang)
     return KINDS[entry.kind](value)
 
 
-def level(value: Any, names: dict[int, str]) -> str:
+def level(value: Any, names: dict[int, str], lang: str = "en") -> str:
     """A hierarchy level with its name: '3 · Under Secretary'; unmapped when empty."""
     if missing(value):
-        return "Unmapped"
+        return _word("Unmapped", lang)
     number = int(value)
-    return f"{number} · {names.get(number, f'Level {number}')}"
+    name = names[number] if number in names else f"{_word('Level', lang)} {number}"
+    return f"{number} · {name}"
 
 
 LABELS: dict[str, str] = {
@@ -174,5 +225,13 @@ LABELS: dict[str, str] = {
     "received": "Handed to them",
     "sent": "Passed on",
     "slowest": "Among the slowest",
+    "stint": "Stint",
+    "from_designation": "From designation",
+    "to_designation": "To designation",
+    "timestamp": "Time",
+    "received_at": "Received at",
+    "remarks": "Remarks",
+    "action": "Action",
 }
+
 """Column headings: the figures registry's labels, and the words for the other columns."""

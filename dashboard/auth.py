@@ -31,6 +31,7 @@ from analytics.access.users import SignedInUser
 from analytics.store.engine import default_url
 from dashboard import data, sessions
 from dashboard import format as fmt
+from dashboard.i18n import N_, _
 
 USER_KEY = "eoffice_user"
 SCOPE_KEY = "eoffice_scope"
@@ -107,12 +108,12 @@ def current_user() -> SignedInUser | None:
         kept_id = st.session_state.get(_KEPT_KEY)
         if kept_id is not None and not acc.sessions.live(kept_id):
             _forget()  # signed out in another tab, or the kept session expired
-            st.session_state[_ERROR_KEY] = "you have been signed out"
+            st.session_state[_ERROR_KEY] = N_("you have been signed out")
             return None
         user = acc.users.get(email, method)
         if user is None:
             _forget()
-            st.session_state[_ERROR_KEY] = "your account is no longer active"
+            st.session_state[_ERROR_KEY] = N_("your account is no longer active")
             return None
         return _remember(user)
     kept = _resume_kept_session(acc)
@@ -197,17 +198,18 @@ def require_sign_in() -> SignedInUser:
 
 
 def _sign_in_page() -> None:
-    st.title("Sign in")
+    st.title(_("Sign in"))
     st.caption(
-        "e-Office file movement analytics: you see the states and departments granted to you."
+        _("e-Office file movement analytics: you see the states and departments granted to you.")
     )
     error = st.session_state.pop(_ERROR_KEY, None)
     if error:
-        st.error(error)
+        st.error(_(error))
+
     providers = sso_providers()
     identity = _sso_identity()
     for provider in providers:
-        label = "Sign in with single sign-on" + (f" ({provider})" if provider else "")
+        label = _("Sign in with single sign-on") + (f" ({provider})" if provider else "")
         if st.button(label, key=f"eoffice_sso_{provider or 'default'}", type="primary"):
             st.session_state.pop(_SSO_SEEN_KEY, None)
             if provider:
@@ -217,17 +219,17 @@ def _sign_in_page() -> None:
     if (
         identity is not None
         and providers
-        and st.button("Sign out of single sign-on", key="eoffice_sso_logout")
+        and st.button(_("Sign out of single sign-on"), key="eoffice_sso_logout")
     ):
         st.session_state.pop(_SSO_SEEN_KEY, None)
         st.logout()
     if providers:
         st.divider()
-        st.caption("Or with a local account:")
+        st.caption(_("Or with a local account:"))
     with st.form("eoffice_sign_in"):
-        email = st.text_input("E-mail", key="eoffice_sign_in_email")
-        password = st.text_input("Password", type="password", key="eoffice_sign_in_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        email = st.text_input(_("E-mail"), key="eoffice_sign_in_email")
+        password = st.text_input(_("Password"), type="password", key="eoffice_sign_in_password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
         try:
             user = accounts().sign_in.password(email or "", password or "", source=_source())
@@ -238,8 +240,10 @@ def _sign_in_page() -> None:
             _keep(user)
     if not accounts().users.exist():
         st.info(
-            "No account exists yet. An administrator creates the first one on the server: "
-            "`eoffice-analytics users add you@example.gov.in --role admin --password-stdin`."
+            _(
+                "No account exists yet. An administrator creates the first one on the server: "
+                "`eoffice-analytics users add you@example.gov.in --role admin --password-stdin`."
+            )
         )
 
 
@@ -262,18 +266,20 @@ def show_account(user: SignedInUser) -> None:
     with st.sidebar:
         if user.is_demo:
             st.warning(
-                "**Demo mode**: a read-only view of the sample data. Sign-in is off until an "
-                "account is created; nothing can be uploaded or changed.",
+                _(
+                    "**Demo mode**: a read-only view of the sample data. Sign-in is off until an "
+                    "account is created; nothing can be uploaded or changed."
+                ),
                 icon=":material/visibility:",
             )
             return
-        roles = ", ".join(sorted(user.roles)) or "no role yet"
+        roles = ", ".join(sorted(user.roles)) or _("no role yet")
         # st.text: the name and e-mail come from the store or the identity provider, so they
         # are shown as text, never as Markdown (no link, image or emphasis can form).
-        st.text(f"Signed in as {fmt.shown(user.label)} · {roles}")
+        st.text(_("Signed in as {user} · {roles}").format(user=fmt.shown(user.label), roles=roles))
         if not user.can_read:
-            st.warning("You have no grant to read any state yet; ask an administrator.")
-        if st.button("Sign out", key="eoffice_sign_out", icon=":material/logout:"):
+            st.warning(_("You have no grant to read any state yet; ask an administrator."))
+        if st.button(_("Sign out"), key="eoffice_sign_out", icon=":material/logout:"):
             sign_out(user)
 
 

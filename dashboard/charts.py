@@ -20,14 +20,24 @@ from plotly.subplots import make_subplots
 
 from analytics.figures.registry import FIGURES, PROCESS_FIGURES
 from dashboard import format as fmt
+from dashboard.i18n import _, is_hindi
 
 NAVY, SAFFRON, GREEN, GREY, RED = "#1f4e79", "#e8871e", "#2e7d32", "#8c8c8c", "#c62828"
 PALETTE = [NAVY, SAFFRON, GREEN, "#6a4c93", "#00838f", RED, "#795548", GREY, "#f9a825"]
 AGE_COLOURS = ["#a5d6a7", "#fff176", "#ffb74d", "#e57373", "#b71c1c"]
+TEXT_GREY = "#595959"
+"""Grey for text on white: 7:1 contrast (WCAG AA asks 4.5:1; `GREY` is for marks only)."""
+
 
 pio.templates["eoffice"] = go.layout.Template(
     layout=go.Layout(
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 13, "color": "#222"},
+        # Noto Sans Devanagari is served by the app (.streamlit/config.toml, fontFaces), so
+        # Hindi labels render in the browser with no font installed on the reader's machine.
+        font={
+            "family": "Noto Sans Devanagari, DejaVu Sans, Arial, sans-serif",
+            "size": 13,
+            "color": "#222",
+        },
         colorway=PALETTE,
         paper_bgcolor="white",
         plot_bgcolor="white",
@@ -60,7 +70,7 @@ def _wrap(labels: pd.Series, width: int = 10) -> list[str]:
     characters (a longer word keeps its own line), so neighbouring labels never touch."""
     out = []
     for text in _labels(labels):
-        number, _, name = text.partition(" · ")
+        number, _dot, name = text.partition(" · ")
         lines = textwrap.wrap(name, width, break_long_words=False) if name else []
         out.append("<br>".join([number, *lines]))
     return out
@@ -100,7 +110,7 @@ def ticks(top: Any, kind: str = "number", steps: int = 5) -> dict:
 def _level_axes(table: pd.DataFrame, unit_label: str, top: Any = None) -> dict:
     """Layout of a chart with one row per level, level 1 on top (values up to `top`)."""
     return {
-        "xaxis": {"title": unit_label.capitalize(), **ticks(top)},
+        "xaxis": {"title": unit_label[:1].upper() + unit_label[1:], **ticks(top)},
         "yaxis": {"title": None, "autorange": "reversed", "type": "category"},
         "height": 160 + 34 * len(table),
     }
@@ -117,10 +127,14 @@ def _title(title: str) -> str:
     return "<br>".join(textwrap.wrap(title, TITLE_WIDTH)) or title
 
 
-def empty(title: str, message: str = "No data for this selection") -> go.Figure:
+def empty(title: str, message: str | None = None) -> go.Figure:
     """A blank figure that says there is nothing to show."""
     fig = _figure(title)
-    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": GREY})
+    fig.add_annotation(
+        text=message or _("No data for this selection"),
+        showarrow=False,
+        font={"size": 14, "color": TEXT_GREY},
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -132,7 +146,7 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
 
     `trend`: month (YYYY-MM), files_created, movements, movement_ratio.
     """
-    title = "Files created vs movements, by month"
+    title = _("Files created vs movements, by month")
     if trend.empty:
         return empty(title)
     months = [fmt.month(m + "-01") for m in trend["month"]]
@@ -143,8 +157,8 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
         ),
     )
     for column, name, colour in (
-        ("files_created", FIGURES["files_created"].label, SAFFRON),
-        ("movements", FIGURES["movements"].label, NAVY),
+        ("files_created", _(FIGURES["files_created"].label), SAFFRON),
+        ("movements", _(FIGURES["movements"].label), NAVY),
     ):
         fig.add_bar(
             x=months,
@@ -152,11 +166,11 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
             name=name,
             marker_color=colour,
             customdata=[fmt.indian(v) for v in trend[column]],
-            hovertemplate="%{x}: %{customdata} " + name.lower() + "<extra></extra>",
+            hovertemplate="%{x}: %{customdata} " + name + "<extra></extra>",
             row=1,
             col=1,
         )
-    ratio = FIGURES["movement_ratio"].label
+    ratio = _(FIGURES["movement_ratio"].label)
     fig.add_scatter(
         x=months,
         y=trend["movement_ratio"],
@@ -164,15 +178,15 @@ def creation_vs_movement(trend: pd.DataFrame) -> go.Figure:
         mode="lines+markers",
         line={"color": GREEN, "width": 3},
         customdata=[fmt.ratio(v) for v in trend["movement_ratio"]],
-        hovertemplate="%{x}: %{customdata} movements per file created<extra></extra>",
+        hovertemplate="%{x}: %{customdata} " + _("movements per file created") + "<extra></extra>",
         row=2,
         col=1,
     )
     top = trend[["files_created", "movements"]].to_numpy().max()
     fig.update_layout(barmode="group", height=520)
-    fig.update_yaxes(title="Files, movements", **ticks(top, "count"), row=1, col=1)
+    fig.update_yaxes(title=_("Files, movements"), **ticks(top, "count"), row=1, col=1)
     fig.update_yaxes(
-        title="Per file", **ticks(trend["movement_ratio"].max(), "number", 3), row=2, col=1
+        title=_("Per file"), **ticks(trend["movement_ratio"].max(), "number", 3), row=2, col=1
     )
     fig.update_xaxes(type="category", row=2, col=1)
     return fig
@@ -189,7 +203,7 @@ def ranked_bars(
     rank order (`views.ranked`); `text`: the formatted values; `reference`: (name, value,
     formatted value) of a group drawn as a dashed line, not ranked (the central secretariat).
     """
-    title = f"{label}, by state"
+    title = _("{figure}, by state").format(figure=label)
     data = ranked.assign(_text=text).dropna(subset=[value])
     if data.empty:
         return empty(title)
@@ -228,10 +242,10 @@ def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median and 90th-percentile time held per level. `table`: level_label, median, p90."""
     return _level_bars(
         table,
-        f"Time a file stays at each level ({unit_label})",
+        _("Time a file stays at each level ({unit})").format(unit=unit_label),
         (
-            ("median_days", FIGURES["median_days"].label, NAVY),
-            ("p90_days", FIGURES["p90_days"].label, SAFFRON),
+            ("median_days", _(FIGURES["median_days"].label), NAVY),
+            ("p90_days", _(FIGURES["p90_days"].label), SAFFRON),
         ),
         "group",
         unit_label,
@@ -240,7 +254,7 @@ def turnaround_by_level(table: pd.DataFrame, unit_label: str) -> go.Figure:
 
 def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Spread of time held per level as boxes: quartiles, median, whiskers at p10 and p90."""
-    title = f"Spread of time held per level ({unit_label})"
+    title = _("Spread of time held per level ({unit})").format(unit=unit_label)
     if table.empty:
         return empty(title)
     fig = _figure(title)
@@ -254,7 +268,7 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
         upperfence=table["p90_days"],
         mean=table["mean_days"],
         marker_color=NAVY,
-        name="Time held",
+        name=_("Time held"),
         showlegend=False,
     )
     fig.update_layout(**_level_axes(table, unit_label, table["p90_days"].max()))
@@ -263,15 +277,15 @@ def level_distribution(table: pd.DataFrame, unit_label: str) -> go.Figure:
 
 def waiting_processing(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median waiting (until opened) and processing (opened to sent on) per level, stacked."""
-    title = f"Waiting vs processing per level, median ({unit_label})"
+    title = _("Waiting vs processing per level, median ({unit})").format(unit=unit_label)
     if table.empty:
-        return empty(title, "No receipt times (received_at) in this selection")
+        return empty(title, _("No receipt times (received_at) in this selection"))
     return _level_bars(
         table,
         title,
         (
-            ("median_waiting_days", "Waiting to be opened", SAFFRON),
-            ("median_processing_days", "Processing after opening", NAVY),
+            ("median_waiting_days", _("Waiting to be opened"), SAFFRON),
+            ("median_processing_days", _("Processing after opening"), NAVY),
         ),
         "stack",
         unit_label,
@@ -299,7 +313,7 @@ def _level_bars(
             customdata=[fmt.age(v, unit_label) for v in table[column]],
             hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
-    values = table[[c for c, _, _ in series]]
+    values = table[[s[0] for s in series]]
     top = values.sum(axis=1).max() if barmode == "stack" else values.max().max()
     fig.update_layout(barmode=barmode, **_level_axes(table, unit_label, top))
     return fig
@@ -339,14 +353,16 @@ def flow_sankey(flow: pd.DataFrame) -> go.Figure:
 
     `flow`: from_label, to_label, movements, median_days.
     """
-    title = "How files move up the hierarchy (movements between levels)"
+    title = _("How files move up the hierarchy (movements between levels)")
     if flow.empty:
         return empty(title)
-    senders = [f"{x} (from)" for x in _labels(flow["from_label"])]
-    receivers = [f"{x} (to)" for x in _labels(flow["to_label"])]
+    senders = [_("{level} (from)").format(level=x) for x in _labels(flow["from_label"])]
+    receivers = [_("{level} (to)").format(level=x) for x in _labels(flow["to_label"])]
     labels = list(dict.fromkeys([*sorted(set(senders)), *sorted(set(receivers))]))
     hover = [
-        f"{fmt.indian(n)} movements; median {fmt.age(d)} with the sender"
+        _("{count} movements; median {time} with the sender").format(
+            count=fmt.indian(n), time=fmt.age(d)
+        )
         for n, d in zip(flow["movements"], flow["median_days"], strict=True)
     ]
     fig = _sankey(title, labels, senders, receivers, flow["movements"], hover, 12)
@@ -366,7 +382,7 @@ def flow_matrix(flow: pd.DataFrame, value: str, title: str, colourscale: str) ->
     cols = list(dict.fromkeys(flow.sort_values("to_level")["to_label"]))
     grid = grid.reindex(index=order, columns=cols)
     cell = fmt.indian if value == "movements" else lambda v: fmt.age(v, "")
-    return matrix(grid, cell, title, colourscale, ("To level", "From level"))
+    return matrix(grid, cell, title, colourscale, (_("To level"), _("From level")))
 
 
 def matrix(
@@ -415,21 +431,21 @@ def state_level_turnaround(table: pd.DataFrame, unit_label: str) -> go.Figure:
     """Median time held per state (rows, the central secretariat last) and level (columns).
 
     `table`: state, level_label (in level order), median_days."""
-    title = f"Median time a file stays at each level, by state ({unit_label})"
+    title = _("Median time a file stays at each level, by state ({unit})").format(unit=unit_label)
     if table.empty:
         return empty(title)
     grid = table.pivot_table(
         index="state", columns="level_label", values="median_days", aggfunc="first", sort=False
     )
     grid = grid.reindex(columns=list(dict.fromkeys(table["level_label"])))
-    return matrix(grid, lambda v: fmt.age(v, ""), title, "YlOrRd", ("Level", None))
+    return matrix(grid, lambda v: fmt.age(v, ""), title, "YlOrRd", (_("Level"), None))
 
 
 def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]) -> go.Figure:
     """Pending files per level (or department) stacked by age bucket. `table`: label + buckets."""
-    title = f"Pending files by age, per {by_label.lower()}"
+    title = _("Pending files by age, per {group}").format(group=by_label)
     if table.empty or table[list(buckets)].to_numpy().sum() == 0:
-        return empty(title, "No pending files in this selection")
+        return empty(title, _("No pending files in this selection"))
     fig = _figure(title)
     for (column, name), colour in zip(buckets.items(), AGE_COLOURS, strict=True):
         fig.add_bar(
@@ -439,11 +455,14 @@ def pendency_buckets(table: pd.DataFrame, by_label: str, buckets: dict[str, str]
             name=name,
             marker_color=colour,
             customdata=[fmt.indian(v) for v in table[column]],
-            hovertemplate="%{y}<br>" + name + ": %{customdata} files<extra></extra>",
+            hovertemplate="%{y}<br>" + name + ": %{customdata} " + _("files") + "<extra></extra>",
         )
     fig.update_layout(
         barmode="stack",
-        xaxis={"title": "Pending files", **ticks(table[list(buckets)].sum(axis=1).max(), "count")},
+        xaxis={
+            "title": _("Pending files"),
+            **ticks(table[list(buckets)].sum(axis=1).max(), "count"),
+        },
         yaxis={"title": None, "autorange": "reversed", "type": "category"},
         legend={"traceorder": "normal"},
         height=180 + 30 * len(table),
@@ -456,7 +475,7 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
 
     `journey`: label, start, finish (IST), held (formatted), colour_key.
     """
-    title = "The file's journey, stint by stint"
+    title = _("The file's journey, stint by stint")
     if journey.empty:
         return empty(title)
     fig = _figure(title)
@@ -470,15 +489,19 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
         orientation="h",
         marker_color=[SAFFRON if k == "open" else NAVY for k in journey["colour_key"]],
         customdata=journey[["held", "when"]].to_numpy(),
-        hovertemplate="%{y}<br>%{customdata[1]}<br>held %{customdata[0]}<extra></extra>",
+        hovertemplate="%{y}<br>%{customdata[1]}<br>"
+        + _("held {time}").format(time="%{customdata[0]}")
+        + "<extra></extra>",
         showlegend=False,
     )
+    # Plotly writes month names in English only: in Hindi the axis gives the month's number.
+    month = "%m" if is_hindi() else "%b"
     fig.update_layout(
         xaxis={
             "type": "date",
-            "title": "Time (IST)",
-            "tickformat": "%d-%b-%Y",
-            "hoverformat": "%d-%b-%Y %H:%M",
+            "title": _("Time (IST)"),
+            "tickformat": f"%d-{month}-%Y",
+            "hoverformat": f"%d-{month}-%Y %H:%M",
         },
         yaxis={"autorange": "reversed", "title": None, "type": "category"},
         height=140 + 28 * journey["label"].nunique(),
@@ -491,7 +514,7 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
     an arrow per edge as wide as its movements allow, upward edges on the left, returns on
     the right, the slowest edges red. `edges`: from_level, to_level, from_label, to_label,
     movements, median_days, slowest (levels mapped; same-level edges are left to the table)."""
-    title = "Process map: movements between levels, with the median days with the sender"
+    title = _("Process map: movements between levels, with the median days with the sender")
     edges = edges[edges["from_level"].notna() & edges["to_level"].notna()]
     between = edges[edges["from_level"] != edges["to_level"]]
     if between.empty:
@@ -531,8 +554,10 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
         mid_y.append((a + b) / 2)
         mid_text.append(
             f"{fmt.label(names[a])} → {fmt.label(names[b])}<br>"
-            f"{fmt.indian(row.movements)} movements; median {fmt.days(row.median_days, 2)}"
-            + ("<br><b>among the slowest</b>" if row.slowest else "")
+            + _("{count} movements; median {time}").format(
+                count=fmt.indian(row.movements), time=fmt.days(row.median_days, 2)
+            )
+            + ("<br><b>" + _("among the slowest") + "</b>" if row.slowest else "")
         )
     fig.add_scatter(
         x=mid_x,
@@ -565,8 +590,8 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
         height=140 + 70 * len(levels),
         annotations=[
             *fig.layout.annotations,
-            {"x": -0.7, "y": 1.02, "yref": "paper", "text": "up", "showarrow": False},
-            {"x": 0.7, "y": 1.02, "yref": "paper", "text": "returns", "showarrow": False},
+            {"x": -0.7, "y": 1.02, "yref": "paper", "text": _("up"), "showarrow": False},
+            {"x": 0.7, "y": 1.02, "yref": "paper", "text": _("returns"), "showarrow": False},
         ],
     )
     return fig
@@ -575,14 +600,16 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
 def handover_sankey(pairs: pd.DataFrame) -> go.Figure:
     """Who passes files to whom: officer → officer as a Sankey. `pairs`: from_user, to_user,
     handovers, median_days (already the busiest few, names as the reader may see them)."""
-    title = "Who passes files to whom (the busiest handovers)"
+    title = _("Who passes files to whom (the busiest handovers)")
     if pairs.empty:
         return empty(title)
-    senders = [f"{x} (passes)" for x in _labels(pairs["from_user"])]
-    receivers = [f"{x} (gets)" for x in _labels(pairs["to_user"])]
+    senders = [_("{officer} (passes)").format(officer=x) for x in _labels(pairs["from_user"])]
+    receivers = [_("{officer} (gets)").format(officer=x) for x in _labels(pairs["to_user"])]
     labels = list(dict.fromkeys([*senders, *receivers]))
     hover = [
-        f"{fmt.indian(n)} handovers; median {fmt.days(d, 2)} with the sender"
+        _("{count} handovers; median {time} with the sender").format(
+            count=fmt.indian(n), time=fmt.days(d, 2)
+        )
         for n, d in zip(pairs["handovers"], pairs["median_days"], strict=True)
     ]
     fig = _sankey(title, labels, senders, receivers, pairs["handovers"], hover, 8)
@@ -593,9 +620,9 @@ def handover_sankey(pairs: pd.DataFrame) -> go.Figure:
 
 def rework_by_level(table: pd.DataFrame) -> go.Figure:
     """Returns to a level, per level. `table`: label, re_entries, files."""
-    title = "Rework: how often files came back to a level they had left"
+    title = _("Rework: how often files came back to a level they had left")
     if table.empty:
-        return empty(title, "No file came back to a level in this selection")
+        return empty(title, _("No file came back to a level in this selection"))
     fig = _figure(title)
     fig.add_bar(
         x=table["re_entries"],
@@ -604,10 +631,12 @@ def rework_by_level(table: pd.DataFrame) -> go.Figure:
         marker_color=SAFFRON,
         text=[fmt.indian(v) for v in table["re_entries"]],
         customdata=[fmt.indian(v) for v in table["files"]],
-        hovertemplate="%{y}: %{text} returns, %{customdata} files<extra></extra>",
+        hovertemplate="%{y}: "
+        + _("{returns} returns, {files} files").format(returns="%{text}", files="%{customdata}")
+        + "<extra></extra>",
     )
     fig.update_layout(
-        xaxis={"title": PROCESS_FIGURES["re_entries"].label},
+        xaxis={"title": _(PROCESS_FIGURES["re_entries"].label)},
         yaxis={"title": None, "autorange": "reversed", "type": "category"},
         height=160 + 34 * len(table),
     )

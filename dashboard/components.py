@@ -24,10 +24,12 @@ from analytics.outputs.report import csv_bytes, excel_bytes
 from dashboard import auth, data
 from dashboard import format as fmt
 from dashboard.format import DASH
+from dashboard.i18n import N_, _, current, fixed, ngettext, using
 
-FILE_TYPE_LABELS = {"electronic": "e-File (electronic)", "physical": "Physical file"}
-UNITS = {"days": "Calendar days", "working_days": "Working days"}
-UNIT_LABELS = {"days": "days", "working_days": "working days"}
+FILE_TYPE_LABELS = {"electronic": N_("e-File (electronic)"), "physical": N_("Physical file")}
+UNITS = {"days": N_("Calendar days"), "working_days": N_("Working days")}
+UNIT_LABELS = {"days": N_("days"), "working_days": N_("working days")}
+"""Each unit's words in English (message ids: translate with `_()` where shown)."""
 
 
 def current_scope() -> Scope:
@@ -63,9 +65,9 @@ def header(title: str, intro: str) -> None:
 def no_data() -> None:
     """What a page shows on an empty store, then stops."""
     st.info(
-        "No movement logs in your scope are stored yet. A nodal officer can load one on Upload."
+        _("No movement logs in your scope are stored yet. A nodal officer can load one on Upload.")
     )
-    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
+    st.page_link("pages/upload.py", label=_("Go to Upload"), icon=":material/upload:")
     st.stop()
 
 
@@ -89,8 +91,10 @@ def sidebar_filters(scope: Scope, applies: bool) -> None:
     st.session_state.pop(FILTERS_KEY, None)
     filter_bar(scope)
     st.sidebar.caption(
-        "These filters apply on Overview, States, Officers, Hierarchy, Flow and Pendency, not on this "
-        "page; they stay in the link."
+        _(
+            "These filters apply on Overview, States, Officers, Hierarchy, Flow and Pendency, "
+            "not on this page; they stay in the link."
+        )
     )
 
 
@@ -108,47 +112,47 @@ def filter_bar(scope: Scope, bar: Any = None) -> Filters:
     """
     options = data.choices(scope)
     bar = bar or st.sidebar
-    bar.header("Filters")
+    bar.header(_("Filters"))
     _note_refused(scope, options)
     states = bar.multiselect(
-        "State",
+        _("State"),
         options["states"],
         key="state",
         bind="query-params",
-        placeholder="All states",
+        placeholder=_("All states"),
         on_change=_forget_refused,
     )
     departments = sorted(
         {d for s, ds in options["departments"].items() if not states or s in states for d in ds}
     )
     chosen_departments = bar.multiselect(
-        "Department",
+        _("Department"),
         departments,
         key="department",
         bind="query-params",
-        placeholder="All departments",
+        placeholder=_("All departments"),
         on_change=_forget_refused,
     )
     types = bar.multiselect(
-        "File type",
+        _("File type"),
         options["file_types"],
         key="file_type",
         bind="query-params",
-        format_func=lambda t: FILE_TYPE_LABELS.get(t, t),
-        placeholder="All file types",
+        format_func=fixed(lambda t: _(FILE_TYPE_LABELS.get(t, t))),
+        placeholder=_("All file types"),
     )
     first, last = options["first"], options["last"]
     period: Any = ()
     if first is not None:
         period = bar.date_input(
-            "Period (activity between these dates, IST)",
+            _("Period (activity between these dates, IST)"),
             value=(),
             min_value=first,
             max_value=last,
             format="DD/MM/YYYY",
             key="dates",
             bind="query-params",
-            help="Counts events and stints in the period. Pendency is always as of T.",
+            help=_("Counts events and stints in the period. Pendency is always as of T."),
         )
     start = period[0] if len(period) >= 1 else None
     end = period[1] if len(period) == 2 else None
@@ -199,27 +203,33 @@ def refused_note(scope: Scope) -> None:
     if not found:
         return
     refused, allowed = found
-    words = {"state": ("state", "states"), "department": ("department", "departments")}
     for kind in ("state", "department"):
         outside = [v for v in refused[kind] if v not in allowed[kind]]
         missing = [v for v in refused[kind] if v in allowed[kind]]
         showing = describe_scope_words(scope)
         if outside:
             st.warning(
-                f"The link asks for {_named(words[kind], outside)}, outside your access: "
-                f"not applied. Showing what you may see ({showing}).",
+                _(
+                    "The link asks for {asked}, outside your access: not applied. Showing what "
+                    "you may see ({showing})."
+                ).format(asked=_named(kind, outside), showing=showing),
                 icon=":material/lock:",
             )
         if missing:
             st.warning(
-                f"The link asks for {_named(words[kind], missing)}, which has no stored data "
-                "in this selection: not applied.",
+                _(
+                    "The link asks for {asked}, which has no stored data in this selection: "
+                    "not applied."
+                ).format(asked=_named(kind, missing)),
                 icon=":material/filter_alt_off:",
             )
 
 
-def _named(word: tuple[str, str], values: list[str]) -> str:
-    return f"{word[0] if len(values) == 1 else word[1]} " + ", ".join(fmt.plain(v) for v in values)
+def _named(kind: str, values: list[str]) -> str:
+    names = ", ".join(fmt.plain(v) for v in values)
+    if kind == "state":
+        return ngettext("state {names}", "states {names}", len(values)).format(names=names)
+    return ngettext("department {names}", "departments {names}", len(values)).format(names=names)
 
 
 def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
@@ -227,8 +237,8 @@ def _as_of_note(as_of: pd.Series | None, states: list[str]) -> None:
         return
     shown = as_of[as_of.index.isin(states)] if states else as_of
     lines = [f"- {fmt.plain(state)}: {fmt.moment(t)}" for state, t in shown.items()]
-    with st.sidebar.expander("As of (T) per state", expanded=bool(states)):
-        st.caption(GLOSSARY["T"])
+    with st.sidebar.expander(_("As of (T) per state"), expanded=bool(states)):
+        st.caption(_(GLOSSARY["T"]))
         st.markdown("\n".join(lines))
 
 
@@ -236,31 +246,32 @@ def level_table_note() -> str:
     """Which designation-to-level table the figures use: its version in the store."""
     info = data.level_table()
     if not info["version"]:
-        return "Levels: the built-in level table (version 0)."
-    return (
-        f"Levels: level table version {info['version']}, made "
-        f"{fmt.moment(info['created_at'])} by {fmt.plain(str(info['created_by']))}."
+        return _("Levels: the built-in level table (version 0).")
+    return _("Levels: level table version {version}, made {made} by {by}.").format(
+        version=info["version"],
+        made=fmt.moment(info["created_at"]),
+        by=fmt.plain(str(info["created_by"])),
     )
 
 
 def glossary() -> None:
     """The words used here, one sentence each (the registry's `GLOSSARY`), in the sidebar."""
-    with st.sidebar.expander("Words used here"):
+    with st.sidebar.expander(_("Words used here")):
         st.markdown(
-            "\n".join(f"- **{word}**: {fmt.plain(text)}" for word, text in GLOSSARY.items())
+            "\n".join(f"- **{_(word)}**: {fmt.plain(_(text))}" for word, text in GLOSSARY.items())
         )
 
 
 def unit_choice(key: str = "unit") -> str:
     """Calendar or working days (Monday–Friday IST, state holidays excluded)."""
     choice = st.segmented_control(
-        "Count time in",
+        _("Count time in"),
         list(UNITS),
-        format_func=UNITS.get,
+        format_func=fixed(lambda u: _(UNITS[u])),
         default="days",
         key=key,
         bind="query-params",
-        help="Working days count only Monday–Friday IST outside the state's holidays.",
+        help=_("Working days count only Monday–Friday IST outside the state's holidays."),
     )
     return choice or "days"
 
@@ -272,12 +283,12 @@ def describe_scope_words(
     "Manipur", "Manipur / Finance", "Manipur, Assam / Health" (values through `text`:
     `fmt.plain` for Markdown, `fmt.shown` for a file)."""
     if scope.unrestricted:
-        return ", ".join(map(text, states)) if states else "All states"
+        return ", ".join(map(text, states)) if states else _("All states")
     whole = sorted(s for s in scope.states or () if not states or s in states)
     parts = whole + [
         f"{s} / {d}" for s, d in sorted(scope.departments) if (not states or s in states)
     ]
-    return ", ".join(" / ".join(map(text, p.split(" / "))) for p in parts) or "none"
+    return ", ".join(" / ".join(map(text, p.split(" / "))) for p in parts) or _("none")
 
 
 def describe(
@@ -290,18 +301,20 @@ def describe(
     if filters.departments:
         parts.append(", ".join(map(text, filters.departments)))
     if filters.file_types:
-        parts.append(", ".join(text(FILE_TYPE_LABELS.get(t, t)) for t in filters.file_types))
+        parts.append(", ".join(text(_(FILE_TYPE_LABELS.get(t, t))) for t in filters.file_types))
     if filters.start or filters.end:
         parts.append(
-            f"{fmt.day(filters.start) if filters.start else '…'} to "
-            f"{fmt.day(filters.end) if filters.end else '…'}"
+            _("{start} to {end}").format(
+                start=fmt.day(filters.start) if filters.start else "…",
+                end=fmt.day(filters.end) if filters.end else "…",
+            )
         )
     return " · ".join(parts)
 
 
 def heading(filters: Filters, scope: Scope) -> None:
     """The selection as the page's subheading, with any note on filters not applied."""
-    st.subheader(describe(filters, scope))
+    st.header(describe(filters, scope))
     refused_note(scope)
 
 
@@ -357,7 +370,7 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     readable headers, level names, numbers as numbers, and a first block stating the scope,
     the filters, T and when it was made. Both are named for what they hold
     (`download_name`)."""
-    left, right, _ = st.columns([1, 1, 4])
+    left, right, _rest = st.columns([1, 1, 4])
     audit = _export_audit(name, len(raw))
     chosen = filters() if FILTERS_KEY in st.session_state else None
     user = auth.signed_in_user()
@@ -365,7 +378,7 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
     as_of = _as_of(scope, chosen)
     stem = download_name(name, chosen, as_of)
     left.download_button(
-        "Download CSV",
+        _("Download CSV"),
         data=_lazy(csv_bytes, raw, audit=(audit, "csv")),
         file_name=f"{stem}.csv",
         mime="text/csv",
@@ -374,9 +387,17 @@ def downloads(raw: pd.DataFrame, name: str, key: str) -> None:
         icon=":material/download:",
     )
     right.download_button(
-        "Download Excel",
+        _("Download Excel"),
         data=_lazy(
-            _workbook, raw, name, chosen, scope, as_of, data.level_names(), audit=(audit, "xlsx")
+            _workbook,
+            raw,
+            name,
+            chosen,
+            scope,
+            as_of,
+            data.level_names(),
+            current(),
+            audit=(audit, "xlsx"),
         ),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -395,23 +416,25 @@ def monthly_report(scope: Scope, filters: Filters, months: list[str]) -> None:
         return
     state = filters.states[0] if len(filters.states) == 1 else None
     department = filters.departments[0] if state and len(filters.departments) == 1 else None
-    left, right, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+    left, right, _rest = st.columns([2, 2, 3], vertical_alignment="bottom")
     month = left.selectbox(
-        "Month of the report",
+        _("Month of the report"),
         sorted(months, reverse=True),
-        format_func=lambda m: fmt.day(f"{m}-01")[3:],
+        format_func=fixed(lambda m: fmt.day(f"{m}-01")[3:]),
         key="monthly_month",
     )
     where = monthly.scope_words(scope, state, department)
     right.download_button(
-        "Monthly report",
+        _("Monthly report"),
         data=monthly_pdf(auth.signed_in_user(), month, scope, state, department),
         file_name=f"eoffice-monthly-{month}-{_slug(where)}.pdf",
         mime="application/pdf",
         key="monthly-pdf",
         on_click="ignore",
         icon=":material/picture_as_pdf:",
-        help=f"The monthly report of {fmt.shown(where)} for the month chosen (PDF, A4).",
+        help=_("The monthly report of {where} for the month chosen (PDF, A4).").format(
+            where=fmt.shown(_(where))  # "All states", or the names chosen
+        ),
     )
 
 
@@ -474,24 +497,27 @@ def _workbook(
     scope: Scope,
     as_of: pd.Series,
     level_names: dict[int, str],
+    lang: str = "en",
 ) -> bytes:
-    """The Excel file of `downloads` (made at the click, for the scope it was shown to)."""
-    about = [
-        ("Table", name.replace("_", " ").capitalize()),
-        ("Scope (what you may see)", describe_scope_words(scope, (), fmt.shown)),
-        (
-            "Filters",
-            describe(chosen, scope, fmt.shown)
-            if chosen is not None
-            else "The sidebar filters do not apply to this table.",
-        ),
-        (
-            "As of (T)",
-            "; ".join(f"{fmt.shown(s)} {fmt.moment(t)}" for s, t in as_of.items()) or DASH,
-        ),
-        ("Made", fmt.moment(pd.Timestamp.now(tz="UTC"))),
-    ]
-    headers = {c: fmt.LABELS.get(c, c.replace("_", " ").capitalize()) for c in raw.columns}
+    """The Excel file of `downloads` (made at the click, for the scope it was shown to, in
+    the language of the page it was asked from: headers and the first block)."""
+    with using(lang):
+        about = [
+            (_("Table"), name.replace("_", " ").capitalize()),
+            (_("Scope (what you may see)"), describe_scope_words(scope, (), fmt.shown)),
+            (
+                _("Filters"),
+                describe(chosen, scope, fmt.shown)
+                if chosen is not None
+                else _("The sidebar filters do not apply to this table."),
+            ),
+            (
+                _("As of (T)"),
+                "; ".join(f"{fmt.shown(s)} {fmt.moment(t)}" for s, t in as_of.items()) or DASH,
+            ),
+            (_("Made"), fmt.moment(pd.Timestamp.now(tz="UTC"))),
+        ]
+        headers = {c: fmt.heading(c) for c in raw.columns}
     return excel_bytes(raw, name, about=about, headers=headers, level_names=level_names)
 
 
@@ -617,7 +643,7 @@ def officers_link() -> None:
     """A link to the Officers page: who holds the files a level or pendency chart counts."""
     st.page_link(
         "pages/officers.py",
-        label="Who holds these files: open Officers (same filters)",
+        label=_("Who holds these files: open Officers (same filters)"),
         icon=":material/badge:",
     )
 
@@ -650,7 +676,7 @@ def level_page(title: str, intro: str) -> LevelPage:
     unit = unit_choice()
     label = level_label(data.level_names())
     heading(chosen, scope)
-    return LevelPage(scope, chosen, unit, UNIT_LABELS[unit], label)
+    return LevelPage(scope, chosen, unit, _(UNIT_LABELS[unit]), label)
 
 
 def level_label(names: dict[int, str]) -> Callable[[Any], str]:

@@ -1,5 +1,6 @@
 """How figures read on the dashboard: the number and date formats of `analytics.fmt` (Indian
-grouping, 05-Mar-2024, IST), and text made inert for Streamlit and Plotly."""
+grouping, 05-Mar-2024, IST), in the reader's language (05-मार्च-2024 in Hindi), and text made
+inert for Streamlit and Plotly."""
 
 from __future__ import annotations
 
@@ -9,24 +10,54 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import fmt as _core
 from analytics.figures.registry import FIGURES, OVERVIEW, PROCESS_FIGURES, Figure
 from analytics.fmt import (  # noqa: F401  (the dashboard's formatters are analytics.fmt's)
     BIDI_CONTROLS,
     DASH,
-    KINDS,
     LABELS,
-    age,
-    day,
-    days,
-    figure,
     indian,
-    level,
     missing,
-    moment,
     percent,
     ratio,
     shown,
 )
+from dashboard.i18n import _, current
+
+
+def day(value: Any) -> str:
+    """A date as 05-Mar-2024 (05-मार्च-2024 in Hindi): `analytics.fmt.day` in the page's
+    language."""
+    return _core.day(value, current())
+
+
+def moment(value: Any) -> str:
+    """An instant as 05-Mar-2024 14:07 IST, in the page's language."""
+    return _core.moment(value, current())
+
+
+def days(value: Any, decimals: int = 1, unit: str = "days") -> str:
+    """A duration (2.5 days, 2.5 दिन) in the page's language."""
+    return _core.days(value, decimals, unit, current())
+
+
+def age(value: Any, unit: str = "days") -> str:
+    """A duration as a person says it (`analytics.fmt.age`), in the page's language."""
+    return _core.age(value, unit, current())
+
+
+def level(value: Any, names: dict[int, str]) -> str:
+    """A level with its name ('3 · Under Secretary'), in the page's language."""
+    return _core.level(value, names, current())
+
+
+def figure(name: str | Figure, value: Any) -> str:
+    """A figure's value as the registry says it reads, in the page's language."""
+    return _core.figure(name, value, current())
+
+
+KINDS: dict[str, Any] = {**_core.KINDS, "days": days}
+"""The formatter of each kind of figure, days in the page's language."""
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _JOIN = re.compile(r"(?<=[:@])(?=\S)|(?<=\bwww)(?=\.)|(?<=[-<>~])(?=[-<>=])", re.IGNORECASE)
@@ -76,8 +107,13 @@ def table(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns renamed to the words a department head reads."""
-    return frame.rename(columns=lambda c: LABELS.get(c, c.replace("_", " ").capitalize()))
+    """Columns renamed to the words a department head reads, in the reader's language."""
+    return frame.rename(columns=heading)
+
+
+def heading(column: str) -> str:
+    """A column's heading: the registry's or `LABELS`' words, translated."""
+    return _(LABELS.get(column, column.replace("_", " ").capitalize()))
 
 
 def formats(*names: str) -> dict[str, Any]:
@@ -94,7 +130,7 @@ def change(name: str | Figure, value: Any) -> str:
         return DASH
     sign = "+" if value > 0 else "-" if value < 0 else ""
     if entry.kind == "share":
-        return f"{sign}{indian(100 * abs(float(value)), 1)} pts"
+        return _("{change} pts").format(change=sign + indian(100 * abs(float(value)), 1))
     if entry.kind == "count":
         return sign + indian(abs(value))
     return sign + figure(entry, abs(value))

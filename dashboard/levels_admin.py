@@ -19,6 +19,7 @@ from analytics.figures.level_preview import LevelPreview
 from analytics.log.hierarchy import LevelTable, LevelTableError
 from analytics.outputs.report import neutralise_formulas
 from dashboard import format as fmt
+from dashboard.i18n import N_, _, fixed
 
 PENDING_KEY = "levels_pending"
 """Session key: the table waiting for "Apply" ({"csv", "source", "restore"})."""
@@ -32,16 +33,33 @@ def _done(message: str) -> None:
     st.rerun()
 
 
+EDITOR_COLUMNS = {
+    "state": N_("State"),
+    "designation": N_("Designation"),
+    "level": N_("Level"),
+    "level_name": N_("Level name"),
+}
+"""The level table's columns as the editor heads them (in the reader's language)."""
+
+
 def _rows_for_display(table: LevelTable) -> pd.DataFrame:
+    """The table for the editor: a general row's state empty, headed in the reader's
+    language (`_rows_from_display` reads it back)."""
     frame = table.to_frame()
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
-            "State": frame["state"].fillna("every state"),
-            "Designation": frame["designation"],
-            "Level": frame["level"].astype(int),
-            "Level name": frame["level_name"].fillna(""),
+            "state": frame["state"].fillna(""),
+            "designation": frame["designation"],
+            "level": frame["level"].astype(int),
+            "level_name": frame["level_name"].fillna(""),
         }
     )
+    return shown.rename(columns={c: _(h) for c, h in EDITOR_COLUMNS.items()})
+
+
+def _rows_from_display(edited: pd.DataFrame) -> pd.DataFrame:
+    """The editor's rows under the table's own column names."""
+    return edited.rename(columns={_(h): c for c, h in EDITOR_COLUMNS.items()})
 
 
 def _set_pending(
@@ -63,11 +81,19 @@ def levels_tab(keeper: LevelKeeper) -> None:
     info = keeper.store.levels.version_info()
     if info["version"]:
         st.caption(
-            f"Table in force: version {info['version']}, made {fmt.moment(info['created_at'])} "
-            f"by {fmt.plain(str(info['created_by']))}. Figures on every page use it."
+            _(
+                "Table in force: version {version}, made {made} by {by}. Figures on every page "
+                "use it."
+            ).format(
+                version=info["version"],
+                made=fmt.moment(info["created_at"]),
+                by=fmt.plain(str(info["created_by"])),
+            )
         )
     else:
-        st.caption("Table in force: the built-in table (version 0). Figures on every page use it.")
+        st.caption(
+            _("Table in force: the built-in table (version 0). Figures on every page use it.")
+        )
     table = keeper.table()
     _in_force(table, keeper)
     _unmapped(keeper)
@@ -77,39 +103,34 @@ def levels_tab(keeper: LevelKeeper) -> None:
 
 
 def _in_force(table: LevelTable, keeper: LevelKeeper) -> None:
-    st.subheader("Table in force")
+    st.header(_("Table in force"))
     st.caption(
-        "General rows apply to every state; a row with a state overrides them there. "
-        "Edit, add or remove rows below, then preview the change."
+        _(
+            "General rows apply to every state; a row with a state overrides them there. "
+            "Edit, add or remove rows below, then preview the change."
+        )
     )
     edited = st.data_editor(
-        _rows_for_display(table).replace({"State": {"every state": ""}}),
+        _rows_for_display(table),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
         key="levels_editor",
         column_config={
-            "State": st.column_config.TextColumn(help="Empty: every state"),
-            "Level": st.column_config.NumberColumn(min_value=1, max_value=9, step=1),
+            _("State"): st.column_config.TextColumn(help=_("Empty: every state")),
+            _("Level"): st.column_config.NumberColumn(min_value=1, max_value=9, step=1),
         },
     )
-    left, mid, right, _ = st.columns([1, 1, 1, 2])
-    if left.button("Preview the edits", key="levels_preview_edits"):
+    left, mid, right, _rest = st.columns([1, 1, 1, 2])
+    if left.button(_("Preview the edits"), key="levels_preview_edits"):
         try:
-            frame = edited.rename(
-                columns={
-                    "State": "state",
-                    "Designation": "designation",
-                    "Level": "level",
-                    "Level name": "level_name",
-                }
-            )
-            _set_pending(LevelTable(frame), "edits")
+            frame = _rows_from_display(edited)
+            _set_pending(LevelTable(frame), _("edits"))
         except LevelTableError as exc:
             st.error(str(exc))
     for column, yaml_format, name in ((mid, False, "csv"), (right, True, "yaml")):
         column.download_button(
-            f"Export ({name.upper()})",
+            _("Export ({format})").format(format=name.upper()),
             lambda y=yaml_format: _export(keeper, y),
             file_name=f"level_table.{name}",
             mime="text/csv" if name == "csv" else "application/yaml",
@@ -118,11 +139,11 @@ def _in_force(table: LevelTable, keeper: LevelKeeper) -> None:
             icon=":material/download:",
         )
     upload = st.file_uploader(
-        "Import a table (CSV `designation,level[,level_name][,state]`, or YAML)",
+        _("Import a table (CSV `designation,level[,level_name][,state]`, or YAML)"),
         type=["csv", "yaml", "yml"],
         key="levels_import",
     )
-    if upload is not None and st.button("Preview the imported table", key="levels_preview_file"):
+    if upload is not None and st.button(_("Preview the imported table"), key="levels_preview_file"):
         try:
             text = upload.getvalue().decode("utf-8-sig")
             yaml_format = upload.name.lower().endswith((".yaml", ".yml"))
@@ -144,16 +165,16 @@ def _export(keeper: LevelKeeper, yaml_format: bool) -> bytes:
 
 
 def _unmapped(keeper: LevelKeeper) -> None:
-    st.subheader("Designations the table does not map")
+    st.header(_("Designations the table does not map"))
     found = keeper.unmapped()
     if found.empty:
-        st.success("Every designation in the store is mapped.")
+        st.success(_("Every designation in the store is mapped."))
         return
     shown = pd.DataFrame(
         {
-            "Designation": found["designation"],
-            "Events": [fmt.indian(n) for n in found["events"]],
-            "States": [
+            _("Designation"): found["designation"],
+            _("Events"): [fmt.indian(n) for n in found["events"]],
+            _("States"): [
                 ", ".join(f"{s} ({fmt.indian(n)})" for s, n in d.items())
                 for d in found["events_by_state"]
             ],
@@ -161,82 +182,99 @@ def _unmapped(keeper: LevelKeeper) -> None:
     )
     st.dataframe(shown, hide_index=True, width="stretch")
     with st.form("levels_map_one"):
-        st.markdown("**Map one**: a new version at once, derived figures rebuilt.")
+        st.markdown(_("**Map one**: a new version at once, derived figures rebuilt."))
         left, mid, right = st.columns(3)
-        designation = left.selectbox("Designation", found["designation"].tolist())
+        designation = left.selectbox(_("Designation"), found["designation"].tolist())
         states = found.set_index("designation").loc[designation, "states"]
-        level = mid.number_input("Level", min_value=1, max_value=9, value=3, step=1)
-        where = right.selectbox("For", ["every state", *states])
-        if st.form_submit_button("Map", type="primary"):
-            version = keeper.map_designation(
-                designation, int(level), state=None if where == "every state" else where
+        level = mid.number_input(_("Level"), min_value=1, max_value=9, value=3, step=1)
+        where = right.selectbox(
+            _("For"), ["", *states], format_func=fixed(lambda s: s or _("every state"))
+        )
+        if st.form_submit_button(_("Map"), type="primary"):
+            version = keeper.map_designation(designation, int(level), state=where or None)
+            _done(
+                _("Mapped {designation} to level {level} ({where}): version {version}.").format(
+                    designation=designation,
+                    level=int(level),
+                    where=where or _("every state"),
+                    version=version,
+                )
             )
-            _done(f"Mapped {designation} to level {int(level)} ({where}): version {version}.")
 
 
 def _pending(keeper: LevelKeeper) -> None:
     pending = st.session_state.get(PENDING_KEY)
     if not pending:
         return
-    st.subheader("Preview before applying")
+    st.header(_("Preview before applying"))
     try:
         table = LevelTable.from_text(pending["csv"])
         found = keeper.preview(table)
     except LevelTableError as exc:
-        st.error(f"Not applied: {fmt.plain(str(exc))}")
-        if st.button("Discard", key="levels_discard_bad"):
-            _done("Discarded the change.")
+        st.error(_("Not applied: {reason}").format(reason=fmt.plain(str(exc))))
+        if st.button(_("Discard"), key="levels_discard_bad"):
+            _done(_("Discarded the change."))
         return
-    st.caption(f"From: {fmt.plain(pending['source'])}. Nothing is changed until you apply.")
+    st.caption(
+        _("From: {source}. Nothing is changed until you apply.").format(
+            source=fmt.plain(pending["source"])
+        )
+    )
     _show_preview(found, table.level_names())
-    note = st.text_input("Note (why; kept with the version)", key="levels_note")
-    left, right, _ = st.columns([2, 1, 3])
-    if left.button("Apply as a new version", type="primary", key="levels_apply"):
+    note = st.text_input(_("Note (why; kept with the version)"), key="levels_note")
+    left, right, _rest = st.columns([2, 1, 3])
+    if left.button(_("Apply as a new version"), type="primary", key="levels_apply"):
         if pending.get("proposal") is not None:
             version = keeper.decide(int(pending["proposal"]), approve=True)
         elif pending.get("restore") is not None:
             version = keeper.restore(int(pending["restore"]), note=note or None)
         else:
             version = keeper.apply(table, note=note or None)
-        _done(f"Applied: level table version {version} is in force.")
-    if right.button("Discard", key="levels_discard"):
-        _done("Discarded the change.")
+        _done(_("Applied: level table version {version} is in force.").format(version=version))
+    if right.button(_("Discard"), key="levels_discard"):
+        _done(_("Discarded the change."))
 
 
 def _show_preview(found: LevelPreview, names: dict[int, str]) -> None:
     cols = st.columns(3)
-    cols[0].metric("Stints changing level", fmt.indian(found.stints_changed), border=True)
+    cols[0].metric(_("Stints changing level"), fmt.indian(found.stints_changed), border=True)
     cols[1].metric(
-        "Designations becoming unmapped", fmt.indian(len(found.newly_unmapped)), border=True
+        _("Designations becoming unmapped"), fmt.indian(len(found.newly_unmapped)), border=True
     )
-    cols[2].metric("Designations becoming mapped", fmt.indian(len(found.newly_mapped)), border=True)
+    cols[2].metric(
+        _("Designations becoming mapped"), fmt.indian(len(found.newly_mapped)), border=True
+    )
     if not found.newly_unmapped.empty:
         st.warning(
-            "Would become unmapped: "
-            + ", ".join(
-                f"{fmt.plain(d)} ({fmt.indian(n)} events)"
-                for d, n in zip(
-                    found.newly_unmapped["designation"],
-                    found.newly_unmapped["events"],
-                    strict=True,
+            _("Would become unmapped: {names}").format(
+                names=_events_list(
+                    found.newly_unmapped["designation"], found.newly_unmapped["events"]
                 )
             )
         )
     moved = found.stints.rename(columns={"changed": "stints_changed"})
     per_state = found.states.merge(moved, on="state", how="left")
     _before_after(
-        "Per state, before → after",
+        _("Per state, before → after"),
         per_state,
         ["mean_levels_pending", "files_over_4_levels"],
-        {"Stints changing level": [_count(v) for v in per_state["stints_changed"]]},
+        {_("Stints changing level"): [_count(v) for v in per_state["stints_changed"]]},
     )
     for title, frame, figures in (
-        ("Turnaround per level", found.turnaround, ["stints", "median_days"]),
-        ("Pendency per level", found.pendency, ["pending"]),
+        (_("Turnaround per level (rows that change)"), found.turnaround, ["stints", "median_days"]),
+        (_("Pendency per level (rows that change)"), found.pendency, ["pending"]),
     ):
         changed = frame[frame["changed"]]
-        levels = {"Level": [fmt.level(v, names) for v in changed["level"]]}
-        _before_after(f"{title} (rows that change)", changed, figures, levels)
+        levels = {_("Level"): [fmt.level(v, names) for v in changed["level"]]}
+        _before_after(title, changed, figures, levels)
+
+
+def _events_list(designations: Any, events: Any) -> str:
+    """'Steno (12 events), Clerk (3 events)': designations with their events, as plain text."""
+    return ", ".join(
+        _("{designation} ({count} events)").format(designation=fmt.plain(d), count=fmt.indian(n))
+        for d, n in zip(designations, events, strict=True)
+    )
 
 
 def _before_after(
@@ -244,8 +282,8 @@ def _before_after(
 ) -> None:
     """A table of `before → after` per state for registry figures, after `extra` columns."""
     st.markdown(f"**{title}**")
-    columns = {"State": frame["state"], **extra}
-    columns |= {fmt.LABELS[name]: _arrows(frame, name) for name in figures}
+    columns = {_("State"): frame["state"], **extra}
+    columns |= {fmt.heading(name): _arrows(frame, name) for name in figures}
     st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch")
 
 
@@ -263,34 +301,47 @@ def _arrows(frame: pd.DataFrame, name: str) -> list[str]:
 
 def _proposals(keeper: LevelKeeper) -> None:
     found = keeper.proposals("pending")
-    st.subheader("Proposals from nodal officers")
+    st.header(_("Proposals from nodal officers"))
     if found.empty:
-        st.caption("No proposal is waiting.")
+        st.caption(_("No proposal is waiting."))
         return
     for p in found.itertuples(index=False):
         rows = "; ".join(f"{r['designation']} → {r['level']}" for r in p.rows)
         st.markdown(
-            f"**{p.id}.** {fmt.plain(p.state)}, by {fmt.plain(p.proposed_by)} on "
-            f"{fmt.moment(p.proposed_at)}: {fmt.plain(rows)}"
+            _("**{number}.** {state}, by {by} on {when}: {rows}").format(
+                number=p.id,
+                state=fmt.plain(p.state),
+                by=fmt.plain(p.proposed_by),
+                when=fmt.moment(p.proposed_at),
+                rows=fmt.plain(rows),
+            )
             + (f" — {fmt.plain(p.note)}" if p.note else "")
         )
-        left, mid, right, _ = st.columns([1, 1, 1, 3])
-        if left.button("Preview", key=f"levels_proposal_preview_{p.id}"):
+        left, mid, right, _rest = st.columns([1, 1, 1, 3])
+        if left.button(_("Preview"), key=f"levels_proposal_preview_{p.id}"):
             merged = keeper.store.levels.current().with_rows(LevelTable.from_records(list(p.rows)))
-            _set_pending(merged, f"proposal {p.id} (applying it approves it)", proposal=int(p.id))
-        if mid.button("Approve", key=f"levels_approve_{p.id}", type="primary"):
+            _set_pending(
+                merged,
+                _("proposal {number} (applying it approves it)").format(number=p.id),
+                proposal=int(p.id),
+            )
+        if mid.button(_("Approve"), key=f"levels_approve_{p.id}", type="primary"):
             version = keeper.decide(int(p.id), approve=True)
-            _done(f"Approved proposal {p.id}: level table version {version}.")
-        if right.button("Reject", key=f"levels_reject_{p.id}"):
+            _done(
+                _("Approved proposal {number}: level table version {version}.").format(
+                    number=p.id, version=version
+                )
+            )
+        if right.button(_("Reject"), key=f"levels_reject_{p.id}"):
             keeper.decide(int(p.id), approve=False)
-            _done(f"Rejected proposal {p.id}.")
+            _done(_("Rejected proposal {number}.").format(number=p.id))
 
 
 def _history(keeper: LevelKeeper) -> None:
-    st.subheader("History")
+    st.header(_("History"))
     found = keeper.history()
     if found.empty:
-        st.caption("No version yet: the built-in table is in force.")
+        st.caption(_("No version yet: the built-in table is in force."))
         return
     shown = found.assign(
         created_at=[fmt.moment(v) for v in found["created_at"]],
@@ -299,16 +350,20 @@ def _history(keeper: LevelKeeper) -> None:
         note=found["note"].fillna(""),
     )
     st.dataframe(fmt.labelled(shown), hide_index=True, width="stretch")
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _rest = st.columns([1, 1, 3])
     choices = [0, *sorted(found["version"].tolist())]
     version = left.selectbox(
-        "Version to restore",
+        _("Version to restore"),
         choices,
-        format_func=lambda v: "0 (built-in)" if v == 0 else str(v),
+        format_func=fixed(lambda v: _("0 (built-in)") if v == 0 else str(v)),
         key="levels_restore_choice",
     )
-    if right.button("Preview the restore", key="levels_preview_restore"):
-        _set_pending(keeper.store.levels.at_version(int(version)), f"version {version}", version)
+    if right.button(_("Preview the restore"), key="levels_preview_restore"):
+        _set_pending(
+            keeper.store.levels.at_version(int(version)),
+            _("version {version}").format(version=version),
+            version,
+        )
 
 
 def propose_section(keeper: LevelKeeper) -> None:
@@ -320,38 +375,38 @@ def propose_section(keeper: LevelKeeper) -> None:
     states = sorted(user.upload_scope.visible_states() or ())
     if not states:
         return
-    st.subheader("Propose a level for a designation")
+    st.header(_("Propose a level for a designation"))
     st.caption(
-        "The level table maps designations to hierarchy levels. Propose a level for a "
-        "designation of your state; an administrator approves it before any figure changes."
+        _(
+            "The level table maps designations to hierarchy levels. Propose a level for a "
+            "designation of your state; an administrator approves it before any figure changes."
+        )
     )
     message = st.session_state.pop("levels_proposed", None)
     if message:
         st.success(message)
-    state = st.selectbox("State", states, key="levels_propose_state")
+    state = st.selectbox(_("State"), states, key="levels_propose_state")
     found = keeper.store.levels.unmapped(states=[state])
     if not found.empty:
         st.caption(
-            "Unmapped here: "
-            + ", ".join(
-                f"{fmt.plain(d)} ({fmt.indian(n)} events)"
-                for d, n in zip(found["designation"], found["events"], strict=True)
+            _("Unmapped here: {names}").format(
+                names=_events_list(found["designation"], found["events"])
             )
         )
     with st.form("levels_propose", clear_on_submit=True):
         left, mid = st.columns(2)
         designation = left.selectbox(
-            "Designation",
+            _("Designation"),
             found["designation"].tolist(),
             index=None,
             accept_new_options=True,
-            placeholder="Choose or type a designation",
+            placeholder=_("Choose or type a designation"),
         )
-        level = mid.number_input("Level", min_value=1, max_value=9, value=3, step=1)
-        note = st.text_input("Note for the administrator (optional)")
-        if st.form_submit_button("Propose"):
+        level = mid.number_input(_("Level"), min_value=1, max_value=9, value=3, step=1)
+        note = st.text_input(_("Note for the administrator (optional)"))
+        if st.form_submit_button(_("Propose")):
             if not designation:
-                st.error("Choose or type a designation.")
+                st.error(_("Choose or type a designation."))
                 return
             row = pd.DataFrame([{"designation": designation, "level": int(level)}])
             try:
@@ -359,10 +414,10 @@ def propose_section(keeper: LevelKeeper) -> None:
             except LevelTableError as exc:
                 st.error(fmt.plain(str(exc)))
                 return
-            st.session_state["levels_proposed"] = (
-                f"Proposal {number}: {designation} → level {int(level)} in {state}, waiting "
-                "for an administrator."
-            )
+            st.session_state["levels_proposed"] = _(
+                "Proposal {number}: {designation} → level {level} in {state}, waiting for an "
+                "administrator."
+            ).format(number=number, designation=designation, level=int(level), state=state)
             st.rerun()
     mine = keeper.proposals()
     mine = mine[mine["proposed_by"].eq(user.email)]
@@ -370,14 +425,14 @@ def propose_section(keeper: LevelKeeper) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Proposal": mine["id"],
-                    "State": mine["state"],
-                    "Rows": [
+                    _("Proposal"): mine["id"],
+                    _("State"): mine["state"],
+                    _("Rows"): [
                         "; ".join(f"{r['designation']} → {r['level']}" for r in rows)
                         for rows in mine["rows"]
                     ],
-                    "Status": mine["status"],
-                    "Proposed": [fmt.moment(v) for v in mine["proposed_at"]],
+                    _("Status"): mine["status"],
+                    _("Proposed"): [fmt.moment(v) for v in mine["proposed_at"]],
                 }
             ),
             hide_index=True,

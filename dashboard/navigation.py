@@ -10,7 +10,8 @@ import streamlit as st
 from streamlit.logger import get_logger
 
 from analytics.access.users import SignedInUser
-from dashboard import auth, components
+from dashboard import auth, components, i18n
+from dashboard.i18n import _
 
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 """The browser tab's icon, served by the app itself (a `:material/...:` or emoji icon makes
@@ -23,7 +24,7 @@ SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": T
 """Options the app must run with wherever it is started from (.streamlit/config.toml sets
 them too): no traceback or exception text in the browser, and no CSV download or clipboard
 copy of tables by Streamlit itself (that bypasses formula neutralising and the audit log)."""
-FAILED = (
+FAILED = i18n.N_(
     "Something went wrong while showing this page, so it stopped here. The error was logged "
     "with reference {ref}: try again, or give the reference to your administrator."
 )
@@ -33,33 +34,33 @@ def pages(user: SignedInUser | None) -> dict[str, list]:
     """The navigation: analytics pages for everyone, the upload page for nodal officers, and
     Administration, shown to admins only (the page checks the role on every run)."""
     found = {
-        "Analytics": [
+        _("Analytics"): [
             st.Page(
-                "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+                "pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True
             ),
-            st.Page("pages/states.py", title="States", icon=":material/map:"),
-            st.Page("pages/officers.py", title="Officers", icon=":material/badge:"),
-            st.Page("pages/hierarchy.py", title="Hierarchy", icon=":material/stairs:"),
-            st.Page("pages/flow.py", title="Flow", icon=":material/swap_vert:"),
-            st.Page("pages/pendency.py", title="Pendency", icon=":material/hourglass_top:"),
-            st.Page("pages/process.py", title="Process", icon=":material/account_tree:"),
-            st.Page("pages/overdue.py", title="Overdue", icon=":material/alarm:"),
-            st.Page("pages/journey.py", title="File journey", icon=":material/route:"),
+            st.Page("pages/states.py", title=_("States"), icon=":material/map:"),
+            st.Page("pages/officers.py", title=_("Officers"), icon=":material/badge:"),
+            st.Page("pages/hierarchy.py", title=_("Hierarchy"), icon=":material/stairs:"),
+            st.Page("pages/flow.py", title=_("Flow"), icon=":material/swap_vert:"),
+            st.Page("pages/pendency.py", title=_("Pendency"), icon=":material/hourglass_top:"),
+            st.Page("pages/process.py", title=_("Process"), icon=":material/account_tree:"),
+            st.Page("pages/overdue.py", title=_("Overdue"), icon=":material/alarm:"),
+            st.Page("pages/journey.py", title=_("File journey"), icon=":material/route:"),
         ],
-        "Account": [
-            st.Page("pages/alert_settings.py", title="Alert settings", icon=":material/mail:"),
+        _("Account"): [
+            st.Page("pages/alert_settings.py", title=_("Alert settings"), icon=":material/mail:"),
         ],
-        "Nodal officers": [
-            st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        _("Nodal officers"): [
+            st.Page("pages/upload.py", title=_("Upload"), icon=":material/upload_file:"),
         ],
     }
     # Always routable, so an admin's deep link to /admin works even before the sign-in
     # resolved, and a non-admin's visit is refused and audited by the page itself; listed
     # in the navigation for admins only.
-    found["Administration"] = [
+    found[_("Administration")] = [
         st.Page(
             "pages/admin.py",
-            title="Administration",
+            title=_("Administration"),
             icon=":material/manage_accounts:",
             visibility="visible" if user is not None and user.is_admin else "hidden",
         ),
@@ -79,7 +80,7 @@ def run() -> None:
     except Exception:  # st.stop / st.rerun are not Exceptions: they pass through
         ref = uuid.uuid4().hex[:8]
         LOG.exception("page failed, reference %s", ref)
-        st.error(FAILED.format(ref=ref), icon=":material/error:")
+        st.error(_(FAILED).format(ref=ref), icon=":material/error:")
 
 
 def _lock_down() -> None:
@@ -95,18 +96,22 @@ def _lock_down() -> None:
 
 
 def _run() -> None:
+    user = auth.current_user()
+    if user is not None:
+        i18n.restore(user.email)
+    i18n.language_switch()
     st.set_page_config(
-        page_title="e-Office file movement analytics",
+        page_title=_("e-Office file movement analytics"),
         page_icon=PAGE_ICON,
         layout="wide",
     )
-    user = auth.current_user()
     if user is None:
         # Resolve the page the URL names (navigation hidden) before the sign-in form, so the
         # rerun after signing in runs that page, not the default one.
         st.navigation(pages(None), position="hidden")
         user = auth.require_sign_in()  # the sign-in page; stops the run until signed in
     auth.show_account(user)
+
     page = st.navigation(pages(user))
     components.sidebar_filters(user.scope, applies=page.url_path in FILTERED_PAGES)
     components.glossary()

@@ -36,6 +36,8 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The dashboard language the user last chose ('en', 'hi'); None: not chosen yet."""
 
 
 class Grant(Base):

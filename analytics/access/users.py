@@ -358,6 +358,18 @@ class Users:
         with self.engine.connect() as conn:
             return conn.execute(select(User.id).limit(1)).first() is not None
 
+    def set_language(self, email: str, language: str) -> None:
+        """Remember the dashboard language a user chose (their own setting: not audited)."""
+        with writer(self.engine) as conn, conn.begin():
+            user = self.require(conn, email)
+            conn.execute(update(User).where(User.id == user.id).values(language=language))
+
+    def language_of(self, email: str) -> str | None:
+        """The dashboard language a user last chose, or None (unknown user, or never chose)."""
+        with self.engine.connect() as conn:
+            row = self.row(conn, email)
+        return None if row is None else row.language
+
     def get(self, email: str, method: str = "password") -> SignedInUser | None:
         """The active user with this e-mail, resolved (grants → scopes), else None."""
         with self.engine.connect() as conn:

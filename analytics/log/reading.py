@@ -133,6 +133,8 @@ class ReadResult:
     warning_issues: list[dict[str, Any]] = field(default_factory=list)
     """The coded form (`{"code", "column", "params"}`) of each of `report.warnings`, in the
     same order (in memory only: the stored report keeps the English)."""
+    rejected_issues: list[dict[str, Any]] = field(default_factory=list)
+    """The coded form of each of `report.rejected`, in the same order (in memory only)."""
 
 
 def _normalise_value(text: str) -> str:
@@ -185,7 +187,13 @@ def read_logs(
         pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=_REJECTED)
     )
     return ReadResult(
-        events, report, rejected_rows, sorted(run.touched), read_order, run.warning_issues
+        events,
+        report,
+        rejected_rows,
+        sorted(run.touched),
+        read_order,
+        run.warning_issues,
+        run.rejected_issues,
     )
 
 
@@ -206,6 +214,7 @@ class _Run:
     report: ValidationReport = field(default_factory=ValidationReport)
     touched: set[tuple[str, str]] = field(default_factory=set)
     warning_issues: list[dict[str, Any]] = field(default_factory=list)
+    rejected_issues: list[dict[str, Any]] = field(default_factory=list)
 
     def check_time(self, name: str, stage: str) -> None:
         """Refuse the upload when it has taken longer than the limits allow."""
@@ -462,6 +471,7 @@ def _validate(name: str, cells: rules.Cells, run: _Run) -> tuple[pd.DataFrame, p
     run.report.rejected.extend(entries)
     run.report.warnings.extend(_entries(name, cells, warnings))
     run.warning_issues.extend(issue.to_dict() for _, issue in warnings)
+    run.rejected_issues.extend(issue.to_dict() for _, issue in rejections)
     bad = np.zeros(len(cells.lines), dtype=bool)
     bad[[position for position, _ in rejections]] = True
     events = _events(name, cells, ~bad)

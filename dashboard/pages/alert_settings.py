@@ -7,30 +7,37 @@ import streamlit as st
 from analytics.access.alerts import AlertBook
 from dashboard import auth, components
 from dashboard import format as fmt
+from dashboard.i18n import N_, _, fixed
 
-CHOICES = {"off": "Off", "daily": "Daily", "weekly": "Weekly (the first run of each week)"}
+CHOICES = {
+    "off": N_("Off"),
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly (the first run of each week)"),
+}
 
 components.header(
-    "Alert settings",
-    "Choose whether you get the e-mail digest of the overdue files in your scope, and how "
-    "often. It goes to your account's e-mail address.",
+    _("Alert settings"),
+    _(
+        "Choose whether you get the e-mail digest of the overdue files in your scope, and how "
+        "often. It goes to your account's e-mail address."
+    ),
 )
 user = auth.require_sign_in()
 if user.is_demo:
-    st.info("The demo has no account to send a digest to: sign in to choose.")
+    st.info(_("The demo has no account to send a digest to: sign in to choose."))
     st.stop()
 book = AlertBook(auth.accounts())
 current = book.frequency(user.email)
-st.text(f"Digest for {user.email}: {CHOICES[current]}")
+st.text(_("Digest for {email}: {choice}").format(email=user.email, choice=_(CHOICES[current])))
 choice = st.radio(
-    "Overdue digest",
+    _("Overdue digest"),
     list(CHOICES),
     index=list(CHOICES).index(current),
-    format_func=CHOICES.get,
+    format_func=fixed(lambda c: _(CHOICES[c])),
     key="alert-frequency",
 )
-if st.button("Save", key="alert-save", type="primary"):
+if st.button(_("Save"), key="alert-save", type="primary"):
     book.set_frequency(user.email, choice, by=user.email)
-    st.success(f"Saved: {fmt.plain(CHOICES[choice])}.")
+    st.success(_("Saved: {choice}.").format(choice=fmt.plain(_(CHOICES[choice]))))
 if not user.see_names:
-    st.caption("Officers are named by pseudonyms in your digest, as on the dashboard.")
+    st.caption(_("Officers are named by pseudonyms in your digest, as on the dashboard."))

@@ -7,16 +7,19 @@ import streamlit as st
 from analytics.figures.registry import GLOSSARY
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import N_, _
 
 scope, filters, unit, unit_label, label = components.level_page(
-    "Flow between levels",
-    "Every movement from one level to another: how many, and how long the sender had held "
-    "the file before sending it. Returns (to a lower level) are shown apart.",
+    _("Flow between levels"),
+    _(
+        "Every movement from one level to another: how many, and how long the sender had held "
+        "the file before sending it. Returns (to a lower level) are shown apart."
+    ),
 )
 
 flow = data.flow(scope, filters, unit)
 if flow.empty:
-    st.info("No movements in this selection.")
+    st.info(_("No movements in this selection."))
     st.stop()
 flow = flow.assign(from_label=flow["from_level"].map(label), to_label=flow["to_level"].map(label))
 total = int(flow["movements"].sum())
@@ -25,38 +28,41 @@ upward = flow[flow["direction"].isin(["up", "same"])]
 unmapped = flow[flow["direction"].eq("")]
 components.cards(
     [
-        ("Movements", fmt.indian(total), "`moved` events in the selection."),
+        (_("Movements"), fmt.indian(total), _("`moved` events in the selection.")),
         (
-            "Upward or same level",
+            _("Upward or same level"),
             fmt.indian(int(upward["movements"].sum())),
-            "Movements to a higher level or to a colleague at the same level.",
+            _("Movements to a higher level or to a colleague at the same level."),
         ),
         (
-            "Returns (downward)",
+            _("Returns (downward)"),
             fmt.indian(int(returns["movements"].sum())),
-            "Movements to a lower level: the returns of the per-file figures.",
+            _("Movements to a lower level: the returns of the per-file figures."),
         ),
         (
-            "Unmapped designation",
+            _("Unmapped designation"),
             fmt.indian(int(unmapped["movements"].sum())),
-            "Sender or receiver has a designation the level table does not know. "
-            + GLOSSARY["unmapped"],
+            _("Sender or receiver has a designation the level table does not know.")
+            + " "
+            + _(GLOSSARY["unmapped"]),
         ),
     ],
     per_row=4,
 )
-tab_up, tab_down, tab_matrix = st.tabs(["Upward flow", "Returns downward", "Matrix"])
+tab_up, tab_down, tab_matrix = st.tabs([_("Upward flow"), _("Returns downward"), _("Matrix")])
 with tab_up:
     components.chart(charts.flow_sankey(upward), "flow_upward", "sankey-up")
 with tab_down:
     components.chart(
-        charts.flow_matrix(returns, "movements", "Returns: movements to a lower level", "Oranges"),
+        charts.flow_matrix(
+            returns, "movements", _("Returns: movements to a lower level"), "Oranges"
+        ),
         "flow_returns",
         "returns",
     )
 with tab_matrix:
     components.chart(
-        charts.flow_matrix(flow, "movements", "Movements, from level → to level", "Blues"),
+        charts.flow_matrix(flow, "movements", _("Movements, from level → to level"), "Blues"),
         "flow_matrix_counts",
         "matrix-count",
     )
@@ -64,16 +70,21 @@ with tab_matrix:
         charts.flow_matrix(
             flow,
             "median_days",
-            f"Median {unit_label} with the sender before the move",
+            _("Median {unit} with the sender before the move").format(unit=unit_label),
             "Purples",
         ),
         "flow_matrix_times",
         "matrix-time",
     )
 
-DIRECTIONS = {"up": "Up", "same": "Same level", "down": "Return (down)", "": "Unmapped"}
+DIRECTIONS = {
+    "up": N_("Up"),
+    "same": N_("Same level"),
+    "down": N_("Return (down)"),
+    "": N_("Unmapped"),
+}
 raw = flow.drop(columns=["from_label", "to_label"])
-st.markdown(f"**Every level-to-level pair** (median time in {unit_label})")
+st.markdown(_("**Every level-to-level pair** (median time in {unit})").format(unit=unit_label))
 components.table(
     fmt.labelled(
         fmt.table(
@@ -83,10 +94,16 @@ components.table(
                 "to_level": label,
                 "movements": fmt.indian,
                 "median_days": lambda v: fmt.age(v, unit_label),
-                "direction": DIRECTIONS.get,
+                "direction": lambda d: _(DIRECTIONS[d]) if d in DIRECTIONS else d,
             },
         )
-    ).rename(columns={"Median": f"Median time with sender ({unit_label})"}),
+    ).rename(
+        columns={
+            fmt.heading("median_days"): _("Median time with sender ({unit})").format(
+                unit=unit_label
+            )
+        }
+    ),
     raw,
     f"level_flow_{unit}",
     "flow-table",

@@ -7,23 +7,28 @@ import streamlit as st
 from analytics.figures.registry import GLOSSARY
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import _
 
 scope, filters, unit, unit_label, label = components.level_page(
-    "Hierarchy turnaround",
-    "How long a file stays at each level of the hierarchy before it moves on "
-    "(ended stints; in a period, the stints that ended in it).",
+    _("Hierarchy turnaround"),
+    _(
+        "How long a file stays at each level of the hierarchy before it moves on "
+        "(ended stints; in a period, the stints that ended in it)."
+    ),
 )
 
-st.caption(GLOSSARY["stint"])
+st.caption(_(GLOSSARY["stint"]))
 pooled = data.turnaround(scope, filters, unit, by_state=False)
 pooled = pooled.assign(level_label=pooled["level"].map(label))
 if pooled.empty:
-    st.info("No ended stints in this selection.")
+    st.info(_("No ended stints in this selection."))
     st.stop()
 
 slowest = pooled.dropna(subset=["level"]).nlargest(3, "median_days")
 st.markdown(
-    "**Levels that hold files longest (median):** "
+    "**"
+    + _("Levels that hold files longest (median):")
+    + "** "
     + "; ".join(
         f"{row.level_label}: {fmt.age(row.median_days, unit_label)}" for row in slowest.itertuples()
     )
@@ -37,7 +42,7 @@ with right:
     components.chart(
         charts.level_distribution(pooled, unit_label), "time_held_distribution", "distribution"
     )
-    st.caption("Box: 25th–75th percentile; line: median; dashed: mean; whiskers: 10th–90th.")
+    st.caption(_("Box: 25th–75th percentile; line: median; dashed: mean; whiskers: 10th–90th."))
 components.officers_link()
 
 waiting = data.waiting(scope, filters, unit)
@@ -51,7 +56,7 @@ def _days(v: object) -> str:
 
 DAY_COLUMNS = ("median_days", "mean_days", "p90_days", "p10_days", "q1_days", "q3_days")
 day_formats = {c: _days for c in DAY_COLUMNS}
-st.markdown(f"**Per level, all selected states** (time held, in {unit_label})")
+st.markdown(_("**Per level, all selected states** (time held, in {unit})").format(unit=unit_label))
 components.table(
     fmt.labelled(
         fmt.table(
@@ -65,14 +70,17 @@ components.table(
 )
 per_state = data.turnaround(scope, filters, unit, by_state=True)
 report = per_state[["state", "level", "stints", "median_days", "mean_days", "p90_days"]]
-st.markdown(f"**Per state and level** (in {unit_label})")
+st.markdown(_("**Per state and level** (in {unit})").format(unit=unit_label))
 components.table(
     fmt.labelled(fmt.table(report, {"level": label, "stints": fmt.indian, **day_formats})),
     report,
     f"level_turnaround_{unit}",
     "state-table",
 )
-st.markdown(f"**Waiting vs processing** (stints with a receipt time, in {unit_label})")
+st.markdown(
+    _("**Waiting vs processing** (stints with a receipt time, in {unit})").format(unit=unit_label)
+)
+
 waiting_raw = waiting.drop(columns="level_label")
 components.table(
     fmt.labelled(

@@ -8,27 +8,30 @@ import streamlit as st
 from analytics.figures.registry import FIGURES, GLOSSARY, OVER_LEVELS_LIMIT
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import N_, _, fixed
 
 scope = components.data_page(
-    "File journey",
-    "Find a file by its file number or computer number and follow it stint by stint: who "
-    "held it, at which level, and for how long.",
+    _("File journey"),
+    _(
+        "Find a file by its file number or computer number and follow it stint by stint: who "
+        "held it, at which level, and for how long."
+    ),
 )
 names = data.level_names()
 label = components.level_label(names)
 
 query = st.text_input(
-    "File number or computer number",
+    _("File number or computer number"),
     key="file",
     bind="query-params",
-    placeholder="e.g. FIN-12011/3/2024-B or MN-FIN-000123",
+    placeholder=_("e.g. {example}").format(example="FIN-12011/3/2024-B, MN-FIN-000123"),
 )
 if not query.strip():
-    st.info("Type all or part of a file number or computer number.")
+    st.info(_("Type all or part of a file number or computer number."))
     st.stop()
 found = data.find_files(scope, query)
 if found.empty:
-    st.warning(f"No file in your scope matches “{fmt.plain(query)}”.")
+    st.warning(_("No file in your scope matches “{query}”.").format(query=fmt.plain(query)))
     st.stop()
 
 
@@ -40,44 +43,54 @@ def _describe(i: int) -> str:
 
 choice = 0
 if len(found) > 1:
-    st.caption(f"{fmt.indian(len(found))} files match (first 50 shown).")
-    choice = st.selectbox("Choose the file", range(len(found)), format_func=_describe)
+    st.caption(_("{count} files match (first 50 shown).").format(count=fmt.indian(len(found))))
+    choice = st.selectbox(_("Choose the file"), range(len(found)), format_func=fixed(_describe))
 fact = found.iloc[choice]
 journey, events = data.journey(scope, int(fact["file_key"]))
 
-number = fact["file_number"] if isinstance(fact["file_number"], str) else "no file number"
-st.subheader(f"{fmt.plain(fact['file_id'])} · {fmt.plain(number)}")
+number = fact["file_number"] if isinstance(fact["file_number"], str) else _("no file number")
+st.header(f"{fmt.plain(fact['file_id'])} · {fmt.plain(number)}")
 where_held = f"{fmt.plain(fact['state'])}, {fmt.plain(fact['department'])}"
 if isinstance(fact["subject"], str):
     st.markdown(f"*{fmt.plain(fact['subject'])}* — {where_held}")
 else:
     st.markdown(where_held)
 status = str(fact["status"]).capitalize()
+STATUSES = {"Pending": N_("Pending"), "Parked": N_("Parked"), "Closed": N_("Closed")}
 holder = fact["holder"] if isinstance(fact["holder"], str) else "—"
-where = fact["designation"] if isinstance(fact["designation"], str) else "no designation"
+where = fact["designation"] if isinstance(fact["designation"], str) else _("no designation")
 components.cards(
     [
-        ("Status at T", status, "Pending, parked or closed as of the state's T."),
-        ("Created", fmt.day(fact["created_at"]), "Its first `created` event."),
+        (
+            _("Status at T"),
+            _(STATUSES.get(status, status)),
+            _("Pending, parked or closed as of the state's T."),
+        ),
+        (_("Created"), fmt.day(fact["created_at"]), _("Its first `created` event.")),
         (
             (
-                f"{'With' if status == 'Pending' else 'Parked by'} ({fmt.plain(where)})",
+                (
+                    _("With ({designation})")
+                    if status == "Pending"
+                    else _("Parked by ({designation})")
+                ).format(designation=fmt.plain(where)),
                 fmt.plain(holder),
-                "Who holds the file at T (for a parked file: who parked it).",
+                _("Who holds the file at T (for a parked file: who parked it)."),
             )
             if status in {"Pending", "Parked"}
-            else ("Closed on", fmt.day(fact["closed_at"]), "Its latest `closed` event.")
+            else (_("Closed on"), fmt.day(fact["closed_at"]), _("Its latest `closed` event."))
         ),
-        ("Movements", fmt.indian(fact["movements"]), "`moved` events."),
+        (_("Movements"), fmt.indian(fact["movements"]), _("`moved` events.")),
         (
-            FIGURES["levels_traversed"].label,
+            _(FIGURES["levels_traversed"].label),
             fmt.indian(fact["levels_traversed"]),
             (
-                f"{FIGURES['levels_traversed'].help} Over {OVER_LEVELS_LIMIT} breaches CSMOP's "
-                f"norm. {GLOSSARY['CSMOP']}"
+                f"{_(FIGURES['levels_traversed'].help)} "
+                + _("Over {limit} breaches CSMOP's norm.").format(limit=OVER_LEVELS_LIMIT)
+                + f" {_(GLOSSARY['CSMOP'])}"
             ),
         ),
-        (FIGURES["returns"].label, fmt.indian(fact["returns"]), FIGURES["returns"].help),
+        (_(FIGURES["returns"].label), fmt.indian(fact["returns"]), _(FIGURES["returns"].help)),
     ]
 )
 
@@ -86,7 +99,7 @@ finish = journey["end"].fillna(as_of) if as_of is not None else journey["end"]
 timeline = pd.DataFrame(
     {
         "label": [
-            f"{h} · {d if isinstance(d, str) else 'no designation'}"
+            f"{h} · {d if isinstance(d, str) else _('no designation')}"
             for h, d in zip(journey["holder"], journey["designation"], strict=True)
         ],
         "start": journey["start"],
@@ -101,11 +114,16 @@ timeline = pd.DataFrame(
 )
 components.chart(charts.journey_timeline(timeline), f"journey_{fact['file_id']}", "timeline")
 
-ENDED_BY = {"moved": "Sent on", "parked": "Parked", "closed": "Closed", "": "Still with holder"}
+ENDED_BY = {
+    "moved": N_("Sent on"),
+    "parked": N_("Parked"),
+    "closed": N_("Closed"),
+    "": N_("Still with holder"),
+}
 # end_action is categorical (moved, parked, closed); an open stint has none.
 display = journey.assign(end_action=journey["end_action"].astype("string").fillna(""))
-st.markdown("**Stint by stint** (time held in calendar and working days)")
-st.caption(f"{GLOSSARY['stint']} {GLOSSARY['broken chain']}")
+st.markdown(_("**Stint by stint** (time held in calendar and working days)"))
+st.caption(f"{_(GLOSSARY['stint'])} {_(GLOSSARY['broken chain'])}")
 components.table(
     fmt.labelled(
         fmt.table(
@@ -117,26 +135,26 @@ components.table(
                 "received_at": fmt.moment,
                 "days": fmt.age,
                 "working_days": lambda v: fmt.age(v, "working days"),
-                "end_action": lambda v: ENDED_BY.get(v, v),
-                "broken": lambda v: "Yes" if v else "",
+                "end_action": lambda v: _(ENDED_BY[v]) if v in ENDED_BY else v,
+                "broken": lambda v: _("Yes") if v else "",
             },
         )
     ).rename(
         columns={
-            "Start": "Received (sent to holder)",
-            "End": "Left holder",
-            "Received at": "Opened by holder",
-            "Days": "Time held",
-            "Working days": "Working days held",
-            "End action": "Ended by",
-            "Broken": "Chain broken",
+            fmt.heading("start"): _("Received (sent to holder)"),
+            fmt.heading("end"): _("Left holder"),
+            fmt.heading("received_at"): _("Opened by holder"),
+            fmt.heading("days"): _("Time held"),
+            fmt.heading("working_days"): _("Working days held"),
+            fmt.heading("end_action"): _("Ended by"),
+            fmt.heading("broken"): _("Chain broken"),
         }
     ),
     journey,
     f"journey_{fact['file_id']}",
     "journey-table",
 )
-with st.expander("Every event of the file"):
+with st.expander(_("Every event of the file")):
     components.table(
         fmt.labelled(
             fmt.table(

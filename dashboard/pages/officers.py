@@ -9,20 +9,22 @@ from analytics.figures.registry import CSMOP_WORKING_DAYS, FIGURES
 from analytics.figures.views import OFFICER_LISTS
 from dashboard import components, data
 from dashboard import format as fmt
+from dashboard.i18n import _, fixed
 
 scope, filters, unit, unit_label, label = components.level_page(
-    "Officers",
-    "Who holds the files: per officer, the files pending with them at T, the oldest of them, "
-    f"those over the {CSMOP_WORKING_DAYS}-working-day rule, how long they keep a file, and "
-    "what they send back "
-    "down. Choose an officer to list the files behind a count.",
+    _("Officers"),
+    _(
+        "Who holds the files: per officer, the files pending with them at T, the oldest of "
+        "them, those over the {limit}-working-day rule, how long they keep a file, and what "
+        "they send back down. Choose an officer to list the files behind a count."
+    ).format(limit=CSMOP_WORKING_DAYS),
 )
 table = data.officers(scope, filters, unit)
 if table.empty:
-    st.info("No officer holds or handled a file in this selection.")
+    st.info(_("No officer holds or handled a file in this selection."))
     st.stop()
 
-LISTS = {name: FIGURES[name].label for name in OFFICER_LISTS}
+LISTS = {name: _(FIGURES[name].label) for name in OFFICER_LISTS}
 SORT_BY = (
     "held_now",
     "oldest_age_days",
@@ -30,29 +32,29 @@ SORT_BY = (
     "median_days_held",
     "files_returned",
 )
-SORTS = {name: FIGURES[name].label for name in SORT_BY}
+SORTS = {name: _(FIGURES[name].label) for name in SORT_BY}
 
 left, middle, right = st.columns(3)
 levels = sorted(table["level"].dropna().unique().tolist())
 chosen_levels = left.multiselect(
-    "Level",
+    _("Level"),
     levels,
-    format_func=label,
+    format_func=fixed(label),
     key="officer_level",
     bind="query-params",
-    placeholder="All levels",
+    placeholder=_("All levels"),
 )
 departments = sorted(table["department"].unique().tolist())
 chosen_departments = middle.multiselect(
-    "Department",
+    _("Department"),
     departments,
     key="officer_department",
     bind="query-params",
-    placeholder="All departments",
-    help="Narrows this table only; the sidebar's department filter narrows every page.",
+    placeholder=_("All departments"),
+    help=_("Narrows this table only; the sidebar's department filter narrows every page."),
 )
 sort_by = right.selectbox(
-    "Sort by (largest first)",
+    _("Sort by (largest first)"),
     list(SORTS),
     format_func=SORTS.get,
     key="officer_sort",
@@ -72,7 +74,7 @@ def officer_name(row: pd.Series) -> str:
     return f"{row['holder']} · {row['department']}, {row['state']}"
 
 
-names = [officer_name(row) for _, row in shown.iterrows()]
+names = [officer_name(row) for _i, row in shown.iterrows()]
 OFFICER_KEY = "officer"
 
 
@@ -98,8 +100,10 @@ formats = {
     "files_returned": fmt.indian,
 }
 st.markdown(
-    f"**{fmt.indian(len(shown))} officers** (ages and times in {unit_label}; choose a row to "
-    "list the files behind its counts)"
+    _(
+        "**{count} officers** (ages and times in {unit}; choose a row to list the files behind "
+        "its counts)"
+    ).format(count=fmt.indian(len(shown)), unit=unit_label)
 )
 st.dataframe(
     fmt.shown_frame(fmt.labelled(fmt.table(shown, formats))),
@@ -111,18 +115,18 @@ st.dataframe(
 )
 components.downloads(shown, f"officers_{unit}", "officers-downloads")
 
-st.markdown("**The files behind a count**")
+st.markdown("**" + _("The files behind a count") + "**")
 left, right = st.columns([2, 3])
 officer = left.selectbox(
-    "Officer",
+    _("Officer"),
     names,
     index=None,
     key=OFFICER_KEY,
     bind="query-params",
-    placeholder="Choose an officer (or a row above)",
+    placeholder=_("Choose an officer (or a row above)"),
 )
 which = right.segmented_control(
-    "Which files",
+    _("Which files"),
     list(LISTS),
     format_func=LISTS.get,
     default="held_now",
@@ -130,7 +134,7 @@ which = right.segmented_control(
     bind="query-params",
 )
 if officer is None:
-    st.caption("Choose an officer to see their files; each file opens its journey.")
+    st.caption(_("Choose an officer to see their files; each file opens its journey."))
     st.stop()
 row = shown.iloc[names.index(officer)]
 which = which or "held_now"
@@ -138,8 +142,13 @@ files = data.officer_files(
     scope, filters, (row["state"], row["department"], row["holder"]), which, unit
 )
 st.markdown(
-    f"**{LISTS[which]}: {fmt.indian(len(files))} files** of {fmt.plain(row['holder'])} "
-    f"({fmt.plain(row['department'])}, {fmt.plain(row['state'])})"
+    _("**{list}: {count} files** of {holder} ({department}, {state})").format(
+        list=LISTS[which],
+        count=fmt.indian(len(files)),
+        holder=fmt.plain(row["holder"]),
+        department=fmt.plain(row["department"]),
+        state=fmt.plain(row["state"]),
+    )
 )
 journey = files.assign(journey="journey?file=" + files["file_id"].astype(str))
 columns = ["journey", "file_id", "file_number", "subject", "level", "since", "age_days"]
@@ -149,10 +158,15 @@ st.dataframe(
     fmt.shown_frame(
         fmt.labelled(
             fmt.table(journey[columns], {"level": label, "since": fmt.moment, "age_days": _age})
-        ).rename(columns={"Journey": "Journey"})
+        )
     ),
     hide_index=True,
     width="stretch",
-    column_config={"Journey": st.column_config.LinkColumn("Journey", display_text="Open")},
+    column_config={
+        fmt.heading("journey"): st.column_config.LinkColumn(
+            fmt.heading("journey"), display_text=_("Open")
+        )
+    },
 )
+
 components.downloads(files, f"officer_files_{which}_{unit}", "officer-files-downloads")

@@ -9,33 +9,36 @@ from analytics.figures.overdue import OVERDUE_COLUMNS
 from analytics.figures.registry import FIGURES
 from dashboard import components, data
 from dashboard import format as fmt
+from dashboard.i18n import _
 
 scope = components.data_page(
-    "Overdue",
-    "Pending files that have been with their present holder longer than their limit, in "
-    "working days (Monday–Friday outside the state's holidays), as of each state's T; past "
-    "the limit by the escalation days, a file is escalated to the next level's holder.",
+    _("Overdue"),
+    _(
+        "Pending files that have been with their present holder longer than their limit, in "
+        "working days (Monday–Friday outside the state's holidays), as of each state's T; past "
+        "the limit by the escalation days, a file is escalated to the next level's holder."
+    ),
 )
 filters = components.filters()
 label = components.level_label(data.level_names())
 components.heading(filters, scope)
 if filters.has_range:
-    st.caption("Overdue files are a snapshot as of T: the period filter does not change them.")
+    st.caption(_("Overdue files are a snapshot as of T: the period filter does not change them."))
 
 files, holders = data.overdue(scope, filters)
 components.cards(
     [
-        (FIGURES["overdue"].label, fmt.indian(len(files)), FIGURES["overdue"].help),
+        (_(FIGURES["overdue"].label), fmt.indian(len(files)), _(FIGURES["overdue"].help)),
         (
-            FIGURES["escalated"].label,
+            _(FIGURES["escalated"].label),
             fmt.indian(int(files["escalated"].sum())),
-            FIGURES["escalated"].help,
+            _(FIGURES["escalated"].help),
         ),
-        ("Holders with overdue files", fmt.indian(len(holders)), "Officers holding them."),
+        (_("Holders with overdue files"), fmt.indian(len(holders)), _("Officers holding them.")),
     ]
 )
 if files.empty:
-    st.info("No file in this selection is past its limit.")
+    st.info(_("No file in this selection is past its limit."))
     st.stop()
 
 
@@ -47,7 +50,7 @@ def _working(value: object) -> str:
     return fmt.days(value, 1, "working days")
 
 
-st.markdown("**Per holder and level**")
+st.markdown("**" + _("Per holder and level") + "**")
 components.table(
     fmt.labelled(
         fmt.table(
@@ -60,13 +63,18 @@ components.table(
                 "longest": _working,
             },
         )
-    ).rename(columns={"Oldest since": "Held since (oldest)", "Longest": "Longest held"}),
+    ).rename(
+        columns={
+            fmt.heading("oldest_since"): _("Held since (oldest)"),
+            fmt.heading("longest"): _("Longest held"),
+        }
+    ),
     holders,
     "overdue_per_holder",
     "overdue-holders",
 )
 
-st.markdown("**Overdue files** (oldest first within each holder)")
+st.markdown(_("**Overdue files** (oldest first within each holder)"))
 shown = files.assign(journey=[components.journey_link(f) for f in files["file_id"]])
 display = fmt.table(
     shown[["journey", *(c for c in OVERDUE_COLUMNS if c not in HIDDEN)]],
@@ -77,20 +85,20 @@ display = fmt.table(
         "age_working_days": _working,
         "limit_days": _working,
         "overdue_since": fmt.moment,
-        "escalated": lambda v: "Yes" if v else "No",
+        "escalated": lambda v: _("Yes") if v else _("No"),
         "escalated_since": fmt.moment,
     },
 )
 display = display.rename(
     columns={
-        "journey": "Journey",
-        "age_working_days": "Held (working days)",
-        "limit_days": "Limit",
-        "overdue_since": "Overdue since",
-        "escalated": "Escalated",
-        "escalated_since": "Escalated since",
-        "escalate_to_user": "Escalate to",
-        "escalate_to_designation": "Escalate to (designation)",
+        "journey": _("Journey"),
+        "age_working_days": _("Held (working days)"),
+        "limit_days": _("Limit"),
+        "overdue_since": _("Overdue since"),
+        "escalated": _("Escalated"),
+        "escalated_since": _("Escalated since"),
+        "escalate_to_user": _("Escalate to"),
+        "escalate_to_designation": _("Escalate to (designation)"),
     }
 )
 components.table(
@@ -98,5 +106,5 @@ components.table(
     files.drop(columns=["file_key"]),
     "overdue_files",
     "overdue-files",
-    links={"Journey": "Open journey"},
+    links={_("Journey"): _("Open journey")},
 )

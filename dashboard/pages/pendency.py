@@ -9,17 +9,20 @@ from analytics.figures.registry import AGE_BOUNDS, AGE_BUCKETS, FIGURES
 from analytics.figures.views import pendency_by
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import _
 
 scope, filters, unit, unit_label, label = components.level_page(
-    "Pendency",
-    "Files pending as of each state's T, by how long they have been with their present "
-    "holder; parked files are counted apart.",
+    _("Pendency"),
+    _(
+        "Files pending as of each state's T, by how long they have been with their present "
+        "holder; parked files are counted apart."
+    ),
 )
 if filters.has_range:
-    st.caption("Pendency is a snapshot as of T: the period filter does not change it.")
+    st.caption(_("Pendency is a snapshot as of T: the period filter does not change it."))
 
 table, longest, parked = data.pendency(scope, filters, unit)
-buckets = {b: FIGURES[b].label.replace("days", unit_label) for b in AGE_BUCKETS}
+buckets = {b: _(FIGURES[b].label).replace(_("days"), unit_label) for b in AGE_BUCKETS}
 totals = table[["pending", *AGE_BUCKETS, "parked"]].sum()
 
 
@@ -28,18 +31,20 @@ def _over(bucket: str) -> tuple[str, str, str]:
     days = int(AGE_BOUNDS[bucket][0])
     older = AGE_BUCKETS[AGE_BUCKETS.index(bucket) :]
     return (
-        f"Pending over {days} {unit_label}",
+        _("Pending over {days} {unit}").format(days=days, unit=unit_label),
         fmt.indian(sum(totals[b] for b in older)),
-        f"Pending files with their present holder for more than {days} {unit_label}.",
+        _("Pending files with their present holder for more than {days} {unit}.").format(
+            days=days, unit=unit_label
+        ),
     )
 
 
 components.cards(
     [
-        (FIGURES["pending"].label, fmt.indian(totals["pending"]), FIGURES["pending"].help),
+        (_(FIGURES["pending"].label), fmt.indian(totals["pending"]), _(FIGURES["pending"].help)),
         _over(AGE_BUCKETS[-2]),
         _over(AGE_BUCKETS[-1]),
-        (FIGURES["parked"].label, fmt.indian(totals["parked"]), FIGURES["parked"].help),
+        (_(FIGURES["parked"].label), fmt.indian(totals["parked"]), _(FIGURES["parked"].help)),
     ],
     per_row=4,
 )
@@ -48,10 +53,10 @@ by_level = pendency_by(table, "level")
 by_level = by_level.assign(label=by_level["level"].map(label))
 by_department = pendency_by(table, "department").assign(label=lambda f: f["department"])
 components.chart(
-    charts.pendency_buckets(by_level, "Level", buckets), "pendency_by_level", "by-level"
+    charts.pendency_buckets(by_level, _("level"), buckets), "pendency_by_level", "by-level"
 )
 components.chart(
-    charts.pendency_buckets(by_department, "Department", buckets),
+    charts.pendency_buckets(by_department, _("department"), buckets),
     "pendency_by_department",
     "by-department",
 )
@@ -65,7 +70,9 @@ def _show(frame: pd.DataFrame, raw: pd.DataFrame, name: str, key: str) -> None:
     components.table(display, raw, name, key)
 
 
-st.markdown(f"**Longest-pending files** (age in {unit_label}, with the present holder)")
+st.markdown(
+    _("**Longest-pending files** (age in {unit}, with the present holder)").format(unit=unit_label)
+)
 components.table(
     fmt.labelled(
         fmt.table(
@@ -81,12 +88,12 @@ components.table(
     f"longest_pending_{unit}",
     "longest",
 )
-st.markdown("**By state, department and level**")
+st.markdown("**" + _("By state, department and level") + "**")
 _show(table, table, f"pendency_{unit}", "pendency-table")
-with st.expander(f"Parked files ({fmt.indian(len(parked))})"):
+with st.expander(_("Parked files ({count})").format(count=fmt.indian(len(parked)))):
     components.table(
         fmt.labelled(fmt.table(parked, {"level": label, "since": fmt.moment})).rename(
-            columns={"Holder": "Parked by", "With holder since": "Parked on"}
+            columns={fmt.heading("holder"): _("Parked by"), fmt.heading("since"): _("Parked on")}
         ),
         parked,
         "parked_files",

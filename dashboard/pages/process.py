@@ -9,12 +9,15 @@ import streamlit as st
 from analytics.figures.registry import OVER_LEVELS_LIMIT, PROCESS_FIGURES
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import _
 
 components.header(
-    "Process",
-    "How files really move: the routes they take through the levels (from creation to "
-    "closing, or to now), the movements between levels, who passes files to whom, and the "
-    "files that came back to a level they had left. Times are calendar days.",
+    _("Process"),
+    _(
+        "How files really move: the routes they take through the levels (from creation to "
+        "closing, or to now), the movements between levels, who passes files to whom, and the "
+        "files that came back to a level they had left. Times are calendar days."
+    ),
 )
 scope = components.current_scope()
 if data.prepared(scope) is None:
@@ -25,10 +28,10 @@ components.heading(filters, scope)
 
 every_route, by_place = data.routes(scope, filters)
 if every_route.empty:
-    st.info("No files in this selection.")
+    st.info(_("No files in this selection."))
     st.stop()
 
-yes_no = {True: "Yes", False: "No"}
+yes_no = {True: _("Yes"), False: _("No")}
 n_files = int(every_route["files"].sum())
 
 
@@ -38,26 +41,26 @@ def _files(frame, column: str) -> int:
 
 components.cards(
     [
-        ("Files", fmt.indian(n_files), PROCESS_FIGURES["files"].help),
+        (_("Files"), fmt.indian(n_files), _(PROCESS_FIGURES["files"].help)),
         (
-            "Distinct routes",
+            _("Distinct routes"),
             fmt.indian(len(every_route)),
-            "How many different sequences of levels the files took.",
+            _("How many different sequences of levels the files took."),
         ),
         (
-            "Files on the commonest route",
+            _("Files on the commonest route"),
             fmt.percent(every_route["share"].iloc[0]),
-            "The share of files that took the most frequent route.",
+            _("The share of files that took the most frequent route."),
         ),
         (
-            "Files on routes that skip a level",
+            _("Files on routes that skip a level"),
             fmt.indian(_files(every_route, "skips_levels")),
-            "Files whose route goes up more than one level in one step.",
+            _("Files whose route goes up more than one level in one step."),
         ),
         (
-            f"Files on routes over {OVER_LEVELS_LIMIT} levels",
+            _("Files on routes over {limit} levels").format(limit=OVER_LEVELS_LIMIT),
             fmt.indian(_files(every_route, "over_limit")),
-            PROCESS_FIGURES["levels"].help,
+            _(PROCESS_FIGURES["levels"].help),
         ),
     ],
     per_row=3,
@@ -65,12 +68,14 @@ components.cards(
 
 if filters.has_range:
     st.caption(
-        "With a period: routes are those of the files created in it (their whole route); "
-        "movements, handovers and returns are those in it."
+        _(
+            "With a period: routes are those of the files created in it (their whole route); "
+            "movements, handovers and returns are those in it."
+        )
     )
 
 tab_routes, tab_map, tab_people, tab_rework = st.tabs(
-    ["Routes", "Process map", "Handovers", "Rework"]
+    [_("Routes"), _("Process map"), _("Handovers"), _("Rework")]
 )
 route_formats = {
     **fmt.formats("files", "share", "closed", "median_disposal_days", "p90_disposal_days"),
@@ -81,8 +86,10 @@ route_formats = {
 
 with tab_routes:
     st.markdown(
-        "**Routes, most files first** (levels in order: 1 is the dealing hand). Click a "
-        "route's row, or choose it below, to list its files."
+        _(
+            "**Routes, most files first** (levels in order: 1 is the dealing hand). Click a "
+            "route's row, or choose it below, to list its files."
+        )
     )
     clicked = components.table(
         fmt.labelled(fmt.table(every_route, route_formats)),
@@ -93,17 +100,21 @@ with tab_routes:
         select=True,
     )
     chosen = st.selectbox(
-        "Show the files of a route",
+        _("Show the files of a route"),
         every_route["route"].tolist(),
         index=None,
-        placeholder="Choose a route",
+        placeholder=_("Choose a route"),
         key="route-files",
     )
     if clicked and clicked[0] < len(every_route):
         chosen = every_route["route"].iloc[clicked[0]]
     if chosen is not None:
         files = data.route_files(scope, filters, chosen)
-        st.markdown(f"**{fmt.indian(len(files))} files took {fmt.plain(chosen)}**")
+        st.markdown(
+            _("**{count} files took {route}**").format(
+                count=fmt.indian(len(files)), route=fmt.plain(chosen)
+            )
+        )
         components.table(
             fmt.labelled(
                 fmt.table(
@@ -120,7 +131,7 @@ with tab_routes:
             "route_files",
             "route-files-table",
         )
-    with st.expander("Top five routes per state and department"):
+    with st.expander(_("Top five routes per state and department")):
         components.table(
             fmt.labelled(fmt.table(by_place, route_formats)),
             by_place,
@@ -131,7 +142,7 @@ with tab_routes:
 with tab_map:
     edges = data.process_map(scope, filters)
     if edges.empty:
-        st.info("No movements in this selection.")
+        st.info(_("No movements in this selection."))
     else:
         edges = edges.assign(
             from_label=edges["from_level"].map(label), to_label=edges["to_level"].map(label)
@@ -139,7 +150,7 @@ with tab_map:
         most = int(edges["movements"].max())
         least = (
             st.slider(
-                "Show edges with at least this many movements",
+                _("Show edges with at least this many movements"),
                 min_value=1,
                 max_value=max(most, 2),
                 value=1,
@@ -151,9 +162,11 @@ with tab_map:
         shown = edges[edges["movements"].ge(least)]
         components.chart(charts.process_map(shown), "process_map", "process-map")
         st.caption(
-            "Arrows up (left) and returns down (right), as wide as their movements; red: the "
-            "three edges with the longest median time with the sender. Movements between "
-            "officers of one level are in the table."
+            _(
+                "Arrows up (left) and returns down (right), as wide as their movements; red: "
+                "the three edges with the longest median time with the sender. Movements "
+                "between officers of one level are in the table."
+            )
         )
         raw = shown.drop(columns=["from_label", "to_label"])
         components.table(
@@ -168,7 +181,7 @@ with tab_map:
                         "slowest": yes_no.get,
                     },
                 )
-            ).rename(columns={"Median": "Median days with the sender"}),
+            ).rename(columns={fmt.heading("median_days"): _("Median days with the sender")}),
             raw,
             "process_map_edges",
             "map-table",
@@ -177,11 +190,13 @@ with tab_map:
 with tab_people:
     pairs, through = data.handovers(scope, filters)
     if pairs.empty:
-        st.info("No handovers in this selection.")
+        st.info(_("No handovers in this selection."))
     else:
         components.chart(charts.handover_sankey(pairs.head(25)), "handovers", "handover-sankey")
         day_formats = {"median_days": lambda v: fmt.days(v, 2)}
-        st.markdown(f"**Officers most files pass through** (up to {data.TOP_OFFICERS})")
+        st.markdown(
+            _("**Officers most files pass through** (up to {top})").format(top=data.TOP_OFFICERS)
+        )
         components.table(
             fmt.labelled(
                 fmt.table(
@@ -196,18 +211,24 @@ with tab_people:
             "pass_through_officers",
             "through-table",
         )
-        st.markdown(f"**Busiest handovers** (officer to officer, up to {data.TOP_OFFICERS})")
+        st.markdown(
+            _("**Busiest handovers** (officer to officer, up to {top})").format(
+                top=data.TOP_OFFICERS
+            )
+        )
         pair_formats = {**fmt.formats("handovers", "returns"), **day_formats}
         components.table(
             fmt.labelled(fmt.table(pairs, pair_formats)).rename(
-                columns={"Median": "Median days with the sender"}
+                columns={fmt.heading("median_days"): _("Median days with the sender")}
             ),
             pairs,
             "handovers",
             "pairs-table",
         )
         returned = pairs[pairs["returns"].gt(0)].sort_values("returns", ascending=False)
-        with st.expander(f"Returns downward ({fmt.indian(int(returned['returns'].sum()))})"):
+        with st.expander(
+            _("Returns downward ({count})").format(count=fmt.indian(int(returned["returns"].sum())))
+        ):
             components.table(
                 fmt.labelled(fmt.table(returned, pair_formats)),
                 returned,
@@ -220,19 +241,19 @@ with tab_rework:
     components.cards(
         [
             (
-                PROCESS_FIGURES["files_with_rework"].label,
+                _(PROCESS_FIGURES["files_with_rework"].label),
                 fmt.indian(totals["files_with_rework"]),
-                PROCESS_FIGURES["files_with_rework"].help,
+                _(PROCESS_FIGURES["files_with_rework"].help),
             ),
             (
-                "Share of files",
+                _("Share of files"),
                 fmt.percent(totals["share"]),
-                "Of the files in the selection, the share with rework.",
+                _("Of the files in the selection, the share with rework."),
             ),
             (
-                PROCESS_FIGURES["re_entries"].label,
+                _(PROCESS_FIGURES["re_entries"].label),
                 fmt.indian(totals["re_entries"]),
-                PROCESS_FIGURES["re_entries"].help,
+                _(PROCESS_FIGURES["re_entries"].help),
             ),
         ]
     )
@@ -243,7 +264,7 @@ with tab_rework:
     )
     left, right = st.columns(2)
     with left:
-        st.markdown("**Where files came back**")
+        st.markdown("**" + _("Where files came back") + "**")
         components.table(
             fmt.labelled(fmt.table(by_level, {"level": label, **fmt.formats("re_entries")})),
             by_level,
@@ -251,7 +272,7 @@ with tab_rework:
             "rework-levels",
         )
     with right:
-        st.markdown("**How often** (files by their number of returns to a level)")
+        st.markdown(_("**How often** (files by their number of returns to a level)"))
         components.table(
             fmt.labelled(fmt.table(how_often, {"re_entries": fmt.indian, "files": fmt.indian})),
             how_often,
@@ -260,7 +281,7 @@ with tab_rework:
         )
 
 st.divider()
-st.markdown("**The event log as XES** (IEEE 1849, for process-mining tools)")
+st.markdown(_("**The event log as XES** (IEEE 1849, for process-mining tools)"))
 facts = data.prepared(scope).facts
 mask = scope.mask(facts)
 if filters.states:
@@ -269,12 +290,14 @@ if filters.departments:
     mask &= facts["department"].isin(filters.departments).to_numpy()
 n_traces = int(np.count_nonzero(mask))
 st.caption(
-    f"Every stored event of the {fmt.indian(n_traces)} files in your scope and the state and "
-    "department filters (the file-type and period filters do not apply), one trace per file; "
-    "officers as pseudonyms unless you may see names."
+    _(
+        "Every stored event of the {count} files in your scope and the state and department "
+        "filters (the file-type and period filters do not apply), one trace per file; officers "
+        "as pseudonyms unless you may see names."
+    ).format(count=fmt.indian(n_traces))
 )
 components.download_file(
-    "Download XES",
+    _("Download XES"),
     lambda: data.xes_log(scope, filters)[0],
     "eoffice_events.xes.gz",
     "application/gzip",

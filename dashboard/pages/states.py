@@ -8,28 +8,33 @@ from analytics.figures.registry import CENTRAL_SECRETARIAT, FIGURES, OVERVIEW, R
 from analytics.figures.views import ranked
 from dashboard import charts, components, data
 from dashboard import format as fmt
+from dashboard.i18n import _, fixed
 
 components.header(
-    "States compared",
-    "Who leads and who lags: the states side by side on the same figures, ranked.",
+    _("States compared"),
+    _("Who leads and who lags: the states side by side on the same figures, ranked."),
 )
 scope = components.current_scope()
 if data.prepared(scope) is None:
     components.no_data()
 filters = components.filters()
 unit = components.unit_choice()
-unit_label = components.UNIT_LABELS[unit]
+unit_label = _(components.UNIT_LABELS[unit])
 frame = data.states(scope, filters, unit)
 components.heading(filters, scope)
 central = frame[frame["state"].eq(CENTRAL_SECRETARIAT)]
 
 figure = st.selectbox(
-    "Rank the states by",
+    _("Rank the states by"),
     [*RATES, *(name for name in OVERVIEW if name not in RATES)],
-    format_func=lambda name: FIGURES[name].label + (" (a rate)" if name in RATES else " (a count)"),
+    format_func=fixed(
+        lambda name: (_("{figure} (a rate)") if name in RATES else _("{figure} (a count)")).format(
+            figure=_(FIGURES[name].label)
+        )
+    ),
     key="rank_by",
     bind="query-params",
-    help="Rates are fair between a large state and a small one; counts grow with size.",
+    help=_("Rates are fair between a large state and a small one; counts grow with size."),
 )
 entry = FIGURES[figure]
 order = ranked(frame, figure)
@@ -44,23 +49,37 @@ def _value(v: object) -> str:
 reference = None
 if len(central):
     value = central[figure].iloc[0]
-    reference = (f"Central secretariat ({CENTRAL_SECRETARIAT})", value, _value(value))
+    reference = (
+        _("Central secretariat ({name})").format(name=CENTRAL_SECRETARIAT),
+        value,
+        _value(value),
+    )
 components.chart(
-    charts.ranked_bars(order, figure, entry.label, [_value(v) for v in order[figure]], reference),
+    charts.ranked_bars(
+        order, figure, _(entry.label), [_value(v) for v in order[figure]], reference
+    ),
     f"states_{figure}",
     "ranked",
 )
 if entry.higher_is_better is not None:
-    better = "higher" if entry.higher_is_better else "lower"
+    better = (
+        _("**A higher figure is better**: rank 1, on top, is the best.")
+        if entry.higher_is_better
+        else _("**A lower figure is better**: rank 1, on top, is the best.")
+    )
     st.caption(
-        f"{entry.help} **A {better} figure is better**: rank 1, on top, is the best. The "
-        f"central secretariat ({CENTRAL_SECRETARIAT}) is not a state: it is drawn as a line, "
-        "not ranked."
+        f"{_(entry.help)} {better} "
+        + _(
+            "The central secretariat ({name}) is not a state: it is drawn as a line, not ranked."
+        ).format(name=CENTRAL_SECRETARIAT)
     )
 else:
     st.caption(
-        f"{entry.help} Neither direction is better in itself: largest on top. The central "
-        f"secretariat ({CENTRAL_SECRETARIAT}) is drawn as a line, not ranked."
+        f"{_(entry.help)} "
+        + _(
+            "Neither direction is better in itself: largest on top. The central secretariat "
+            "({name}) is drawn as a line, not ranked."
+        ).format(name=CENTRAL_SECRETARIAT)
     )
 ranking = order[["rank", "state", figure, "files_handled"]]
 components.table(
@@ -79,15 +98,26 @@ per_level = per_level.assign(level_label=per_level["level"].map(label))
 rows = sorted(per_level["state"].unique(), key=lambda s: (s == CENTRAL_SECRETARIAT, s))
 per_level = per_level.set_index("state").loc[rows].reset_index()
 per_level["state"] = per_level["state"].replace(
-    CENTRAL_SECRETARIAT, f"{CENTRAL_SECRETARIAT} (central secretariat)"
+    CENTRAL_SECRETARIAT, _("{name} (central secretariat)").format(name=CENTRAL_SECRETARIAT)
 )
 components.chart(
     charts.state_level_turnaround(per_level, unit_label), "state_level_turnaround", "heatmap"
 )
 st.caption(
-    "Each cell: half of the files left that level in that state faster than this (stints "
-    "that ended in the period). The central secretariat is the last row."
+    _(
+        "Each cell: half of the files left that level in that state faster than this (stints "
+        "that ended in the period). The central secretariat is the last row."
+    )
 )
+slowest = per_level.dropna(subset=["median_days"]).nlargest(1, "median_days")
+if len(slowest):  # the chart's one-sentence text alternative
+    st.caption(
+        _("Longest median stay: {level} in {state}, {time}.").format(
+            level=fmt.plain(slowest["level_label"].iloc[0]),
+            state=fmt.plain(slowest["state"].iloc[0]),
+            time=fmt.age(slowest["median_days"].iloc[0], unit_label),
+        )
+    )
 
 
 def _open_state(state_key: str) -> None:
@@ -100,14 +130,14 @@ def _open_state(state_key: str) -> None:
 
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.selectbox(
-    "Open one state's view",
+    _("Open one state's view"),
     frame["state"].tolist(),
     index=None,
-    placeholder="Choose a state",
+    placeholder=_("Choose a state"),
     key="open_state",
 )
 right.button(
-    "Open its overview",
+    _("Open its overview"),
     on_click=_open_state,
     args=("open_state",),
     icon=":material/arrow_forward:",
@@ -116,7 +146,11 @@ right.button(
 if st.session_state.pop("eoffice_goto", None):
     st.switch_page("pages/overview.py", query_params={})  # bound filters refill the URL
 
-st.markdown("**All figures, by state**")
+st.markdown("**" + _("All figures, by state") + "**")
+# views.states' groups, in the reader's language (a comment: a bare string would be shown)
+GROUPS = {"State": _("State"), "Central secretariat": _("Central secretariat")}
+
+
 components.table(
     fmt.labelled(
         fmt.table(
@@ -126,6 +160,7 @@ components.table(
                 **fmt.formats(*RATES),
                 "files_handled": fmt.indian,
                 "median_turnaround_days": lambda v: fmt.age(v, unit_label),
+                "group": GROUPS.get,
             },
         )
     ),

@@ -14,9 +14,11 @@ from analytics.access.level_keeper import LevelKeeper
 from analytics.figures.registry import GLOSSARY
 from analytics.log.formats import UnusableInputError, UploadLimits
 from analytics.log.reading import ValidationReport, columns_found
+from analytics.log.rules import MESSAGES
 from analytics.store.uploads import REPORT_LIST_CAP
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
+from dashboard.i18n import N_, _, fixed, reason_text
 
 
 @dataclass
@@ -27,14 +29,19 @@ class Preview:
     report: ValidationReport
     rejected_rows: pd.DataFrame
     files: int
+    rejected_issues: list[dict] = field(default_factory=list)
+    warning_issues: list[dict] = field(default_factory=list)
     against: dict[str, int] = field(default_factory=dict)
     refused: str | None = None
 
 
 components.header(
-    "Upload a movement log",
-    "Load an e-Office extract (CSV or Excel). You see what would be loaded and what would be "
-    "rejected before anything is stored; loading the same rows twice never counts them twice.",
+    _("Upload a movement log"),
+    _(
+        "Load an e-Office extract (CSV or Excel). You see what would be loaded and what would "
+        "be rejected before anything is stored; loading the same rows twice never counts them "
+        "twice."
+    ),
 )
 scope = components.current_scope()
 user = auth.signed_in_user()
@@ -44,12 +51,14 @@ store = data.store()
 accounts = auth.accounts()
 if user.is_demo:
     st.warning(
-        "Demo mode is read-only: uploads are refused. Create an account (docs/access.md) and "
-        "sign in as a nodal officer to load a movement log.",
+        _(
+            "Demo mode is read-only: uploads are refused. Create an account (docs/access.md) "
+            "and sign in as a nodal officer to load a movement log."
+        ),
         icon=":material/block:",
     )
 elif not user.can_upload:
-    st.warning("Uploading needs a nodal-officer grant; ask an administrator.")
+    st.warning(_("Uploading needs a nodal-officer grant; ask an administrator."))
 history_all = data.uploads(user)
 known_states = sorted(
     {s for s in history_all["state_given"].dropna()} | set(data.choices(scope)["states"])
@@ -57,7 +66,7 @@ known_states = sorted(
 
 DONE_KEY = "upload_done"  # the last commit's outcome, shown instead of the form until reset
 ROUND_KEY = "upload_round"  # bumped for a new upload: a fresh, empty file chooser
-GIVEN = {"state": "State", "department": "Department"}
+GIVEN = {"state": N_("State"), "department": N_("Department")}
 
 
 def _single_grant() -> tuple[str | None, str | None]:
@@ -81,16 +90,30 @@ def _shown_column(entry: dict, headers: dict[str, str]) -> str:
     header = entry.get("header") or headers.get(column, "")
     if header:
         return header
-    return f"{column} (no such column)" if column in GIVEN else column
+    return _("{column} (no such column)").format(column=column) if column in GIVEN else column
 
 
-def _issues(entries: list[dict], headers: dict[str, str]) -> pd.DataFrame:
+def _reason(entry: dict, coded: dict | None) -> str:
+    """An issue's reason in the reader's language: the core's English template for its code
+    (`analytics.log.rules.MESSAGES`, the catalogue's message ids) filled in with its params;
+    the core's English where no code is known (a stored upload keeps only the English)."""
+    if coded and coded.get("code") in MESSAGES:
+        return reason_text(coded["code"], coded.get("params") or {}, MESSAGES)
+    return entry["reason"]
+
+
+def _issues(
+    entries: list[dict], headers: dict[str, str], coded: list[dict] | None = None
+) -> pd.DataFrame:
+    """The report's issues as a table; `coded` (the same issues with their codes, in order)
+    lets each reason be shown in the reader's language."""
+    codes = coded if coded is not None and len(coded) == len(entries) else [None] * len(entries)
     return pd.DataFrame(
         {
-            "Line": [e["line"] for e in entries],
-            "Column": [_shown_column(e, headers) for e in entries],
-            "Reason": [e["reason"] for e in entries],
-            "File": [e["file"] for e in entries],
+            _("Line"): [e["line"] for e in entries],
+            _("Column"): [_shown_column(e, headers) for e in entries],
+            _("Reason"): [_reason(e, c) for e, c in zip(entries, codes, strict=True)],
+            _("File"): [e["file"] for e in entries],
         }
     )
 
@@ -106,31 +129,31 @@ if done is not None:
     else:
         st.warning(fmt.plain(f"{name}: {message}."))
     st.button(
-        "Load another extract", on_click=_new_upload, type="primary", icon=":material/upload:"
+        _("Load another extract"), on_click=_new_upload, type="primary", icon=":material/upload:"
     )
 else:
     uploaded = st.file_uploader(
-        "Extract (CSV or XLSX)",
+        _("Extract (CSV or XLSX)"),
         type=["csv", "xlsx"],
         key=f"upload_file_{st.session_state.get(ROUND_KEY, 0)}",
-        help="Excel 97–2003 .xls workbooks are not read: save the sheet as .xlsx or CSV.",
+        help=_("Excel 97–2003 .xls workbooks are not read: save the sheet as .xlsx or CSV."),
     )
     grant_state, grant_department = _single_grant()
     options = sorted(set(known_states) | ({grant_state} if grant_state else set()))
     left, right = st.columns(2)
     state = left.selectbox(
-        "State (if the file has no State column)",
+        _("State (if the file has no State column)"),
         options,
         index=options.index(grant_state) if grant_state else None,
         accept_new_options=True,
-        placeholder="Leave empty when the file names the state",
+        placeholder=_("Leave empty when the file names the state"),
         key="upload_state",
     )
     department = right.text_input(
-        "Department (if the file has no Department column)",
+        _("Department (if the file has no Department column)"),
         value=grant_department or "",
         key="upload_department",
-        placeholder="e.g. Finance",
+        placeholder=_("e.g. {example}").format(example="Finance"),
     )
     state = (state or "").strip() or None
     department = (department or "").strip() or None
@@ -138,11 +161,11 @@ else:
 if done is not None:
     pass
 elif uploaded is None:
-    st.info("Choose a file to see its validation report.")
+    st.info(_("Choose a file to see its validation report."))
 elif user.is_demo:
-    st.error("Demo mode is read-only: the file was not read and nothing can be committed.")
+    st.error(_("Demo mode is read-only: the file was not read and nothing can be committed."))
 elif not user.can_upload:
-    st.error("Only a nodal officer can check or load a file: the file was not read.")
+    st.error(_("Only a nodal officer can check or load a file: the file was not read."))
 else:
     content = uploaded.getvalue()
     digest = hashlib.sha256(content).hexdigest()
@@ -164,18 +187,20 @@ else:
     )
     if missing:
         # Without these every row would be rejected: ask for them before validating.
-        asked = " and ".join(f"**{GIVEN[c]}**" for c in missing)
-        columns = " or ".join(GIVEN[c] for c in missing)
+        asked = _(" and ").join(f"**{_(GIVEN[c])}**" for c in missing)
+        columns = _(" or ").join(_(GIVEN[c]) for c in missing)
         st.warning(
-            f"**{fmt.plain(uploaded.name)}** has no {columns} column. Choose the {asked} of its "
-            "rows above to see its validation report.",
+            _(
+                "**{name}** has no {columns} column. Choose the {asked} of its rows above to see "
+                "its validation report."
+            ).format(name=fmt.plain(uploaded.name), columns=columns, asked=asked),
             icon=":material/edit_note:",
         )
     elif isinstance(headers, UnusableInputError):
         cache[token] = headers
     if not missing and token not in cache:
         try:
-            with st.spinner("Reading and checking the file…"):
+            with st.spinner(_("Reading and checking the file…")):
                 cache.clear()
                 read = store.uploads.preview(
                     [(uploaded.name, content)], state=state, department=department
@@ -185,6 +210,8 @@ else:
                     report=read.report,
                     rejected_rows=read.rejected_rows.head(REPORT_LIST_CAP),
                     files=int(read.events["file_id"].nunique()),
+                    rejected_issues=read.rejected_issues,
+                    warning_issues=read.warning_issues,
                     # rows outside the user's scope are never compared with the store
                     against={} if refused else store.uploads.compare(read.events),
                     refused=refusal_message(user, refused) if refused else None,
@@ -197,65 +224,75 @@ else:
         pass  # asked above for the state or department
     elif isinstance(result, UnusableInputError):
         st.error(
-            f"**{fmt.plain(uploaded.name)} cannot be loaded:** {fmt.plain(result.reason)}. "
-            "Nothing was stored."
+            _("**{name} cannot be loaded:** {reason}. Nothing was stored.").format(
+                name=fmt.plain(uploaded.name), reason=fmt.plain(result.reason)
+            )
         )
     elif result.refused:
         st.error(
-            f"**{fmt.plain(uploaded.name)}:** {fmt.plain(result.refused)}. "
-            "Nothing can be committed."
+            _("**{name}:** {reason}. Nothing can be committed.").format(
+                name=fmt.plain(uploaded.name), reason=fmt.plain(result.refused)
+            )
         )
     else:
         report, against = result.report, result.against
         assert isinstance(headers, dict)
-        st.subheader(f"Validation of {fmt.plain(uploaded.name)}")
+        st.header(_("Validation of {name}").format(name=fmt.plain(uploaded.name)))
         components.cards(
             [
-                ("Rows read", fmt.indian(report.rows_read), "Data rows in the file."),
-                ("Rows accepted", fmt.indian(report.rows_accepted), "Rows that will load."),
-                ("Rows rejected", fmt.indian(report.rows_rejected), "Rows that will not load."),
+                (_("Rows read"), fmt.indian(report.rows_read), _("Data rows in the file.")),
+                (_("Rows accepted"), fmt.indian(report.rows_accepted), _("Rows that will load.")),
                 (
-                    "Duplicates dropped",
+                    _("Rows rejected"),
+                    fmt.indian(report.rows_rejected),
+                    _("Rows that will not load."),
+                ),
+                (
+                    _("Duplicates dropped"),
                     fmt.indian(report.duplicates_dropped),
-                    "Rows repeating an event already in the file.",
+                    _("Rows repeating an event already in the file."),
                 ),
                 (
-                    "Files in the extract",
+                    _("Files in the extract"),
                     fmt.indian(result.files),
-                    "Distinct computer numbers among the accepted rows.",
+                    _("Distinct computer numbers among the accepted rows."),
                 ),
                 (
-                    "Unknown designations",
+                    _("Unknown designations"),
                     fmt.indian(len(report.unknown_designations)),
-                    "Kept, but counted at no level until the level table knows them.",
+                    _("Kept, but counted at no level until the level table knows them."),
                 ),
                 (
-                    "New events",
+                    _("New events"),
                     fmt.indian(against["events_new"]),
-                    "Accepted events the store does not hold yet: what a commit adds.",
+                    _("Accepted events the store does not hold yet: what a commit adds."),
                 ),
                 (
-                    "Already stored",
+                    _("Already stored"),
                     fmt.indian(against["events_already_stored"]),
-                    "Accepted events the store already holds: never counted twice.",
+                    _("Accepted events the store already holds: never counted twice."),
                 ),
                 (
-                    "New files",
+                    _("New files"),
                     fmt.indian(against["files_new"]),
-                    "Files the store has never seen (others gain events).",
+                    _("Files the store has never seen (others gain events)."),
                 ),
             ]
         )
         if report.rejected:
-            st.markdown(f"**Rejected rows** ({fmt.indian(report.rows_rejected)})")
+            st.markdown(
+                _("**Rejected rows** ({count})").format(count=fmt.indian(report.rows_rejected))
+            )
             if report.rows_rejected > len(result.rejected_rows):
                 st.caption(
-                    f"The first {fmt.indian(len(result.rejected_rows))} are shown here; all of "
-                    "them can be downloaded from the upload history once committed."
+                    _(
+                        "The first {count} are shown here; all of them can be downloaded from "
+                        "the upload history once committed."
+                    ).format(count=fmt.indian(len(result.rejected_rows)))
                 )
-            st.caption("Columns are named by the file's own headers.")
+            st.caption(_("Columns are named by the file's own headers."))
             rows = result.rejected_rows
-            shown = _issues(report.rejected, headers)
+            shown = _issues(report.rejected, headers, result.rejected_issues)
             components.table(
                 shown,
                 rows.drop(columns=["raw", "issues"], errors="ignore")
@@ -272,27 +309,35 @@ else:
                 "preview-rejected",
             )
         if report.warnings:
-            with st.expander(f"Warnings ({fmt.indian(len(report.warnings))})"):
-                components.frame(_issues(report.warnings, headers))
+            with st.expander(
+                _("Warnings ({count})").format(count=fmt.indian(len(report.warnings)))
+            ):
+                components.frame(_issues(report.warnings, headers, result.warning_issues))
         if report.unknown_designations:
-            with st.expander("Unknown designations (rows)"):
+            with st.expander(_("Unknown designations (rows)")):
                 components.frame(
                     pd.DataFrame(
                         sorted(report.unknown_designations.items(), key=lambda kv: -kv[1]),
-                        columns=["Designation", "Rows"],
+                        columns=[_("Designation"), _("Rows")],
                     )
                 )
         if report.files_without_created or report.broken_chains:
             st.caption(
-                f"{fmt.indian(report.files_without_created)} files start without a `created` "
-                f"event (extract began mid-life); {fmt.indian(report.broken_chains)} movements "
-                "were sent by someone other than the holder (broken chains). "
-                + fmt.plain(GLOSSARY["broken chain"])
+                _(
+                    "{files} files start without a `created` event (extract began mid-life); "
+                    "{broken} movements were sent by someone other than the holder (broken "
+                    "chains)."
+                ).format(
+                    files=fmt.indian(report.files_without_created),
+                    broken=fmt.indian(report.broken_chains),
+                )
+                + " "
+                + fmt.plain(_(GLOSSARY["broken chain"]))
             )
         if report.rows_accepted == 0:
-            st.warning("No row can be loaded from this file.")
-        elif st.button("Commit to the store", type="primary", icon=":material/cloud_upload:"):
-            with st.spinner("Storing…"):
+            st.warning(_("No row can be loaded from this file."))
+        elif st.button(_("Commit to the store"), type="primary", icon=":material/cloud_upload:"):
+            with st.spinner(_("Storing…")):
                 try:  # these bytes, checked again under the store's lock, are what is stored
                     outcome = accounts.guard.ingest_as(
                         user, [(uploaded.name, content)], state=state, department=department
@@ -300,7 +345,13 @@ else:
                 except UploadRefused as exc:
                     st.error(fmt.plain(exc))
                 except UnusableInputError as exc:
-                    st.error(fmt.plain(f"{uploaded.name} cannot be loaded: {exc.reason}"))
+                    st.error(
+                        fmt.plain(
+                            _("{name} cannot be loaded: {reason}").format(
+                                name=uploaded.name, reason=exc.reason
+                            )
+                        )
+                    )
                 else:
                     cache.clear()
                     st.session_state[DONE_KEY] = (
@@ -311,10 +362,10 @@ else:
                     st.rerun()
 
 st.divider()
-st.subheader("Upload history")
+st.header(_("Upload history"))
 history = data.uploads(user)
 if history.empty:
-    st.caption("Nothing uploaded yet.")
+    st.caption(_("Nothing uploaded yet."))
 else:
     history = history.sort_values("id", ascending=False)
     shown = history[
@@ -339,25 +390,29 @@ else:
     components.table(
         fmt.table(
             shown.fillna(
-                {"state_given": "in the file", "department_given": "in the file", "message": ""}
+                {
+                    "state_given": _("in the file"),
+                    "department_given": _("in the file"),
+                    "message": "",
+                }
             ),
             {"uploaded_at": fmt.moment, **dict.fromkeys(counts, fmt.indian)},
         ).rename(
             columns={
-                "id": "Upload",
-                "uploaded_at": "When",
-                "uploaded_by": "By",
-                "file_name": "File",
-                "state_given": "State given",
-                "department_given": "Department given",
-                "status": "Status",
-                "rows_read": "Rows read",
-                "rows_accepted": "Accepted",
-                "rows_rejected": "Rejected",
-                "duplicates_dropped": "Duplicates",
-                "events_new": "New events",
-                "events_already_stored": "Already stored",
-                "message": "Message",
+                "id": _("Upload"),
+                "uploaded_at": _("When"),
+                "uploaded_by": _("By"),
+                "file_name": _("File"),
+                "state_given": _("State given"),
+                "department_given": _("Department given"),
+                "status": _("Status"),
+                "rows_read": _("Rows read"),
+                "rows_accepted": _("Accepted"),
+                "rows_rejected": _("Rejected"),
+                "duplicates_dropped": _("Duplicates"),
+                "events_new": _("New events"),
+                "events_already_stored": _("Already stored"),
+                "message": _("Message"),
             }
         ),
         shown,
@@ -367,12 +422,17 @@ else:
     with_rejects = history[history["rows_rejected"] > 0]
     if not with_rejects.empty:
         chosen = st.selectbox(
-            "Rejected rows of upload",
+            _("Rejected rows of upload"),
             with_rejects["id"].tolist(),
-            format_func=lambda i: fmt.shown(
-                f"{i} · "
-                + str(with_rejects.set_index("id").loc[i, "file_name"])
-                + f" ({fmt.indian(with_rejects.set_index('id').loc[i, 'rows_rejected'])} rows)"
+            format_func=fixed(
+                lambda i: fmt.shown(
+                    f"{i} · "
+                    + str(with_rejects.set_index("id").loc[i, "file_name"])
+                    + " "
+                    + _("({count} rows)").format(
+                        count=fmt.indian(with_rejects.set_index("id").loc[i, "rows_rejected"])
+                    )
+                )
             ),
             key="history_rejects",
         )

@@ -93,7 +93,7 @@ def test_administration_is_in_the_navigation_for_admins(app: AppTest, store_url:
     at = run_page(at, "admin")
     assert at.title[-1].value == "Administration"
     assert not at.error
-    assert "admin@gov.in" in set(at.dataframe[0].value["email"])
+    assert "admin@gov.in" in set(at.dataframe[0].value["E-mail"])
 
 
 def test_a_download_is_audited_when_its_file_is_made():
@@ -160,14 +160,14 @@ def test_the_heading_names_the_scope_each_role_sees(
     for page in ANALYTICS:
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, page
-        assert at.subheader[0].value == heading, page
+        assert at.header[0].value == heading, page
         assert not _notes(at), page
     at.switch_page("pages/overview.py").run()
     pending = _seen(expected.facts, key)["status"].eq("pending").sum()
     assert metrics(at)["Pending at T"] == fmt.indian(pending)
     if ROLES[key][4] is not None:  # choosing the one state keeps the department in words
         at.sidebar.multiselect(key="state").set_value(["Manipur"]).run()
-        assert at.subheader[0].value == heading
+        assert at.header[0].value == heading
 
 
 @pytest.mark.parametrize("key", list(ROLES))
@@ -178,7 +178,7 @@ def test_a_link_to_a_state_outside_the_scope_says_so(
     at.query_params["state"] = "Assam"
     at = run_page(at, "overview")
     if ROLES[key][4] is None:  # every state is theirs: the link is applied, no note
-        assert at.subheader[0].value == "Assam"
+        assert at.header[0].value == "Assam"
         assert not _notes(at)
         seen = expected.facts[expected.facts["state"].eq("Assam")]
     else:
@@ -186,7 +186,7 @@ def test_a_link_to_a_state_outside_the_scope_says_so(
         assert len(notes) == 1
         assert "state Assam, outside your access: not applied" in notes[0]
         assert f"Showing what you may see ({ROLES[key][3]})" in notes[0].replace("\\", "")
-        assert at.subheader[0].value == ROLES[key][3]
+        assert at.header[0].value == ROLES[key][3]
         seen = _seen(expected.facts, key)
     assert metrics(at)["Pending at T"] == fmt.indian(seen["status"].eq("pending").sum())
     for page in ANALYTICS[1:]:  # the note stays on every page until the filter changes
@@ -206,11 +206,11 @@ def test_a_link_to_a_department_outside_the_scope_says_so(app: AppTest, store_ur
     notes = _notes(at)
     if ROLES[key][4] is None or ROLES[key][4][1] is None:  # Manipur's Health is theirs
         assert not notes
-        assert at.subheader[0].value == f"Manipur · {fmt.plain(HEALTH)}"
+        assert at.header[0].value == f"Manipur · {fmt.plain(HEALTH)}"
     else:
         assert len(notes) == 1
         assert f"department {fmt.plain(HEALTH)}, outside your access" in notes[0]
-        assert at.subheader[0].value == "Manipur / Finance"
+        assert at.header[0].value == "Manipur / Finance"
 
 
 def test_a_link_to_a_state_without_data_says_so(app: AppTest, store_url: str):
@@ -219,7 +219,7 @@ def test_a_link_to_a_state_without_data_says_so(app: AppTest, store_url: str):
     at = run_page(at, "overview")
     want = "The link asks for state Atlantis, which has no stored data in this selection"
     assert _notes(at) == [f"{want}: not applied."]
-    assert at.subheader[0].value == "All states"
+    assert at.header[0].value == "All states"
 
 
 def test_the_requested_value_is_shown_as_plain_text(app: AppTest, store_url: str):

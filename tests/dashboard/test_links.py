@@ -32,7 +32,7 @@ def _kept(at: AppTest, page: str) -> None:
     assert at.sidebar.multiselect(key="department").value == ["Finance"], page
     assert at.sidebar.date_input(key="dates").value == PERIOD, page
     if page in ANALYTICS:
-        assert WORDS in [h.value for h in at.subheader], page
+        assert WORDS in [h.value for h in at.header], page
 
 
 def _pending(expected: Analysis) -> str:

@@ -202,7 +202,7 @@ def test_every_page_shows_hostile_state_and_department_as_text(
     assert not at.error, [e.value for e in at.error]
     _assert_inert(at, list(EVIL.values()))
     if page == "overview":  # the selection heading names the state (the URL's filter)
-        assert any(fmt.plain(EVIL["state"]) in s.value for s in at.subheader)
+        assert any(fmt.plain(EVIL["state"]) in s.value for s in at.header)
 
 
 def test_chart_labels_from_data_are_html_escaped():

@@ -123,7 +123,7 @@ def test_alert_settings_in_the_demo_has_nobody_to_send_to(app: AppTest):
     assert [i.value for i in at.info] == [
         "The demo has no account to send a digest to: sign in to choose."
     ]
-    assert not at.radio
+    assert [r.key for r in at.radio] == ["lang"]  # only the language switch: no digest choice
 
 
 def test_overdue_on_the_sample_agrees_with_the_overviews_figure(

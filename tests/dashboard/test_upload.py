@@ -331,7 +331,7 @@ def test_after_a_commit_the_preview_and_its_button_are_gone(nodal_app: AppTest, 
     assert not at.exception
     assert any("stored as upload 2" in s.value for s in at.success)
     assert not _commit_button(at)
-    assert not [h for h in at.subheader if h.value.startswith("Validation of")]
+    assert not [h for h in at.header if h.value.startswith("Validation of")]
     assert "Rows read" not in metrics(at)
     assert not at.file_uploader  # the committed file is not offered again
     again = next(b for b in at.button if b.label == "Load another extract")
@@ -388,3 +388,26 @@ def test_the_upload_widget_offers_only_what_the_reader_reads(nodal_app: AppTest)
     old_workbook = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512  # an OLE2 .xls header
     with pytest.raises(UnusableInputError, match="xls"):
         read_logs([("old.xls", old_workbook)])
+
+
+def test_in_hindi_the_rejected_rows_reasons_come_from_the_rules_codes(nodal_app: AppTest):
+    """The preview's reasons in Hindi: each rejected issue's code (`analytics.log.rules`)
+    picks its template, translated, then filled in with the issue's own values."""
+    text = csv_text(
+        [
+            ev("created", "", "A", "", "Assistant", "2024-03-01 10:00"),
+            ev("moved", "A", "B", "Assistant", "Section Officer", "not a date"),
+            ev("jumped", "B", "C", "Section Officer", "Under Secretary", "2024-03-03 10:00"),
+        ]
+    ).encode()
+    nodal_app.query_params["lang"] = "hi"
+    nodal_app.run()  # (AppTest settles a URL-bound widget on its second run)
+    at = run_page(nodal_app, "upload")
+    _choose(at, "bad_rows.csv", text, "text/csv")
+    rejected = frames(at)[0]
+    assert rejected["पंक्ति"].tolist() == [3, 4]
+    assert rejected["कारण"].tolist() == [
+        "'not a date' पढ़ने योग्य दिनांक और समय नहीं है",
+        "'jumped' कोई ज्ञात कार्रवाई नहीं है (created, moved, parked, closed, reopened या इनमें "
+        "से किसी का उपनाम)",
+    ]
