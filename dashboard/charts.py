@@ -509,22 +509,15 @@ def journey_timeline(journey: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def process_map(edges: pd.DataFrame) -> go.Figure:
-    """The directly-follows graph of levels: one node per level (level 1 at the bottom),
-    an arrow per edge as wide as its movements allow, upward edges on the left, returns on
-    the right, the slowest edges red. `edges`: from_level, to_level, from_label, to_label,
-    movements, median_days, slowest (levels mapped; same-level edges are left to the table)."""
-    title = _("Process map: movements between levels, with the median days with the sender")
-    edges = edges[edges["from_level"].notna() & edges["to_level"].notna()]
-    between = edges[edges["from_level"] != edges["to_level"]]
-    if between.empty:
-        return empty(title)
-    fig = _figure(title)
-    levels = sorted(set(between["from_level"].astype(int)) | set(between["to_level"].astype(int)))
-    names = dict(zip(between["from_level"].astype(int), between["from_label"], strict=False))
-    names.update(dict(zip(between["to_level"].astype(int), between["to_label"], strict=False)))
+def _process_arrows(
+    fig: go.Figure, between: pd.DataFrame, names: dict[int, str]
+) -> tuple[list[float], list[float], list[str]]:
+    """One arrow per edge between two levels (`process_map`), each in its own lane; returns
+    the arrows' midpoints and hover texts."""
     widest = max(float(between["movements"].max()), 1.0)
-    mid_x, mid_y, mid_text = [], [], []
+    mid_x: list[float] = []
+    mid_y: list[float] = []
+    mid_text: list[str] = []
     for row in between.itertuples():
         a, b = int(row.from_level), int(row.to_level)
         side, span = (-1 if b > a else 1), abs(b - a)
@@ -559,6 +552,24 @@ def process_map(edges: pd.DataFrame) -> go.Figure:
             )
             + ("<br><b>" + _("among the slowest") + "</b>" if row.slowest else "")
         )
+    return mid_x, mid_y, mid_text
+
+
+def process_map(edges: pd.DataFrame) -> go.Figure:
+    """The directly-follows graph of levels: one node per level (level 1 at the bottom),
+    an arrow per edge as wide as its movements allow, upward edges on the left, returns on
+    the right, the slowest edges red. `edges`: from_level, to_level, from_label, to_label,
+    movements, median_days, slowest (levels mapped; same-level edges are left to the table)."""
+    title = _("Process map: movements between levels, with the median days with the sender")
+    edges = edges[edges["from_level"].notna() & edges["to_level"].notna()]
+    between = edges[edges["from_level"] != edges["to_level"]]
+    if between.empty:
+        return empty(title)
+    fig = _figure(title)
+    levels = sorted(set(between["from_level"].astype(int)) | set(between["to_level"].astype(int)))
+    names = dict(zip(between["from_level"].astype(int), between["from_label"], strict=False))
+    names.update(dict(zip(between["to_level"].astype(int), between["to_label"], strict=False)))
+    mid_x, mid_y, mid_text = _process_arrows(fig, between, names)
     fig.add_scatter(
         x=mid_x,
         y=mid_y,

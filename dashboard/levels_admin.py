@@ -393,11 +393,17 @@ def propose_section(keeper: LevelKeeper) -> None:
                 names=_events_list(found["designation"], found["events"])
             )
         )
+    _proposal_form(keeper, state, found["designation"].tolist())
+    _my_proposals(keeper, user.email)
+
+
+def _proposal_form(keeper: LevelKeeper, state: str, unmapped: list[str]) -> None:
+    """The form: a designation (an unmapped one, or typed), its level and a note."""
     with st.form("levels_propose", clear_on_submit=True):
         left, mid = st.columns(2)
         designation = left.selectbox(
             _("Designation"),
-            found["designation"].tolist(),
+            unmapped,
             index=None,
             accept_new_options=True,
             placeholder=_("Choose or type a designation"),
@@ -419,8 +425,12 @@ def propose_section(keeper: LevelKeeper) -> None:
                 "administrator."
             ).format(number=number, designation=designation, level=int(level), state=state)
             st.rerun()
+
+
+def _my_proposals(keeper: LevelKeeper, email: str) -> None:
+    """The proposals this user has made, with their status."""
     mine = keeper.proposals()
-    mine = mine[mine["proposed_by"].eq(user.email)]
+    mine = mine[mine["proposed_by"].eq(email)]
     if not mine.empty:
         st.dataframe(
             pd.DataFrame(
