@@ -21,14 +21,15 @@ from analytics.figures.registry import GLOSSARY
 from analytics.figures.views import Filters
 from analytics.outputs.monthly_pdf import pdf_bytes
 from analytics.outputs.report import csv_bytes, excel_bytes
+from analytics.schema import Duration
 from dashboard import auth, data
 from dashboard import format as fmt
 from dashboard.format import DASH
 from dashboard.i18n import N_, _, current, fixed, ngettext, using
 
 FILE_TYPE_LABELS = {"electronic": N_("e-File (electronic)"), "physical": N_("Physical file")}
-UNITS = {"days": N_("Calendar days"), "working_days": N_("Working days")}
-UNIT_LABELS = {"days": N_("days"), "working_days": N_("working days")}
+UNITS = {Duration.DAYS: N_("Calendar days"), Duration.WORKING_DAYS: N_("Working days")}
+UNIT_LABELS = {Duration.DAYS: N_("days"), Duration.WORKING_DAYS: N_("working days")}
 """Each unit's words in English (message ids: translate with `_()` where shown)."""
 
 
@@ -262,18 +263,18 @@ def glossary() -> None:
         )
 
 
-def unit_choice(key: str = "unit") -> str:
+def unit_choice(key: str = "unit") -> Duration:
     """Calendar or working days (Monday–Friday IST, state holidays excluded)."""
     choice = st.segmented_control(
         _("Count time in"),
         list(UNITS),
         format_func=fixed(lambda u: _(UNITS[u])),
-        default="days",
+        default=Duration.DAYS,
         key=key,
         bind="query-params",
         help=_("Working days count only Monday–Friday IST outside the state's holidays."),
     )
-    return choice or "days"
+    return Duration(choice or Duration.DAYS)
 
 
 def describe_scope_words(

@@ -35,6 +35,7 @@ from analytics.figures.overdue import Rule
 from analytics.figures.views import Filters, Prepared
 from analytics.outputs import xes
 from analytics.outputs.digest import HOLIDAYS_ENV, holiday_calendar
+from analytics.schema import Duration
 from analytics.store import snapshots
 from analytics.store.engine import default_url
 from analytics.store.store import Store, open_store
@@ -149,11 +150,11 @@ def overview_change(scope: Scope, filters: Filters) -> tuple[views.Comparison, p
 
 
 @_cached
-def _states(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def _states(url: str, v: str, scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     return views.states_compared(_prepared(url, v), filters.within(scope), duration)
 
 
-def states(scope: Scope, filters: Filters, duration: str = "days") -> pd.DataFrame:
+def states(scope: Scope, filters: Filters, duration: Duration = Duration.DAYS) -> pd.DataFrame:
     """Each state's figures and rates side by side, with its T and group."""
     return _states(default_url(), version(), scope, filters, duration)
 
@@ -170,39 +171,39 @@ def summary(scope: Scope, filters: Filters) -> pd.DataFrame:
 
 @_cached
 def _turnaround(
-    url: str, v: str, scope: Scope, filters: Filters, duration: str, by_state: bool
+    url: str, v: str, scope: Scope, filters: Filters, duration: Duration, by_state: bool
 ) -> pd.DataFrame:
     return views.turnaround(_prepared(url, v), filters.within(scope), duration, by_state)
 
 
-def turnaround(scope: Scope, filters: Filters, duration: str, by_state: bool) -> pd.DataFrame:
+def turnaround(scope: Scope, filters: Filters, duration: Duration, by_state: bool) -> pd.DataFrame:
     """Turnaround per level (per state and level when `by_state`)."""
     return _turnaround(default_url(), version(), scope, filters, duration, by_state)
 
 
 @_cached
-def _waiting(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def _waiting(url: str, v: str, scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     return views.waiting_vs_processing(_prepared(url, v), filters.within(scope), duration)
 
 
-def waiting(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def waiting(scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     """Waiting vs processing per level."""
     return _waiting(default_url(), version(), scope, filters, duration)
 
 
 @_cached
-def _flow(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def _flow(url: str, v: str, scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     return views.level_flow(_prepared(url, v), filters.within(scope), duration)
 
 
-def flow(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def flow(scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     """Level-to-level movements with counts and median times."""
     return _flow(default_url(), version(), scope, filters, duration)
 
 
 @_cached
 def _pendency(
-    url: str, v: str, scope: Scope, filters: Filters, duration: str
+    url: str, v: str, scope: Scope, filters: Filters, duration: Duration
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     p, filters = _prepared(url, v), filters.within(scope)
     return (
@@ -213,7 +214,7 @@ def _pendency(
 
 
 def pendency(
-    scope: Scope, filters: Filters, duration: str
+    scope: Scope, filters: Filters, duration: Duration
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The pendency table, the longest-pending files and the parked files."""
     return _pendency(default_url(), version(), scope, filters, duration)
@@ -243,11 +244,11 @@ def overdue(scope: Scope, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 @_cached
-def _officers(url: str, v: str, scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def _officers(url: str, v: str, scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     return views.officers(_prepared(url, v), filters.within(scope), duration)
 
 
-def officers(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
+def officers(scope: Scope, filters: Filters, duration: Duration) -> pd.DataFrame:
     """Per officer: files held now, the oldest, over 7 working days, time held, returns; the
     holders as the reader may see them (pseudonyms without the names permission)."""
     return pseudonymise(_officers(default_url(), version(), scope, filters, duration), scope)
@@ -255,7 +256,7 @@ def officers(scope: Scope, filters: Filters, duration: str) -> pd.DataFrame:
 
 @_cached
 def _officer_files(
-    url: str, v: str, scope: Scope, filters: Filters, shown: tuple, which: str, duration: str
+    url: str, v: str, scope: Scope, filters: Filters, shown: tuple, which: str, duration: Duration
 ) -> pd.DataFrame:
     table = _officers(url, v, scope, filters, duration)
     seen = pseudonymise(table, scope)
@@ -270,7 +271,7 @@ def _officer_files(
 
 
 def officer_files(
-    scope: Scope, filters: Filters, shown: tuple[str, str, str], which: str, duration: str
+    scope: Scope, filters: Filters, shown: tuple[str, str, str], which: str, duration: Duration
 ) -> pd.DataFrame:
     """The files behind one count of one officer, named as `officers` shows them (the stored
     ID is found again here and never leaves the server)."""
