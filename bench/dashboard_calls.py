@@ -89,43 +89,29 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the timing and print the results (and a JSON line with `--json`)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="store URL, e.g. sqlite:////tmp/g.sqlite")
-    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
-    parser.add_argument(
-        "--also-events",
-        action="store_true",
-        help="first time the route before snapshots: every event read, analysed, prepared",
-    )
-    args = parser.parse_args(argv)
-
-    results: dict[str, float] = {}
-    if args.also_events:
-        store = open_store(args.db)
-        t = time.perf_counter()
-        events = store.load_events()
-        results["events_route_read_events_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        old = views.prepare(analyse(events, levels=store.levels.current()))
-        del events
-        results["events_route_analyse_prepare_s"] = time.perf_counter() - t
-        del old
-        store.close()
-
+def _events_route(url: str, results: dict[str, float]) -> None:
+    """The route before snapshots: every event read, analysed and prepared."""
+    store = open_store(url)
     t = time.perf_counter()
-    store = open_store(args.db)
-    results["first_load_open_store_s"] = time.perf_counter() - t
+    events = store.load_events()
+    results["events_route_read_events_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    prepared = store.load_prepared()
-    results["first_load_read_snapshots_s"] = time.perf_counter() - t
+    old = views.prepare(analyse(events, levels=store.levels.current()))
+    del events
+    results["events_route_analyse_prepare_s"] = time.perf_counter() - t
+    del old
+    store.close()
+
+
+def _first_load(prepared: views.Prepared, results: dict[str, float], fresh: bool) -> None:
+    """The Overview's calls (and, in a `fresh` process, its age by then), then what other
+    pages build on first use."""
     t = time.perf_counter()
     views.overview_figures(prepared, Filters())
     views.movement_trend(prepared, Filters())
     views.state_figures(prepared, Filters(), by=("state", "department"))
     results["first_load_overview_calls_s"] = time.perf_counter() - t
-    if not args.also_events:
+    if fresh:
         results["process_to_overview_s"] = process_age()
     results["rss_after_overview_mb"] = rss_mb()
     t = time.perf_counter()
@@ -138,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     mining.warm(prepared)
     results["first_use_mining_s"] = time.perf_counter() - t
 
+
+def _filter_changes(prepared: views.Prepared, results: dict[str, float]) -> None:
+    """Five filter changes, every page's calls each time."""
     analysis = prepared.analysis
     states = sorted(analysis.as_of.index)
     departments = sorted(prepared.facts["department"].unique())
@@ -162,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     results["filter_change_worst_one_page_s"] = worst_page
 
-    # Three readers of different scopes, every page, from the one shared copy.
+
+def _three_readers(prepared: views.Prepared, results: dict[str, float]) -> None:
+    """Three readers of different scopes, every page, from the one shared copy."""
+    states = sorted(prepared.analysis.as_of.index)
     other = states[1] if len(states) > 1 else states[0]
     dept = min(prepared.facts.loc[prepared.facts["state"].eq(other), "department"].unique())
     readers = {
@@ -178,6 +170,32 @@ def main(argv: list[str] | None = None) -> int:
         results[f"reader_{name}_first_visit_all_pages_s"] = time.perf_counter() - t
         results[f"reader_{name}_slowest_page_s"] = max(spent.values())
     results["rss_after_three_readers_mb"] = rss_mb()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the timing and print the results (and a JSON line with `--json`)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="store URL, e.g. sqlite:////tmp/g.sqlite")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument(
+        "--also-events",
+        action="store_true",
+        help="first time the route before snapshots: every event read, analysed, prepared",
+    )
+    args = parser.parse_args(argv)
+
+    results: dict[str, float] = {}
+    if args.also_events:
+        _events_route(args.db, results)
+    t = time.perf_counter()
+    store = open_store(args.db)
+    results["first_load_open_store_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    prepared = store.load_prepared()
+    results["first_load_read_snapshots_s"] = time.perf_counter() - t
+    _first_load(prepared, results, fresh=not args.also_events)
+    _filter_changes(prepared, results)
+    _three_readers(prepared, results)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"store: {store.url}; files: {len(prepared.facts):,}; stints: {len(prepared.stints):,}")
     for key, value in results.items():

@@ -228,17 +228,20 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the sessions; print the figures; 1 if any figure differs or a session failed."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", help="an existing store (default: a new one from the sample)")
-    ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--timeout", type=float, default=600, help="the browser phase, seconds")
-    ap.add_argument("--work", type=Path, help="folder for the store, reports and server log")
-    args = ap.parse_args(argv)
-    work = args.work or Path(tempfile.mkdtemp(prefix="eoffice-sessions-"))
-    work.mkdir(parents=True, exist_ok=True)
-    url = args.db
+@dataclass
+class ServerLoad:
+    """What the dashboard's server process did while the sessions ran."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    rss_start: float = 0.0
+    rss_end: float = 0.0
+    peak: float = 0.0
+    hwm: float = 0.0
+
+
+def _readers(url: str | None, work: Path, sessions: int) -> tuple[str, list]:
+    """The store (a new one from the sample when `url` is None) and its readers' accounts."""
     if url is None:
         url = f"sqlite:///{work / 'store.sqlite'}"
         with open_store(url) as store:
@@ -248,40 +251,37 @@ def main(argv: list[str] | None = None) -> int:
             (s, d)
             for s, d in conn.execute(text("SELECT DISTINCT state, department FROM file_facts"))
         ]
-    people = readers(pairs, args.sessions)
+    people = readers(pairs, sessions)
     add_accounts(url, people)
+    return url, people
 
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        wanted = dict(
-            zip(
-                [r.email for r in people],
-                pool.map(lambda r: expected(url, r.email, work / r.email), people),
-                strict=True,
-            )
-        )
-    print(f"reports of {len(people)} users: {time.monotonic() - t0:.1f} s")
 
+def _browse(url: str, people: list, work: Path, timeout: float) -> ServerLoad:
+    """Every reader's session at once against one dashboard server, watching its memory."""
+    load = ServerLoad()
     with dashboard(url, work / "streamlit.log") as base:
         pid = server_pid()
-        peak = [0.0]
         stop = threading.Event()
 
         def watch() -> None:
             while pid and not stop.wait(0.2):
-                peak[0] = max(peak[0], rss_mb(pid))
+                load.peak = max(load.peak, rss_mb(pid))
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        rss_start, cpu_start = (rss_mb(pid), cpu_s(pid)) if pid else (0.0, 0.0)
+        load.rss_start, cpu_start = (rss_mb(pid), cpu_s(pid)) if pid else (0.0, 0.0)
         t0 = time.monotonic()
-        asyncio.run(drive(base, people, args.timeout))
-        wall = time.monotonic() - t0
+        asyncio.run(drive(base, people, timeout))
+        load.wall = time.monotonic() - t0
         stop.set()
         watcher.join()
-        rss_end, hwm = (rss_mb(pid), rss_mb(pid, "VmHWM")) if pid else (0.0, 0.0)
-        cpu = cpu_s(pid) - cpu_start if pid else 0.0
+        load.rss_end, load.hwm = (rss_mb(pid), rss_mb(pid, "VmHWM")) if pid else (0.0, 0.0)
+        load.cpu = cpu_s(pid) - cpu_start if pid else 0.0
+    return load
 
+
+def _check(people: list, wanted: dict[str, dict]) -> tuple[int, int]:
+    """Each session's Overview cards against its `report --db --user`: (problems, checked)."""
     failed = checked = 0
     for r in people:
         scope = (
@@ -293,8 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             print(f"!!! {r.email} ({scope}): session failed: {r.error}")
             continue
-        want = wanted[r.email]
-        for name, value in want.items():
+        for name, value in wanted[r.email].items():
             label = FIGURES[name].label
             checked += 1
             if r.shown.get(label) != value:
@@ -302,11 +301,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"!!! MISMATCH {r.email} ({scope}) {label}: page {r.shown.get(label)!r}, report {value!r}"
                 )
+    return failed, checked
+
+
+def _print_times(people: list, load: ServerLoad) -> None:
     times = [t for r in people if not r.error for p, t in r.times.items() if p in PAGES]
     signins = [r.times["sign-in"] for r in people if "sign-in" in r.times]
     print(
-        f"{len(people)} sessions at once, {len(times)} page visits in {wall:.1f} s; "
-        f"server CPU {cpu:.1f} s of {os.cpu_count()} x {wall:.1f} s (the rest: Chromium, idle)"
+        f"{len(people)} sessions at once, {len(times)} page visits in {load.wall:.1f} s; "
+        f"server CPU {load.cpu:.1f} s of {os.cpu_count()} x {load.wall:.1f} s (the rest: "
+        "Chromium, idle)"
     )
     if times:
         print(
@@ -320,9 +324,37 @@ def main(argv: list[str] | None = None) -> int:
     if signins:
         print(f"sign-in: p50 {statistics.median(signins):.2f} s, max {max(signins):.2f} s")
     print(
-        f"server RSS: {rss_start:.0f} MB before, {rss_end:.0f} MB after, "
-        f"peak {max(peak[0], hwm):.0f} MB (VmHWM {hwm:.0f} MB)"
+        f"server RSS: {load.rss_start:.0f} MB before, {load.rss_end:.0f} MB after, "
+        f"peak {max(load.peak, load.hwm):.0f} MB (VmHWM {load.hwm:.0f} MB)"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the sessions; print the figures; 1 if any figure differs or a session failed."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", help="an existing store (default: a new one from the sample)")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--timeout", type=float, default=600, help="the browser phase, seconds")
+    ap.add_argument("--work", type=Path, help="folder for the store, reports and server log")
+    args = ap.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="eoffice-sessions-"))
+    work.mkdir(parents=True, exist_ok=True)
+    url, people = _readers(args.db, work, args.sessions)
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        wanted = dict(
+            zip(
+                [r.email for r in people],
+                pool.map(lambda r: expected(url, r.email, work / r.email), people),
+                strict=True,
+            )
+        )
+    print(f"reports of {len(people)} users: {time.monotonic() - t0:.1f} s")
+
+    load = _browse(url, people, work, args.timeout)
+    failed, checked = _check(people, wanted)
+    _print_times(people, load)
     print(
         f"figures: {checked} Overview cards checked, all equal to report --db --user"
         if not failed

@@ -408,6 +408,8 @@ def test_in_hindi_the_rejected_rows_reasons_come_from_the_rules_codes(nodal_app:
     assert rejected["पंक्ति"].tolist() == [3, 4]
     assert rejected["कारण"].tolist() == [
         "'not a date' पढ़ने योग्य दिनांक और समय नहीं है",
-        "'jumped' कोई ज्ञात कार्रवाई नहीं है (created, moved, parked, closed, reopened या इनमें "
-        "से किसी का उपनाम)",
+        (
+            "'jumped' कोई ज्ञात कार्रवाई नहीं है (created, moved, parked, closed, reopened या "
+            "इनमें से किसी का उपनाम)"
+        ),
     ]
