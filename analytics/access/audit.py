@@ -88,6 +88,29 @@ def _capped(value: Any) -> Any:
     return value
 
 
+def write_row(
+    conn: Connection,
+    actor: str,
+    action: Action,
+    outcome: str,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """One `audit_log` row in the caller's transaction (so it commits with the change), its
+    fields capped (`MAX_LOGGED`): the one way any part of the system writes an audit row."""
+    conn.execute(
+        insert(AuditEntry).values(
+            at=now_utc(now),
+            actor=cap(actor),
+            action=str(Action(action)),
+            outcome=outcome,
+            target=None if target is None else cap(target),
+            details=None if details is None else _capped(details),
+        )
+    )
+
+
 class AuditLog:
     """The `audit_log` table of one store's database."""
 
@@ -105,16 +128,7 @@ class AuditLog:
         now: datetime | None = None,
     ) -> None:
         """One row in the caller's transaction (so it commits with the change)."""
-        conn.execute(
-            insert(AuditEntry).values(
-                at=now_utc(now),
-                actor=cap(actor),
-                action=str(Action(action)),
-                outcome=outcome,
-                target=None if target is None else cap(target),
-                details=None if details is None else _capped(details),
-            )
-        )
+        write_row(conn, actor, action, outcome, target, details, now)
 
     def write(
         self,

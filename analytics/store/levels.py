@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from analytics.access.audit import Action
+from analytics.access.audit import Action, write_row
 from analytics.figures.level_preview import LevelPreview
 from analytics.figures.level_preview import preview as levels_preview
 from analytics.log.hierarchy import LevelTable, LevelTableError, normalise_designation
 from analytics.schema import IST
 from analytics.store import sql
-from analytics.store.audit import write_audit
 from analytics.store.derived import rebuild
 from analytics.store.engine import writing
 from analytics.store.models import LevelVersion, StoreState
@@ -269,7 +268,7 @@ def apply_in(
     }
     version = _new_version(conn, table, by, now, origin, changes)
     rebuild(conn, sql.level_table(conn))
-    write_audit(
+    write_row(
         conn,
         by,
         Action.LEVELS,

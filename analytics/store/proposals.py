@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
-from analytics.access.audit import Action
+from analytics.access.audit import Action, write_row
 from analytics.log.hierarchy import LevelTable, LevelTableError
 from analytics.schema import IST
 from analytics.store import sql
-from analytics.store.audit import write_audit
 from analytics.store.engine import writing
 from analytics.store.levels import apply_in, check
 from analytics.store.models import LevelProposal
@@ -66,7 +65,7 @@ class Proposals:
                 )
                 .returning(LevelProposal.id)
             ).scalar_one()
-            write_audit(
+            write_row(
                 conn,
                 by,
                 Action.LEVELS,
@@ -110,7 +109,7 @@ class Proposals:
                     note += f": {found.note}"
                 version = apply_in(conn, table, by, "proposal", note, None, number)
             else:
-                write_audit(
+                write_row(
                     conn,
                     by,
                     Action.LEVELS,

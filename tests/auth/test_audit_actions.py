@@ -15,18 +15,18 @@ SOURCES = [
     *sorted(p for top in ("analytics", "dashboard", "bench") for p in (ROOT / top).rglob("*.py")),
     ROOT / "tasks.py",
 ]
-ACTION_ARG = {"write": 1, "write_in": 2, "write_audit": 2}
+ACTION_ARG = {"write": 1, "write_in": 2, "write_row": 2}
 """Position of the action among an audit call's arguments."""
 
 
 def audit_calls(tree: ast.AST) -> list[ast.Call]:
-    """Calls of `<...>.audit.write(...)`, `<...>.audit.write_in(...)` and `write_audit(...)`."""
+    """Calls of `<...>.audit.write(...)`, `<...>.audit.write_in(...)` and `write_row(...)`."""
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if (isinstance(func, ast.Name) and func.id == "write_audit") or (
+        if (isinstance(func, ast.Name) and func.id == "write_row") or (
             isinstance(func, ast.Attribute)
             and func.attr in ("write", "write_in")
             and (

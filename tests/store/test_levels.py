@@ -193,6 +193,17 @@ def test_restore_gives_back_the_earlier_figures_exactly(store: Store) -> None:
     assert history.loc[history["version"].eq(2), "changed"].item() == 1  # US(ARC) 3 → 4
 
 
+def test_a_level_changes_audit_row_is_capped_like_every_other(store: Store) -> None:
+    """A level table's note is the admin's own text: in the audit row it is cut at 512
+    characters and marked, as every audit field is (the store once wrote it whole)."""
+    note = "n" * 2000
+    store.levels.apply(with_arc(), by="admin@x.in", note=note)
+    row = Accounts(store).audit.read(action="levels").iloc[0]
+    kept = row["details"]["note"]
+    assert kept == "n" * 512 + "…[1,488 more characters cut]"
+    assert row["target"] == "levels version 1"
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
