@@ -151,7 +151,7 @@ def protect_rejected(
     state / department cells, else the `state` / `department` given for the upload."""
     if scope.see_names or rows.empty:
         return rows
-    from analytics.log.reading import canonical_header  # (reading imports much; only needed here)
+    from analytics.log.formats import canonical_header  # (formats imports much; only needed here)
 
     raws = [raw if isinstance(raw, dict) else {} for raw in rows["raw"]]
     canonical = {h: canonical_header(h) or str(h) for raw in raws for h in raw}
