@@ -117,18 +117,8 @@ class AuditLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def write_in(
-        self,
-        conn: Connection,
-        actor: str,
-        action: Action,
-        outcome: str,
-        target: str | None = None,
-        details: dict[str, Any] | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        """One row in the caller's transaction (so it commits with the change)."""
-        write_row(conn, actor, action, outcome, target, details, now)
+    write_in = staticmethod(write_row)
+    """One row in the caller's transaction (`write_row`)."""
 
     def write(
         self,

@@ -18,6 +18,7 @@ from analytics.access.audit import Action
 from analytics.access.models import ROLES
 from analytics.access.sign_in import CommandSignIn, command_actor
 from analytics.access.users import AuthError, normalise_email
+from analytics.cli.common import STORE_HELP
 
 NAMES_DONE = {"allow": "names allowed", "deny": "names denied"}
 """What `users names allow|deny` prints once done."""
@@ -29,7 +30,7 @@ def register(
     """Add the `users` command (add, grant, revoke, list, ...) to the CLI's subparsers;
     `user_option` adds the command line's `--user` option (analytics/cli/main.py)."""
     users = subparsers.add_parser("users", help="manage accounts and their scoped grants")
-    users.add_argument("--db", help="store URL (default: EOFFICE_DB_URL or the embedded SQLite)")
+    users.add_argument("--db", help=STORE_HELP)
     if user_option is not None:
         user_option(users, "once accounts exist: sign in as this admin to run the command")
     users.add_argument(
