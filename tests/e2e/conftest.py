@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +76,8 @@ def wait_http(url: str, proc: subprocess.Popen, what: str, log: Path, seconds: f
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as refused:
+            refused.close()  # it holds the socket until closed
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -131,6 +131,7 @@ def test_the_audit_csv_is_not_left_in_the_media_store(
         time.sleep(8)
         with pytest.raises(urllib.error.HTTPError) as gone:
             urllib.request.urlopen(media, timeout=10)
+        gone.value.close()  # an HTTPError holds the socket until closed
         assert gone.value.code == 404
     with open_store(url) as store:
         exported = Accounts(store).audit.read(action="export").iloc[0]
