@@ -1,7 +1,8 @@
 """Keeps the language catalogues in step with the code: `python -m dashboard.catalogue`.
 
-It extracts every message the dashboard wraps (`_("...")`, `N_("...")`, `ngettext`) with
-Babel (the same as `pybabel extract -F babel.cfg -k N_ dashboard`), adds the English words of
+It extracts every message the dashboard and the core's outputs wrap (`_("...")`,
+`N_("...")`, `ngettext`) with Babel (the same as `pybabel extract -F babel.cfg -k N_
+dashboard analytics`), adds the English words of
 the figures registry (labels, help texts, units, the glossary, verdicts, column headings: the
 registry stays their one English source), and merges the result into each language's `.po`
 file: new messages are added with an empty translation, messages no longer used are dropped.
@@ -19,9 +20,12 @@ from babel.messages.pofile import read_po, write_po
 
 from analytics.figures.registry import FIGURES, GLOSSARY, PROCESS_FIGURES
 from analytics.fmt import LABELS
-from dashboard.i18n import DOMAIN, LANGUAGES, po_path
+from analytics.i18n import DOMAIN, LANGUAGES, po_path
 
-SOURCE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("dashboard", "analytics")
+"""Where messages are extracted from: the dashboard, and the core's outputs read by people
+(the monthly report, the digests), which translate with the same catalogues."""
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 VERDICTS = ("no comparison", "no change", "up", "down", "better", "worse")
 """The words `analytics.figures.verdict` returns."""
@@ -42,13 +46,15 @@ def registry_messages() -> list[str]:
 
 
 def template() -> Catalog:
-    """Every message of the dashboard, untranslated (what a `.pot` file holds)."""
+    """Every message of the dashboard and the core's outputs, untranslated (what a `.pot`
+    file holds)."""
     catalogue = Catalog(domain=DOMAIN, project="eoffice-analytics", charset="utf-8")
-    for path, line, message, comments, context in extract_from_dir(
-        SOURCE, method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        location = (str(Path("dashboard") / path), line)
-        catalogue.add(message, locations=[location], auto_comments=comments, context=context)
+    for source in SOURCES:
+        for path, line, message, comments, context in extract_from_dir(
+            ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            location = (str(Path(source) / path), line)
+            catalogue.add(message, locations=[location], auto_comments=comments, context=context)
     for message in registry_messages():
         catalogue.add(message, locations=[("analytics/figures.py", 0)])
     return catalogue

@@ -2,9 +2,10 @@
 
 `_()` translates a message into the reader's language (the `lang` widget in the sidebar, kept
 in the URL as `?lang=hi`, else the signed-in user's remembered choice, else English). The
-catalogues are `dashboard/locale/<lang>/LC_MESSAGES/messages.po`, read with Babel and compiled
-in memory at first use (no compiled `.mo` file to go stale). `python -m dashboard.catalogue`
-re-extracts the messages (see README, "Languages and accessibility").
+catalogues are the core's (`analytics.i18n`: `analytics/locale/<lang>/LC_MESSAGES/messages.po`,
+one per language for the dashboard, the monthly report and the digests alike).
+`python -m dashboard.catalogue` re-extracts the messages (see README, "Languages and
+accessibility").
 
 Figure labels, help texts and the glossary come from the figures registry
 (`analytics.figures`): its English text is the message id, translated here at display.
@@ -14,42 +15,34 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import io
 from collections.abc import Callable, Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-DOMAIN = "messages"
-LANGUAGES = {"en": "English", "hi": "हिंदी"}
-"""The languages offered, each written in itself."""
-DEFAULT = "en"
+from analytics.i18n import DEFAULT, LANGUAGES, N_, known, translations
+
+__all__ = [  # `N_`, `LANGUAGES` and `DEFAULT` re-exported: the pages take them from here
+    "DEFAULT",
+    "LANGUAGES",
+    "LANG_KEY",
+    "N_",
+    "_",
+    "current",
+    "fixed",
+    "is_hindi",
+    "language_switch",
+    "ngettext",
+    "on_switch",
+    "reason_text",
+    "restore",
+    "using",
+]
+
 LANG_KEY = "lang"
 """The language widget's key and its query parameter (`?lang=hi`)."""
 _FORCED: contextvars.ContextVar[str | None] = contextvars.ContextVar("eoffice_lang", default=None)
-
-
-def po_path(lang: str) -> Path:
-    """Where the catalogue of `lang` lives."""
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-@cache
-def translations(lang: str) -> Translations:
-    """The catalogue of `lang`, compiled in memory from its `.po` file (once per process)."""
-    with po_path(lang).open("rb") as source:
-        catalogue = read_po(source, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalogue)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
 
 
 def current() -> str:
@@ -62,13 +55,13 @@ def current() -> str:
     if get_script_run_ctx(suppress_warning=True) is None:
         return DEFAULT
     chosen = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_KEY)
-    return chosen if chosen in LANGUAGES else DEFAULT
+    return known(chosen)
 
 
 @contextlib.contextmanager
 def using(lang: str) -> Iterator[None]:
     """Translate into `lang` inside the block, whatever the page's language."""
-    token = _FORCED.set(lang if lang in LANGUAGES else DEFAULT)
+    token = _FORCED.set(known(lang))
     try:
         yield
     finally:
@@ -97,12 +90,6 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for `n`, in the reader's language."""
     return translations(current()).ngettext(singular, plural, n)
-
-
-def N_(message: str) -> str:
-    """Marks `message` for the catalogue without translating it (for constants translated at
-    display with `_()`)."""
-    return message
 
 
 def reason_text(code: str, params: dict[str, Any], messages: dict[str, str] | None = None) -> str:

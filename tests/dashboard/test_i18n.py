@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
 from analytics import fmt
+from analytics import i18n as core_i18n
 from analytics.access.accounts import Accounts
 from analytics.log.hierarchy import LevelTable
 from analytics.store.store import open_store
@@ -29,7 +30,7 @@ PLACEHOLDER = re.compile(r"\{\w*\}")
 
 
 def _po(lang: str):
-    with i18n.po_path(lang).open("rb") as source:
+    with core_i18n.po_path(lang).open("rb") as source:
         return read_po(source, locale=lang)
 
 
@@ -37,8 +38,9 @@ def _po(lang: str):
 
 
 def test_every_message_is_in_both_catalogues_and_translated_into_hindi():
-    """Each message the code wraps (or the registry gives) is in en and hi; the Hindi is not
-    empty and keeps the message's placeholders. Fails when a new `_()` string was not
+    """Each message the code wraps (the dashboard's, and the monthly report's and digests'
+    in analytics/) or the registry gives is in en and hi; the Hindi is not empty and keeps
+    the message's placeholders. Fails when a new `_()` string was not
     extracted (`python -m dashboard.catalogue`) or not translated."""
     fresh = catalogue.template()
     english, hindi = _po("en"), _po("hi")
