@@ -148,6 +148,13 @@ def day(value: date | datetime | pd.Timestamp | None, lang: str = "en") -> str:
     return DASH if ts is None else _dated(ts, lang)
 
 
+def month(when: date, lang: str = "en", short: bool = False) -> str:
+    """A calendar month: September 2024 (short Sep-2024); in Hindi सितंबर 2024 (सितंबर-2024)."""
+    if lang == "hi":
+        return f"{HINDI_MONTHS[when.month - 1]}{'-' if short else ' '}{when.year}"
+    return when.strftime("%b-%Y" if short else "%B %Y")
+
+
 def moment(value: Any, lang: str = "en") -> str:
     """An instant as 05-Mar-2024 14:07 IST (in Hindi 05-मार्च-2024 14:07 IST)."""
     ts = _ist(value)

@@ -446,16 +446,17 @@ def monthly_pdf(
     state: str | None,
     department: str | None,
 ) -> Callable[[], bytes]:
-    """The monthly report's PDF bytes, made when asked: read from the store within `scope`,
-    rendered, then the export audited (re-checking the user) before the bytes are handed out.
+    """The monthly report's PDF bytes in the page's language, made when asked: read from the
+    store within `scope`, rendered, then the export audited (re-checking the user) before the bytes are handed out.
     (Streamlit runs it outside the page's script run: the store and accounts are taken now.)"""
     store, accounts = data.store(), auth.accounts()
+    lang = current()  # the page's language, taken now: the click runs outside the page
 
     def make() -> bytes:
         if user is None:
             _no_user("pdf")
         report = monthly.from_store(store, month, scope=scope, state=state, department=department)
-        pdf = pdf_bytes(report)
+        pdf = pdf_bytes(report, lang=lang)
         accounts.guard.record_export(user, monthly.export_name(report), report.rows(), "pdf")
         return pdf
 

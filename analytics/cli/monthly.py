@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from analytics.cli.common import STORE_HELP, reader, user_option
+from analytics.i18n import LANGUAGES
 from analytics.outputs.monthly_pdf import FORMATS
 
 
@@ -24,13 +25,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=FORMATS, help="pdf or xlsx (default: the --out file's suffix, else pdf)"
     )
     monthly.add_argument("--out", required=True, type=Path, help="the file to write")
+    monthly.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        help="the report's language, en or hi (default: the --user's language as last chosen "
+        "on the dashboard, else en)",
+    )
     user_option(monthly, "read as this user, inside the user's scope")
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the monthly report of `--month` for the user's scope (and `--state`,
-    `--department`): the export is audited before the file is written; a month without data
-    writes nothing."""
+    `--department`) in the reader's language (`--lang`, else the user's remembered one, else
+    English): the export is audited before the file is written; a month without data writes
+    nothing."""
     from analytics.figures import monthly
     from analytics.outputs.monthly_pdf import pdf_bytes, xlsx_bytes
     from analytics.store.store import open_store
@@ -42,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         report = monthly.from_store(
             store, args.month, scope=scope, state=args.state, department=args.department
         )
-        data = pdf_bytes(report) if kind == "pdf" else xlsx_bytes(report)
+        lang = args.lang or (user and accounts.users.language_of(user.email)) or "en"
+        data = pdf_bytes(report, lang=lang) if kind == "pdf" else xlsx_bytes(report, lang=lang)
         if user is not None:  # audited (and re-checked) before anything is written
             accounts.guard.record_export(user, monthly.export_name(report), report.rows(), kind)
     args.out.parent.mkdir(parents=True, exist_ok=True)

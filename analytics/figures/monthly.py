@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from analytics.access.scope import Scope, load_scoped
 from analytics.figures import views
 from analytics.figures.metrics import analyse
 from analytics.figures.registry import AGE_BUCKETS, FIGURES, OVERVIEW, figure
+from analytics.i18n import N_
 from analytics.log.calendar import WorkCalendar
 from analytics.log.hierarchy import LevelTable
 from analytics.log.ordering import order_events
@@ -60,6 +61,50 @@ class NoDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class Remark:
+    """One sentence of the commentary as a code (a key of `REMARKS`) and its parameters, put
+    into words by the output in the reader's language. Parameters: `figure` (a registry
+    name), its values `before`, `now`, `best_value`, `worst_value` (numbers, formatted as the
+    figure reads), `previous_month` (`YYYY-MM`), `level` (a level's number) and names from
+    the data (`name`, `best`, `worst`)."""
+
+    code: str
+    params: dict[str, Any]
+
+
+REMARKS: dict[str, str] = {
+    "no_figure_now": N_("{figure}: no figure this month ({before} in {previous_month})."),
+    "no_figure_before": N_("{figure} was {now} (no figure for {previous_month})."),
+    "unchanged": N_("{figure} was unchanged at {now}."),
+    "rose": N_("{figure} rose from {before} to {now}."),
+    "rose_improvement": N_("{figure} rose from {before} to {now}, an improvement."),
+    "rose_slip": N_("{figure} rose from {before} to {now}, a slip."),
+    "fell": N_("{figure} fell from {before} to {now}."),
+    "fell_improvement": N_("{figure} fell from {before} to {now}, an improvement."),
+    "fell_slip": N_("{figure} fell from {before} to {now}, a slip."),
+    "department_improved": N_(
+        "The department that improved most: {name} ({figure_lower} {before} in "
+        "{previous_month}, {now} now)."
+    ),
+    "department_slipped": N_(
+        "The department that slipped most: {name} ({figure_lower} {before} in "
+        "{previous_month}, {now} now)."
+    ),
+    "level_improved": N_(
+        "The level that improved most: {name} ({figure_lower} {before} in {previous_month}, "
+        "{now} now)."
+    ),
+    "level_slipped": N_(
+        "The level that slipped most: {name} ({figure_lower} {before} in {previous_month}, "
+        "{now} now)."
+    ),
+    "state_extremes": N_("{figure}: best {best} ({best_value}), last {worst} ({worst_value})."),
+}
+"""The commentary's sentences in English, each a message id of the language catalogues
+(`analytics.i18n`); `{figure_lower}` is the figure's label inside a sentence."""
+
+
+@dataclass(frozen=True)
 class Period:
     """One calendar month (IST): its first and last day and its last instant."""
 
@@ -75,12 +120,12 @@ class Period:
     @property
     def title(self) -> str:
         """`September 2024`."""
-        return self.start.strftime("%B %Y")
+        return fmt.month(self.start)
 
     @property
     def short(self) -> str:
         """`Sep-2024`."""
-        return self.start.strftime("%b-%Y")
+        return fmt.month(self.start, short=True)
 
     def before(self) -> Period:
         """The month before."""
@@ -220,10 +265,11 @@ class MonthlyReport:
         extra = len(self.states) + len(self.central) if self.national else 0
         return sum(len(t) for t in tables) + extra
 
-    def commentary(self) -> list[str]:
-        """Every sentence of the report's commentary, generated from its figures."""
-        prev = self.previous.period.short
-        lines = [
+    def commentary(self) -> list[Remark]:
+        """Every sentence of the report's commentary, generated from its figures, as codes
+        and parameters (`Remark`; the output words them in the reader's language)."""
+        prev = self.previous.period.month
+        remarks = [
             sentence(name, self.previous.headline.get(name), self.month.headline.get(name), prev)
             for name in HEADLINE
         ]
@@ -235,36 +281,40 @@ class MonthlyReport:
                 top = frame[frame["verdict"].eq(verdict)].head(1)
                 if len(top):
                     row = top.iloc[0]
-                    what = FIGURES[row["figure"]].label.lower()
-                    lines.append(
-                        f"The {kind} that {verdict} most: {row['name']} ({what} "
-                        f"{fmt.figure(row['figure'], row['previous'])} in {prev}, "
-                        f"{fmt.figure(row['figure'], row['value'])} now)."
-                    )
+                    named = {"level": row["level"]} if kind == "level" else {"name": row["name"]}
+                    remarks.append(
+                        Remark(
+                            f"{kind}_{verdict}",
+                            {"figure": row["figure"], "before": row["previous"],
+                             "now": row["value"], "previous_month": prev, **named},
+                        )
+                    )  # fmt: skip
         if self.national and len(self.states) > 1:
-            lines += _state_extremes(self.states_table())
-        return [s for s in lines if s]
+            remarks += _state_extremes(self.states_table())
+        return [r for r in remarks if r is not None]
 
 
-def sentence(name: str, before: float | None, now: float | None, previous_month: str) -> str:
-    """One figure's change in words: "Pending over 7 working days fell from 812 to 640, an
-    improvement." (direction from the registry; '' when neither month has the figure)."""
+def sentence(
+    name: str, before: float | None, now: float | None, previous_month: str
+) -> Remark | None:
+    """One figure's change (`previous_month` `YYYY-MM`): "Pending over 7 working days fell
+    from 812 to 640, an improvement." is `fell_improvement` (direction from the registry;
+    None when neither month has the figure)."""
     entry = figure(name)
+    params = {"figure": name, "before": before, "now": now, "previous_month": previous_month}
     if now is None and before is None:
-        return ""
+        return None
     if now is None:
-        return f"{entry.label}: no figure this month ({fmt.figure(entry, before)} in {previous_month})."
+        return Remark("no_figure_now", params)
     if before is None:
-        return f"{entry.label} was {fmt.figure(entry, now)} (no figure for {previous_month})."
-    shown_now, shown_before = fmt.figure(entry, now), fmt.figure(entry, before)
-    if shown_now == shown_before:
-        return f"{entry.label} was unchanged at {shown_now}."
+        return Remark("no_figure_before", params)
+    if fmt.figure(entry, now) == fmt.figure(entry, before):  # too small to show: unchanged
+        return Remark("unchanged", params)
     rose = now > before
-    verb = "rose" if rose else "fell"
-    judged = ""
+    code = "rose" if rose else "fell"
     if entry.higher_is_better is not None:
-        judged = ", an improvement" if rose == entry.higher_is_better else ", a slip"
-    return f"{entry.label} {verb} from {shown_before} to {shown_now}{judged}."
+        code += "_improvement" if rose == entry.higher_is_better else "_slip"
+    return Remark(code, params)
 
 
 def movers(
@@ -306,7 +356,7 @@ def _unit_names(frame: pd.DataFrame, national: bool) -> list[str]:
     return frame["department"].astype(str).tolist()
 
 
-def _state_extremes(states: pd.DataFrame) -> list[str]:
+def _state_extremes(states: pd.DataFrame) -> list[Remark]:
     """Which state is best and which worst on each headline figure that has a direction."""
     out = []
     for name in ("movement_ratio", "efile_share", "pending_over_7_working_days"):
@@ -317,9 +367,12 @@ def _state_extremes(states: pd.DataFrame) -> list[str]:
         ordered = known.sort_values([name, "state"], ascending=[not entry.higher_is_better, True])
         best, worst = ordered.iloc[0], ordered.iloc[-1]
         out.append(
-            f"{entry.label}: best {best['state']} ({fmt.figure(entry, best[name])}), "
-            f"last {worst['state']} ({fmt.figure(entry, worst[name])})."
-        )
+            Remark(
+                "state_extremes",
+                {"figure": name, "best": best["state"], "best_value": best[name],
+                 "worst": worst["state"], "worst_value": worst[name]},
+            )
+        )  # fmt: skip
     return out
 
 

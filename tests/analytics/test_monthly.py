@@ -27,7 +27,9 @@ import pytest
 from analytics.access.scope import Scope
 from analytics.figures import monthly
 from analytics.figures.metrics import as_of_by_state
+from analytics.figures.monthly import Remark
 from analytics.log.reading import read_logs
+from analytics.outputs.monthly_pdf import commentary, remark_text
 from tests.conftest import ev
 
 MN = {"state": "Manipur", "department": "Finance"}
@@ -94,13 +96,34 @@ def test_state_edition_figures_worked_by_hand(events):
 
 def test_commentary_is_generated_with_the_registry_direction(events):
     report = monthly.build(events, _latest(events), "2024-09", state="Manipur")
-    lines = report.commentary()
+    remarks = report.commentary()  # codes and numbers: the figures stay figures
+    assert (
+        Remark(
+            "rose_slip", {"figure": "pending", "before": 1, "now": 2, "previous_month": "2024-08"}
+        )
+        in remarks
+    )
+    lines = commentary(report)
     assert "Pending at T rose from 1 to 2, a slip." in lines
     assert "Files created rose from 1 to 2." in lines  # no direction: no judgement
     assert "e-File share fell from 100.0% to 50.0%, a slip." in lines
     assert "Mean distinct levels, pending files was unchanged at 2.00." in lines
-    assert monthly.sentence("pending_over_7_working_days", 812, 640, "Aug-2024") == (
-        "Pending over 7 working days fell from 812 to 640, an improvement."
+    said = monthly.sentence("pending_over_7_working_days", 812, 640, "2024-08")
+    assert said == Remark(
+        "fell_improvement",
+        {"figure": "pending_over_7_working_days", "before": 812, "now": 640,
+         "previous_month": "2024-08"},
+    )  # fmt: skip
+    assert remark_text(said) == "Pending over 7 working days fell from 812 to 640, an improvement."
+    # in Hindi: the catalogue's sentence, the label in Hindi, the same figures
+    assert remark_text(said, "hi") == "7 कार्य दिवस से अधिक समय से लंबित: 812 से घटकर 640, स्थिति सुधरी।"
+    level = Remark("level_slipped", {"figure": "median_days", "before": 0.5, "now": 1.75,
+                                     "previous_month": "2024-08", "level": 9})  # fmt: skip
+    assert remark_text(level, "en", {9: "Minister"}) == (
+        "The level that slipped most: 9 · Minister (median 0.5 days in Aug-2024, 1.8 days now)."
+    )
+    assert remark_text(level, "hi", {9: "Minister"}) == (
+        "सबसे अधिक पिछड़ा स्तर: 9 · Minister (माध्यिका अगस्त-2024 में 0.5 दिन, अब 1.8 दिन)।"
     )
 
 
