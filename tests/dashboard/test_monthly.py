@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.access.accounts import Accounts
 from analytics.access.pseudonyms import PSEUDONYM_PREFIX
 from analytics.store.store import open_store
+from tests.analytics.test_monthly_hindi import read_back_as
 from tests.dashboard.conftest import run_page, signed_in_as
 
 
@@ -76,3 +77,20 @@ def test_without_a_single_state_the_button_gives_the_national_edition(
     assert not at.exception
     text = PdfReader(io.BytesIO(deferred["eoffice-monthly-2024-09-all-states.pdf"]())).pages[0]
     assert text.extract_text().startswith("Monthly e-Office report: National edition, September")
+
+
+def test_in_hindi_the_button_gives_the_hindi_report(
+    app: AppTest, store_url: str, deferred: dict[str, object]
+) -> None:
+    """The page's language travels to the PDF made later, on the click (outside the page)."""
+    app.query_params["lang"] = "hi"
+    at = run_page(app, "overview")
+    at.selectbox(key="monthly_month").set_value("2024-09").run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "मासिक रिपोर्ट" in labels
+    pdf = deferred["eoffice-monthly-2024-09-all-states.pdf"]()
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()
+    assert read_back_as("मासिक ई-ऑफ़िस रिपोर्ट: राष्ट्रीय संस्करण, सितंबर 2024", first[0])
+    assert "सारांश" in first  # the summary's heading, in Hindi (no conjunct: reads back whole)
+    assert not any(line.startswith(("Monthly", "Summary", "Figures for")) for line in first)
