@@ -54,6 +54,11 @@ def gettext(message: str, lang: str) -> str:
     return translations(lang).gettext(message) if message else message
 
 
+def ngettext(singular: str, plural: str, n: int, lang: str) -> str:
+    """The singular or plural form of a message for `n`, in `lang`."""
+    return translations(lang).ngettext(singular, plural, n)
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """`_` for `lang`: `_ = translator(lang)`, then `_("Summary")` (extracted as a message)."""
 

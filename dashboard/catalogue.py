@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("dashboard", "analytics")
 """Where messages are extracted from: the dashboard, and the core's outputs read by people
 (the monthly report, the digests), which translate with the same catalogues."""
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": (1,), "ngettext": (1, 2)}
 VERDICTS = ("no comparison", "no change", "up", "down", "better", "worse")
 """The words `analytics.figures.verdict` returns."""
 

@@ -26,6 +26,7 @@ import pandas as pd
 from analytics.figures.metrics import by_state
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
 from analytics.fmt import indian
+from analytics.i18n import gettext, ngettext
 from analytics.log.calendar import WorkCalendar
 from analytics.schema import EVENT_COLUMNS
 
@@ -237,37 +238,43 @@ def whole_days(age: float) -> int:
     return int(np.floor(age + 1e-9))
 
 
-def _who(designation: object, user: object, names: dict[int, str], level: object) -> str:
+def _who(
+    designation: object, user: object, names: dict[int, str], level: object, lang: str = "en"
+) -> str:
     title = "" if pd.isna(designation) else str(designation).strip()
     if not title and not pd.isna(level):
-        title = names.get(int(level), f"Level {int(level)}")
+        title = names.get(int(level), f"{gettext('Level', lang)} {int(level)}")
     who = "" if pd.isna(user) else str(user)
-    return " ".join(p for p in (title, who) if p) or "an unknown holder"
+    return " ".join(p for p in (title, who) if p) or gettext("an unknown holder", lang)
 
 
-def wording(frame: pd.DataFrame, level_names: dict[int, str] | None = None) -> pd.Series:
+def wording(
+    frame: pd.DataFrame, level_names: dict[int, str] | None = None, lang: str = "en"
+) -> pd.Series:
     """Per overdue row: `with Under Secretary mn.fin.us1 for 19 working days`, and for an
     escalated one `; escalated to Deputy Secretary mn.fin.ds1` (or `; escalated, no holder
-    above known`). Give the frame as it will be shown (pseudonymised where it must be)."""
+    above known`), in `lang`. Give the frame as it will be shown (pseudonymised where it
+    must be)."""
     names = level_names or {}
     said = []
     for row in frame.itertuples(index=False):
         n = whole_days(row.age_working_days)
-        text = (
-            f"with {_who(row.designation, row.holder, names, row.level)} for {indian(n)} "
-            f"working day{'' if n == 1 else 's'}"
-        )
+        who = _who(row.designation, row.holder, names, row.level, lang)
+        text = ngettext(
+            "with {who} for {n} working day", "with {who} for {n} working days", n, lang
+        ).format(who=who, n=indian(n))
         if row.escalated:
             if pd.isna(row.escalate_to_user):
-                text += "; escalated, no holder above known"
+                text += gettext("; escalated, no holder above known", lang)
             else:
                 to = _who(
                     row.escalate_to_designation,
                     row.escalate_to_user,
                     names,
                     row.escalate_to_level,
+                    lang,
                 )
-                text += f"; escalated to {to}"
+                text += gettext("; escalated to {to}", lang).format(to=to)
         said.append(text)
     return pd.Series(said, index=frame.index, dtype="object")
 

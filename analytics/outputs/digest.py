@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
 
+from analytics import i18n
 from analytics.access.accounts import Accounts
 from analytics.access.alerts import AlertBook, Claim, ist_today
 from analytics.access.audit import Action
@@ -39,6 +40,7 @@ from analytics.figures.overdue import Rule, overdue, wording
 from analytics.figures.registry import CSMOP_WORKING_DAYS, ESCALATION_WORKING_DAYS
 from analytics.fmt import day as fmt_day
 from analytics.fmt import indian, moment
+from analytics.i18n import N_, ngettext, translator
 from analytics.log.calendar import WorkCalendar
 from analytics.store.store import Store
 
@@ -183,49 +185,78 @@ def build_digest(
     level_names: dict[int, str],
     day: date,
     dashboard_url: str = "",
+    lang: str = "en",
 ) -> Digest | None:
-    """The digest of `user`: the rows of `found` (`alerts.overdue`) inside its scope, with
-    pseudonyms unless it may see names; None when nothing in its scope is overdue."""
+    """The digest of `user` in `lang` (en, hi): the rows of `found` (`alerts.overdue`) inside
+    its scope, with pseudonyms unless it may see names; None when nothing in its scope is
+    overdue."""
     mine = found[user.scope.mask(found)].reset_index(drop=True)
     if mine.empty:
         return None
+    lang = i18n.known(lang)
+    _ = translator(lang)
     shown = pseudonymise(mine, user.scope)
-    shown["said"] = wording(shown, level_names).to_numpy()
+    shown["said"] = wording(shown, level_names, lang).to_numpy()
     n, escalated = len(shown), int(shown["escalated"].sum())
     states = sorted(set(shown["state"].astype(str)))
-    when = "; ".join(f"{s} {moment(as_of[s])}" for s in states if s in as_of.index)
-    subject = (
-        f"Overdue files: {indian(n)} in your scope, {indian(escalated)} escalated ({fmt_day(day)})"
+    when = "; ".join(f"{s} {moment(as_of[s], lang)}" for s in states if s in as_of.index)
+    subject = _("Overdue files: {n} in your scope, {escalated} escalated ({day})").format(
+        n=indian(n), escalated=indian(escalated), day=fmt_day(day, lang)
     )
-    intro = (
-        f"{indian(n)} file{'s' if n != 1 else ''} in your scope ({describe_scope(user.scope)}) "
-        f"{'are' if n != 1 else 'is'} overdue, {indian(escalated)} of them escalated, as of each "
-        f"state's latest upload ({when}). A file is overdue when it has been with its present "
-        f"holder longer than its limit ({CSMOP_WORKING_DAYS} working days unless a rule sets "
-        f"another), and escalated after {ESCALATION_WORKING_DAYS} more working days (unless a "
-        "rule sets another) to the next level's holder of its department."
-    )
+    scope = describe_scope(user.scope)
+    intro = ngettext(
+        "{n} file in your scope ({scope}) is overdue, {escalated} of them escalated, as of each "
+        "state's latest upload ({when}).",
+        "{n} files in your scope ({scope}) are overdue, {escalated} of them escalated, as of "
+        "each state's latest upload ({when}).",
+        n,
+        lang,
+    ).format(
+        n=indian(n), scope=_(scope) if scope in SCOPE_WORDS else scope,
+        escalated=indian(escalated), when=when,
+    ) + " " + _(
+        "A file is overdue when it has been with its present holder longer than its limit "
+        "({limit} working days unless a rule sets another), and escalated after {more} more "
+        "working days (unless a rule sets another) to the next level's holder of its "
+        "department."
+    ).format(limit=CSMOP_WORKING_DAYS, more=ESCALATION_WORKING_DAYS)  # fmt: skip
     lines, rows = [intro, ""], []
     base = dashboard_url.rstrip("/")
     for (state, department), group in shown.groupby(["state", "department"], sort=True):
-        lines.append(f"{state} / {department}: {indian(len(group))} overdue")
+        lines.append(
+            _("{state} / {department}: {n} overdue").format(
+                state=state, department=department, n=indian(len(group))
+            )
+        )
         for row in group.itertuples(index=False):
             number = row.file_number if isinstance(row.file_number, str) else ""
             name = f"{row.file_id} ({number})" if number else str(row.file_id)
             link = f"{base}/journey?file={quote(str(row.file_id))}" if base else ""
-            lines.append(f"- {name}: {row.said}; overdue since {moment(row.overdue_since)}")
+            since = moment(row.overdue_since, lang)
+            lines.append(
+                _("- {file}: {said}; overdue since {since}").format(
+                    file=name, said=row.said, since=since
+                )
+            )
             if link:
                 lines.append(f"  {link}")
-            rows.append((state, department, name, row.said, moment(row.overdue_since), link))
+            rows.append((state, department, name, row.said, since, link))
         lines.append("")
-    lines.append(f"Sent by e-Office analytics to {user.email}: choose daily, weekly or off on the")
-    lines.append("dashboard's Alert settings page.")
+    lines.append(_("Sent by e-Office analytics to {email}.").format(email=user.email))
+    lines.append(_(CHOOSE))
     text = "\n".join(lines)
-    return Digest(user.email, frequency, mine, subject, text, _html(intro, rows), user.see_names)
+    html_part = _html(intro, rows, lang)
+    return Digest(user.email, frequency, mine, subject, text, html_part, user.see_names)
 
 
-def _html(intro: str, rows: list[tuple[str, ...]]) -> str:
+CHOOSE = N_("Choose daily, weekly or off on the dashboard's Alert settings page.")
+SCOPE_WORDS = (N_("every state"), N_("none"))
+"""The words `describe_scope` writes itself (the rest are states' and departments' names)."""
+
+
+def _html(intro: str, rows: list[tuple[str, ...]], lang: str) -> str:
     e = html.escape
+    _ = translator(lang)
     body = []
     for state, department, name, said, since, link in rows:
         cell = f'<a href="{e(link)}">{e(name)}</a>' if link else e(name)
@@ -233,13 +264,13 @@ def _html(intro: str, rows: list[tuple[str, ...]]) -> str:
             f"<tr><td>{e(state)} / {e(department)}</td><td>{cell}</td><td>{e(said)}</td>"
             f"<td>{e(since)}</td></tr>"
         )
+    heads = (_("State / department"), _("File"), _("Where it is"), _("Overdue since"))
     return (
-        "<html><body>"
+        f'<html lang="{lang}"><body>'
         f"<p>{e(intro)}</p>"
         '<table border="1" cellpadding="4" cellspacing="0">'
-        "<tr><th>State / department</th><th>File</th><th>Where it is</th>"
-        "<th>Overdue since</th></tr>" + "".join(body) + "</table>"
-        "<p>Choose daily, weekly or off on the dashboard's Alert settings page.</p>"
+        "<tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>" + "".join(body) + "</table>"
+        f"<p>{e(_(CHOOSE))}</p>"
         "</body></html>"
     )
 
@@ -321,7 +352,10 @@ def plan(
         if not book.due(email, frequency, day):
             result.skipped.append((email, "the weekly digest went earlier this week"))
             continue
-        digest = build_digest(user, frequency, found, prepared.analysis.as_of, names, day, base)
+        lang = i18n.known(accounts.users.language_of(email))  # as last chosen on the dashboard
+        digest = build_digest(
+            user, frequency, found, prepared.analysis.as_of, names, day, base, lang
+        )
         if digest is None:
             result.skipped.append((email, "nothing overdue in its scope"))
             continue

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,35 @@ def test_killed_between_acceptance_and_the_mark_the_window_of_the_docs(
     assert len(copies) == 2
     assert copies[0].message["Message-ID"] == copies[1].message["Message-ID"]
     assert len(server.received) == 4
+
+
+def test_a_hindi_reader_gets_the_digest_in_hindi(opted_in, server, mail_env):
+    """The recipient's remembered language (users.language) picks the digest's: subject and
+    body in Hindi for a Hindi reader, the same files and figures; the others stay English."""
+    Accounts(opted_in).users.set_language("head.fin@manipur.gov.in", "hi")
+    now = datetime(2024, 4, 1, 3, 0, tzinfo=UTC)  # 01-Apr-2024 08:30 IST
+    result = digest.send(opted_in, now=now, actor="operator:test", say=lambda _: None)
+    assert sorted(result.sent) == sorted(EXPECTED)
+    got = by_recipient(server)
+    (head,) = got["head.fin@manipur.gov.in"]
+    assert head.message["Subject"] == (
+        "अतिदेय फ़ाइलें: आपके दायरे में 3, 1 उच्च स्तर को अग्रेषित (01-अप्रैल-2024)"
+    )
+    assert files_named(head.text) == EXPECTED["head.fin@manipur.gov.in"]
+    assert (
+        "आपके दायरे (Manipur / Finance) में 3 फ़ाइलें अतिदेय हैं, जिनमें से 1 उच्च स्तर को अग्रेषित हैं।"
+    ) in head.text
+    assert "Manipur 29-मार्च-2024 10:00 IST" in head.text
+    assert (
+        "- F1: Under Secretary mn.fin.us1 के पास 19 कार्य दिवसों से; उच्च स्तर पर Deputy "
+        "Secretary mn.fin.ds2 को अग्रेषित; 12-मार्च-2024 10:00 IST से अतिदेय"
+    ) in head.text
+    assert "https://dash.example.in/journey?file=F1" in head.text
+    for english in ("overdue", "escalated", "working day", "Sent by", "scope", "Choose"):
+        assert english not in head.text, english
+        assert english not in head.html, english
+    assert head.html.startswith('<html lang="hi">')
+    assert "<th>राज्य / विभाग</th>" in head.html
+    assert "Deputy Secretary mn.fin.ds1 के पास 7 कार्य दिवसों से" in head.html
+    (assam,) = got["assam@assam.gov.in"]  # never chose a language: English
+    assert assam.message["Subject"].startswith("Overdue files: 1 in your scope")
