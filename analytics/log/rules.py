@@ -61,6 +61,33 @@ def message(code: str, params: dict[str, Any]) -> str:
     return MESSAGES[code].format(**params)
 
 
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile(
+        "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)),
+        re.DOTALL,
+    )
+
+
+_READ_BACK = sorted(
+    ((code, _template_pattern(t)) for code, t in MESSAGES.items() if not re.search(r"\{\w+:", t)),
+    key=lambda pair: -len(MESSAGES[pair[0]]),
+)
+"""Each row reason's template as a pattern, the longest (most specific) first (not the read
+summary, whose numbers carry a format)."""
+
+
+def coded(reason: str) -> tuple[str, dict[str, str]] | None:
+    """A reason stored in English (a stored upload's rejected rows keep only the text) read
+    back as its code and params (`MESSAGES`), so it can be shown in another language; None
+    for text no template makes."""
+    for code, pattern in _READ_BACK:
+        found = pattern.fullmatch(reason)
+        if found:
+            return code, found.groupdict()
+    return None
+
+
 def printable(text: object) -> str:
     """Text with each control character (tab, CR and LF apart) shown as `\\xNN`, so a
     message or stored cell never carries one (PostgreSQL refuses NUL in text)."""

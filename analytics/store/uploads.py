@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
+from analytics.fmt import indian
+from analytics.i18n import N_, gettext
 from analytics.log.formats import Source, UnusableInputError, UploadLimits
 from analytics.log.reading import ReadResult, read_logs, source_bytes
 from analytics.schema import DEDUP_KEY, IST
@@ -61,21 +63,39 @@ class IngestResult:
     """Seconds per phase: read, lock, existing, insert_events, derive, insert_derived, snapshots,
     commit."""
 
-    def describe(self) -> str:
-        """One line for people."""
-        if self.status == "duplicate_file":
-            return (
-                f"already uploaded as upload {self.duplicate_of} (same bytes, SHA-256 "
-                f"{self.sha256[:12]}…); nothing changed"
-            )
-        if self.status == "unusable":
-            return f"unusable, nothing stored: {self.message}"
-        return (
-            f"stored as upload {self.upload_id}: read {self.rows_read:,} rows, "
-            f"{self.rows_accepted:,} accepted, {self.rows_rejected:,} rejected, "
-            f"{self.duplicates_dropped:,} duplicates dropped; {self.events_new:,} new events, "
-            f"{self.events_already_stored:,} already stored; {self.files_touched:,} files updated"
+    def describe(self, lang: str = "en") -> str:
+        """One line for people, in `lang` (its template in `DESCRIPTIONS`)."""
+        template = DESCRIPTIONS["stored" if self.status not in DESCRIPTIONS else self.status]
+        counts = ("rows_read", "rows_accepted", "rows_rejected", "duplicates_dropped",
+                  "events_new", "events_already_stored", "files_touched")  # fmt: skip
+        return gettext(template, lang).format(
+            duplicate_of=self.duplicate_of,
+            sha256=self.sha256[:12],
+            message=self.message,
+            upload_id=self.upload_id,
+            **{name: indian(getattr(self, name)) for name in counts},
         )
+
+
+DESCRIPTIONS = {
+    "duplicate_file": N_(
+        "already uploaded as upload {duplicate_of} (same bytes, SHA-256 {sha256}…); nothing changed"
+    ),
+    "unusable": N_("unusable, nothing stored: {message}"),
+    "stored": N_(
+        "stored as upload {upload_id}: read {rows_read} rows, {rows_accepted} accepted, "
+        "{rows_rejected} rejected, {duplicates_dropped} duplicates dropped; {events_new} new "
+        "events, {events_already_stored} already stored; {files_touched} files updated"
+    ),
+}
+"""An upload's outcome in words, per status (message ids of the language catalogues)."""
+STATUSES = {
+    "stored": N_("stored"),
+    "storing": N_("storing"),
+    "unusable": N_("unusable"),
+    "duplicate_file": N_("already uploaded"),
+}
+"""The upload history's statuses in words (message ids of the language catalogues)."""
 
 
 class _DuplicateUpload(Exception):

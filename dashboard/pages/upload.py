@@ -14,11 +14,11 @@ from analytics.access.level_keeper import LevelKeeper
 from analytics.figures.registry import GLOSSARY
 from analytics.log.formats import UnusableInputError, UploadLimits
 from analytics.log.reading import ValidationReport, columns_found
-from analytics.log.rules import MESSAGES
-from analytics.store.uploads import REPORT_LIST_CAP
+from analytics.log.rules import MESSAGES, coded
+from analytics.store.uploads import REPORT_LIST_CAP, STATUSES
 from dashboard import auth, components, data, levels_admin
 from dashboard import format as fmt
-from dashboard.i18n import N_, _, fixed, reason_text
+from dashboard.i18n import N_, _, current, fixed, reason_text
 
 
 @dataclass
@@ -100,6 +100,22 @@ def _reason(entry: dict, coded: dict | None) -> str:
     if coded and coded.get("code") in MESSAGES:
         return reason_text(coded["code"], coded.get("params") or {}, MESSAGES)
     return entry["reason"]
+
+
+HISTORY_REJECTED = {
+    "file": N_("File"),
+    "line": N_("Line"),
+    "column": N_("Column"),
+    "reason": N_("Reason"),
+}
+"""The stored rejected rows' columns (translated at display)."""
+
+
+def _stored_reason(reason: str) -> str:
+    """A stored upload's rejected row's reason (kept in English) in the reader's language:
+    read back as its code and params (`rules.coded`), else as stored."""
+    found = coded(reason)
+    return reason_text(found[0], found[1], MESSAGES) if found else reason
 
 
 def _issues(
@@ -357,7 +373,7 @@ else:
                     st.session_state[DONE_KEY] = (
                         uploaded.name,
                         outcome.status,
-                        outcome.describe(),
+                        outcome.describe(current()),
                     )
                     st.rerun()
 
@@ -396,7 +412,11 @@ else:
                     "message": "",
                 }
             ),
-            {"uploaded_at": fmt.moment, **dict.fromkeys(counts, fmt.indian)},
+            {
+                "uploaded_at": fmt.moment,
+                "status": lambda v: _(STATUSES[v]) if v in STATUSES else v,
+                **dict.fromkeys(counts, fmt.indian),
+            },
         ).rename(
             columns={
                 "id": _("Upload"),
@@ -441,7 +461,9 @@ else:
             pd.json_normalize(rows["raw"].tolist()).add_prefix("cell: ")
         )
         components.table(
-            rows.drop(columns=["raw"]).rename(columns=str.capitalize),
+            rows.drop(columns=["raw"])
+            .assign(reason=lambda f: f["reason"].map(_stored_reason))
+            .rename(columns={k: _(v) for k, v in HISTORY_REJECTED.items()}),
             flat,
             f"upload_{chosen}_rejected_rows",
             "history-rejected",

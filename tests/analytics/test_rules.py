@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from analytics.log.reading import ReadResult, read_logs
-from analytics.log.rules import MESSAGES, message
+from analytics.log.rules import MESSAGES, coded, message
 
 READ_AT = datetime(2024, 3, 10, 4, 30, tzinfo=UTC)  # 10-Mar-2024 10:00 IST
 HEADER = (
@@ -209,3 +209,20 @@ def test_every_message_code_is_produced_and_every_produced_code_has_a_message() 
     for case in CASES:
         produced |= {i["code"] for i in found(read(case.row))}
     assert produced == set(MESSAGES)
+
+
+def test_a_stored_english_reason_reads_back_as_its_code_and_params():
+    """A stored upload keeps each rejected row's English reason: `coded` gives back the code
+    and params behind it (so the dashboard can show it in Hindi), for every row template."""
+    values = {"header": "To designation", "action": "moved", "value": "31/02/2024 (x)",
+              "read_at": "05-Mar-2024 10:00", "minutes": "15"}  # fmt: skip
+    tried = 0
+    for code, template in MESSAGES.items():
+        if code == "read_summary":  # not a row's reason (its numbers carry a format)
+            assert coded(template) is None
+            continue
+        params = {k: v for k, v in values.items() if "{" + k + "}" in template}
+        assert coded(message(code, params)) == (code, params), code
+        tried += 1
+    assert tried == len(MESSAGES) - 1
+    assert coded("To designation is blank; and something else") is None

@@ -406,10 +406,25 @@ def test_in_hindi_the_rejected_rows_reasons_come_from_the_rules_codes(nodal_app:
     _choose(at, "bad_rows.csv", text, "text/csv")
     rejected = frames(at)[0]
     assert rejected["पंक्ति"].tolist() == [3, 4]
-    assert rejected["कारण"].tolist() == [
+    reasons = [
         "'not a date' पढ़ने योग्य दिनांक और समय नहीं है",
         (
             "'jumped' कोई ज्ञात कार्रवाई नहीं है (created, moved, parked, closed, reopened या "
             "इनमें से किसी का उपनाम)"
         ),
     ]
+    assert rejected["कारण"].tolist() == reasons
+    # committed: the outcome, the history's status and the stored rows' reasons in Hindi too
+    next(b for b in at.button if b.label == "भंडार में सहेजें").click().run()
+    assert not at.exception
+    assert any(
+        "अपलोड 2 के रूप में सहेजा गया: 3 पंक्तियाँ पढ़ी गईं, 1 स्वीकृत, 2 अस्वीकृत"
+        in m.value.replace("\\", "")  # (markdown's escapes)
+        for m in at.success
+    )
+    history = next(f for f in frames(at) if "स्थिति" in f.columns)
+    assert history["स्थिति"].tolist()[0] == "सहेजा गया"  # the newest upload first
+    at.selectbox(key="history_rejects").set_value(2).run()
+    stored = frames(at)[-1]  # read back from the store, which keeps the English reason
+    assert list(stored.columns) == ["फ़ाइल", "पंक्ति", "स्तंभ", "कारण"]
+    assert stored["कारण"].tolist() == reasons
