@@ -102,13 +102,14 @@ def _reason(entry: dict, coded: dict | None) -> str:
     return entry["reason"]
 
 
+# The stored rejected rows' columns, translated at display. (A comment, not a docstring: a
+# bare string in a page script is shown on the page by Streamlit's magic.)
 HISTORY_REJECTED = {
     "file": N_("File"),
     "line": N_("Line"),
     "column": N_("Column"),
     "reason": N_("Reason"),
 }
-"""The stored rejected rows' columns (translated at display)."""
 
 
 def _stored_reason(reason: str) -> str:
