@@ -20,8 +20,11 @@ from streamlit.testing.v1 import AppTest
 from analytics import fmt
 from analytics import i18n as core_i18n
 from analytics.access.accounts import Accounts
+from analytics.figures.monthly import REMARKS
 from analytics.log.hierarchy import LevelTable
+from analytics.outputs import digest
 from analytics.store.store import open_store
+from analytics.store.uploads import DESCRIPTIONS, STATUSES
 from dashboard import catalogue, i18n, ui_text
 from tests.dashboard.conftest import APP, NODAL, SAMPLE, TIMEOUT, signed_in_as
 
@@ -45,6 +48,14 @@ def test_every_message_is_in_both_catalogues_and_translated_into_hindi():
     fresh = catalogue.template()
     english, hindi = _po("en"), _po("hi")
     assert len(fresh) > 500  # every page's text, not a handful
+    ids = {m.id for m in fresh}
+    # the core's outputs' words too: the monthly report's commentary, headings and statuses,
+    # the digest's, the upload outcomes'
+    subject = "Overdue files: {n} in your scope, {escalated} escalated ({day})"
+    plural = ("with {who} for {n} working day", "with {who} for {n} working days")
+    core = [*REMARKS.values(), *DESCRIPTIONS.values(), *STATUSES.values(), digest.CHOOSE,
+            "Summary", "Page {n} of {total}", subject, plural]  # fmt: skip
+    assert [m for m in core if m not in ids] == []
     missing_en = [m.id for m in fresh if m.id and english.get(m.id) is None]
     missing_hi = [m.id for m in fresh if m.id and hindi.get(m.id) is None]
     assert not missing_en, missing_en
