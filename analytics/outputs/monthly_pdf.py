@@ -231,9 +231,10 @@ def _state_rows(frame: pd.DataFrame, lang: str) -> list[list[str]]:
     ]
 
 
-Section = tuple[str, list[str], list[list[str]], int]
+Section = tuple[str, list[str], list[list[str]], int, str]
 """A table of the report: heading, column headings, rows of text, how many leading columns
-are words (the others are figures, right-aligned)."""
+are words (the others are figures, right-aligned), and the key of the chart that follows it
+in `charts` ('' for none)."""
 
 
 def _sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
@@ -248,31 +249,32 @@ def _sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
     level_names = [_level_name(v, report, lang) for v in levels["level"]]
     sections: list[Section] = [
         (_("Figures for {month}").format(month=month), [_("Figure"), this, before, _("Change")],
-         _headline_rows(report, lang), 1),
-        (_(AGES), [_("Age"), this, before, _("Change")], _bucket_rows(report, lang), 1),
+         _headline_rows(report, lang), 1, ""),
+        (_(AGES), [_("Age"), this, before, _("Change")], _bucket_rows(report, lang), 1, AGES),
         (_(TURNAROUND),
          [_("Level"), _("Stints"), _("Median"), _("90th percentile"),
           _("Median {month}").format(month=before),
           _("90th percentile {month}").format(month=before)],
-         _turnaround_rows(report, lang), 1),
+         _turnaround_rows(report, lang), 1, TURNAROUND),
         (_("The {n} longest-pending files").format(n=len(report.month.longest)),
          [_("File no."), _("State / Department") if report.national else _("Department"),
           _("Holder"), _("Designation"), _("With holder since"), _("Age")],
-         _longest_rows(report, lang), 4),
+         _longest_rows(report, lang), 4, ""),
         (_("Departments that improved or slipped most ({figure})").format(figure=worst),
          ["", _("Department"), before, this, _("Change")],
-         _mover_rows(report.department_movers(), lang), 2),
+         _mover_rows(report.department_movers(), lang), 2, ""),
         (_("Levels that improved or slipped most (median turnaround)"),
-         ["", _("Level"), before, this, _("Change")], _mover_rows(levels, lang, level_names), 2),
+         ["", _("Level"), before, this, _("Change")], _mover_rows(levels, lang, level_names), 2,
+         ""),
     ]  # fmt: skip
     if report.national:
         heads = [_("State"), *(_(FIGURES[n].label) for n in HEADLINE)]
         states = _state_rows(report.states_table(), lang)
-        sections.insert(1, (_(STATES), heads, states, 1))
+        sections.insert(1, (_(STATES), heads, states, 1, STATES))
         if report.central:
             central = report.states_table(central=True)
             heading = _("Central secretariat (apart)")
-            sections.insert(2, (heading, heads, _state_rows(central, lang), 1))
+            sections.insert(2, (heading, heads, _state_rows(central, lang), 1, ""))
     return sections
 
 
@@ -591,25 +593,12 @@ def _story(report: MonthlyReport, generated: pd.Timestamp, width: float, lang: s
         *(_para("• " + line, styles.body) for line in commentary(report, lang)),
     ]  # fmt: skip
     drawn = charts(report, lang)
-    for (heading, columns, rows, words), key in zip(
-        _sections(report, lang), _section_keys(report), strict=True
-    ):
+    for heading, columns, rows, words, key in _sections(report, lang):
         table = _section_table(columns, rows, words, styles, width)
         story.append(KeepTogether([_para(heading, styles.h2), table]))
         if key in drawn:
             story += [Spacer(1, 3 * mm), _bars(drawn[key], width, styles)]
     return story
-
-
-def _section_keys(report: MonthlyReport) -> list[str]:
-    """Each section's English heading where a chart follows it (else ''), in `_sections`'
-    order."""
-    keys = ["", AGES, TURNAROUND, "", "", ""]
-    if report.national:
-        keys.insert(1, STATES)
-        if report.central:
-            keys.insert(2, "")
-    return keys
 
 
 def _numbered_canvas(footer: str, lang: str) -> type:
