@@ -21,6 +21,7 @@ per file and per handover; a filter change only masks them and groups the rest.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,17 +93,23 @@ class Mined:
     file_route: np.ndarray
     """Per file_key: its route code (-1: no stint)."""
     handovers: pd.DataFrame
-    """Per `moved` event: file_key, sender, receiver, from_level, to_level (float, NaN
-    unmapped), days (the sender's time before sending; NaN when unknown), day (IST)."""
+    """Per `moved` event: file_key, sender, receiver (int32), from_level, to_level (float32,
+    NaN unmapped), days (the sender's time before sending; NaN when unknown), day (IST)."""
     reentries: pd.DataFrame
-    """Per re-entry: file_key, level, day (IST day of the return)."""
+    """Per re-entry: file_key (int32), level (float32), day (IST day of the return)."""
+
+
+_DERIVING = threading.Lock()
 
 
 def mined(prepared: Prepared) -> Mined:
-    """The prepared copy's mining arrays, derived on first use and kept."""
+    """The prepared copy's mining arrays, derived on first use (once, whoever asks first:
+    readers at the same moment wait for it) and kept."""
     key = ("mining",)
     if key not in prepared._memo:
-        prepared._memo[key] = derive(source(prepared), prepared.n_keys)
+        with _DERIVING:
+            if key not in prepared._memo:
+                prepared._memo[key] = derive(source(prepared), prepared.n_keys)
     return prepared._memo[key]
 
 
@@ -127,7 +134,13 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     mapped = ~np.isnan(r_level)
     seen = pd.DataFrame({"f": r_fk[mapped], "l": r_level[mapped]}).duplicated().to_numpy()
     back = np.flatnonzero(mapped)[seen]
-    reentries = pd.DataFrame({"file_key": r_fk[back], "level": r_level[back], "day": r_day[back]})
+    reentries = pd.DataFrame(
+        {
+            "file_key": r_fk[back].astype(np.int32),
+            "level": r_level[back].astype(np.float32),  # levels are small integers: exact
+            "day": r_day[back].astype(np.int32),  # a stint always has its start
+        }
+    )
 
     # handovers: every stint started by a `moved` event
     officers, codes = _officers(stints["sender"], stints["holder"])
@@ -140,15 +153,16 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     held = elapsed_days(start.shift(1), start).to_numpy(dtype="float64")
     days = np.where(prev_ends_here, held, np.nan)
     at = np.flatnonzero(moved)
-    handovers = pd.DataFrame(
+    from_level = stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)
+    handovers = pd.DataFrame(  # narrow types (held once per copy); levels exact in float32
         {
-            "file_key": fk[at],
-            "sender": sender_codes[at],
-            "receiver": holder_codes[at],
-            "from_level": stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)[at],
-            "to_level": level[at],
+            "file_key": fk[at].astype(np.int32),
+            "sender": sender_codes[at].astype(np.int32),
+            "receiver": holder_codes[at].astype(np.int32),
+            "from_level": from_level[at].astype(np.float32),
+            "to_level": level[at].astype(np.float32),
             "days": days[at],
-            "day": ist_days(start.iloc[at]),
+            "day": ist_days(start.iloc[at]).astype(np.int32),
         }
     )
     return Mined(officers, routes, file_route, handovers, reentries)
@@ -378,7 +392,8 @@ def _order(prepared: Prepared, name: str, second: str) -> np.ndarray:
     key = ("mining_order", name, second)
     if key not in prepared._memo:
         h = mined(prepared).handovers
-        prepared._memo[key] = np.lexsort((h[second].to_numpy(), _handover_keys(prepared)[name]))
+        order = np.lexsort((h[second].to_numpy(), _handover_keys(prepared)[name]))
+        prepared._memo[key] = order.astype(np.int32)
     return prepared._memo[key]
 
 
