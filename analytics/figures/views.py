@@ -115,6 +115,14 @@ def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
 # --- prepared arrays (once per store version) -----------------------------------------------
 
 
+SPLIT_DURATIONS = (
+    "waiting_days",
+    "processing_days",
+    "waiting_working_days",
+    "processing_working_days",
+)
+"""The stints' durations split at the receipt time (metrics.md, waiting vs processing)."""
+
 GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "state": ("stints", ("state",)),
     "level": ("stints", ("level",)),
@@ -152,8 +160,16 @@ class Prepared:
 
     def values(self, frame: str, column: str) -> np.ndarray:
         """A duration column of stints or movements as float64 (NaN where missing); not
-        kept: the sorted rows hold what the views read of it."""
+        kept: the sorted rows hold what the views read of it. The stints' waiting and
+        processing parts (`SPLIT_DURATIONS`) are not columns of the frame: `split`."""
+        if frame == "stints" and column in SPLIT_DURATIONS:
+            return self.split(column)
         return getattr(self, frame)[column].to_numpy(dtype="float64", na_value=np.nan)
+
+    def split(self, column: str) -> np.ndarray:
+        """A waiting or processing part of every stint (`SPLIT_DURATIONS`), float64: only
+        the Hierarchy page's sorted rows read them, so the frame does not hold them."""
+        return self.analysis.stints[column].to_numpy(dtype="float64", na_value=np.nan)
 
     def sorted_rows(self, grouping: str, column: str) -> dict[str, np.ndarray]:
         """The rows with a `column` value (stints: ended ones), ordered by group then value:
@@ -276,17 +292,15 @@ def prepare(analysis: Analysis) -> Prepared:
             "level",
             "start",
             "end",
+            "received_at",
             "end_action",
             "days",
             "working_days",
-            "waiting_days",
-            "processing_days",
-            "waiting_working_days",
-            "processing_working_days",
             "holder",
         ]
     ].copy()
     slim["file_key"] = slim["file_key"].astype(np.int32)
+    slim["level"] = slim["level"].astype("Int16")  # levels are small integers
     slim["end_day"] = ist_days(slim["end"])
     return Prepared(
         analysis=analysis,
@@ -330,12 +344,12 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
 
 def narrow_movements(movements: pd.DataFrame) -> pd.DataFrame:
     """The movements as `Prepared` holds them (once per copy, so in narrow types): without
-    `seq`, file_key int32, day int32 (a move always has its day), levels Int64."""
+    `seq`, file_key int32, day int32 (a move always has its day), levels Int16."""
     out = movements.drop(columns="seq")
     out["file_key"] = out["file_key"].astype(np.int32)
     out["day"] = out["day"].astype(np.int32)
-    out["from_level"] = out["from_level"].astype("Int64")
-    out["to_level"] = out["to_level"].astype("Int64")
+    out["from_level"] = out["from_level"].astype("Int16")
+    out["to_level"] = out["to_level"].astype("Int16")
     return out
 
 

@@ -73,14 +73,6 @@ FILE_COLUMNS = (
 )
 """A snapshot's per-file columns (the state is the snapshot's key)."""
 
-DURATIONS = (
-    "days",
-    "working_days",
-    "waiting_days",
-    "processing_days",
-    "waiting_working_days",
-    "processing_working_days",
-)
 STINT_COLUMNS = (
     "file_index",
     "seq",
@@ -376,10 +368,18 @@ class Served(Prepared):
             raise ValueError("this copy was served without its stints, or has read them")
         return build()
 
+    def split(self, column: str) -> np.ndarray:
+        """A waiting or processing part of every stint, worked out from the served stints'
+        start, end and receipt times with the default calendar (as `add_durations` did
+        when they were built)."""
+        s = self.stints
+        timed = add_durations(s[["state", "start", "end", "received_at"]], WorkCalendar())
+        return timed[column].to_numpy(dtype="float64", na_value=np.nan)
+
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
-        """Every stint: state, file_key, level, start, end, end_action, durations, holder,
-        end_day."""
+        """Every stint: state, file_key, level, start, end, received_at, end_action, days,
+        working_days, holder, end_day."""
         return self._parts()[0]
 
     @stints.setter
@@ -487,7 +487,7 @@ def _stints_and_movements(
         ),
         WorkCalendar(),
     )
-    level = stints["level"].astype("Int64")
+    level = stints["level"].astype("Int16")
     end_action = stints["end_action"]
     slim = pd.DataFrame(
         {
@@ -496,8 +496,10 @@ def _stints_and_movements(
             "level": level,
             "start": stints["start"],
             "end": stints["end"],
+            "received_at": stints["received_at"],
             "end_action": end_action,
-            **{c: timed[c] for c in DURATIONS},
+            "days": timed["days"],
+            "working_days": timed["working_days"],
             "holder": stints["holder"],
             "end_day": ist_days(stints["end"]),
         }
