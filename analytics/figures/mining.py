@@ -366,34 +366,50 @@ def _places(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 def _handover_keys(prepared: Prepared) -> dict[str, np.ndarray]:
-    """Per handover the integer keys the officer views group by (memoised): `pair` (place,
-    sender, receiver), `sent` (place, sender), `got` (place, receiver), and `n` (officers)."""
+    """What the officer views read per handover (memoised): `n` (officers) and `down` (a
+    move to a lower level). Their grouping keys are worked out when sorting (`_key`)."""
     key = ("mining_keys",)
     if key not in prepared._memo:
         m = mined(prepared)
         h = m.handovers
-        place_of, _ = _places(prepared)
-        n = np.int64(max(len(m.officers), 1))
-        place = place_of[h["file_key"].to_numpy()]
-        sender, receiver = h["sender"].to_numpy(), h["receiver"].to_numpy()
         prepared._memo[key] = {
-            "n": np.array([n]),
-            "pair": (place * n + sender) * n + receiver,
-            "sent": place * n + sender,
-            "got": place * n + receiver,
+            "n": np.array([max(len(m.officers), 1)], dtype=np.int64),
             "down": (h["to_level"] < h["from_level"]).to_numpy(),
         }
     return prepared._memo[key]
 
 
-def _order(prepared: Prepared, name: str, second: str) -> np.ndarray:
+def _key(prepared: Prepared, name: str) -> np.ndarray:
+    """Per handover the integer key the officer views group by: `pair` (place, sender,
+    receiver), `sent` (place, sender) or `got` (place, receiver)."""
+    h = mined(prepared).handovers
+    n = _handover_keys(prepared)["n"][0]
+    place_of, _ = _places(prepared)
+    place = place_of[h["file_key"].to_numpy()]
+    sender = h["sender"].to_numpy().astype(np.int64)
+    receiver = h["receiver"].to_numpy().astype(np.int64)
+    if name == "pair":
+        return (place * n + sender) * n + receiver
+    return place * n + (sender if name == "sent" else receiver)
+
+
+def _order(prepared: Prepared, name: str, second: str) -> dict[str, np.ndarray]:
     """Handover rows sorted by the `name` key, then by `second` (days: NaN last; or
-    file_key), memoised: a filter change then keeps rows in that order with a mask."""
+    file_key), memoised: `order` (the rows, int32), `group` (per sorted row its key's
+    position in `keys`, int32) and `keys` (the distinct keys, ascending). A filter change
+    then keeps rows in that order with a mask."""
     key = ("mining_order", name, second)
     if key not in prepared._memo:
         h = mined(prepared).handovers
-        order = np.lexsort((h[second].to_numpy(), _handover_keys(prepared)[name]))
-        prepared._memo[key] = order.astype(np.int32)
+        grouping = _key(prepared, name)
+        order = np.lexsort((h[second].to_numpy(), grouping))
+        grouping = grouping[order]
+        new = np.r_[True, grouping[1:] != grouping[:-1]] if len(grouping) else np.array([], bool)
+        prepared._memo[key] = {
+            "order": order.astype(np.int32),
+            "group": (np.cumsum(new) - 1).astype(np.int32),
+            "keys": grouping[new],
+        }
     return prepared._memo[key]
 
 
@@ -402,16 +418,18 @@ def _groups(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The selected handovers in `_order(name, second)`: their rows, each group's key, start
     and size (groups of equal `name` key)."""
-    order = _order(prepared, name, second)
+    sort = _order(prepared, name, second)
     h = mined(prepared).handovers
     keep = file_keep(prepared, filters)[h["file_key"].to_numpy()]
     if filters.has_range:
         keep &= _in_range(h["day"].to_numpy(), filters)
-    rows = order[keep[order]]
-    keys = _handover_keys(prepared)[name][rows]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], int)
-    sizes = np.diff(np.r_[starts, len(keys)])
-    return rows, keys[starts], starts, sizes
+    kept = keep[sort["order"]]
+    rows, group = sort["order"][kept], sort["group"][kept]
+    starts = (
+        np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], int)
+    )
+    sizes = np.diff(np.r_[starts, len(group)])
+    return rows, sort["keys"][group[starts]], starts, sizes
 
 
 def _medians(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
