@@ -93,8 +93,9 @@ class Mined:
     file_route: np.ndarray
     """Per file_key: its route code (-1: no stint)."""
     handovers: pd.DataFrame
-    """Per `moved` event: file_key, sender, receiver (int32), from_level, to_level (float32,
-    NaN unmapped), days (the sender's time before sending; NaN when unknown), day (IST)."""
+    """Per `moved` event: file_key, sender, receiver (int32), down (to a lower level; False
+    when either level is unmapped), days (the sender's time before sending; NaN when
+    unknown), day (IST, int32)."""
     reentries: pd.DataFrame
     """Per re-entry: file_key (int32), level (float32), day (IST day of the return)."""
 
@@ -154,13 +155,12 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     days = np.where(prev_ends_here, held, np.nan)
     at = np.flatnonzero(moved)
     from_level = stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)
-    handovers = pd.DataFrame(  # narrow types (held once per copy); levels exact in float32
+    handovers = pd.DataFrame(  # narrow types: held once per copy
         {
             "file_key": fk[at].astype(np.int32),
             "sender": sender_codes[at].astype(np.int32),
             "receiver": holder_codes[at].astype(np.int32),
-            "from_level": from_level[at].astype(np.float32),
-            "to_level": level[at].astype(np.float32),
+            "down": level[at] < from_level[at],  # NaN (unmapped) compares False
             "days": days[at],
             "day": ist_days(start.iloc[at]).astype(np.int32),
         }
@@ -374,7 +374,7 @@ def _handover_keys(prepared: Prepared) -> dict[str, np.ndarray]:
         h = m.handovers
         prepared._memo[key] = {
             "n": np.array([max(len(m.officers), 1)], dtype=np.int64),
-            "down": (h["to_level"] < h["from_level"]).to_numpy(),
+            "down": h["down"].to_numpy(),
         }
     return prepared._memo[key]
 
