@@ -21,6 +21,7 @@ per file and per handover; a filter change only masks them and groups the rest.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,17 +93,24 @@ class Mined:
     file_route: np.ndarray
     """Per file_key: its route code (-1: no stint)."""
     handovers: pd.DataFrame
-    """Per `moved` event: file_key, sender, receiver, from_level, to_level (float, NaN
-    unmapped), days (the sender's time before sending; NaN when unknown), day (IST)."""
+    """Per `moved` event: file_key, sender, receiver (int32), down (to a lower level; False
+    when either level is unmapped), days (the sender's time before sending; NaN when
+    unknown), day (IST, int32)."""
     reentries: pd.DataFrame
-    """Per re-entry: file_key, level, day (IST day of the return)."""
+    """Per re-entry: file_key (int32), level (float32), day (IST day of the return)."""
+
+
+_DERIVING = threading.Lock()
 
 
 def mined(prepared: Prepared) -> Mined:
-    """The prepared copy's mining arrays, derived on first use and kept."""
+    """The prepared copy's mining arrays, derived on first use (once, whoever asks first:
+    readers at the same moment wait for it) and kept."""
     key = ("mining",)
     if key not in prepared._memo:
-        prepared._memo[key] = derive(source(prepared), prepared.n_keys)
+        with _DERIVING:
+            if key not in prepared._memo:
+                prepared._memo[key] = derive(source(prepared), prepared.n_keys)
     return prepared._memo[key]
 
 
@@ -127,7 +135,13 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     mapped = ~np.isnan(r_level)
     seen = pd.DataFrame({"f": r_fk[mapped], "l": r_level[mapped]}).duplicated().to_numpy()
     back = np.flatnonzero(mapped)[seen]
-    reentries = pd.DataFrame({"file_key": r_fk[back], "level": r_level[back], "day": r_day[back]})
+    reentries = pd.DataFrame(
+        {
+            "file_key": r_fk[back].astype(np.int32),
+            "level": r_level[back].astype(np.float32),  # levels are small integers: exact
+            "day": r_day[back].astype(np.int32),  # a stint always has its start
+        }
+    )
 
     # handovers: every stint started by a `moved` event
     officers, codes = _officers(stints["sender"], stints["holder"])
@@ -140,15 +154,15 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     held = elapsed_days(start.shift(1), start).to_numpy(dtype="float64")
     days = np.where(prev_ends_here, held, np.nan)
     at = np.flatnonzero(moved)
-    handovers = pd.DataFrame(
+    from_level = stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)
+    handovers = pd.DataFrame(  # narrow types: held once per copy
         {
-            "file_key": fk[at],
-            "sender": sender_codes[at],
-            "receiver": holder_codes[at],
-            "from_level": stints["from_level"].to_numpy(dtype="float64", na_value=np.nan)[at],
-            "to_level": level[at],
+            "file_key": fk[at].astype(np.int32),
+            "sender": sender_codes[at].astype(np.int32),
+            "receiver": holder_codes[at].astype(np.int32),
+            "down": level[at] < from_level[at],  # NaN (unmapped) compares False
             "days": days[at],
-            "day": ist_days(start.iloc[at]),
+            "day": ist_days(start.iloc[at]).astype(np.int32),
         }
     )
     return Mined(officers, routes, file_route, handovers, reentries)
@@ -352,33 +366,50 @@ def _places(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 def _handover_keys(prepared: Prepared) -> dict[str, np.ndarray]:
-    """Per handover the integer keys the officer views group by (memoised): `pair` (place,
-    sender, receiver), `sent` (place, sender), `got` (place, receiver), and `n` (officers)."""
+    """What the officer views read per handover (memoised): `n` (officers) and `down` (a
+    move to a lower level). Their grouping keys are worked out when sorting (`_key`)."""
     key = ("mining_keys",)
     if key not in prepared._memo:
         m = mined(prepared)
         h = m.handovers
-        place_of, _ = _places(prepared)
-        n = np.int64(max(len(m.officers), 1))
-        place = place_of[h["file_key"].to_numpy()]
-        sender, receiver = h["sender"].to_numpy(), h["receiver"].to_numpy()
         prepared._memo[key] = {
-            "n": np.array([n]),
-            "pair": (place * n + sender) * n + receiver,
-            "sent": place * n + sender,
-            "got": place * n + receiver,
-            "down": (h["to_level"] < h["from_level"]).to_numpy(),
+            "n": np.array([max(len(m.officers), 1)], dtype=np.int64),
+            "down": h["down"].to_numpy(),
         }
     return prepared._memo[key]
 
 
-def _order(prepared: Prepared, name: str, second: str) -> np.ndarray:
+def _key(prepared: Prepared, name: str) -> np.ndarray:
+    """Per handover the integer key the officer views group by: `pair` (place, sender,
+    receiver), `sent` (place, sender) or `got` (place, receiver)."""
+    h = mined(prepared).handovers
+    n = _handover_keys(prepared)["n"][0]
+    place_of, _ = _places(prepared)
+    place = place_of[h["file_key"].to_numpy()]
+    sender = h["sender"].to_numpy().astype(np.int64)
+    receiver = h["receiver"].to_numpy().astype(np.int64)
+    if name == "pair":
+        return (place * n + sender) * n + receiver
+    return place * n + (sender if name == "sent" else receiver)
+
+
+def _order(prepared: Prepared, name: str, second: str) -> dict[str, np.ndarray]:
     """Handover rows sorted by the `name` key, then by `second` (days: NaN last; or
-    file_key), memoised: a filter change then keeps rows in that order with a mask."""
+    file_key), memoised: `order` (the rows, int32), `group` (per sorted row its key's
+    position in `keys`, int32) and `keys` (the distinct keys, ascending). A filter change
+    then keeps rows in that order with a mask."""
     key = ("mining_order", name, second)
     if key not in prepared._memo:
         h = mined(prepared).handovers
-        prepared._memo[key] = np.lexsort((h[second].to_numpy(), _handover_keys(prepared)[name]))
+        grouping = _key(prepared, name)
+        order = np.lexsort((h[second].to_numpy(), grouping))
+        grouping = grouping[order]
+        new = np.r_[True, grouping[1:] != grouping[:-1]] if len(grouping) else np.array([], bool)
+        prepared._memo[key] = {
+            "order": order.astype(np.int32),
+            "group": (np.cumsum(new) - 1).astype(np.int32),
+            "keys": grouping[new],
+        }
     return prepared._memo[key]
 
 
@@ -387,16 +418,18 @@ def _groups(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The selected handovers in `_order(name, second)`: their rows, each group's key, start
     and size (groups of equal `name` key)."""
-    order = _order(prepared, name, second)
+    sort = _order(prepared, name, second)
     h = mined(prepared).handovers
     keep = file_keep(prepared, filters)[h["file_key"].to_numpy()]
     if filters.has_range:
         keep &= _in_range(h["day"].to_numpy(), filters)
-    rows = order[keep[order]]
-    keys = _handover_keys(prepared)[name][rows]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], int)
-    sizes = np.diff(np.r_[starts, len(keys)])
-    return rows, keys[starts], starts, sizes
+    kept = keep[sort["order"]]
+    rows, group = sort["order"][kept], sort["group"][kept]
+    starts = (
+        np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], int)
+    )
+    sizes = np.diff(np.r_[starts, len(group)])
+    return rows, sort["keys"][group[starts]], starts, sizes
 
 
 def _medians(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -115,6 +115,14 @@ def _in_range(days: np.ndarray, filters: Filters) -> np.ndarray:
 # --- prepared arrays (once per store version) -----------------------------------------------
 
 
+SPLIT_DURATIONS = (
+    "waiting_days",
+    "processing_days",
+    "waiting_working_days",
+    "processing_working_days",
+)
+"""The stints' durations split at the receipt time (metrics.md, waiting vs processing)."""
+
 GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "state": ("stints", ("state",)),
     "level": ("stints", ("level",)),
@@ -141,50 +149,81 @@ class Prepared:
     _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
     def groups(self, grouping: str) -> tuple[np.ndarray, pd.DataFrame]:
-        """Per row of the grouping's frame its group code, and the keys of every code."""
+        """Per row of the grouping's frame its group code (the narrowest integer type that
+        holds them), and the keys of every code."""
         key = ("groups", grouping)
         if key not in self._memo:
             frame, columns = GROUPINGS[grouping]
-            self._memo[key] = _group_codes(getattr(self, frame), columns)
+            codes, keys = _group_codes(getattr(self, frame), columns)
+            self._memo[key] = (codes.astype(_narrow(len(keys))), keys)
         return self._memo[key]
 
     def values(self, frame: str, column: str) -> np.ndarray:
-        """A duration column of stints or movements as float64 (NaN where missing)."""
-        key = ("values", frame, column)
-        if key not in self._memo:
-            col = getattr(self, frame)[column]
-            self._memo[key] = col.to_numpy(dtype="float64", na_value=np.nan)
-        return self._memo[key]
+        """A duration column of stints or movements as float64 (NaN where missing); not
+        kept: the sorted rows hold what the views read of it. The stints' waiting and
+        processing parts (`SPLIT_DURATIONS`) are not columns of the frame: `split`."""
+        if frame == "stints" and column in SPLIT_DURATIONS:
+            return self.split(column)
+        return getattr(self, frame)[column].to_numpy(dtype="float64", na_value=np.nan)
+
+    def split(self, column: str) -> np.ndarray:
+        """A waiting or processing part of every stint (`SPLIT_DURATIONS`), float64: only
+        the Hierarchy page's sorted rows read them, so the frame does not hold them."""
+        return self.analysis.stints[column].to_numpy(dtype="float64", na_value=np.nan)
 
     def sorted_rows(self, grouping: str, column: str) -> dict[str, np.ndarray]:
         """The rows with a `column` value (stints: ended ones), ordered by group then value:
-        value, code, file_key and day (stints: the IST day the stint ended; movements: the
-        day of the move)."""
+        `value`, `order` (each one's row in the frame, int32) and `count` (rows per group
+        code: the rows of code c follow those of c - 1; `sorted_codes` expands it)."""
         key = ("sorted", grouping, column)
         if key not in self._memo:
-            codes, _ = self.groups(grouping)
+            codes, keys = self.groups(grouping)
             name = GROUPINGS[grouping][0]
-            frame = getattr(self, name)
             values = self.values(name, column)
-            day = frame["end_day" if name == "stints" else "day"].to_numpy(dtype="float64")
             valid = ~np.isnan(values)
             if name == "stints":
-                valid &= ~np.isnan(day)  # ended stints only
+                valid &= ~np.isnan(self.stints["end_day"].to_numpy(dtype="float64"))  # ended
             valid = np.flatnonzero(valid)
             # By value, then stably by group: equal values may come in any order (they give
             # the same figures), and a radix sort on narrow group codes is linear.
             by_value = np.argsort(values[valid])
             group = codes[valid][by_value]
-            if len(group) and group.max() < np.iinfo(np.int16).max:
-                group = group.astype(np.int16)
-            order = valid[by_value[np.argsort(group, kind="stable")]]
+            order = valid[by_value[np.argsort(group, kind="stable")]].astype(np.int32)
             self._memo[key] = {
                 "value": values[order],
-                "code": codes[order],
-                "file_key": frame["file_key"].to_numpy()[order].astype(np.int64),
-                "day": day[order],
+                "order": order,
+                "count": np.bincount(codes[order], minlength=len(keys)),
             }
         return self._memo[key]
+
+    def row_keep(self, frame: str, filters: Filters) -> np.ndarray | None:
+        """Per row of stints or movements: its file passes the file filters and its day
+        (stints: the IST day it ended; movements: the day of the move) is in the date range;
+        None when the filters keep every row."""
+        if not (filters.selects_files or filters.has_range):
+            return None
+        rows = getattr(self, frame)
+        keep = np.ones(len(rows), dtype=bool)
+        if filters.selects_files:
+            keep = file_keep(self, filters)[rows["file_key"].to_numpy()]
+        if filters.has_range:
+            day = rows["end_day" if frame == "stints" else "day"].to_numpy(dtype="float64")
+            keep &= _in_range(day, filters)
+        return keep
+
+
+def sorted_codes(rows: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sorted row's group code (`Prepared.sorted_rows`), from the rows per code."""
+    count = rows["count"]
+    return np.repeat(np.arange(len(count), dtype=_narrow(len(count))), count)
+
+
+def _narrow(n: int) -> type[np.integer]:
+    """The narrowest signed integer type holding 0 … n."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def _group_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -253,16 +292,15 @@ def prepare(analysis: Analysis) -> Prepared:
             "level",
             "start",
             "end",
+            "received_at",
             "end_action",
             "days",
             "working_days",
-            "waiting_days",
-            "processing_days",
-            "waiting_working_days",
-            "processing_working_days",
             "holder",
         ]
     ].copy()
+    slim["file_key"] = slim["file_key"].astype(np.int32)
+    slim["level"] = slim["level"].astype("Int16")  # levels are small integers
     slim["end_day"] = ist_days(slim["end"])
     return Prepared(
         analysis=analysis,
@@ -301,8 +339,17 @@ def _movements(events: pd.DataFrame, stints: pd.DataFrame) -> pd.DataFrame:
         }
     )
     out = out.merge(held, on=["file_key", "seq"], how="left", sort=False)
-    out["from_level"] = out["from_level"].astype("Int64")
-    out["to_level"] = out["to_level"].astype("Int64")
+    return narrow_movements(out)
+
+
+def narrow_movements(movements: pd.DataFrame) -> pd.DataFrame:
+    """The movements as `Prepared` holds them (once per copy, so in narrow types): without
+    `seq`, file_key int32, day int32 (a move always has its day), levels Int16."""
+    out = movements.drop(columns="seq")
+    out["file_key"] = out["file_key"].astype(np.int32)
+    out["day"] = out["day"].astype(np.int32)
+    out["from_level"] = out["from_level"].astype("Int16")
+    out["to_level"] = out["to_level"].astype("Int16")
     return out
 
 
@@ -593,14 +640,10 @@ def _grouped_quantiles(
     """
     _, keys = prepared.groups(grouping)
     rows = prepared.sorted_rows(grouping, column)
-    keep = None
-    if filters.selects_files:
-        keep = file_keep(prepared, filters)[rows["file_key"]]
-    if filters.has_range:
-        in_range = _in_range(rows["day"], filters)
-        keep = in_range if keep is None else keep & in_range
-    v, g = rows["value"], rows["code"]  # by group, values ascending inside each group
+    keep = prepared.row_keep(GROUPINGS[grouping][0], filters)
+    v, g = rows["value"], sorted_codes(rows)  # by group, values ascending inside each group
     if keep is not None:
+        keep = keep[rows["order"]]
         v, g = v[keep], g[keep]
     n_groups = len(keys)
     count = np.bincount(g, minlength=n_groups)
@@ -679,12 +722,9 @@ def level_flow(
     the file before sending it; stints ended by the move), direction (up, same, down; empty
     when either level is unmapped). `down` rows are the returns of metrics.md.
     """
-    m = prepared.movements
     codes, keys = prepared.groups("flow")
-    if filters.selects_files or filters.has_range:
-        keep = file_keep(prepared, filters)[m["file_key"].to_numpy()]
-        if filters.has_range:
-            keep &= _in_range(m["day"].to_numpy(), filters)
+    keep = prepared.row_keep("movements", filters)
+    if keep is not None:
         codes = codes[keep]
     moves = np.bincount(codes, minlength=len(keys))
     present = np.flatnonzero(moves)

@@ -36,7 +36,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analytics.figures.metrics import Analysis, add_durations, by_state
-from analytics.figures.views import JOURNEY_EVENT_COLUMNS, JOURNEY_STINT_COLUMNS, Prepared
+from analytics.figures.views import (
+    JOURNEY_EVENT_COLUMNS,
+    JOURNEY_STINT_COLUMNS,
+    Prepared,
+    narrow_movements,
+)
 from analytics.log.calendar import WorkCalendar, elapsed_days, ist_days
 from analytics.schema import IST, STINT_ACTIONS
 
@@ -68,14 +73,6 @@ FILE_COLUMNS = (
 )
 """A snapshot's per-file columns (the state is the snapshot's key)."""
 
-DURATIONS = (
-    "days",
-    "working_days",
-    "waiting_days",
-    "processing_days",
-    "waiting_working_days",
-    "processing_working_days",
-)
 STINT_COLUMNS = (
     "file_index",
     "seq",
@@ -139,6 +136,21 @@ class StateSnapshot:
         if isinstance(self.stints, bytes):
             self.stints = decode_stints(self.stints)
         return self.stints
+
+    def read_stints(self, columns: Sequence[str]) -> pa.Table:
+        """The stints' `columns` as Arrow, decoded from the Parquet bytes each time (the
+        decoded table is not kept: a served copy holds only the bytes)."""
+        if isinstance(self.stints, bytes):
+            data = pa.BufferReader(self.stints)
+            return pq.read_table(data, columns=list(columns), schema=STINT_SCHEMA)
+        return self.stints.select(list(columns))
+
+    def stints_only(self) -> StateSnapshot:
+        """This snapshot with only what reading its stints needs: the state, T, the number
+        of files (a frame of no column) and the stints."""
+        return StateSnapshot(
+            self.state, self.as_of, self.files.iloc[:, :0], self.stints, self.activity.iloc[:0]
+        )
 
 
 # --- derived at upload ----------------------------------------------------------------------
@@ -346,15 +358,28 @@ class Served(Prepared):
         return self._built
 
     def mining_stints(self) -> pd.DataFrame:
-        """The stints `analytics.figures.mining` reads (its `SOURCE_COLUMNS`), from the snapshots."""
-        if self._mining is None:
-            raise ValueError("this copy was served without its stints")
-        return self._mining()
+        """The stints `analytics.figures.mining` reads (its `SOURCE_COLUMNS`), from the
+        snapshots, once: `mining.mined` keeps what it derives from them, and the snapshots'
+        stints (Parquet bytes) are let go once they were read for both (a second call
+        raises)."""
+        with self._lock:
+            build, self._mining = self._mining, None
+        if build is None:
+            raise ValueError("this copy was served without its stints, or has read them")
+        return build()
+
+    def split(self, column: str) -> np.ndarray:
+        """A waiting or processing part of every stint, worked out from the served stints'
+        start, end and receipt times with the default calendar (as `add_durations` did
+        when they were built)."""
+        s = self.stints
+        timed = add_durations(s[["state", "start", "end", "received_at"]], WorkCalendar())
+        return timed[column].to_numpy(dtype="float64", na_value=np.nan)
 
     @property  # type: ignore[override]
     def stints(self) -> pd.DataFrame:
-        """Every stint: state, file_key, level, start, end, end_action, durations, holder,
-        end_day."""
+        """Every stint: state, file_key, level, start, end, received_at, end_action, days,
+        working_days, holder, end_day."""
         return self._parts()[0]
 
     @stints.setter
@@ -413,6 +438,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
         tables={},
     )
     departments = facts["department"].to_numpy()
+    snapshots = [s.stints_only() for s in snapshots]  # the files are in `facts` now
     return Served(
         lambda: _stints_and_movements(snapshots, departments),
         mining=lambda: _mining_stints(snapshots),
@@ -461,17 +487,19 @@ def _stints_and_movements(
         ),
         WorkCalendar(),
     )
-    level = stints["level"].astype("Int64")
+    level = stints["level"].astype("Int16")
     end_action = stints["end_action"]
     slim = pd.DataFrame(
         {
             "state": state,
-            "file_key": file_key,
+            "file_key": file_key.astype(np.int32),
             "level": level,
             "start": stints["start"],
             "end": stints["end"],
+            "received_at": stints["received_at"],
             "end_action": end_action,
-            **{c: timed[c] for c in DURATIONS},
+            "days": timed["days"],
+            "working_days": timed["working_days"],
             "holder": stints["holder"],
             "end_day": ist_days(stints["end"]),
         }
@@ -503,7 +531,7 @@ def _stints_and_movements(
             "sender": pd.Series(before[moved]),
         }
     )
-    return slim, movements
+    return slim, narrow_movements(movements)
 
 
 def _stint_frame(
@@ -514,7 +542,7 @@ def _stint_frame(
     row's file_key (files numbered as `assemble` numbers them) and state code."""
     sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
     wanted = ["file_index", *(c for c in columns or STINT_COLUMNS if c != "file_index")]
-    tables = [s.stints_table().select(wanted) for s in snapshots]
+    tables = [s.read_stints(wanted) for s in snapshots]
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
