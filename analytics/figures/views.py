@@ -237,6 +237,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "day": day[counted].astype(np.int64),
             "files_created": action.eq("created").to_numpy()[counted].astype(np.int64),
             "movements": action.eq("moved").to_numpy()[counted].astype(np.int64),
+            "events": np.ones(int(counted.sum()), dtype=np.int64),
         }
     )
     activity = activity.groupby(

@@ -41,6 +41,17 @@ class Reads:
         with self.engine.connect() as conn:
             return snapshots.assemble(snapshot_rows(conn, states))
 
+    def load_prepared_at(
+        self, instants: Sequence[pd.Series], *, states: Sequence[str] | None = None
+    ) -> list[Prepared | None]:
+        """`load_prepared` as of each of `instants` (an instant per state, each a day's last
+        microsecond in IST or at or after the state's T), the snapshots read once: equal to
+        `views.prepare(analyse(self.load_events(states=states), as_of=instant, levels=...))`
+        (`snapshots.assemble_at`)."""
+        with self.engine.connect() as conn:
+            rows = snapshot_rows(conn, states)
+        return [snapshots.assemble_at(rows, instant) for instant in instants]
+
     def load_report_analysis(
         self,
         *,

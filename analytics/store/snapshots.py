@@ -9,7 +9,12 @@ so a dashboard never re-reads raw events nor re-runs the analysis:
 - `stints`: one row per stint in file then log order, with `file_index` (the file's row in
   `files`), the action and sender level of the event that started it (`created` and `moved`
   events each start a stint, so creation and movement counts and the level-to-level flow come
-  from stints), its start, end, receipt time and what ended it;
+  from stints), its start, end, receipt time, holder and designation, and what ended it;
+- `ends`: one row per `parked` or `closed` event (the events that start no stint), with its
+  time and its sender's ID, designation and level; stored after the stints in the same
+  Parquet part. With the stints they are every event of the state, so the per-file facts as
+  of any earlier instant are a filter over them (`facts_at`: the monthly report's pendency
+  at each month's end);
 - `activity`: per department, file type and IST day, files created and movements;
 - T: the state's latest event.
 
@@ -26,21 +31,23 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analytics.figures.metrics import Analysis, add_durations, by_state
+from analytics.figures.registry import OVER_LEVELS_LIMIT
 from analytics.figures.views import JOURNEY_EVENT_COLUMNS, JOURNEY_STINT_COLUMNS, Prepared
 from analytics.log.calendar import WorkCalendar, elapsed_days, ist_days
 from analytics.schema import IST, STINT_ACTIONS
 
-FORMAT = 3
+FORMAT = 4
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -88,10 +95,13 @@ STINT_COLUMNS = (
     "end_action",
     "holder",
     "sender",
+    "designation",
 )
 """A snapshot's per-stint columns (`holder`: who held the file in the stint, for the
 Officers page's time held per stint and returns; `holder` and `sender`, the starting event's
-`from_user`, are the officer IDs of the process-mining views: `analytics/figures/mining.py`)."""
+`from_user`, are the officer IDs of the process-mining views: `analytics/figures/mining.py`;
+`designation`: the holder's). An end row (`parked`, `closed`) has its action as
+`start_action`, its time as `start`, and its sender as `holder`, `designation` and `level`."""
 
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
@@ -118,6 +128,7 @@ STINT_SCHEMA = pa.schema(
         ("end_action", pa.string()),
         ("holder", pa.string()),
         ("sender", pa.string()),
+        ("designation", pa.string()),
     ]
 )
 """A snapshot's stints as Arrow columns (kept as Arrow when merged: integer work only)."""
@@ -125,8 +136,8 @@ STINT_SCHEMA = pa.schema(
 
 @dataclass
 class StateSnapshot:
-    """One state's snapshot (see the module docstring); `stints` as an Arrow table, or as
-    its Parquet bytes until first used (`stints_table`)."""
+    """One state's snapshot (see the module docstring); `stints` as an Arrow table of its
+    stints then its ends, or as its Parquet bytes until first used (`steps_table`)."""
 
     state: str
     as_of: pd.Timestamp
@@ -134,11 +145,28 @@ class StateSnapshot:
     stints: pa.Table | bytes
     activity: pd.DataFrame
 
-    def stints_table(self) -> pa.Table:
-        """The stints as Arrow (decoded on first use, then kept)."""
+    def steps_table(self) -> pa.Table:
+        """The stints then the ends, as stored (decoded on first use, then kept)."""
         if isinstance(self.stints, bytes):
             self.stints = decode_stints(self.stints)
         return self.stints
+
+    def stints_table(self) -> pa.Table:
+        """The stints as Arrow (the rows before the ends)."""
+        table = self.steps_table()
+        return table.slice(0, table.num_rows - _n_ends(table))
+
+    def ends_table(self) -> pa.Table:
+        """The `parked` and `closed` events as Arrow (see `STINT_COLUMNS`)."""
+        table = self.steps_table()
+        n = _n_ends(table)
+        return table.slice(table.num_rows - n, n)
+
+
+def _n_ends(table: pa.Table) -> int:
+    """How many rows at the end of a steps table are ends (events that start no stint)."""
+    starts = pc.is_in(table.column("start_action"), pa.array(STINT_ACTIONS))
+    return table.num_rows - int(pc.sum(starts).as_py() or 0)
 
 
 # --- derived at upload ----------------------------------------------------------------------
@@ -147,8 +175,8 @@ class StateSnapshot:
 def file_rows(
     mapped: pd.DataFrame, stints: pd.DataFrame, facts: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Snapshot rows of whole files' histories: (files, stints), each with `state` and
-    `file_id` (stints keyed by them, not yet by `file_index`).
+    """Snapshot rows of whole files' histories: (files, steps: the stints then the ends),
+    each with `state` and `file_id` (steps keyed by them, not yet by `file_index`).
 
     `mapped` are the files' events ordered, mapped to levels and with the file's department;
     `stints` is `build_stints(mapped)`; `facts` is `file_facts` of them.
@@ -170,10 +198,32 @@ def file_rows(
             "end_action": stints["end_action"].array,
             "holder": stints["holder"].array,
             "sender": mapped["from_user"].array[starts],
+            "designation": stints["designation"].array,
+        }
+    )
+    ends = ~starts
+    moment = mapped["timestamp"].array[ends]
+    none = pd.Series(pd.NaT, index=range(int(ends.sum())), dtype=mapped["timestamp"].dtype)
+    sender_level = pd.array(mapped["from_level"].to_numpy()[ends], dtype="Int64")
+    end_rows = pd.DataFrame(
+        {
+            "state": mapped["state"].array[ends],
+            "file_id": mapped["file_id"].array[ends],
+            "seq": mapped["seq"].to_numpy(dtype=np.int64)[ends],
+            "start_action": mapped["action"].array[ends],
+            "level": sender_level,
+            "from_level": sender_level,
+            "start": moment,
+            "end": none.array,
+            "received_at": none.array,
+            "end_action": pd.Series([None] * len(none), dtype=object).array,
+            "holder": mapped["from_user"].array[ends],
+            "sender": mapped["from_user"].array[ends],
+            "designation": mapped["from_designation"].array[ends],
         }
     )
     files = facts[["state", *FILE_COLUMNS]].copy()
-    return files, rows
+    return files, pd.concat([rows, end_rows], ignore_index=True)
 
 
 def merge(
@@ -205,7 +255,7 @@ def merge(
         merged = pd.concat([old.files[~touched], files], ignore_index=True)
         merged = merged.sort_values("file_id", kind="stable").reset_index(drop=True)
         renumber = pd.Index(merged["file_id"]).get_indexer(old.files["file_id"])
-        old_stints = old.stints_table()
+        old_stints = old.steps_table()
         index = old_stints.column("file_index").to_numpy()
         keep = ~touched[index]
         kept = old_stints.filter(pa.array(keep))
@@ -217,7 +267,11 @@ def merge(
         added[list(STINT_COLUMNS)], schema=STINT_SCHEMA, preserve_index=False
     )
     table = pa.concat_tables([kept, added_table])
-    order = np.lexsort((table.column("seq").to_numpy(), table.column("file_index").to_numpy()))
+    is_end = ~pc.is_in(table.column("start_action"), pa.array(STINT_ACTIONS)).to_numpy(
+        zero_copy_only=False
+    )
+    keys = (table.column("seq").to_numpy(), table.column("file_index").to_numpy(), is_end)
+    order = np.lexsort(keys)  # the stints, then the ends, each by file and log order
     if not (order == np.arange(len(order))).all():
         table = table.take(pa.array(order))
     fresh = _activity(merged, events)
@@ -395,12 +449,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     state_of_file = pd.Categorical.from_codes(np.repeat(np.arange(len(states)), sizes), states)
     facts.insert(0, "state", pd.Series(state_of_file).astype("str"))
     facts.insert(0, "file_key", np.arange(n_keys, dtype=np.int64))
-    pending = facts["status"].eq("pending")
-    t = by_state(facts["state"], as_of)
-    facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
-    facts["age_working_days"] = WorkCalendar().working_days(facts["since"], t, facts["state"])
-    facts["age_working_days"] = facts["age_working_days"].where(pending)
-    facts["created_day"] = ist_days(facts["created_at"])
+    _ages(facts, as_of)
 
     activity = _served_activity(snapshots)
     analysis = Analysis(
@@ -423,6 +472,17 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     )
 
 
+def _ages(facts: pd.DataFrame, as_of: pd.Series) -> None:
+    """Set pending files' ages against each state's `as_of` (default calendar) and each
+    file's creation day, in place."""
+    pending = facts["status"].eq("pending")
+    t = by_state(facts["state"], as_of)
+    facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
+    facts["age_working_days"] = WorkCalendar().working_days(facts["since"], t, facts["state"])
+    facts["age_working_days"] = facts["age_working_days"].where(pending)
+    facts["created_day"] = ist_days(facts["created_at"])
+
+
 def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
     """The states' daily activity rows as `views.prepare` serves them, with their month."""
     parts = []
@@ -431,7 +491,7 @@ def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
         if not ACTIVITY_EVERY_EVENT_DAY:
             part = part[part["files_created"].gt(0) | part["movements"].gt(0)]
         part.insert(0, "state", s.state)
-        parts.append(part.drop(columns="events"))
+        parts.append(part)
     activity = pd.concat(parts, ignore_index=True)
     for c in ("state", "department", "file_type"):
         activity[c] = activity[c].astype("str")
@@ -442,13 +502,16 @@ def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
 
 
 def _stints_and_movements(
-    snapshots: Sequence[StateSnapshot], departments: np.ndarray
+    snapshots: Sequence[StateSnapshot], departments: np.ndarray, until: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The prepared stints and movements of `views.prepare`, from the states' snapshot stints
-    (`departments`: each file_key's department)."""
+    (`departments`: each file_key's department; `until`: each state's instant, microseconds
+    since the epoch, to cut the stints at as `analyse` cuts events at T)."""
     states = [s.state for s in snapshots]
     dept_codes, dept_names = pd.factorize(departments, sort=True)
     stints, file_key, state_codes = _stint_frame(snapshots)
+    if until is not None:
+        stints, file_key, state_codes = _cut_stints(stints, file_key, state_codes, until)
     state = pd.Series(pd.Categorical.from_codes(state_codes, states))
     timed = add_durations(
         pd.DataFrame(
@@ -506,19 +569,45 @@ def _stints_and_movements(
     return slim, movements
 
 
-def _stint_frame(
-    snapshots: Sequence[StateSnapshot], columns: Sequence[str] | None = None
+def _cut_stints(
+    stints: pd.DataFrame, file_key: np.ndarray, state_codes: np.ndarray, until: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The states' snapshot stints (only `columns`, if given) as one frame (times in IST,
-    actions and officer IDs dictionary-encoded: codes, never a string per stint), with each
-    row's file_key (files numbered as `assemble` numbers them) and state code."""
+    """The stints as of each state's instant `until` (microseconds): those started by then,
+    open when the event that ended them came later."""
+    limit = until[state_codes]
+    keep = _micros(stints["start"]) <= limit
+    stints, file_key, state_codes = (
+        stints[keep].reset_index(drop=True),
+        file_key[keep],
+        state_codes[keep],
+    )
+    later = _micros(stints["end"]) > limit[keep]  # NaT is the smallest: never later
+    if later.any():
+        stints["end"] = stints["end"].mask(later)
+        stints["end_action"] = stints["end_action"].mask(later)
+    return stints, file_key, state_codes
+
+
+def _micros(moments: pd.Series) -> np.ndarray:
+    """Tz-aware moments as microseconds since the epoch (NaT: the smallest int64)."""
+    return moments.dt.as_unit("us").array.asi8
+
+
+def _stint_frame(
+    snapshots: Sequence[StateSnapshot], columns: Sequence[str] | None = None, ends: bool = False
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The states' snapshot stints (`ends`: their ends instead; only `columns`, if given) as
+    one frame (times in IST, actions and officer IDs dictionary-encoded: codes, never a
+    string per stint), with each row's file_key (files numbered as `assemble` numbers them)
+    and state code."""
     sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
     wanted = ["file_index", *(c for c in columns or STINT_COLUMNS if c != "file_index")]
-    tables = [s.stints_table().select(wanted) for s in snapshots]
+    part = StateSnapshot.ends_table if ends else StateSnapshot.stints_table
+    tables = [part(s).select(wanted) for s in snapshots]
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
-    for name in ("start_action", "end_action", "holder", "sender"):
+    for name in ("start_action", "end_action", "holder", "sender", "designation"):
         i = table.schema.get_field_index(name)
         if i >= 0:
             table = table.set_column(i, name, table.column(name).dictionary_encode())
@@ -592,3 +681,135 @@ def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:
     if not len(activity):
         return last, last
     return (_EPOCH + pd.Timedelta(days=int(activity["day"].min()))).date(), last
+
+
+# --- as of an earlier instant ---------------------------------------------------------------
+
+
+def assemble_at(snapshots: Sequence[StateSnapshot], as_of: pd.Series) -> Prepared | None:
+    """`assemble` as of each state's instant `as_of` (indexed by state, tz-aware): equal to
+    `views.prepare(analyse(events of those states, as_of=as_of))` (None when they hold no
+    file, ValueError for an instant that is neither at or after the state's T nor a day's
+    last microsecond in IST, since daily activity cannot be cut inside a day).
+
+    The facts are `facts_at`; the stints those started by then (open if the event that ended
+    them came later), with their movements; the daily activity up to the instant's day.
+    """
+    served = assemble(snapshots)
+    if served is None:
+        return None
+    snapshots = sorted((s for s in snapshots if len(s.files)), key=lambda s: s.state)
+    states = [s.state for s in snapshots]
+    t = as_of.reindex(states).dt.tz_convert(IST).dt.as_unit("us").rename("timestamp")
+    t.index.name = "state"
+    if t.isna().any():
+        raise ValueError(f"no instant given for {', '.join(t.index[t.isna()])}")
+    whole_day = (t + pd.Timedelta(1, "us")).dt.normalize().eq(t + pd.Timedelta(1, "us"))
+    at_or_after = t.ge(served.analysis.as_of.reindex(states).dt.as_unit("us"))
+    if not (whole_day | at_or_after).all():
+        raise ValueError("an instant before T must be the last microsecond of an IST day")
+    until = _micros(t)
+    facts = facts_at(snapshots, served.facts, t)
+    activity = served.activity
+    last_day = ist_days(t).astype(np.int64)
+    state_codes = pd.Categorical(activity["state"], categories=states).codes
+    activity = activity[activity["day"].to_numpy() <= last_day[state_codes]]
+    analysis = replace(served.analysis, as_of=t, facts=facts)
+    departments = served.facts["department"].to_numpy()
+    return Served(
+        lambda: _stints_and_movements(snapshots, departments, until),
+        analysis=analysis,
+        facts=facts,
+        activity=activity.reset_index(drop=True),
+        n_keys=served.n_keys,
+    )
+
+
+def facts_at(
+    snapshots: Sequence[StateSnapshot], facts: pd.DataFrame, as_of: pd.Series
+) -> pd.DataFrame:
+    """The per-file facts as of each state's instant `as_of` (indexed by state, IST, in
+    microseconds): `facts` (`assemble`'s, as the files stand at T) recomputed from the stints
+    and ends started by then, for the files with an event by then. Equal to
+    `metrics.file_facts` of the events up to the instant.
+
+    A file's events up to an instant are a prefix of its log: its status is its last event's
+    (a stint's start: pending; a `parked` or `closed` event: that), its holder, designation,
+    level and `since` those of its open stint (parked: the parking event's sender and time),
+    `created_at` and `file_type` those of its first `created` event if by then, movements,
+    returns, distinct levels and holders over its stints started by then.
+    """
+    cols = ["file_index", "seq", "start_action", "level", "from_level", "start", "holder"]
+    cols.append("designation")
+    n = len(facts)
+    limit = _micros(as_of)
+    steps = []
+    for part in (False, True):
+        frame, key, codes = _stint_frame(snapshots, cols, ends=part)
+        keep = _micros(frame["start"]) <= limit[codes]
+        frame = frame[keep].reset_index(drop=True)
+        key = key[keep]
+        last = np.flatnonzero(np.r_[key[1:] != key[:-1], True]) if len(key) else key
+        row_of = np.full(n, -1, dtype=np.int64)
+        row_of[key[last]] = last
+        seq_of = np.full(n, -1, dtype=np.int64)
+        seq_of[key[last]] = frame["seq"].to_numpy(dtype=np.int64)[last]
+        steps.append((frame, key, row_of, seq_of))
+    (stints, s_key, s_row, s_seq), (ends, _, e_row, e_seq) = steps
+    exists = (s_seq >= 0) | (e_seq >= 0)
+    pending = s_seq > e_seq
+    ended = ~pending & exists
+    out = facts.copy()
+    t = by_state(out["state"], as_of)
+
+    def pick(frame: pd.DataFrame, column: str, rows: np.ndarray, where: np.ndarray) -> pd.Series:
+        """Per file: `frame[column]` at its row `rows` where `where`, else missing."""
+        values = frame[column].reindex(np.where(where, rows, -1)).reset_index(drop=True)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        return values
+
+    pending_s = pd.Series(pending)
+    status = pick(ends, "start_action", e_row, ended).where(~pending_s, "pending")
+    out["last_action"] = pick(stints, "start_action", s_row, pending).where(pending_s, status)
+    out["status"] = status
+    for c in ("last_action", "status"):
+        out[c] = out[c].astype(facts[c].dtype)
+    created = out["created_at"].where(_micros(out["created_at"]) <= _micros(t))
+    out["created_at"] = created
+    out["file_type"] = out["file_type"].where(created.notna())
+    closed = status.eq("closed").to_numpy()
+    unit = facts["closed_at"].dt.unit
+    out["closed_at"] = pick(ends, "start", e_row, closed).dt.tz_convert(IST).dt.as_unit(unit)
+    moved = stints["start_action"].eq("moved").to_numpy()
+    out["movements"] = np.bincount(s_key[moved], minlength=n).astype(np.int64)
+    level = stints["level"]
+    returns = moved & (level < stints["from_level"]).fillna(False).to_numpy(dtype=bool)
+    out["returns"] = np.bincount(s_key[returns], minlength=n).astype(np.int64)
+    mapped = level.notna().to_numpy()
+    out["levels_traversed"] = _distinct(s_key[mapped], level.to_numpy()[mapped].astype(np.int64), n)
+    out["holders"] = _distinct(s_key, stints["holder"].cat.codes.to_numpy().astype(np.int64), n)
+    out["disposal_days"] = elapsed_days(out["created_at"], out["closed_at"])
+    out["over_4_levels"] = out["levels_traversed"].gt(OVER_LEVELS_LIMIT)
+    parked = status.eq("parked").to_numpy()
+    for column, target in (("holder", "holder"), ("designation", "designation"),
+                           ("level", "level"), ("start", "since")):  # fmt: skip
+        held = pick(stints, column, s_row, pending).where(
+            pending_s, pick(ends, column, e_row, parked)
+        )
+        if column == "start":
+            held = held.dt.tz_convert(IST).dt.as_unit(facts["since"].dt.unit)
+        out[target] = held.astype(facts[target].dtype)
+    out = out[exists].reset_index(drop=True)
+    _ages(out, as_of)
+    return out
+
+
+def _distinct(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per file 0..n-1: how many distinct `values` its rows hold (-1, a missing value, is one
+    value, as `drop_duplicates` counts it)."""
+    if not len(key):
+        return np.zeros(n, dtype=np.int64)
+    span = int(values.max()) + 2
+    pairs = np.unique(key * span + (values + 1))
+    return np.bincount(pairs // span, minlength=n).astype(np.int64)
