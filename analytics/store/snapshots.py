@@ -382,10 +382,12 @@ class Served(Prepared):
         self,
         build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]],
         mining: Callable[[], pd.DataFrame] | None = None,
+        at: Callable[[pd.Series], pd.DataFrame] | None = None,
         **kw: Any,
     ):
         self._build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = build
         self._mining = mining
+        self._at = at
         self._lock = threading.Lock()
         self._built: tuple[pd.DataFrame, pd.DataFrame] | None = None
         super().__init__(stints=None, movements=None, **kw)
@@ -398,6 +400,12 @@ class Served(Prepared):
                     self._build = None
         assert self._built is not None
         return self._built
+
+    def facts_at(self, as_of: pd.Series) -> pd.DataFrame:
+        """The per-file facts as of each state's instant (`snapshots.facts_at`)."""
+        if self._at is None:
+            raise ValueError("this copy was served without its snapshots")
+        return self._at(as_of)
 
     def mining_stints(self) -> pd.DataFrame:
         """The stints `analytics.figures.mining` reads (its `SOURCE_COLUMNS`), from the snapshots."""
@@ -465,6 +473,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     return Served(
         lambda: _stints_and_movements(snapshots, departments),
         mining=lambda: _mining_stints(snapshots),
+        at=lambda t: facts_at(snapshots, facts, t),
         analysis=analysis,
         facts=facts,
         activity=activity,
@@ -742,6 +751,7 @@ def facts_at(
     cols = ["file_index", "seq", "start_action", "level", "from_level", "start", "holder"]
     cols.append("designation")
     n = len(facts)
+    as_of = as_of.reindex([s.state for s in snapshots]).dt.tz_convert(IST).dt.as_unit("us")
     limit = _micros(as_of)
     steps = []
     for part in (False, True):

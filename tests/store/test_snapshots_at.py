@@ -143,3 +143,21 @@ def test_an_instant_inside_a_day_before_t_is_refused(store: Store) -> None:
     ingest_rows(store, LOG, "all.csv")
     with pytest.raises(ValueError, match="last microsecond of an IST day"):
         store.load_prepared_at([instants(pd.Timestamp("2024-03-04 12:00", tz=IST), ASSAM_T)])
+
+
+@pytest.mark.parametrize("back", [None, pd.DateOffset(days=10), pd.DateOffset(months=1)])
+def test_the_overview_figures_a_period_before_t_are_the_cards_as_of_then(store: Store, back):
+    """The Overview's change compares the cards at T with the same figures a period earlier
+    (`views.figures_at`): from the snapshots they equal the cards of every event analysed as
+    of then, with the same rules (a file parked then closed is closed, not parked)."""
+    ingest_rows(store, LOG, "all.csv")
+    served = store.load_prepared()
+    assert served is not None
+    as_of = served.analysis.as_of
+    then = as_of if back is None else (as_of.dt.tz_localize(None) - back).dt.tz_localize(IST)
+    cards = views.overview_figures(analysed_at(store, then), views.Filters())
+    for prepared in (served, analysed_at(store, as_of)):
+        got = views.figures_at(prepared, views.Filters(), back)
+        assert got == {k: cards[k] for k in got}
+    if back is None:  # at T: F-PARK and A-2 parked; F-PC was parked, then closed
+        assert views.figures_at(served, views.Filters())["parked"] == 2
