@@ -341,12 +341,14 @@ def month_figures(
     filters: views.Filters,
     *,
     headline_states: tuple[str, ...] | None = None,
+    ended: views.Prepared | None = None,
 ) -> MonthFigures:
     """The month's figures of `prepared`, the data as of the month's T (`month_as_of`), for
     the selection `filters` (scope, states, departments; its date range is set to the month).
 
     `headline_states` narrows the headline (the national edition's: the states without the
-    central secretariat).
+    central secretariat). `ended`: the same data as of a later T, if at hand: the stints
+    ended in the month are the same in it, so turnaround reads it (one sort for both months).
     """
     chosen = replace(filters, start=month.start, end=month.end)
     head = chosen if headline_states is None else replace(chosen, states=headline_states)
@@ -355,7 +357,7 @@ def month_figures(
     per_department = views.state_figures(prepared, chosen, by=("state", "department"))
     pendency = views.pendency_table(prepared, head)
     buckets = {b: int(pendency[b].sum()) for b in AGE_BUCKETS}
-    turnaround = views.turnaround(prepared, head, by_state=False)
+    turnaround = views.turnaround(ended or prepared, head, by_state=False)
     longest = views.longest_pending(prepared, head, n=LONGEST)
     act = prepared.activity
     keep = views.file_mask(act, replace(head, file_types=()))
@@ -404,8 +406,11 @@ def build(
     ordered = _states_read(events, scope, state, scope_words(scope, state, department))
     present = states_of(ordered)
 
-    def at(as_of: pd.Series) -> views.Prepared:
-        return views.prepare(analyse(ordered, as_of=as_of, levels=levels, calendar=calendar))
+    def at(instants: list[pd.Series]) -> list[views.Prepared]:
+        return [
+            views.prepare(analyse(ordered, as_of=t, levels=levels, calendar=calendar))
+            for t in instants
+        ]
 
     def span() -> tuple[pd.Timestamp, pd.Timestamp]:
         return ordered["timestamp"].min(), ordered["timestamp"].max()
@@ -417,7 +422,7 @@ def build(
 
 
 def _report(
-    at: Callable[[pd.Series], views.Prepared],
+    at: Callable[[list[pd.Series]], list[views.Prepared]],
     span: Callable[[], tuple[pd.Timestamp, pd.Timestamp]],
     present: list[str],
     latest: pd.Series,
@@ -427,10 +432,12 @@ def _report(
     department: str | None,
     levels: LevelTable,
     uploads: pd.DataFrame | None,
+    ended: views.Prepared | None = None,
 ) -> MonthlyReport:
-    """The report from `at` (the selection's data as of a T per state), `span` (its first
+    """The report from `at` (the selection's data as of each of a list of T per state: the
+    month's and the month before's), `span` (its first
     and last event, for the message when the month has no data) and `present` (the states
-    it holds, sorted; `latest`: their T)."""
+    it holds, sorted; `latest`: their T); `ended`: see `month_figures`."""
     this = period(month)
     words = scope_words(scope, state, department)
     filters = views.Filters(
@@ -441,8 +448,10 @@ def _report(
     central = [s for s in present if s in CENTRAL_SECRETARIAT] if state is None else []
     states = [s for s in present if s not in central] if state is None else [state]
     headline_states = tuple(states) if state is None and central else None
-    prepared = at(month_as_of(latest, this))
-    now = month_figures(prepared, this, filters, headline_states=headline_states)
+    before_month = this.before()
+    prepared, earlier = at([month_as_of(latest, this), month_as_of(latest, before_month)])
+    kw = {"headline_states": headline_states, "ended": ended}
+    now = month_figures(prepared, this, filters, **kw)
     if now.events_in_month == 0 and not (
         central and _central_has(prepared, this, central, filters)
     ):
@@ -452,11 +461,7 @@ def _report(
             f"{fmt.day(last)}; nothing was written"
         )
     del prepared
-    before_month = this.before()
-    before = month_figures(
-        at(month_as_of(latest, before_month)), before_month, filters,
-        headline_states=headline_states,
-    )  # fmt: skip
+    before = month_figures(earlier, before_month, filters, **kw)
     protected = scope.protect(now.longest) if not scope.see_names else now.longest
     now.longest = protected.reset_index(drop=True)
     used = uploads if uploads is not None else pd.DataFrame(columns=["state", "uploaded_at"])
@@ -587,24 +592,28 @@ def _from_snapshots(
     visible = scope.visible_states()
     read = [state] if state else (None if visible is None else sorted(visible))
     words = scope_words(scope, state, department)
-    whole = store.load_prepared(states=read) if read != [] else None
     selection = views.Filters(
         states=(state,) if state else (),
         departments=(department,) if department else (),
         scope=scope,
     )
+    this = period(month)
+    months = (this, this.before())
+    whole, at_months = (
+        store.load_prepared_at(lambda t: [month_as_of(t, m) for m in months], states=read)
+        if read != []
+        else (None, [])
+    )
     if whole is None or not (keep := views.file_mask(whole.facts, selection)).any():
         raise NoDataError(f"no data for {words}: the store holds no events in your scope")
     present = states_of(whole.facts[keep])
-    latest = whole.analysis.as_of.reindex(present)
     act = whole.activity
     days = act["day"].to_numpy()[views.file_mask(act, selection)]
-    del whole
+    latest = whole.analysis.as_of.reindex(present)
 
-    def at(as_of: pd.Series) -> views.Prepared:
-        (prepared,) = store.load_prepared_at([as_of], states=present)
-        assert prepared is not None
-        return prepared
+    def at(instants: list[pd.Series]) -> list[views.Prepared]:
+        """The months' data read above: as of `month_as_of` of the same T, the same instants."""
+        return at_months
 
     def span() -> tuple[pd.Timestamp, pd.Timestamp]:
         first, last = (
@@ -614,7 +623,7 @@ def _from_snapshots(
 
     return _report(
         at, span, present, latest, month, scope, state, department, store.levels.current(),
-        _uploads_of(store, present, scope, department),
+        _uploads_of(store, present, scope, department), ended=whole,
     )  # fmt: skip
 
 

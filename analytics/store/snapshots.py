@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -255,7 +256,7 @@ def merge(
         merged = pd.concat([old.files[~touched], files], ignore_index=True)
         merged = merged.sort_values("file_id", kind="stable").reset_index(drop=True)
         renumber = pd.Index(merged["file_id"]).get_indexer(old.files["file_id"])
-        old_stints = old.steps_table()
+        old_stints = old.steps_table().cast(STINT_SCHEMA)
         index = old_stints.column("file_index").to_numpy()
         keep = ~touched[index]
         kept = old_stints.filter(pa.array(keep))
@@ -366,9 +367,14 @@ def decode_files(data: bytes) -> pd.DataFrame:
     return frame
 
 
+_CODED = ("start_action", "end_action", "holder", "sender", "designation")
+"""The stints' text columns, read as dictionaries (codes): no string per stint."""
+
+
 def decode_stints(data: bytes) -> pa.Table:
-    """A snapshot's `stints` part, as Arrow."""
-    return pq.read_table(pa.BufferReader(data), schema=STINT_SCHEMA)
+    """A snapshot's `stints` part, as Arrow (text columns dictionary-encoded)."""
+    table = pq.read_table(pa.BufferReader(data), read_dictionary=list(_CODED))
+    return table.select([f.name for f in STINT_SCHEMA])
 
 
 # --- read: the prepared arrays of every requested state -------------------------------------
@@ -435,7 +441,7 @@ class Served(Prepared):
             self._built = (self._parts()[0], value)
 
 
-def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
+def assemble(snapshots: Sequence[StateSnapshot], steps: _Steps | None = None) -> Prepared | None:
     """One `views.Prepared` over the states' snapshots, equal to
     `views.prepare(analyse(events of those states))` (None when they hold no file).
 
@@ -470,10 +476,11 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
         tables={},
     )
     departments = facts["department"].to_numpy()
+    steps = steps or _Steps(snapshots)
     return Served(
-        lambda: _stints_and_movements(snapshots, departments),
+        lambda: _stints_and_movements(steps, departments),
         mining=lambda: _mining_stints(snapshots),
-        at=lambda t: facts_at(snapshots, facts, t),
+        at=lambda t: facts_at(snapshots, facts, t, steps),
         analysis=analysis,
         facts=facts,
         activity=activity,
@@ -511,16 +518,13 @@ def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
 
 
 def _stints_and_movements(
-    snapshots: Sequence[StateSnapshot], departments: np.ndarray, until: np.ndarray | None = None
+    steps: _Steps, departments: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The prepared stints and movements of `views.prepare`, from the states' snapshot stints
-    (`departments`: each file_key's department; `until`: each state's instant, microseconds
-    since the epoch, to cut the stints at as `analyse` cuts events at T)."""
-    states = [s.state for s in snapshots]
+    (`departments`: each file_key's department)."""
+    states = [s.state for s in steps.snapshots]
     dept_codes, dept_names = pd.factorize(departments, sort=True)
-    stints, file_key, state_codes = _stint_frame(snapshots)
-    if until is not None:
-        stints, file_key, state_codes = _cut_stints(stints, file_key, state_codes, until)
+    stints, file_key, state_codes = steps.part(False)
     state = pd.Series(pd.Categorical.from_codes(state_codes, states))
     timed = add_durations(
         pd.DataFrame(
@@ -578,25 +582,6 @@ def _stints_and_movements(
     return slim, movements
 
 
-def _cut_stints(
-    stints: pd.DataFrame, file_key: np.ndarray, state_codes: np.ndarray, until: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The stints as of each state's instant `until` (microseconds): those started by then,
-    open when the event that ended them came later."""
-    limit = until[state_codes]
-    keep = _micros(stints["start"]) <= limit
-    stints, file_key, state_codes = (
-        stints[keep].reset_index(drop=True),
-        file_key[keep],
-        state_codes[keep],
-    )
-    later = _micros(stints["end"]) > limit[keep]  # NaT is the smallest: never later
-    if later.any():
-        stints["end"] = stints["end"].mask(later)
-        stints["end_action"] = stints["end_action"].mask(later)
-    return stints, file_key, state_codes
-
-
 def _micros(moments: pd.Series) -> np.ndarray:
     """Tz-aware moments as microseconds since the epoch (NaT: the smallest int64)."""
     return moments.dt.as_unit("us").array.asi8
@@ -616,9 +601,9 @@ def _stint_frame(
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
-    for name in ("start_action", "end_action", "holder", "sender", "designation"):
+    for name in _CODED:
         i = table.schema.get_field_index(name)
-        if i >= 0:
+        if i >= 0 and not pa.types.is_dictionary(table.schema.field(i).type):
             table = table.set_column(i, name, table.column(name).dictionary_encode())
     stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
     for c in ("start", "end", "received_at"):
@@ -695,47 +680,111 @@ def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:
 # --- as of an earlier instant ---------------------------------------------------------------
 
 
-def assemble_at(snapshots: Sequence[StateSnapshot], as_of: pd.Series) -> Prepared | None:
-    """`assemble` as of each state's instant `as_of` (indexed by state, tz-aware): equal to
-    `views.prepare(analyse(events of those states, as_of=as_of))` (None when they hold no
-    file, ValueError for an instant that is neither at or after the state's T nor a day's
-    last microsecond in IST, since daily activity cannot be cut inside a day).
+class _Steps:
+    """The states' snapshot stints and ends, each read into one frame (`_stint_frame`) on
+    first use and kept, for several instants."""
 
-    The facts are `facts_at`; the stints those started by then (open if the event that ended
-    them came later), with their movements; the daily activity up to the instant's day.
+    def __init__(self, snapshots: Sequence[StateSnapshot]):
+        self.snapshots = snapshots
+        self._parts: dict[bool, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+
+    def part(self, ends: bool) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """(frame, file_key, state code) of the stints, or of the ends."""
+        if ends not in self._parts:
+            self._parts[ends] = _stint_frame(self.snapshots, ends=ends)
+        return self._parts[ends]
+
+
+def assemble_at(
+    snapshots: Sequence[StateSnapshot], instants: Callable[[pd.Series], Sequence[pd.Series]]
+) -> tuple[Prepared | None, list[Prepared]]:
+    """`assemble`, and `assemble` as of each instant that `instants` gives from each state's
+    T (Series indexed by state, tz-aware): each equal to `views.prepare(analyse(events of
+    those states, as_of=instant))`. (None, []) when they hold no file; ValueError for an
+    instant that is neither at or after the state's T nor a day's last microsecond in IST,
+    since daily activity cannot be cut inside a day.
+
+    As of an instant, the facts are `facts_at`; the stints those started by then (open if
+    the event that ended them came later), with the movements and daily activity up to the
+    instant's day. The stints are read, and their durations computed, once for all.
     """
-    served = assemble(snapshots)
-    if served is None:
-        return None
     snapshots = sorted((s for s in snapshots if len(s.files)), key=lambda s: s.state)
+    steps = _Steps(snapshots)
+    served = assemble(snapshots, steps)
+    if not isinstance(served, Served):
+        return None, []
     states = [s.state for s in snapshots]
-    t = as_of.reindex(states).dt.tz_convert(IST).dt.as_unit("us").rename("timestamp")
-    t.index.name = "state"
-    if t.isna().any():
-        raise ValueError(f"no instant given for {', '.join(t.index[t.isna()])}")
-    whole_day = (t + pd.Timedelta(1, "us")).dt.normalize().eq(t + pd.Timedelta(1, "us"))
-    at_or_after = t.ge(served.analysis.as_of.reindex(states).dt.as_unit("us"))
-    if not (whole_day | at_or_after).all():
-        raise ValueError("an instant before T must be the last microsecond of an IST day")
-    until = _micros(t)
-    facts = facts_at(snapshots, served.facts, t)
-    activity = served.activity
-    last_day = ist_days(t).astype(np.int64)
-    state_codes = pd.Categorical(activity["state"], categories=states).codes
-    activity = activity[activity["day"].to_numpy() <= last_day[state_codes]]
-    analysis = replace(served.analysis, as_of=t, facts=facts)
-    departments = served.facts["department"].to_numpy()
-    return Served(
-        lambda: _stints_and_movements(snapshots, departments, until),
-        analysis=analysis,
-        facts=facts,
-        activity=activity.reset_index(drop=True),
-        n_keys=served.n_keys,
-    )
+    out: list[Prepared] = []
+    for as_of in instants(served.analysis.as_of):
+        t = as_of.reindex(states).dt.tz_convert(IST).dt.as_unit("us").rename("timestamp")
+        t.index.name = "state"
+        if t.isna().any():
+            raise ValueError(f"no instant given for {', '.join(t.index[t.isna()])}")
+        whole_day = (t + pd.Timedelta(1, "us")).dt.normalize().eq(t + pd.Timedelta(1, "us"))
+        at_or_after = t.ge(served.analysis.as_of.reindex(states).dt.as_unit("us"))
+        if not (whole_day | at_or_after).all():
+            raise ValueError("an instant before T must be the last microsecond of an IST day")
+        facts = facts_at(snapshots, served.facts, t, steps)
+        last_day = ist_days(t).astype(np.int64)
+        activity = served.activity
+        codes = pd.Categorical(activity["state"], categories=states).codes
+        activity = activity[activity["day"].to_numpy() <= last_day[codes]]
+        out.append(
+            Served(
+                partial(_cut, served, steps, _micros(t), last_day, states),
+                analysis=replace(served.analysis, as_of=t, facts=facts),
+                facts=facts,
+                activity=activity.reset_index(drop=True),
+                n_keys=served.n_keys,
+            )
+        )
+    return served, out
+
+
+def _cut(
+    served: Served, steps: _Steps, until: np.ndarray, last_day: np.ndarray, states: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The served stints and movements as of each state's instant (`until` in microseconds,
+    `last_day` its IST day; `assemble_at`): the stints started by then, those ended later
+    open, with an open stint's durations (`add_durations`); the movements up to that day."""
+    stints, movements = served.stints, served.movements
+    codes = pd.Categorical(stints["state"], categories=states).codes
+    limit = until[codes]
+    keep = _micros(stints["start"]) <= limit
+    later = keep & (_micros(stints["end"]) > limit)  # NaT is the smallest: never later
+    m_codes = pd.Categorical(movements["state"], categories=states).codes
+    m_keep = movements["day"].to_numpy() <= last_day[m_codes]
+    if keep.all() and not later.any() and m_keep.all():
+        return stints, movements  # nothing after the instant
+    out = stints[keep].reset_index(drop=True)
+    if later.any():
+        raw = steps.part(False)[0]
+        rows = pd.DataFrame(
+            {
+                "state": stints["state"][later].to_numpy(),
+                "start": raw["start"][later].reset_index(drop=True),
+                "received_at": raw["received_at"][later].reset_index(drop=True),
+            }
+        )
+        rows["end"] = pd.Series(pd.NaT, index=rows.index, dtype=rows["start"].dtype)
+        timed = add_durations(rows, WorkCalendar())
+        opened = later[keep]
+        out["end"] = out["end"].mask(opened)
+        out["end_day"] = out["end_day"].astype("float64").copy()
+        out.loc[opened, "end_day"] = np.nan
+        out["end_action"] = out["end_action"].mask(opened)
+        for c in DURATIONS:
+            values = out[c].to_numpy(dtype="float64", na_value=np.nan).copy()
+            values[opened] = timed[c].to_numpy(dtype="float64", na_value=np.nan)
+            out[c] = values.astype(out[c].dtype) if out[c].dtype != object else values
+    return out, movements[m_keep].reset_index(drop=True)
 
 
 def facts_at(
-    snapshots: Sequence[StateSnapshot], facts: pd.DataFrame, as_of: pd.Series
+    snapshots: Sequence[StateSnapshot],
+    facts: pd.DataFrame,
+    as_of: pd.Series,
+    steps: _Steps | None = None,
 ) -> pd.DataFrame:
     """The per-file facts as of each state's instant `as_of` (indexed by state, IST, in
     microseconds): `facts` (`assemble`'s, as the files stand at T) recomputed from the stints
@@ -748,24 +797,23 @@ def facts_at(
     `created_at` and `file_type` those of its first `created` event if by then, movements,
     returns, distinct levels and holders over its stints started by then.
     """
-    cols = ["file_index", "seq", "start_action", "level", "from_level", "start", "holder"]
-    cols.append("designation")
+    steps = steps or _Steps(snapshots)
     n = len(facts)
     as_of = as_of.reindex([s.state for s in snapshots]).dt.tz_convert(IST).dt.as_unit("us")
     limit = _micros(as_of)
-    steps = []
+    read = []
     for part in (False, True):
-        frame, key, codes = _stint_frame(snapshots, cols, ends=part)
-        keep = _micros(frame["start"]) <= limit[codes]
-        frame = frame[keep].reset_index(drop=True)
-        key = key[keep]
-        last = np.flatnonzero(np.r_[key[1:] != key[:-1], True]) if len(key) else key
+        frame, key, codes = steps.part(part)
+        keep = _micros(frame["start"]) <= limit[codes]  # rows stay in place: no copy
+        at = np.flatnonzero(keep)
+        kept = key[at]
+        last = at[np.r_[kept[1:] != kept[:-1], True]] if len(at) else at
         row_of = np.full(n, -1, dtype=np.int64)
         row_of[key[last]] = last
         seq_of = np.full(n, -1, dtype=np.int64)
         seq_of[key[last]] = frame["seq"].to_numpy(dtype=np.int64)[last]
-        steps.append((frame, key, row_of, seq_of))
-    (stints, s_key, s_row, s_seq), (ends, _, e_row, e_seq) = steps
+        read.append((frame, keep, key, row_of, seq_of))
+    (stints, s_keep, s_key, s_row, s_seq), (ends, _, _, e_row, e_seq) = read
     exists = (s_seq >= 0) | (e_seq >= 0)
     pending = s_seq > e_seq
     ended = ~pending & exists
@@ -791,14 +839,16 @@ def facts_at(
     closed = status.eq("closed").to_numpy()
     unit = facts["closed_at"].dt.unit
     out["closed_at"] = pick(ends, "start", e_row, closed).dt.tz_convert(IST).dt.as_unit(unit)
-    moved = stints["start_action"].eq("moved").to_numpy()
+    moved = stints["start_action"].eq("moved").to_numpy() & s_keep
     out["movements"] = np.bincount(s_key[moved], minlength=n).astype(np.int64)
     level = stints["level"]
     returns = moved & (level < stints["from_level"]).fillna(False).to_numpy(dtype=bool)
     out["returns"] = np.bincount(s_key[returns], minlength=n).astype(np.int64)
-    mapped = level.notna().to_numpy()
-    out["levels_traversed"] = _distinct(s_key[mapped], level.to_numpy()[mapped].astype(np.int64), n)
-    out["holders"] = _distinct(s_key, stints["holder"].cat.codes.to_numpy().astype(np.int64), n)
+    mapped = level.notna().to_numpy() & s_keep
+    levels = level.to_numpy(dtype=np.int64, na_value=0)
+    out["levels_traversed"] = _distinct(s_key[mapped], levels[mapped], n)
+    holders = stints["holder"].cat.codes.to_numpy().astype(np.int64)
+    out["holders"] = _distinct(s_key[s_keep], holders[s_keep], n)
     out["disposal_days"] = elapsed_days(out["created_at"], out["closed_at"])
     out["over_4_levels"] = out["levels_traversed"].gt(OVER_LEVELS_LIMIT)
     parked = status.eq("parked").to_numpy()
@@ -821,5 +871,6 @@ def _distinct(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     if not len(key):
         return np.zeros(n, dtype=np.int64)
     span = int(values.max()) + 2
-    pairs = np.unique(key * span + (values + 1))
-    return np.bincount(pairs // span, minlength=n).astype(np.int64)
+    pairs = np.sort(key * span + (values + 1))
+    first = np.r_[True, pairs[1:] != pairs[:-1]]
+    return np.bincount(pairs[first] // span, minlength=n).astype(np.int64)
