@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics.figures import views
+from analytics.figures import monthly, views
 from analytics.figures.metrics import analyse
 from analytics.store.store import Store
 from tests.conftest import ev
@@ -162,3 +162,37 @@ def test_the_overview_figures_a_period_before_t_are_the_cards_as_of_then(store: 
         assert got == {k: cards[k] for k in got}
     if back is None:  # at T: F-PARK and A-2 parked; F-PC was parked, then closed
         assert views.figures_at(served, views.Filters())["parked"] == 2
+
+
+@pytest.mark.parametrize("state", ["Manipur", None])
+@pytest.mark.parametrize("month", ["2024-02", "2024-03"])
+def test_the_monthly_report_from_the_snapshots_equals_it_from_the_events(
+    store: Store, month: str, state: str | None
+) -> None:
+    """`monthly.from_store` (the snapshots as of each month's end) against `monthly.build`
+    (every event analysed as of it), table by table. Manipur's T (03-20 10:00) is earlier
+    than March's end, so March is as of T there."""
+    ingest_rows(store, LOG, "all.csv")
+    got = monthly.from_store(store, month, state=state)
+    events = store.load_events()
+    levels = store.levels.current()
+    want = monthly.build(events, store.latest_by_state(), month, state=state, levels=levels)
+    for table in ("headline_table", "buckets_table", "turnaround_table", "department_movers"):
+        pd.testing.assert_frame_equal(getattr(got, table)(), getattr(want, table)(), obj=table)
+    pd.testing.assert_frame_equal(got.level_movers(), want.level_movers())
+    for side in ("month", "previous"):
+        a, b = getattr(got, side), getattr(want, side)
+        pd.testing.assert_frame_equal(_plain(a.longest), _plain(b.longest), check_dtype=False)
+        pd.testing.assert_frame_equal(a.per_department, b.per_department)
+        assert a.events_in_month == b.events_in_month
+        assert a.as_of.to_dict() == b.as_of.to_dict()
+    assert (got.states, got.central) == (want.states, want.central)
+    if (month, state) == ("2024-03", "Manipur"):
+        # as of Manipur's T: F-WORKED, F-PEND, F-REOPEN, F-NOCREATE, F-BROKEN pending;
+        # F-PARK parked; F-CLOSED and F-PC (parked, then closed) closed. Created in March:
+        # F-WORKED, F-PEND, F-PARK, F-BROKEN, F-PC. At February's end only F-CLOSED (created
+        # 02-01, closed 02-10) and F-REOPEN (closed 01-20) existed: nothing pending.
+        now, before = got.month.headline, got.previous.headline
+        assert (now["pending"], now["parked"], now["files_created"]) == (5, 1, 5)
+        assert (before["pending"], before["parked"], before["files_created"]) == (0, 0, 1)
+        assert got.month.as_of["Manipur"] == MANIPUR_T
