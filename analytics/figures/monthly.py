@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import metadata
@@ -379,29 +380,29 @@ def _state_extremes(states: pd.DataFrame) -> list[Remark]:
 # --- computing ------------------------------------------------------------------------------
 
 
+def month_as_of(latest: pd.Series, month: Period) -> pd.Series:
+    """Each state's T for `month`: the month's last instant, or the state's T (`latest`, its
+    latest stored event) if earlier."""
+    t = latest.copy()
+    cut = pd.Series(month.last_instant, index=t.index).dt.as_unit("us")
+    return t.where(t.lt(cut), cut).rename("timestamp")
+
+
 def month_figures(
-    events: pd.DataFrame,
-    latest: pd.Series,
+    prepared: views.Prepared,
     month: Period,
     filters: views.Filters,
     *,
-    levels: LevelTable,
-    calendar: WorkCalendar | None = None,
     headline_states: tuple[str, ...] | None = None,
+    ended: views.Prepared | None = None,
 ) -> MonthFigures:
-    """The month's figures of `events` (ordered, as `Store.load_events` gives them) for the
-    selection `filters` (scope, states, departments; its date range is set to the month).
+    """The month's figures of `prepared`, the data as of the month's T (`month_as_of`), for
+    the selection `filters` (scope, states, departments; its date range is set to the month).
 
-    `latest` is each state's T over all its stored events; the month's T per state is the
-    earlier of it and the month's last instant. `headline_states` narrows the headline (the
-    national edition's: the states without the central secretariat).
+    `headline_states` narrows the headline (the national edition's: the states without the
+    central secretariat). `ended`: the same data as of a later T, if at hand: the stints
+    ended in the month are the same in it, so turnaround reads it (one sort for both months).
     """
-    states = states_of(events)
-    t = latest.reindex(states)
-    cut = pd.Series(month.last_instant, index=t.index).dt.as_unit("us")
-    as_of = t.where(t.lt(cut), cut).rename("timestamp")
-    analysis = analyse(events, as_of=as_of, levels=levels, calendar=calendar)
-    prepared = views.prepare(analysis)
     chosen = replace(filters, start=month.start, end=month.end)
     head = chosen if headline_states is None else replace(chosen, states=headline_states)
     headline = views.overview_figures(prepared, head)
@@ -409,22 +410,28 @@ def month_figures(
     per_department = views.state_figures(prepared, chosen, by=("state", "department"))
     pendency = views.pendency_table(prepared, head)
     buckets = {b: int(pendency[b].sum()) for b in AGE_BUCKETS}
-    turnaround = views.turnaround(prepared, head, by_state=False)
+    turnaround = views.turnaround(ended or prepared, head, by_state=False)
     longest = views.longest_pending(prepared, head, n=LONGEST)
-    local = analysis.events["timestamp"].dt.tz_convert(IST)
-    in_month = (local.dt.year == month.start.year) & (local.dt.month == month.start.month)
-    keep = views.file_mask(analysis.events, replace(head, start=None, end=None, file_types=()))
+    act = prepared.activity
+    keep = views.file_mask(act, replace(head, file_types=()))
+    keep &= _in_month(act, month)
     return MonthFigures(
         period=month,
-        as_of=analysis.as_of,
+        as_of=prepared.analysis.as_of,
         headline={k: headline.get(k) for k in HEADLINE},
         per_state=per_state[["state", *HEADLINE]],
         per_department=per_department[["state", "department", *HEADLINE]],
         buckets=buckets,
         turnaround=turnaround[["level", "stints", "median_days", "p90_days"]],
         longest=longest,
-        events_in_month=int((in_month.to_numpy() & keep).sum()),
+        events_in_month=int(act["events"].to_numpy()[keep].sum()),
     )
+
+
+def _in_month(activity: pd.DataFrame, month: Period) -> np.ndarray:
+    """Per daily activity row: its day is in `month`."""
+    day = activity["day"].to_numpy()
+    return (day >= views.day_number(month.start)) & (day <= views.day_number(month.end))
 
 
 def build(
@@ -439,7 +446,8 @@ def build(
     calendar: WorkCalendar | None = None,
     uploads: pd.DataFrame | None = None,
 ) -> MonthlyReport:
-    """The monthly report of `events` (ordered or not) for `month` (`YYYY-MM`).
+    """The monthly report of `events` (ordered or not) for `month` (`YYYY-MM`), each month
+    analysed from the events (`analyse` cut at its T).
 
     `latest`: each state's T over ALL its stored events (`Store.latest_by_state`). The scope
     and the state / department select as `report --db` does; the 10 longest-pending files'
@@ -448,28 +456,65 @@ def build(
     """
     scope = scope or Scope.everything()
     levels = levels or LevelTable.default()
+    ordered = _states_read(events, scope, state, scope_words(scope, state, department))
+    present = states_of(ordered)
+
+    def at(instants: list[pd.Series]) -> list[views.Prepared]:
+        return [
+            views.prepare(analyse(ordered, as_of=t, levels=levels, calendar=calendar))
+            for t in instants
+        ]
+
+    def span() -> tuple[pd.Timestamp, pd.Timestamp]:
+        return ordered["timestamp"].min(), ordered["timestamp"].max()
+
+    return _report(
+        at, span, present, latest.reindex(present), month, scope, state, department, levels,
+        uploads,
+    )  # fmt: skip
+
+
+def _report(
+    at: Callable[[list[pd.Series]], list[views.Prepared]],
+    span: Callable[[], tuple[pd.Timestamp, pd.Timestamp]],
+    present: list[str],
+    latest: pd.Series,
+    month: str,
+    scope: Scope,
+    state: str | None,
+    department: str | None,
+    levels: LevelTable,
+    uploads: pd.DataFrame | None,
+    ended: views.Prepared | None = None,
+) -> MonthlyReport:
+    """The report from `at` (the selection's data as of each of a list of T per state: the
+    month's and the month before's), `span` (its first
+    and last event, for the message when the month has no data) and `present` (the states
+    it holds, sorted; `latest`: their T); `ended`: see `month_figures`."""
     this = period(month)
     words = scope_words(scope, state, department)
-    ordered = _states_read(events, scope, state, words)
     filters = views.Filters(
         states=(state,) if state else (),
         departments=(department,) if department else (),
         scope=scope,
     )
-    present = states_of(ordered)
     central = [s for s in present if s in CENTRAL_SECRETARIAT] if state is None else []
     states = [s for s in present if s not in central] if state is None else [state]
     headline_states = tuple(states) if state is None and central else None
-    kw = {"levels": levels, "calendar": calendar, "headline_states": headline_states}
-    now = month_figures(ordered, latest, this, filters, **kw)
-    if now.events_in_month == 0 and not (central and _central_has(ordered, this, central)):
-        first = ordered["timestamp"].min().tz_convert(IST)
-        last = ordered["timestamp"].max().tz_convert(IST)
+    before_month = this.before()
+    prepared, earlier = at([month_as_of(latest, this), month_as_of(latest, before_month)])
+    kw = {"headline_states": headline_states, "ended": ended}
+    now = month_figures(prepared, this, filters, **kw)
+    if now.events_in_month == 0 and not (
+        central and _central_has(prepared, this, central, filters)
+    ):
+        first, last = (t.tz_convert(IST) for t in span())
         raise NoDataError(
             f"no data for {this.title} in {words}: its events run from {fmt.day(first)} to "
             f"{fmt.day(last)}; nothing was written"
         )
-    before = month_figures(ordered, latest, this.before(), filters, **kw)
+    del prepared
+    before = month_figures(earlier, before_month, filters, **kw)
     protected = scope.protect(now.longest) if not scope.see_names else now.longest
     now.longest = protected.reset_index(drop=True)
     used = uploads if uploads is not None else pd.DataFrame(columns=["state", "uploaded_at"])
@@ -507,10 +552,13 @@ def states_of(events: pd.DataFrame) -> list[str]:
     return sorted(str(s) for s in pd.unique(events["state"].dropna()))
 
 
-def _central_has(events: pd.DataFrame, month: Period, central: list[str]) -> bool:
-    local = events["timestamp"].dt.tz_convert(IST)
-    in_month = (local.dt.year == month.start.year) & (local.dt.month == month.start.month)
-    return bool((in_month & events["state"].isin(central)).any())
+def _central_has(
+    prepared: views.Prepared, month: Period, central: list[str], filters: views.Filters
+) -> bool:
+    """Whether the central secretariat's states have an event of the selection in the month."""
+    act = prepared.activity
+    keep = _in_month(act, month) & act["state"].isin(central).to_numpy()
+    return bool((keep & views.file_mask(act, filters)).any())
 
 
 def scope_words(scope: Scope, state: str | None = None, department: str | None = None) -> str:
@@ -552,34 +600,84 @@ def from_store(
     calendar: WorkCalendar | None = None,
 ) -> MonthlyReport:
     """The monthly report read from a `Store` within `scope`, the way `report --db` reads:
-    the scope applied where the events are read, T each whole state's."""
+    the scope applied to what is read, T each whole state's.
+
+    With the store's level table and the default calendar (what the upload derived its
+    snapshots with) each month is read from the states' snapshots as of the month's T
+    (`Store.load_prepared_at`); otherwise from the events, analysed (`build`).
+    """
     scope = scope or Scope.everything()
     period(month)  # a malformed month is refused before anything is read
-    events = load_scoped(
-        store,
-        scope,
-        "events",
-        states=[state] if state else None,
-        departments=[department] if department else None,
-        protect=False,
-    )
-    present = states_of(events)
-    latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
     table = describe_level_table(store.levels.version_info()) if levels is None else None
-    built = build(
-        events,
-        latest,
-        month,
-        scope=scope,
-        state=state,
-        department=department,
-        levels=levels or store.levels.current(),
-        calendar=calendar,
-        uploads=_uploads_of(store, present, scope, department),
-    )
+    if levels is None and calendar is None:
+        built = _from_snapshots(store, month, scope, state, department)
+    else:
+        events = load_scoped(
+            store,
+            scope,
+            "events",
+            states=[state] if state else None,
+            departments=[department] if department else None,
+            protect=False,
+        )
+        present = states_of(events)
+        latest = store.latest_by_state(present) if present else pd.Series(dtype="object")
+        built = build(
+            events,
+            latest,
+            month,
+            scope=scope,
+            state=state,
+            department=department,
+            levels=levels or store.levels.current(),
+            calendar=calendar,
+            uploads=_uploads_of(store, present, scope, department),
+        )
     if table is not None:
         built.level_table = level_table_line(table)
     return built
+
+
+def _from_snapshots(
+    store: Store, month: str, scope: Scope, state: str | None, department: str | None
+) -> MonthlyReport:
+    """The report of the states' snapshots, each month's data as of its T (see `from_store`)."""
+    visible = scope.visible_states()
+    read = [state] if state else (None if visible is None else sorted(visible))
+    words = scope_words(scope, state, department)
+    selection = views.Filters(
+        states=(state,) if state else (),
+        departments=(department,) if department else (),
+        scope=scope,
+    )
+    this = period(month)
+    months = (this, this.before())
+    whole, at_months = (
+        store.load_prepared_at(lambda t: [month_as_of(t, m) for m in months], states=read)
+        if read != []
+        else (None, [])
+    )
+    if whole is None or not (keep := views.file_mask(whole.facts, selection)).any():
+        raise NoDataError(f"no data for {words}: the store holds no events in your scope")
+    present = states_of(whole.facts[keep])
+    act = whole.activity
+    days = act["day"].to_numpy()[views.file_mask(act, selection)]
+    latest = whole.analysis.as_of.reindex(present)
+
+    def at(instants: list[pd.Series]) -> list[views.Prepared]:
+        """The months' data read above: as of `month_as_of` of the same T, the same instants."""
+        return at_months
+
+    def span() -> tuple[pd.Timestamp, pd.Timestamp]:
+        first, last = (
+            pd.Timestamp(int(d), unit="D").tz_localize(IST) for d in (days.min(), days.max())
+        )
+        return first, last
+
+    return _report(
+        at, span, present, latest, month, scope, state, department, store.levels.current(),
+        _uploads_of(store, present, scope, department), ended=whole,
+    )  # fmt: skip
 
 
 def _uploads_of(

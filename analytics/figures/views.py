@@ -34,11 +34,10 @@ from analytics.figures.registry import (
     CENTRAL_SECRETARIAT,
     CSMOP_WORKING_DAYS,
     FIGURES,
-    OVER_LEVELS_LIMIT,
     OVERVIEW,
     SNAPSHOT,
 )
-from analytics.log.calendar import WorkCalendar, ist_days
+from analytics.log.calendar import ist_days
 from analytics.schema import IST, Duration
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -147,6 +146,15 @@ class Prepared:
     movements: pd.DataFrame
     n_keys: int
     _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
+
+    def facts_at(self, as_of: pd.Series) -> pd.DataFrame:
+        """The per-file facts as of each state's instant `as_of` (at or before its T), of
+        the files with an event by then: `metrics.file_facts` of the events up to then
+        (pending ages in the default calendar)."""
+        cut = metrics.at_time(self.analysis.events, as_of)
+        facts = metrics.file_facts(cut, metrics.build_stints(cut), as_of)
+        facts["created_day"] = ist_days(facts["created_at"])
+        return facts
 
     def groups(self, grouping: str) -> tuple[np.ndarray, pd.DataFrame]:
         """Per row of the grouping's frame its group code (the narrowest integer type that
@@ -276,6 +284,7 @@ def prepare(analysis: Analysis) -> Prepared:
             "day": day[counted].astype(np.int64),
             "files_created": action.eq("created").to_numpy()[counted].astype(np.int64),
             "movements": action.eq("moved").to_numpy()[counted].astype(np.int64),
+            "events": np.ones(int(counted.sum()), dtype=np.int64),
         }
     )
     activity = activity.groupby(
@@ -1099,48 +1108,22 @@ def comparison(filters: Filters, first: date, last: date) -> Comparison:
 def figures_at(
     prepared: Prepared, filters: Filters, back: pd.DateOffset | None = None
 ) -> dict[str, float]:
-    """The snapshot figures (`SNAPSHOT`) as they stood `back` before each state's T
-    (None: at T), from the stints: a file is pending when a stint of it
-    had started and not ended; parked when its latest stint by then had ended in `parked`;
-    levels and holders are those of its stints started by then; ages run to the moment."""
-    s = prepared.stints
-    keys = s["file_key"].to_numpy()
-    as_of = prepared.analysis.as_of
-    then = as_of if back is None else (as_of.dt.tz_localize(None) - back).dt.tz_localize(IST)
-    at = metrics.by_state(s["state"], then).reset_index(drop=True).dt.tz_convert(IST)
-    start = s["start"].dt.tz_convert(IST).reset_index(drop=True)
-    end = s["end"].dt.tz_convert(IST).reset_index(drop=True)
-    began = (start <= at).to_numpy() & file_keep(prepared, filters)[keys]
-    open_then = began & (end.isna() | (end > at)).to_numpy()
-    rows = pd.DataFrame(
-        {
-            "file_key": keys[began],
-            "level": s["level"].to_numpy(dtype="float64", na_value=np.nan)[began],
-            "holder": s["holder"].astype(object).to_numpy()[began],
-            "open": open_then[began],
-            "parked": (s["end_action"].astype(object).eq("parked") & (end <= at)).to_numpy()[began],
-        }
-    )
-    last = rows.groupby("file_key", sort=False).tail(1).set_index("file_key")
-    levels = rows.dropna(subset=["level"]).drop_duplicates(["file_key", "level"])
-    n_levels = levels.groupby("file_key").size().reindex(last.index, fill_value=0)
-    n_holders = rows.drop_duplicates(["file_key", "holder"]).groupby("file_key").size()
-    n_holders = n_holders.reindex(last.index, fill_value=0)
-    pending = rows["open"].to_numpy()
-    stint_state = s["state"].astype(object).to_numpy()[began][pending]
-    age = WorkCalendar().working_days(
-        start[began][pending].reset_index(drop=True),
-        at[began][pending].reset_index(drop=True),
-        pd.Series(stint_state),
-    )
-    open_files = rows["file_key"].to_numpy()[pending]
+    """The snapshot figures (`SNAPSHOT`) as they stood `back` before each state's T (None:
+    at T), from the per-file facts as of then (`Prepared.facts_at`): the cards' own rules."""
+    facts = prepared.facts
+    if back is not None:
+        as_of = prepared.analysis.as_of
+        then = (as_of.dt.tz_localize(None) - back).dt.tz_localize(IST)
+        facts = prepared.facts_at(then)
+    chosen = replace(filters, start=None, end=None)
+    flags = _file_flags(facts[file_mask(facts, chosen)], chosen)
     return {
-        "pending": int(pending.sum()),
-        "pending_over_7_working_days": int(age.gt(CSMOP_WORKING_DAYS).sum()),
-        "parked": int(last["parked"].sum()),
-        "mean_levels_pending": _mean_or_none(n_levels.reindex(open_files)),
-        "mean_holders_pending": _mean_or_none(n_holders.reindex(open_files)),
-        "files_over_4_levels": int(n_levels.gt(OVER_LEVELS_LIMIT).sum()),
+        "pending": int(flags["pending"].sum()),
+        "pending_over_7_working_days": int(flags["pending_over_7"].sum()),
+        "parked": int(flags["parked"].sum()),
+        "mean_levels_pending": _mean_or_none(flags["levels_pending"].dropna()),
+        "mean_holders_pending": _mean_or_none(flags["holders_pending"].dropna()),
+        "files_over_4_levels": int(flags["over_4"].sum()),
     }
 
 

@@ -4,7 +4,7 @@ row counts. Plain reads: they never wait for a writer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from sqlalchemy import Engine, select, text
@@ -40,6 +40,20 @@ class Reads:
         equal to `views.prepare(analyse(self.load_events(states=states), levels=...))`."""
         with self.engine.connect() as conn:
             return snapshots.assemble(snapshot_rows(conn, states))
+
+    def load_prepared_at(
+        self,
+        instants: Callable[[pd.Series], Sequence[pd.Series]],
+        *,
+        states: Sequence[str] | None = None,
+    ) -> tuple[Prepared | None, list[Prepared]]:
+        """`load_prepared`, and the same as of each instant `instants` gives from the states'
+        T (an instant per state: a day's last microsecond in IST, or at or after the state's
+        T), the snapshots read once: each equal to `views.prepare(analyse(self.load_events(
+        states=states), as_of=instant, levels=...))` (`snapshots.assemble_at`)."""
+        with self.engine.connect() as conn:
+            rows = snapshot_rows(conn, states)
+        return snapshots.assemble_at(rows, instants)
 
     def load_report_analysis(
         self,

@@ -9,7 +9,12 @@ so a dashboard never re-reads raw events nor re-runs the analysis:
 - `stints`: one row per stint in file then log order, with `file_index` (the file's row in
   `files`), the action and sender level of the event that started it (`created` and `moved`
   events each start a stint, so creation and movement counts and the level-to-level flow come
-  from stints), its start, end, receipt time and what ended it;
+  from stints), its start, end, receipt time, holder and designation, and what ended it;
+- `ends`: one row per `parked` or `closed` event (the events that start no stint), with its
+  time and its sender's ID, designation and level; stored after the stints in the same
+  Parquet part. With the stints they are every event of the state, so the per-file facts as
+  of any earlier instant are a filter over them (`facts_at`: the monthly report's pendency
+  at each month's end);
 - `activity`: per department, file type and IST day, files created and movements;
 - T: the state's latest event.
 
@@ -26,16 +31,19 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analytics.figures.metrics import Analysis, add_durations, by_state
+from analytics.figures.registry import OVER_LEVELS_LIMIT
 from analytics.figures.views import (
     JOURNEY_EVENT_COLUMNS,
     JOURNEY_STINT_COLUMNS,
@@ -45,7 +53,7 @@ from analytics.figures.views import (
 from analytics.log.calendar import WorkCalendar, elapsed_days, ist_days
 from analytics.schema import IST, STINT_ACTIONS
 
-FORMAT = 3
+FORMAT = 4
 """The snapshot layout's version: a store whose snapshots have another is rebuilt on opening."""
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -85,10 +93,13 @@ STINT_COLUMNS = (
     "end_action",
     "holder",
     "sender",
+    "designation",
 )
 """A snapshot's per-stint columns (`holder`: who held the file in the stint, for the
 Officers page's time held per stint and returns; `holder` and `sender`, the starting event's
-`from_user`, are the officer IDs of the process-mining views: `analytics/figures/mining.py`)."""
+`from_user`, are the officer IDs of the process-mining views: `analytics/figures/mining.py`;
+`designation`: the holder's). An end row (`parked`, `closed`) has its action as
+`start_action`, its time as `start`, and its sender as `holder`, `designation` and `level`."""
 
 ACTIVITY_COLUMNS = ("department", "file_type", "day", "files_created", "movements", "events")
 """A snapshot's daily activity: every IST day with an event of the department's files (of the
@@ -115,6 +126,7 @@ STINT_SCHEMA = pa.schema(
         ("end_action", pa.string()),
         ("holder", pa.string()),
         ("sender", pa.string()),
+        ("designation", pa.string()),
     ]
 )
 """A snapshot's stints as Arrow columns (kept as Arrow when merged: integer work only)."""
@@ -122,8 +134,8 @@ STINT_SCHEMA = pa.schema(
 
 @dataclass
 class StateSnapshot:
-    """One state's snapshot (see the module docstring); `stints` as an Arrow table, or as
-    its Parquet bytes until first used (`stints_table`)."""
+    """One state's snapshot (see the module docstring); `stints` as an Arrow table of its
+    stints then its ends, or as its Parquet bytes until first used (`steps_table`)."""
 
     state: str
     as_of: pd.Timestamp
@@ -131,19 +143,29 @@ class StateSnapshot:
     stints: pa.Table | bytes
     activity: pd.DataFrame
 
-    def stints_table(self) -> pa.Table:
-        """The stints as Arrow (decoded on first use, then kept)."""
+    def steps_table(self) -> pa.Table:
+        """The stints then the ends, as stored (decoded on first use, then kept)."""
         if isinstance(self.stints, bytes):
             self.stints = decode_stints(self.stints)
         return self.stints
 
-    def read_stints(self, columns: Sequence[str]) -> pa.Table:
-        """The stints' `columns` as Arrow, decoded from the Parquet bytes each time (the
-        decoded table is not kept: a served copy holds only the bytes)."""
+    def stints_table(self) -> pa.Table:
+        """The stints as Arrow (the rows before the ends)."""
+        table = self.steps_table()
+        return table.slice(0, table.num_rows - _n_ends(table))
+
+    def read_stints(self, columns: Sequence[str], ends: bool = False) -> pa.Table:
+        """The stints' `columns` (with `ends`: the `parked` and `closed` events' instead) as
+        Arrow, decoded from the Parquet bytes each time (the decoded table is not kept: a
+        served copy holds only the bytes)."""
         if isinstance(self.stints, bytes):
+            wanted = list(dict.fromkeys([*columns, "start_action"]))
             data = pa.BufferReader(self.stints)
-            return pq.read_table(data, columns=list(columns), schema=STINT_SCHEMA)
-        return self.stints.select(list(columns))
+            table = pq.read_table(data, columns=wanted, schema=STINT_SCHEMA)
+        else:
+            table = self.stints
+        n = table.num_rows - _n_ends(table)
+        return (table.slice(n) if ends else table.slice(0, n)).select(list(columns))
 
     def stints_only(self) -> StateSnapshot:
         """This snapshot with only what reading its stints needs: the state, T, the number
@@ -153,14 +175,20 @@ class StateSnapshot:
         )
 
 
+def _n_ends(table: pa.Table) -> int:
+    """How many rows at the end of a steps table are ends (events that start no stint)."""
+    starts = pc.is_in(table.column("start_action"), pa.array(STINT_ACTIONS))
+    return table.num_rows - int(pc.sum(starts).as_py() or 0)
+
+
 # --- derived at upload ----------------------------------------------------------------------
 
 
 def file_rows(
     mapped: pd.DataFrame, stints: pd.DataFrame, facts: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Snapshot rows of whole files' histories: (files, stints), each with `state` and
-    `file_id` (stints keyed by them, not yet by `file_index`).
+    """Snapshot rows of whole files' histories: (files, steps: the stints then the ends),
+    each with `state` and `file_id` (steps keyed by them, not yet by `file_index`).
 
     `mapped` are the files' events ordered, mapped to levels and with the file's department;
     `stints` is `build_stints(mapped)`; `facts` is `file_facts` of them.
@@ -182,10 +210,32 @@ def file_rows(
             "end_action": stints["end_action"].array,
             "holder": stints["holder"].array,
             "sender": mapped["from_user"].array[starts],
+            "designation": stints["designation"].array,
+        }
+    )
+    ends = ~starts
+    moment = mapped["timestamp"].array[ends]
+    none = pd.Series(pd.NaT, index=range(int(ends.sum())), dtype=mapped["timestamp"].dtype)
+    sender_level = pd.array(mapped["from_level"].to_numpy()[ends], dtype="Int64")
+    end_rows = pd.DataFrame(
+        {
+            "state": mapped["state"].array[ends],
+            "file_id": mapped["file_id"].array[ends],
+            "seq": mapped["seq"].to_numpy(dtype=np.int64)[ends],
+            "start_action": mapped["action"].array[ends],
+            "level": sender_level,
+            "from_level": sender_level,
+            "start": moment,
+            "end": none.array,
+            "received_at": none.array,
+            "end_action": pd.Series([None] * len(none), dtype=object).array,
+            "holder": mapped["from_user"].array[ends],
+            "sender": mapped["from_user"].array[ends],
+            "designation": mapped["from_designation"].array[ends],
         }
     )
     files = facts[["state", *FILE_COLUMNS]].copy()
-    return files, rows
+    return files, pd.concat([rows, end_rows], ignore_index=True)
 
 
 def merge(
@@ -217,7 +267,7 @@ def merge(
         merged = pd.concat([old.files[~touched], files], ignore_index=True)
         merged = merged.sort_values("file_id", kind="stable").reset_index(drop=True)
         renumber = pd.Index(merged["file_id"]).get_indexer(old.files["file_id"])
-        old_stints = old.stints_table()
+        old_stints = old.steps_table().cast(STINT_SCHEMA)
         index = old_stints.column("file_index").to_numpy()
         keep = ~touched[index]
         kept = old_stints.filter(pa.array(keep))
@@ -229,7 +279,11 @@ def merge(
         added[list(STINT_COLUMNS)], schema=STINT_SCHEMA, preserve_index=False
     )
     table = pa.concat_tables([kept, added_table])
-    order = np.lexsort((table.column("seq").to_numpy(), table.column("file_index").to_numpy()))
+    is_end = ~pc.is_in(table.column("start_action"), pa.array(STINT_ACTIONS)).to_numpy(
+        zero_copy_only=False
+    )
+    keys = (table.column("seq").to_numpy(), table.column("file_index").to_numpy(), is_end)
+    order = np.lexsort(keys)  # the stints, then the ends, each by file and log order
     if not (order == np.arange(len(order))).all():
         table = table.take(pa.array(order))
     fresh = _activity(merged, events)
@@ -324,9 +378,14 @@ def decode_files(data: bytes) -> pd.DataFrame:
     return frame
 
 
+_CODED = ("start_action", "end_action", "holder", "sender", "designation")
+"""The stints' text columns, read as dictionaries (codes): no string per stint."""
+
+
 def decode_stints(data: bytes) -> pa.Table:
-    """A snapshot's `stints` part, as Arrow."""
-    return pq.read_table(pa.BufferReader(data), schema=STINT_SCHEMA)
+    """A snapshot's `stints` part, as Arrow (text columns dictionary-encoded)."""
+    table = pq.read_table(pa.BufferReader(data), read_dictionary=list(_CODED))
+    return table.select([f.name for f in STINT_SCHEMA])
 
 
 # --- read: the prepared arrays of every requested state -------------------------------------
@@ -340,10 +399,13 @@ class Served(Prepared):
         self,
         build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]],
         mining: Callable[[], pd.DataFrame] | None = None,
+        at: Callable[[pd.Series], pd.DataFrame] | None = None,
         **kw: Any,
     ):
         self._build: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = build
         self._mining = mining
+        self._at = at
+        self._at_memo: tuple[tuple[Any, ...], pd.DataFrame] | None = None
         self._lock = threading.Lock()
         self._built: tuple[pd.DataFrame, pd.DataFrame] | None = None
         super().__init__(stints=None, movements=None, **kw)
@@ -357,11 +419,22 @@ class Served(Prepared):
         assert self._built is not None
         return self._built
 
+    def facts_at(self, as_of: pd.Series) -> pd.DataFrame:
+        """The per-file facts as of each state's instant (`snapshots.facts_at`), kept for
+        the last instants asked (a filter change keeps the period compared with)."""
+        if self._at is None:
+            raise ValueError("this copy was served without its snapshots")
+        key = tuple(zip(as_of.index, _micros(as_of), strict=True))
+        with self._lock:
+            if self._at_memo is None or self._at_memo[0] != key:
+                self._at_memo = (key, self._at(as_of))
+            return self._at_memo[1]
+
     def mining_stints(self) -> pd.DataFrame:
         """The stints `analytics.figures.mining` reads (its `SOURCE_COLUMNS`), from the
-        snapshots, once: `mining.mined` keeps what it derives from them, and the snapshots'
-        stints (Parquet bytes) are let go once they were read for both (a second call
-        raises)."""
+        snapshots, once: `mining.mined` keeps what it derives from them (a second call
+        raises). The snapshots' stints stay as their Parquet bytes, which `facts_at` reads
+        again for an earlier instant."""
         with self._lock:
             build, self._mining = self._mining, None
         if build is None:
@@ -398,7 +471,7 @@ class Served(Prepared):
             self._built = (self._parts()[0], value)
 
 
-def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
+def assemble(snapshots: Sequence[StateSnapshot], steps: _Steps | None = None) -> Prepared | None:
     """One `views.Prepared` over the states' snapshots, equal to
     `views.prepare(analyse(events of those states))` (None when they hold no file).
 
@@ -420,12 +493,7 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     state_of_file = pd.Categorical.from_codes(np.repeat(np.arange(len(states)), sizes), states)
     facts.insert(0, "state", pd.Series(state_of_file).astype("str"))
     facts.insert(0, "file_key", np.arange(n_keys, dtype=np.int64))
-    pending = facts["status"].eq("pending")
-    t = by_state(facts["state"], as_of)
-    facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
-    facts["age_working_days"] = WorkCalendar().working_days(facts["since"], t, facts["state"])
-    facts["age_working_days"] = facts["age_working_days"].where(pending)
-    facts["created_day"] = ist_days(facts["created_at"])
+    _ages(facts, as_of)
 
     activity = _served_activity(snapshots)
     analysis = Analysis(
@@ -439,14 +507,27 @@ def assemble(snapshots: Sequence[StateSnapshot]) -> Prepared | None:
     )
     departments = facts["department"].to_numpy()
     snapshots = [s.stints_only() for s in snapshots]  # the files are in `facts` now
+    steps = steps or _Steps(snapshots)
     return Served(
-        lambda: _stints_and_movements(snapshots, departments),
+        lambda: _stints_and_movements(steps, departments),
         mining=lambda: _mining_stints(snapshots),
+        at=lambda t: facts_at(snapshots, facts, t, steps),
         analysis=analysis,
         facts=facts,
         activity=activity,
         n_keys=n_keys,
     )
+
+
+def _ages(facts: pd.DataFrame, as_of: pd.Series) -> None:
+    """Set pending files' ages against each state's `as_of` (default calendar) and each
+    file's creation day, in place."""
+    pending = facts["status"].eq("pending")
+    t = by_state(facts["state"], as_of)
+    facts["age_days"] = elapsed_days(facts["since"], t).where(pending)
+    facts["age_working_days"] = WorkCalendar().working_days(facts["since"], t, facts["state"])
+    facts["age_working_days"] = facts["age_working_days"].where(pending)
+    facts["created_day"] = ist_days(facts["created_at"])
 
 
 def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
@@ -457,7 +538,7 @@ def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
         if not ACTIVITY_EVERY_EVENT_DAY:
             part = part[part["files_created"].gt(0) | part["movements"].gt(0)]
         part.insert(0, "state", s.state)
-        parts.append(part.drop(columns="events"))
+        parts.append(part)
     activity = pd.concat(parts, ignore_index=True)
     for c in ("state", "department", "file_type"):
         activity[c] = activity[c].astype("str")
@@ -468,13 +549,13 @@ def _served_activity(snapshots: Sequence[StateSnapshot]) -> pd.DataFrame:
 
 
 def _stints_and_movements(
-    snapshots: Sequence[StateSnapshot], departments: np.ndarray
+    steps: _Steps, departments: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The prepared stints and movements of `views.prepare`, from the states' snapshot stints
     (`departments`: each file_key's department)."""
-    states = [s.state for s in snapshots]
+    states = [s.state for s in steps.snapshots]
     dept_codes, dept_names = pd.factorize(departments, sort=True)
-    stints, file_key, state_codes = _stint_frame(snapshots)
+    stints, file_key, state_codes = steps.part(False)
     state = pd.Series(pd.Categorical.from_codes(state_codes, states))
     timed = add_durations(
         pd.DataFrame(
@@ -534,21 +615,27 @@ def _stints_and_movements(
     return slim, narrow_movements(movements)
 
 
+def _micros(moments: pd.Series) -> np.ndarray:
+    """Tz-aware moments as microseconds since the epoch (NaT: the smallest int64)."""
+    return moments.dt.as_unit("us").array.asi8
+
+
 def _stint_frame(
-    snapshots: Sequence[StateSnapshot], columns: Sequence[str] | None = None
+    snapshots: Sequence[StateSnapshot], columns: Sequence[str] | None = None, ends: bool = False
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The states' snapshot stints (only `columns`, if given) as one frame (times in IST,
-    actions and officer IDs dictionary-encoded: codes, never a string per stint), with each
-    row's file_key (files numbered as `assemble` numbers them) and state code."""
+    """The states' snapshot stints (`ends`: their ends instead; only `columns`, if given) as
+    one frame (times in IST, actions and officer IDs dictionary-encoded: codes, never a
+    string per stint), with each row's file_key (files numbered as `assemble` numbers them)
+    and state code."""
     sizes = np.array([len(s.files) for s in snapshots], dtype=np.int64)
     wanted = ["file_index", *(c for c in columns or STINT_COLUMNS if c != "file_index")]
-    tables = [s.read_stints(wanted) for s in snapshots]
+    tables = [s.read_stints(wanted, ends=ends) for s in snapshots]
     counts = np.array([t.num_rows for t in tables], dtype=np.int64)
     table = pa.concat_tables(tables)
     del tables
-    for name in ("start_action", "end_action", "holder", "sender"):
+    for name in _CODED:
         i = table.schema.get_field_index(name)
-        if i >= 0:
+        if i >= 0 and not pa.types.is_dictionary(table.schema.field(i).type):
             table = table.set_column(i, name, table.column(name).dictionary_encode())
     stints = table.to_pandas(types_mapper={pa.int16(): pd.Int64Dtype()}.get)
     for c in ("start", "end", "received_at"):
@@ -620,3 +707,209 @@ def date_span(activity: pd.DataFrame, as_of: pd.Series) -> tuple[date, date]:
     if not len(activity):
         return last, last
     return (_EPOCH + pd.Timedelta(days=int(activity["day"].min()))).date(), last
+
+
+# --- as of an earlier instant ---------------------------------------------------------------
+
+
+class _Steps:
+    """The states' snapshot stints and ends, each read into one frame (`_stint_frame`);
+    with `keep`, read on first use and kept for several instants (the monthly report's
+    two months), else read at each use (a shared copy keeps no second copy of its stints)."""
+
+    def __init__(self, snapshots: Sequence[StateSnapshot], keep: bool = False):
+        self.snapshots = snapshots
+        self.keep = keep
+        self._parts: dict[bool, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+
+    def part(self, ends: bool) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """(frame, file_key, state code) of the stints, or of the ends."""
+        if ends in self._parts:
+            return self._parts[ends]
+        read = _stint_frame(self.snapshots, ends=ends)
+        if self.keep:
+            self._parts[ends] = read
+        return read
+
+
+def assemble_at(
+    snapshots: Sequence[StateSnapshot], instants: Callable[[pd.Series], Sequence[pd.Series]]
+) -> tuple[Prepared | None, list[Prepared]]:
+    """`assemble`, and `assemble` as of each instant that `instants` gives from each state's
+    T (Series indexed by state, tz-aware): each equal to `views.prepare(analyse(events of
+    those states, as_of=instant))`. (None, []) when they hold no file; ValueError for an
+    instant that is neither at or after the state's T nor a day's last microsecond in IST,
+    since daily activity cannot be cut inside a day.
+
+    As of an instant, the facts are `facts_at`; the stints those started by then (open if
+    the event that ended them came later), with the movements and daily activity up to the
+    instant's day. The stints are read, and their durations computed, once for all.
+    """
+    snapshots = sorted((s for s in snapshots if len(s.files)), key=lambda s: s.state)
+    steps = _Steps(snapshots, keep=True)
+    served = assemble(snapshots, steps)
+    if not isinstance(served, Served):
+        return None, []
+    states = [s.state for s in snapshots]
+    out: list[Prepared] = []
+    for as_of in instants(served.analysis.as_of):
+        t = as_of.reindex(states).dt.tz_convert(IST).dt.as_unit("us").rename("timestamp")
+        t.index.name = "state"
+        if t.isna().any():
+            raise ValueError(f"no instant given for {', '.join(t.index[t.isna()])}")
+        whole_day = (t + pd.Timedelta(1, "us")).dt.normalize().eq(t + pd.Timedelta(1, "us"))
+        at_or_after = t.ge(served.analysis.as_of.reindex(states).dt.as_unit("us"))
+        if not (whole_day | at_or_after).all():
+            raise ValueError("an instant before T must be the last microsecond of an IST day")
+        facts = facts_at(snapshots, served.facts, t, steps)
+        last_day = ist_days(t).astype(np.int64)
+        activity = served.activity
+        codes = pd.Categorical(activity["state"], categories=states).codes
+        activity = activity[activity["day"].to_numpy() <= last_day[codes]]
+        out.append(
+            Served(
+                partial(_cut, served, steps, _micros(t), last_day, states),
+                analysis=replace(served.analysis, as_of=t, facts=facts),
+                facts=facts,
+                activity=activity.reset_index(drop=True),
+                n_keys=served.n_keys,
+            )
+        )
+    return served, out
+
+
+def _cut(
+    served: Served, steps: _Steps, until: np.ndarray, last_day: np.ndarray, states: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The served stints and movements as of each state's instant (`until` in microseconds,
+    `last_day` its IST day; `assemble_at`): the stints started by then, those ended later
+    open, with an open stint's durations (`add_durations`); the movements up to that day."""
+    stints, movements = served.stints, served.movements
+    codes = pd.Categorical(stints["state"], categories=states).codes
+    limit = until[codes]
+    keep = _micros(stints["start"]) <= limit
+    later = keep & (_micros(stints["end"]) > limit)  # NaT is the smallest: never later
+    m_codes = pd.Categorical(movements["state"], categories=states).codes
+    m_keep = movements["day"].to_numpy() <= last_day[m_codes]
+    if keep.all() and not later.any() and m_keep.all():
+        return stints, movements  # nothing after the instant
+    out = stints[keep].reset_index(drop=True)
+    if later.any():
+        raw = steps.part(False)[0]
+        rows = pd.DataFrame(
+            {
+                "state": stints["state"][later].to_numpy(),
+                "start": raw["start"][later].reset_index(drop=True),
+                "received_at": raw["received_at"][later].reset_index(drop=True),
+            }
+        )
+        rows["end"] = pd.Series(pd.NaT, index=rows.index, dtype=rows["start"].dtype)
+        timed = add_durations(rows, WorkCalendar())
+        opened = later[keep]
+        out["end"] = out["end"].mask(opened)
+        out["end_day"] = out["end_day"].astype("float64").copy()
+        out.loc[opened, "end_day"] = np.nan
+        out["end_action"] = out["end_action"].mask(opened)
+        for c in ("days", "working_days"):  # waiting and processing: `Served.split`
+            values = out[c].to_numpy(dtype="float64", na_value=np.nan).copy()
+            values[opened] = timed[c].to_numpy(dtype="float64", na_value=np.nan)
+            out[c] = values.astype(out[c].dtype) if out[c].dtype != object else values
+    return out, movements[m_keep].reset_index(drop=True)
+
+
+def facts_at(
+    snapshots: Sequence[StateSnapshot],
+    facts: pd.DataFrame,
+    as_of: pd.Series,
+    steps: _Steps | None = None,
+) -> pd.DataFrame:
+    """The per-file facts as of each state's instant `as_of` (indexed by state, IST, in
+    microseconds): `facts` (`assemble`'s, as the files stand at T) recomputed from the stints
+    and ends started by then, for the files with an event by then. Equal to
+    `metrics.file_facts` of the events up to the instant.
+
+    A file's events up to an instant are a prefix of its log: its status is its last event's
+    (a stint's start: pending; a `parked` or `closed` event: that), its holder, designation,
+    level and `since` those of its open stint (parked: the parking event's sender and time),
+    `created_at` and `file_type` those of its first `created` event if by then, movements,
+    returns, distinct levels and holders over its stints started by then.
+    """
+    steps = steps or _Steps(snapshots)
+    n = len(facts)
+    as_of = as_of.reindex([s.state for s in snapshots]).dt.tz_convert(IST).dt.as_unit("us")
+    limit = _micros(as_of)
+    read = []
+    for part in (False, True):
+        frame, key, codes = steps.part(part)
+        keep = _micros(frame["start"]) <= limit[codes]  # rows stay in place: no copy
+        at = np.flatnonzero(keep)
+        kept = key[at]
+        last = at[np.r_[kept[1:] != kept[:-1], True]] if len(at) else at
+        row_of = np.full(n, -1, dtype=np.int64)
+        row_of[key[last]] = last
+        seq_of = np.full(n, -1, dtype=np.int64)
+        seq_of[key[last]] = frame["seq"].to_numpy()[last]
+        read.append((frame, keep, key, row_of, seq_of))
+    (stints, s_keep, s_key, s_row, s_seq), (ends, _, _, e_row, e_seq) = read
+    exists = (s_seq >= 0) | (e_seq >= 0)
+    pending = s_seq > e_seq
+    ended = ~pending & exists
+    out = facts.copy()
+    t = by_state(out["state"], as_of)
+
+    def pick(frame: pd.DataFrame, column: str, rows: np.ndarray, where: np.ndarray) -> pd.Series:
+        """Per file: `frame[column]` at its row `rows` where `where`, else missing."""
+        values = frame[column].reindex(np.where(where, rows, -1)).reset_index(drop=True)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        return values
+
+    pending_s = pd.Series(pending)
+    status = pick(ends, "start_action", e_row, ended).where(~pending_s, "pending")
+    out["last_action"] = pick(stints, "start_action", s_row, pending).where(pending_s, status)
+    out["status"] = status
+    for c in ("last_action", "status"):
+        out[c] = out[c].astype(facts[c].dtype)
+    created = out["created_at"].where(_micros(out["created_at"]) <= _micros(t))
+    out["created_at"] = created
+    out["file_type"] = out["file_type"].where(created.notna())
+    closed = status.eq("closed").to_numpy()
+    unit = facts["closed_at"].dt.unit
+    out["closed_at"] = pick(ends, "start", e_row, closed).dt.tz_convert(IST).dt.as_unit(unit)
+    moved = stints["start_action"].eq("moved").to_numpy() & s_keep
+    out["movements"] = np.bincount(s_key[moved], minlength=n).astype(np.int64)
+    level = stints["level"]
+    returns = moved & (level < stints["from_level"]).fillna(False).to_numpy(dtype=bool)
+    out["returns"] = np.bincount(s_key[returns], minlength=n).astype(np.int64)
+    mapped = level.notna().to_numpy() & s_keep
+    levels = level.to_numpy(dtype=np.int64, na_value=0)
+    out["levels_traversed"] = _distinct(s_key[mapped], levels[mapped], n)
+    holders = stints["holder"].cat.codes.to_numpy().astype(np.int64)
+    out["holders"] = _distinct(s_key[s_keep], holders[s_keep], n)
+    out["disposal_days"] = elapsed_days(out["created_at"], out["closed_at"])
+    out["over_4_levels"] = out["levels_traversed"].gt(OVER_LEVELS_LIMIT)
+    parked = status.eq("parked").to_numpy()
+    for column, target in (("holder", "holder"), ("designation", "designation"),
+                           ("level", "level"), ("start", "since")):  # fmt: skip
+        held = pick(stints, column, s_row, pending).where(
+            pending_s, pick(ends, column, e_row, parked)
+        )
+        if column == "start":
+            held = held.dt.tz_convert(IST).dt.as_unit(facts["since"].dt.unit)
+        out[target] = held.astype(facts[target].dtype)
+    out = out[exists].reset_index(drop=True)
+    _ages(out, as_of)
+    return out
+
+
+def _distinct(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per file 0..n-1: how many distinct `values` its rows hold (-1, a missing value, is one
+    value, as `drop_duplicates` counts it)."""
+    if not len(key):
+        return np.zeros(n, dtype=np.int64)
+    span = int(values.max()) + 2
+    small = n * span < np.iinfo(np.int32).max  # a narrower sort, about twice as fast
+    kind = np.int32 if small else np.int64
+    pairs = np.sort(key.astype(kind) * kind(span) + (values.astype(kind) + kind(1)))
+    first = np.r_[True, pairs[1:] != pairs[:-1]]
+    return np.bincount(pairs[first] // span, minlength=n).astype(np.int64)
