@@ -65,13 +65,52 @@ _BOM = b"\xef\xbb\xbf"
 _HEAD_BYTES = 200_000
 
 
-class UnusableInputError(ValueError):
-    """A whole file cannot be used (empty, not CSV/Excel, truncated, required column missing)."""
+UNUSABLE: dict[str, str] = {
+    "empty_file": "the file is empty",
+    "old_xls": "old .xls workbooks are not read; save it as .xlsx or CSV",
+    "no_rows": "the header has no rows under it",
+    "not_tabular": "the bytes are neither CSV text nor an Excel workbook",
+    "not_text": "the bytes are neither CSV text (UTF-8 or Windows-1252) nor an Excel workbook",
+    "zip_not_workbook": "a zip archive that is not an Excel workbook",
+    "workbook_corrupt": "the workbook is damaged ({part} is corrupt)",
+    "workbook_damaged": "the workbook is truncated or damaged ({error})",
+    "sheet_empty": "the workbook's first sheet is empty",
+    "no_header": "no header row found in the first {rows} rows; looked for {tried}",
+    "ambiguous_columns": (
+        "columns '{first}' and '{second}' both name {column}: ambiguous, so nothing is read; "
+        "remove or rename one of them"
+    ),
+    "missing_column": "missing required column {column} (tried: {aliases})",
+    "missing_columns": "missing required columns {columns}; the headers tried: {aliases}",
+    "missing_given": (
+        "missing required column {column} (tried: {tried}), and no {column} was given for the "
+        "whole upload: give it with --{column} on the command line, or choose it in the upload "
+        "form"
+    ),
+    "cannot_read": "cannot be read ({error})",
+}
+"""Why a whole file is unusable, per code: the English template of the most common reasons
+(`analytics.log.rules.MESSAGES` holds them too, so the dashboard translates them and reads a
+stored one back). Reasons that quote an upload limit and its setting stay English only."""
 
-    def __init__(self, file: str, reason: str) -> None:
+
+class UnusableInputError(ValueError):
+    """A whole file cannot be used (empty, not CSV/Excel, truncated, required column missing).
+
+    `code` and `params` name the reason in `UNUSABLE` when it has a template ("" otherwise)."""
+
+    def __init__(self, file: str, reason: str, code: str = "", **params: str) -> None:
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
+        self.code = code
+        self.params = params
+
+    @classmethod
+    def coded(cls, file: str, code: str, **params: object) -> UnusableInputError:
+        """The error of `file` for a reason of `UNUSABLE`, its text made from the template."""
+        text = {k: str(v) for k, v in params.items()}
+        return cls(file, UNUSABLE[code].format(**text), code, **text)
 
 
 @dataclass(frozen=True)
@@ -158,13 +197,13 @@ def load_table(
     else:
         head = data[:_HEAD_BYTES]
     if isinstance(data, bytes) and (not data or data.isspace()):
-        raise UnusableInputError(name, "the file is empty")
+        raise UnusableInputError.coded(name, "empty_file")
     if xes.is_xes(head):
         raw, lines = _xes_table(name, data, limits, xes_mapping)
     elif head[:4] == b"PK\x03\x04":
         raw, lines = _excel_table(name, bytes(data), limits)
     elif head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise UnusableInputError(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
+        raise UnusableInputError.coded(name, "old_xls")
     else:
         raw, lines = _csv_table(name, data, head)
     filled = np.zeros(len(raw), dtype=bool)
@@ -172,7 +211,7 @@ def load_table(
         filled |= as_text(raw[c]).ne("").to_numpy()
     raw, lines = raw[filled].reset_index(drop=True), lines[filled]
     if raw.empty:
-        raise UnusableInputError(name, "the header has no rows under it")
+        raise UnusableInputError.coded(name, "no_rows")
     return raw, lines
 
 
@@ -217,7 +256,7 @@ def _excel_table(
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
-                raise UnusableInputError(name, "a zip archive that is not an Excel workbook")
+                raise UnusableInputError.coded(name, "zip_not_workbook")
             expanded = sum(info.file_size for info in archive.infolist())
             if limits is not None and expanded > limits.max_expanded:
                 raise UnusableInputError(
@@ -228,16 +267,16 @@ def _excel_table(
                 )
             bad = archive.testzip()
         if bad is not None:
-            raise UnusableInputError(name, f"the workbook is damaged ({bad} is corrupt)")
+            raise UnusableInputError.coded(name, "workbook_corrupt", part=bad)
         grid = pd.read_excel(
             io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="calamine"
         )
     except UnusableInputError:
         raise
     except Exception as exc:
-        raise UnusableInputError(name, f"the workbook is truncated or damaged ({exc})") from exc
+        raise UnusableInputError.coded(name, "workbook_damaged", error=exc) from exc
     if grid.empty:
-        raise UnusableInputError(name, "the workbook's first sheet is empty")
+        raise UnusableInputError.coded(name, "sheet_empty")
     header_at = _find_header(name, grid.head(HEADER_SEARCH_ROWS).to_numpy().tolist())
     header = [cell_text(v) for v in grid.iloc[header_at]]
     body = grid.iloc[header_at + 1 :]
@@ -252,7 +291,7 @@ def _excel_table(
 
 def _csv_table(name: str, data: bytes | Path, head: bytes) -> tuple[pd.DataFrame, np.ndarray]:
     if head[:65536].count(b"\x00") * 100 > len(head[:65536]):  # binary, or UTF-16
-        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+        raise UnusableInputError.coded(name, "not_tabular")
     head_bytes = head.removeprefix(_BOM)
     if isinstance(data, Path) or len(data) > len(head):
         head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1]
@@ -361,11 +400,9 @@ def _decode(name: str, data: bytes) -> str:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise UnusableInputError(
-            name, "the bytes are neither CSV text (UTF-8 or Windows-1252) nor an Excel workbook"
-        ) from exc
+        raise UnusableInputError.coded(name, "not_text") from exc
     if sum(ch < " " and ch not in "\r\n\t" for ch in text[:65536]) * 100 > len(text[:65536]):
-        raise UnusableInputError(name, "the bytes are neither CSV text nor an Excel workbook")
+        raise UnusableInputError.coded(name, "not_tabular")
     return text
 
 
@@ -412,9 +449,7 @@ def _find_header(name: str, rows: list[list[object]]) -> int:
     if scores and max(scores) >= 2:
         return scores.index(max(scores))
     tried = "; ".join(f"{c} ({', '.join(HEADER_ALIASES[c])})" for c in REQUIRED_HEADERS)
-    raise UnusableInputError(
-        name, f"no header row found in the first {HEADER_SEARCH_ROWS} rows; looked for {tried}"
-    )
+    raise UnusableInputError.coded(name, "no_header", rows=HEADER_SEARCH_ROWS, tried=tried)
 
 
 def _chosen(name: str, header: Sequence[object]) -> dict[str, int]:
@@ -425,17 +460,20 @@ def _chosen(name: str, header: Sequence[object]) -> dict[str, int]:
         canonical = canonical_header(cell)
         if canonical and canonical in chosen:
             first = str(header[chosen[canonical]]).strip()
-            raise UnusableInputError(
-                name,
-                f"columns '{first}' and '{str(cell).strip()}' both name {canonical}: ambiguous, "
-                "so nothing is read; remove or rename one of them",
+            raise UnusableInputError.coded(
+                name, "ambiguous_columns", first=first, second=str(cell).strip(), column=canonical
             )
         if canonical:
             chosen[canonical] = position
     missing = [c for c in REQUIRED_HEADERS if c not in chosen]
+    if len(missing) == 1:
+        aliases = ", ".join(HEADER_ALIASES[missing[0]])
+        raise UnusableInputError.coded(name, "missing_column", column=missing[0], aliases=aliases)
     if missing:
-        tried = "; ".join(f"{c} (tried: {', '.join(HEADER_ALIASES[c])})" for c in missing)
-        raise UnusableInputError(name, f"missing required column {tried}")
+        aliases = "; ".join(f"{c}: {', '.join(HEADER_ALIASES[c])}" for c in missing)
+        raise UnusableInputError.coded(
+            name, "missing_columns", columns=", ".join(missing), aliases=aliases
+        )
     return chosen
 
 

@@ -293,11 +293,11 @@ def _require_given_once(
     given = {"state": state, "department": department}
     for c in GIVEN_ONCE:
         if c not in raw.columns and not (given[c] and str(given[c]).strip()):
-            raise UnusableInputError(
+            raise UnusableInputError.coded(
                 name,
-                f"missing required column {c} (tried: {', '.join(HEADER_ALIASES[c])}), and no "
-                f"{c} was given for the whole upload: give it with --{c} on the command line, "
-                f"or in the upload form's {c.capitalize()} field",
+                "missing_given",
+                column=c,
+                tried=", ".join(HEADER_ALIASES[c]),
             )
 
 
@@ -324,7 +324,7 @@ def source_bytes(source: Source, limits: UploadLimits | None = None) -> tuple[st
             with path.open("rb") as handle:
                 data = handle.read() if most is None else handle.read(most + 1)
         except OSError as exc:
-            raise UnusableInputError(str(source), f"cannot be read ({exc.strerror})") from exc
+            raise UnusableInputError.coded(str(source), "cannot_read", error=exc.strerror) from exc
     if most is not None and len(data) > most:
         raise UnusableInputError(
             name,

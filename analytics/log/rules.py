@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.log.formats import GIVEN_ONCE, NOT_UTF8, TIME_COLUMNS, as_text
+from analytics.log.formats import GIVEN_ONCE, NOT_UTF8, TIME_COLUMNS, UNUSABLE, as_text
 from analytics.schema import IST
 
 MESSAGES: dict[str, str] = {
@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
         "read {rows_read:,} rows: {rows_accepted:,} accepted, {rows_rejected:,} rejected, "
         "{duplicates_dropped:,} duplicates dropped"
     ),
+    **UNUSABLE,  # a whole file's reasons, translated and read back the same way
 }
 """Each code's English template (`str.format` placeholders filled from the issue's params)."""
 
@@ -62,11 +63,18 @@ def message(code: str, params: dict[str, Any]) -> str:
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:
+    """The pattern a template's text matches, each placeholder a group (a repeated one must
+    repeat its first value)."""
     parts = re.split(r"\{(\w+)\}", template)
-    return re.compile(
-        "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)),
-        re.DOTALL,
-    )
+    seen: set[str] = set()
+    pattern = ""
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pattern += re.escape(part)
+        else:
+            pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
+    return re.compile(pattern, re.DOTALL)
 
 
 _READ_BACK = sorted(

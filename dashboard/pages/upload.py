@@ -119,6 +119,21 @@ def _stored_reason(reason: str) -> str:
     return reason_text(found[0], found[1], MESSAGES) if found else reason
 
 
+def _unusable(exc: UnusableInputError) -> str:
+    """Why a whole file cannot be used, in the reader's language (its template's code, else
+    the core's English: a reason that quotes an upload limit)."""
+    return reason_text(exc.code, exc.params, MESSAGES) if exc.code else exc.reason
+
+
+def _stored_message(file_name: str, status: str, message: object) -> object:
+    """An upload's stored message: an unusable file's (`file: reason`, in English) with its
+    reason in the reader's language; any other as stored."""
+    prefix = f"{file_name}: "
+    if status != "unusable" or not isinstance(message, str) or not message.startswith(prefix):
+        return message
+    return prefix + _stored_reason(message.removeprefix(prefix))
+
+
 def _issues(
     entries: list[dict], headers: dict[str, str], coded: list[dict] | None = None
 ) -> pd.DataFrame:
@@ -242,7 +257,7 @@ else:
     elif isinstance(result, UnusableInputError):
         st.error(
             _("**{name} cannot be loaded:** {reason}. Nothing was stored.").format(
-                name=fmt.plain(uploaded.name), reason=fmt.plain(result.reason)
+                name=fmt.plain(uploaded.name), reason=fmt.plain(_unusable(result))
             )
         )
     elif result.refused:
@@ -365,7 +380,7 @@ else:
                     st.error(
                         fmt.plain(
                             _("{name} cannot be loaded: {reason}").format(
-                                name=uploaded.name, reason=exc.reason
+                                name=uploaded.name, reason=_unusable(exc)
                             )
                         )
                     )
@@ -385,6 +400,10 @@ if history.empty:
     st.caption(_("Nothing uploaded yet."))
 else:
     history = history.sort_values("id", ascending=False)
+    history["message"] = [
+        _stored_message(*row)
+        for row in zip(history["file_name"], history["status"], history["message"], strict=True)
+    ]
     shown = history[
         [
             "id",

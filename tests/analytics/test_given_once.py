@@ -45,7 +45,8 @@ def test_reading_refuses_it(tmp_path, header, given, column):
     assert caught.value.file == "extract.csv"
     assert f"missing required column {column}" in caught.value.reason
     assert f"--{column}" in caught.value.reason
-    assert f"upload form's {column.capitalize()} field" in caught.value.reason
+    assert "choose it in the upload form" in caught.value.reason
+    assert (caught.value.code, caught.value.params["column"]) == ("missing_given", column)
 
 
 @pytest.mark.parametrize(("header", "given", "column"), CASES)

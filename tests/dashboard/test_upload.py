@@ -428,3 +428,24 @@ def test_in_hindi_the_rejected_rows_reasons_come_from_the_rules_codes(nodal_app:
     stored = frames(at)[-1]  # read back from the store, which keeps the English reason
     assert list(stored.columns) == ["फ़ाइल", "पंक्ति", "स्तंभ", "कारण"]
     assert stored["कारण"].tolist() == reasons
+
+
+def test_in_hindi_an_unusable_files_reason_is_translated_live_and_in_the_history(
+    nodal_app: AppTest, store_url: str
+):
+    """A file missing a required column, in Hindi: the preview's refusal and the history's
+    stored message (kept in English by the store) both give the reason from its code
+    (`formats.UNUSABLE`), translated and filled in; the file's own words stay as they are."""
+    data = b"state,department,file_id,action,from_user,timestamp\nManipur,Finance,1,created,,2024\n"
+    with open_store(store_url) as store, pytest.raises(UnusableInputError):
+        store.uploads.ingest([("nocol.csv", data)], state="Manipur", department="Finance", by=NODAL)
+    reason = "आवश्यक स्तंभ to_user नहीं है (खोजे गए शीर्षक: to_user, sent to, receiver, to, marked to)"
+    nodal_app.query_params["lang"] = "hi"
+    nodal_app.run()  # (AppTest settles a URL-bound widget on its second run)
+    at = run_page(nodal_app, "upload")
+    history = next(f for f in frames(at) if "स्थिति" in f.columns)
+    assert history["संदेश"].tolist()[0] == f"nocol.csv: {reason}"
+    assert history["स्थिति"].tolist()[0] == "अनुपयोगी"
+    _choose(at, "nocol.csv", data, "text/csv")
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert any(f"nocol.csv लोड नहीं हो सकती:** {reason}।" in e for e in shown), shown
