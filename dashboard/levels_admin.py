@@ -40,6 +40,35 @@ EDITOR_COLUMNS = {
     "level_name": N_("Level name"),
 }
 """The level table's columns as the editor heads them (in the reader's language)."""
+PROPOSAL_STATUS = {
+    "pending": N_("waiting"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+"""A level proposal's status (`analytics.store.proposals`) as a reader sees it."""
+VERSION_KINDS = {
+    "default": N_("built-in"),
+    "import": N_("imported"),
+    "edit": N_("edited"),
+    "restore": N_("restored"),
+    "proposal": N_("proposal approved"),
+}
+"""How a level-table version was made (`analytics.store.levels`), as a reader sees it."""
+HISTORY_COLUMNS = {
+    "version": N_("Version"),
+    "created_at": N_("Made"),
+    "created_by": N_("By"),
+    "kind": N_("How made"),
+    "note": N_("Note"),
+    "restored_from": N_("Restored from version"),
+    "proposal_id": N_("Proposal"),
+    "rows": N_("Rows"),
+    "added": N_("Rows added"),
+    "removed": N_("Rows removed"),
+    "changed": N_("Rows changed"),
+    "in_force": N_("In force"),
+}
+"""The history's columns (`Store.levels.history`) as the table heads them."""
 
 
 def _rows_for_display(table: LevelTable) -> pd.DataFrame:
@@ -345,11 +374,13 @@ def _history(keeper: LevelKeeper) -> None:
         return
     shown = found.assign(
         created_at=[fmt.moment(v) for v in found["created_at"]],
+        kind=[_(VERSION_KINDS.get(v, v)) for v in found["kind"]],
         restored_from=[fmt.shown("" if pd.isna(v) else int(v)) for v in found["restored_from"]],
         proposal_id=[fmt.shown("" if pd.isna(v) else int(v)) for v in found["proposal_id"]],
         note=found["note"].fillna(""),
     )
-    st.dataframe(fmt.labelled(shown), hide_index=True, width="stretch")
+    headed = shown.rename(columns={c: _(h) for c, h in HISTORY_COLUMNS.items()})
+    st.dataframe(headed, hide_index=True, width="stretch")
     left, right, _rest = st.columns([1, 1, 3])
     choices = [0, *sorted(found["version"].tolist())]
     version = left.selectbox(
@@ -441,7 +472,7 @@ def _my_proposals(keeper: LevelKeeper, email: str) -> None:
                         "; ".join(f"{r['designation']} → {r['level']}" for r in rows)
                         for rows in mine["rows"]
                     ],
-                    _("Status"): mine["status"],
+                    _("Status"): [_(PROPOSAL_STATUS[v]) for v in mine["status"]],
                     _("Proposed"): [fmt.moment(v) for v in mine["proposed_at"]],
                 }
             ),

@@ -46,9 +46,10 @@ class GrantInfo:
     state: str | None = None
     department: str | None = None
 
-    def describe(self) -> str:
-        """E.g. `viewer: Manipur / Finance`."""
-        where = "every state" if self.state is None else self.state
+    def describe(self, every_state: str = "every state") -> str:
+        """E.g. `viewer: Manipur / Finance`; a grant of every state names it `every_state`
+        (the dashboard passes the reader's language)."""
+        where = every_state if self.state is None else self.state
         if self.department:
             where += f" / {self.department}"
         return f"{self.role}: {where}"
@@ -317,9 +318,9 @@ class Users:
         ).all()
         return [GrantInfo(r.role, r.state or None, r.department or None) for r in rows]
 
-    def table(self) -> pd.DataFrame:
+    def table(self, every_state: str = "every state") -> pd.DataFrame:
         """Every user with its grants: email, name, grants, see_names, local_password, active,
-        locked_until (IST), last_sign_in_at (IST)."""
+        locked_until (IST), last_sign_in_at (IST). `every_state`: see `GrantInfo.describe`."""
         with self.engine.connect() as conn:
             users = conn.execute(select(User).order_by(User.email)).all()
             grants = {u.email: self.grants_in(conn, u.email) for u in users}
@@ -329,7 +330,7 @@ class Users:
                 {
                     "email": u.email,
                     "name": u.display_name,
-                    "grants": "; ".join(g.describe() for g in grants[u.email]),
+                    "grants": "; ".join(g.describe(every_state) for g in grants[u.email]),
                     "see_names": bool(u.see_names),
                     "local_password": u.password_hash is not None,
                     "active": bool(u.active),

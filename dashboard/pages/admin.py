@@ -20,7 +20,7 @@ from analytics.access.level_keeper import LevelKeeper
 from analytics.access.models import ROLES
 from analytics.access.users import AuthError
 from analytics.outputs.report import csv_bytes
-from dashboard import auth, components, levels_admin
+from dashboard import auth, components, format, levels_admin
 from dashboard.i18n import N_, _, fixed
 
 USER_COLUMNS = {
@@ -66,7 +66,18 @@ AUDIT_LABELS = {
     Action.ALERT_DIGEST: N_("Digests sent"),
     Action.ADMIN_PAGE: N_("Administration page visits"),
 }
-# (AUDIT_LABELS: how the filter names each audit action, one per `audit.Action` member. A
+ACTIONS = {a.value: a for a in Action}
+AUDIT_OUTCOMES = {
+    "ok": N_("done"),
+    "refused": N_("refused"),
+    "failed": N_("failed"),
+    "dry_run": N_("trial run"),
+    "proposed": N_("proposed"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+# (AUDIT_OUTCOMES: the outcomes the code writes, as the table says them; any other is shown
+# as stored. AUDIT_LABELS: how the filter names each audit action, one per `audit.Action` member. A
 # comment, not a docstring: Streamlit's magic would show a bare string on the page.)
 
 
@@ -77,8 +88,7 @@ def _headed(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
 
 def _grant_words(grant) -> str:
     """A grant as `viewer: Manipur / Finance` (every state, in the reader's language)."""
-    where = _("every state") if grant.state is None else grant.state
-    return f"{grant.role}: {where}" + (f" / {grant.department}" if grant.department else "")
+    return grant.describe(_("every state"))
 
 
 components.ensure_navigation()  # the app's sidebar (filters kept in the URL) on this page too
@@ -138,7 +148,7 @@ if message:
     st.success(message)
 
 with users_tab:
-    frame = acc.users.table()
+    frame = acc.users.table(_("every state"))
     st.dataframe(_headed(frame, USER_COLUMNS), hide_index=True, width="stretch")
     emails = frame["email"].tolist()
 
@@ -265,7 +275,9 @@ with audit_tab:
     )
     log = acc.audit.read(limit=2000, action=None if action == "all" else action)
     shown = log.assign(
-        at=log["at"].dt.strftime("%d-%b-%Y %H:%M:%S"),
+        at=log["at"].map(lambda t: f"{format.day(t)} {t:%H:%M:%S}"),  # IST, page's language
+        action=[_(AUDIT_LABELS[ACTIONS[a]]) if a in ACTIONS else a for a in log["action"]],
+        outcome=[_(AUDIT_OUTCOMES[o]) if o in AUDIT_OUTCOMES else o for o in log["outcome"]],
         details=log["details"].map(lambda d: "" if d is None else str(d)),
     )
     st.dataframe(_headed(shown.drop(columns="id"), AUDIT_COLUMNS), hide_index=True, width="stretch")

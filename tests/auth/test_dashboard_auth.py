@@ -208,7 +208,7 @@ def test_admin_page_adds_users_grants_and_shows_the_audit_log(people: Accounts) 
     assert any("needs a --state" in e.value for e in at.error)
     # the audit log shows who did it
     log = at.dataframe[-1].value
-    added = log[log["Action"] == "user_add"]
+    added = log[log["Action"] == "Users added"]  # the action's label, as the filter names it
     assert "admin@gov.in" in set(added["By"])
     assert "nodal@assam.gov.in" in set(added["Target"])
 
@@ -230,5 +230,5 @@ def test_the_audit_filter_offers_every_action_the_code_writes(people: Accounts) 
     assert {"Passwords removed", "Users disabled", "Users added"} <= set(offered)
     at.selectbox(key="admin_audit_action").select("password_removed").run()
     shown = at.dataframe[-1].value
-    assert shown["Action"].tolist() == ["password_removed"]
+    assert shown["Action"].tolist() == ["Passwords removed"]
     assert shown["Target"].tolist() == ["viewer@manipur.gov.in"]

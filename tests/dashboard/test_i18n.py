@@ -26,7 +26,7 @@ from analytics.outputs import digest
 from analytics.store.store import open_store
 from analytics.store.uploads import DESCRIPTIONS, STATUSES
 from dashboard import catalogue, i18n, ui_text
-from tests.dashboard.conftest import APP, NODAL, SAMPLE, TIMEOUT, signed_in_as
+from tests.dashboard.conftest import APP, NODAL, SAMPLE, SSO, TIMEOUT, signed_in_as
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{\w*\}")
@@ -240,6 +240,59 @@ def test_every_page_in_hindi_leaves_no_english(
     assert len(texts) > 10, texts
     left = _english(texts, data_words)
     assert not left, "\n".join(left)
+
+
+HINDI_MONTHS_BY_HAND = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त",
+                        "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर")  # fmt: skip
+
+
+def test_the_administration_tables_read_in_hindi(app: AppTest, store_url: str):
+    """The admin's tables' cells in Hindi too: a grant of every state, the audit log's
+    instants (Hindi month, IST), and how each level-table version was made; and a nodal
+    officer's own proposal's status on Upload."""
+    signed_in_as(app, store_url, "admin@gov.in", "admin", see_names=True)
+    with open_store(store_url) as store:
+        Accounts(store).users.add(
+            NODAL, "nodal_officer", state="Manipur", department="Finance", by="tests"
+        )
+        unmapped = store.levels.unmapped(states=["Manipur"])["designation"].tolist()
+        row = pd.DataFrame([{"designation": unmapped[0], "level": 2}])
+        merged = store.levels.current().with_rows(LevelTable(row))
+        store.levels.apply(merged, by="admin@gov.in", kind="import")
+        first = store.proposals.propose("Manipur", LevelTable(row.assign(level=3)), by=NODAL)
+        store.proposals.decide(first, approve=True, by="admin@gov.in")
+        store.proposals.propose("Manipur", LevelTable(row.assign(level=4)), by=NODAL)
+    app.query_params["lang"] = "hi"
+    at = app.run().run()
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    users = next(t for c, t in tables.items() if "अनुमतियाँ" in c).set_index("ई-मेल")
+    assert users.loc["admin@gov.in", "अनुमतियाँ"] == "admin: हर राज्य"
+    assert users.loc[NODAL, "अनुमतियाँ"] == "nodal_officer: Manipur / Finance"
+    history = next(t for c, t in tables.items() if "संस्करण" in c)
+    kinds = dict(zip(history["संस्करण"], history["कैसे बना"], strict=True))
+    assert kinds == {1: "आयातित", 2: "स्वीकृत प्रस्ताव"}
+    audit = next(t for c, t in tables.items() if "लक्ष्य" in c)
+    with open_store(store_url) as store:
+        newest = Accounts(store).audit.read(limit=1)["at"].iloc[0]  # IST
+    when = newest.tz_convert("Asia/Kolkata")
+    hand = f"{when.day:02d}-{HINDI_MONTHS_BY_HAND[when.month - 1]}-{when.year} {when:%H:%M:%S}"
+    assert audit["कब"].iloc[0] == hand
+    said = list(zip(audit["लक्ष्य"], audit["कार्रवाई"], audit["परिणाम"], strict=True))
+    assert (f"levels proposal {first + 1}", "स्तर तालिका", "प्रस्तावित") in said
+    assert ("admin@gov.in", "साइन-इन", "सफल") in said
+    assert ("admin@gov.in", "जोड़े गए उपयोगकर्ता", "सफल") in said
+
+    nodal = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    nodal.user = {"is_logged_in": True, "email": NODAL, "name": "nodal", "email_verified": True}
+    nodal.secrets["auth"] = SSO
+    nodal.query_params["lang"] = "hi"
+    nodal = nodal.run().run()
+    nodal.switch_page("pages/upload.py").run()
+    assert not nodal.exception, [e.message for e in nodal.exception]
+    mine = next(d.value for d in nodal.dataframe if "प्रस्ताव" in d.value.columns)
+    assert sorted(mine["स्थिति"]) == ["प्रतीक्षारत", "स्वीकृत"]
 
 
 # -- (c) the language travels ----------------------------------------------------------------

@@ -13,11 +13,24 @@ upstream issue.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from tests.e2e.conftest import LOAD_TIMEOUT_MS, settle, shoot
+from analytics.access.accounts import Accounts
+from analytics.log.hierarchy import LevelTable
+from analytics.store.store import open_store
+from tests.e2e.conftest import (
+    LOAD_TIMEOUT_MS,
+    ROOT,
+    dashboard,
+    open_signed_in,
+    settle,
+    shoot,
+)
 from tests.e2e.test_browser import _open
 from tests.e2e.test_screens import PAGES as SCREENS
 
@@ -57,6 +70,15 @@ TITLES = {
     },
 }
 """Each page's title, worked out from the catalogues by hand (not read from the app)."""
+ADMIN = {
+    "hi": ("प्रशासन", {"users": "उपयोगकर्ता", "grants": "अनुमतियाँ", "levels": "स्तर",
+                       "audit": "लेखा-परीक्षा लॉग"}),
+    "en": ("Administration", {"users": "Users", "grants": "Grants", "levels": "Levels",
+                              "audit": "Audit log"}),
+}  # fmt: skip
+"""The Administration page's title and its four tabs, in each language (by hand)."""
+ADMIN_EMAIL = "admin@gov.in"
+ADMIN_PASSWORD = "a long e2e admin password"
 SERIOUS = {"serious", "critical"}
 ALSO = {"heading-order"}
 """Moderate rules checked too: headings in order (h1 title, h2 sections)."""
@@ -159,4 +181,50 @@ def test_the_language_travels_and_every_page_passes_axe(sample_app: str, page: A
     from tests.e2e.conftest import ARTIFACTS
 
     (ARTIFACTS / "axe.json").write_text(json.dumps(_DUMP, ensure_ascii=False, indent=1))
+    assert not problems, problems
+
+
+@pytest.fixture
+def admin_app(tmp_path: Path) -> Iterator[str]:
+    """The app on the sample with one local admin, a level-table version and a proposal
+    waiting, so every tab of Administration has its tables filled."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with open_store(url) as store:
+        store.uploads.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e")
+        accounts = Accounts(store)
+        accounts.users.add(ADMIN_EMAIL, "admin", password=ADMIN_PASSWORD)
+        accounts.users.add("nodal@manipur.gov.in", "nodal_officer", state="Manipur")
+        unmapped = store.levels.unmapped(states=["Manipur"])["designation"].tolist()
+        row = pd.DataFrame([{"designation": unmapped[0], "level": 2}])
+        merged = store.levels.current().with_rows(LevelTable(row))
+        store.levels.apply(merged, by=ADMIN_EMAIL, kind="import")
+        store.proposals.propose(
+            "Manipur", LevelTable(row.assign(level=3)), by="nodal@manipur.gov.in"
+        )
+    with dashboard(url, tmp_path / "streamlit.log") as base:
+        yield base
+
+
+def test_administration_passes_axe_on_every_tab_in_both_languages(
+    admin_app: str, page: Any
+) -> None:
+    """Each of the four tabs, opened by a click, in Hindi and English: no serious or critical
+    violation of the app's own content; a screenshot of each in Hindi (hi-admin-*.png)."""
+    open_signed_in(page, f"{admin_app}/admin", ADMIN_EMAIL, ADMIN_PASSWORD)
+    problems = {}
+    for lang, (title, tabs) in ADMIN.items():
+        page.goto(_url(admin_app, "admin", lang), timeout=LOAD_TIMEOUT_MS)
+        _title(page, title)
+        page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        for name, label in tabs.items():
+            page.get_by_role("tab", name=label, exact=True).click()
+            settle(page)
+            panel = page.get_by_role("tabpanel").filter(visible=True)
+            assert panel.count() == 1, (lang, name)
+            assert page.locator('[data-testid="stException"]').count() == 0, (lang, name)
+            if lang == "hi":
+                shoot(page, f"hi-admin-{name}")
+            found = _serious(page)
+            if found:
+                problems[f"{lang} admin {name}"] = found
     assert not problems, problems
