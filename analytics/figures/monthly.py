@@ -35,7 +35,7 @@ from analytics.i18n import N_
 from analytics.log.calendar import WorkCalendar
 from analytics.log.hierarchy import LevelTable
 from analytics.log.ordering import order_events
-from analytics.outputs.report import describe_level_table, level_table_line
+from analytics.outputs.report import describe_level_table
 from analytics.schema import IST
 
 if TYPE_CHECKING:
@@ -184,8 +184,9 @@ class MonthlyReport:
     states: list[str] = field(default_factory=list)
     """The states of the national edition's side-by-side table (central secretariat apart)."""
     central: list[str] = field(default_factory=list)
-    level_table: str = "level table: the built-in default (version 0)"
-    """The level table behind the figures, in words (`report.level_table_line`)."""
+    level_table: dict[str, object] = field(default_factory=describe_level_table)
+    """The level table behind the figures (`report.describe_level_table`; worded in the
+    reader's language by `report.level_table_line`)."""
 
     @property
     def national(self) -> bool:
@@ -634,7 +635,7 @@ def from_store(
             uploads=_uploads_of(store, present, scope, department),
         )
     if table is not None:
-        built.level_table = level_table_line(table)
+        built.level_table = table
     return built
 
 

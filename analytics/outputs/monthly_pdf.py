@@ -28,7 +28,7 @@ from analytics import fmt
 from analytics.figures.monthly import HEADLINE, REMARKS, MonthlyReport, Remark, period
 from analytics.figures.registry import FIGURES
 from analytics.i18n import N_, known, translator
-from analytics.outputs.report import neutralise
+from analytics.outputs.report import level_table_line, neutralise
 from analytics.schema import IST
 
 FORMATS = ("pdf", "xlsx")
@@ -128,7 +128,8 @@ def cover_line(report: MonthlyReport, lang: str = "en") -> str:
         "{reader}"
     ).format(
         scope=_scope(report, lang), as_of=as_of, uploaded=uploaded or fmt.DASH,
-        version=report.version, level_table=report.level_table, reader=reader,
+        version=report.version, level_table=level_table_line(report.level_table, lang),
+        reader=reader,
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.i18n import translator
 from analytics.log.reading import ValidationReport
 from analytics.schema import IST, REPORT_COLUMNS
 
@@ -193,16 +194,16 @@ def describe_level_table(
     }
 
 
-def level_table_line(table: dict[str, object]) -> str:
-    """`describe_level_table` for people: one line."""
+def level_table_line(table: dict[str, object], lang: str = "en") -> str:
+    """`describe_level_table` for people: one line, in `lang`."""
+    _ = translator(lang)
     if table["source"] == "file":
-        return f"level table: read from {table['file']}"
+        return _("level table: read from {file}").format(file=table["file"])
     if table["source"] == "store":
-        return (
-            f"level table: version {table['version']} of the store "
-            f"(made {table['created_at']} IST by {table['created_by']})"
+        return _("level table: version {version} of the store (made {made} IST by {by})").format(
+            version=table["version"], made=table["created_at"], by=table["created_by"]
         )
-    return "level table: the built-in default (version 0)"
+    return _("level table: the built-in default (version 0)")
 
 
 def write_report(

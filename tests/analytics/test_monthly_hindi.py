@@ -128,6 +128,10 @@ def test_hindi_pdf_says_the_english_editions_figures_in_hindi(events, state, tit
         assert read_back_as(title + " · " + monthly.software_version(), footers[2 * n - 2])
     cover = next(line for line in hindi if line.startswith("दायरा"))
     assert read_back_as("T: 30-सितंबर-2024 23:59 IST", cover.split(" · ")[1])
+    # the level table behind the figures, named in Hindi (the cover line wraps: its parts)
+    start = hindi.index(cover)
+    parts = " ".join(hindi[start : start + 4]).split(" · ")
+    assert any(read_back_as("स्तर तालिका: अंतर्निहित तालिका (संस्करण 0)", p) for p in parts), parts
     # each commentary sentence, its figures taken from the English edition
     sentences = {
         r"Pending at T rose from (\S+) to (\S+), a slip\.": "T पर लंबित: {} से बढ़कर {}, स्थिति बिगड़ी।",
@@ -147,7 +151,8 @@ def test_hindi_pdf_says_the_english_editions_figures_in_hindi(events, state, tit
     # no English sentence or heading of the report is left
     text = " ".join(hindi)
     for word in ("rose", "fell", "Summary", "Figures for", "Page", "Change", "Median", "improved",
-                 "Turnaround", "pseudonymised", "names shown", "National"):  # fmt: skip
+                 "Turnaround", "pseudonymised", "names shown", "National", "level table",
+                 "built-in", "version"):  # fmt: skip
         assert word not in text, word
 
     images = render_bytes(hindi_pdf, f"hi-{(state or 'national').lower()}-2024-09")
