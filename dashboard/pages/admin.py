@@ -149,7 +149,12 @@ if message:
 
 with users_tab:
     frame = acc.users.table(_("every state"))
-    st.dataframe(_headed(frame, USER_COLUMNS), hide_index=True, width="stretch")
+    shown_users = frame.assign(
+        name=frame["name"].fillna(""),
+        locked_until=[format.moment(v) for v in frame["locked_until"]],  # IST, page's language
+        last_sign_in_at=[format.moment(v) for v in frame["last_sign_in_at"]],
+    )
+    st.dataframe(_headed(shown_users, USER_COLUMNS), hide_index=True, width="stretch")
     emails = frame["email"].tolist()
 
     with st.form("admin_add_user", clear_on_submit=True):

@@ -270,6 +270,13 @@ def test_the_administration_tables_read_in_hindi(app: AppTest, store_url: str):
     users = next(t for c, t in tables.items() if "अनुमतियाँ" in c).set_index("ई-मेल")
     assert users.loc["admin@gov.in", "अनुमतियाँ"] == "admin: हर राज्य"
     assert users.loc[NODAL, "अनुमतियाँ"] == "nodal_officer: Manipur / Finance"
+    assert users.loc[NODAL, "अंतिम साइन-इन"] == "–"  # never signed in (the en dash of a blank)
+    assert users.loc[NODAL, "प्रदर्शित नाम"] == ""
+    with open_store(store_url) as store:
+        last = Accounts(store).users.table().set_index("email").loc["admin@gov.in"]
+    when = last["last_sign_in_at"].tz_convert("Asia/Kolkata")
+    hand = f"{when.day:02d}-{HINDI_MONTHS_BY_HAND[when.month - 1]}-{when.year} {when:%H:%M} IST"
+    assert users.loc["admin@gov.in", "अंतिम साइन-इन"] == hand
     history = next(t for c, t in tables.items() if "संस्करण" in c)
     kinds = dict(zip(history["संस्करण"], history["कैसे बना"], strict=True))
     assert kinds == {1: "आयातित", 2: "स्वीकृत प्रस्ताव"}
