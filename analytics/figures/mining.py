@@ -97,7 +97,8 @@ class Mined:
     when either level is unmapped), days (the sender's time before sending; NaN when
     unknown), day (IST, int32)."""
     reentries: pd.DataFrame
-    """Per re-entry: file_key (int32), level (float32), day (IST day of the return)."""
+    """Per re-entry: file_key (int32), level (float32), day (IST day of the return); in
+    level then file order."""
 
 
 _DERIVING = threading.Lock()
@@ -135,6 +136,7 @@ def derive(stints: pd.DataFrame, n_keys: int) -> Mined:
     mapped = ~np.isnan(r_level)
     seen = pd.DataFrame({"f": r_fk[mapped], "l": r_level[mapped]}).duplicated().to_numpy()
     back = np.flatnonzero(mapped)[seen]
+    back = back[np.lexsort((r_fk[back], r_level[back]))]  # level then file: `rework` counts
     reentries = pd.DataFrame(
         {
             "file_key": r_fk[back].astype(np.int32),
@@ -546,24 +548,37 @@ def rework(prepared: Prepared, filters: Filters) -> tuple[pd.DataFrame, pd.DataF
     """
     m = mined(prepared)
     r = m.reentries
-    keep = file_keep(prepared, filters)[r["file_key"].to_numpy()]
+    by_file = file_keep(prepared, filters)
+    fk = r["file_key"].to_numpy()
+    keep = by_file[fk]
     if filters.has_range:
         keep &= _in_range(r["day"].to_numpy(), filters)
-    rows = r[keep]
-    by_level = rows.groupby("level", sort=True).agg(
-        re_entries=("file_key", "size"), files=("file_key", "nunique")
+    # per level: the kept returns, and the distinct files among them (the rows are in level
+    # then file order: a file counts at its first kept row of a level)
+    level, file_of = r["level"].to_numpy()[keep], fk[keep]
+    first = np.ones(len(level), dtype=bool)
+    first[1:] = (level[1:] != level[:-1]) | (file_of[1:] != file_of[:-1])
+    starts = np.flatnonzero(np.r_[True, level[1:] != level[:-1]] if len(level) else first)
+    files = np.add.reduceat(first.astype(np.int64), starts) if len(starts) else starts
+    by_level = pd.DataFrame(
+        {
+            "level": pd.array(level[starts].astype(np.int64), dtype="Int64"),
+            "re_entries": np.diff(np.r_[starts, len(level)]).astype(np.int64),
+            "files": files.astype(np.int64),
+        }
     )
-    by_level = by_level.reset_index()
-    by_level["level"] = by_level["level"].astype("Int64")
-    per_file = rows.groupby("file_key").size()
-    how_often = per_file.value_counts().sort_index().rename_axis("re_entries")
-    how_often = how_often.rename("files").reset_index()
-    considered = int((file_keep(prepared, filters) & (m.file_route >= 0)).sum())
+    per_file = np.bincount(fk[keep], minlength=prepared.n_keys)
+    per_file = per_file[per_file > 0]  # returns of each file with any
+    often = np.bincount(per_file)  # files per number of returns
+    times = np.flatnonzero(often)
+    how_often = pd.DataFrame({"re_entries": times.astype(np.int64), "files": often[times]})
+    with_rework = len(per_file)
+    considered = int((by_file & (m.file_route >= 0)).sum())
     totals = {
         "files": considered,
-        "files_with_rework": len(per_file),
-        "re_entries": len(rows),
-        "share": len(per_file) / considered if considered else None,
+        "files_with_rework": with_rework,
+        "re_entries": int(keep.sum()),
+        "share": with_rework / considered if considered else None,
     }
     return by_level, how_often, totals
 

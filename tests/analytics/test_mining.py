@@ -14,7 +14,7 @@ import pytest
 from analytics.access.scope import Scope
 from analytics.figures import mining
 from analytics.figures.metrics import analyse
-from analytics.figures.views import Filters, level_flow, prepare
+from analytics.figures.views import Filters, _in_range, file_keep, level_flow, prepare
 from analytics.log.hierarchy import LevelTable
 from analytics.log.reading import read_logs
 from tests.conftest import WORKED_EXAMPLE, ev
@@ -330,6 +330,37 @@ def test_sample_routes_equal_pm4py_variants(sample):
     want = {" → ".join(k): int(v) for k, v in variants.items()}
     got = mining.routes(prepared, Filters())
     assert dict(zip(got["route"], got["files"], strict=True)) == want
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(states=("Manipur",)),
+        Filters(states=("Assam", "Sikkim"), file_types=("electronic",)),
+        Filters(start=date(2024, 3, 1), end=date(2024, 6, 30)),
+        Filters(departments=("Finance",), start=date(2024, 7, 1)),
+    ],
+)
+def test_sample_rework_equals_pandas_groupby_on_the_same_rows(sample, filters):
+    """The array counting of `rework` (rows in level then file order) against pandas'
+    groupby size / nunique / value_counts over the same kept re-entries."""
+    _events, _analysis, prepared = sample
+    r = mining.mined(prepared).reentries
+    keep = file_keep(prepared, filters)[r["file_key"].to_numpy()]
+    if filters.has_range:
+        keep &= _in_range(r["day"].to_numpy(), filters)
+    rows = r[keep]
+    want = rows.groupby("level").agg(re_entries=("file_key", "size"), files=("file_key", "nunique"))
+    per_file = rows.groupby("file_key").size()
+    often = per_file.value_counts().sort_index()
+    by_level, how_often, totals = mining.rework(prepared, filters)
+    assert len(rows) > 0
+    assert by_level["level"].tolist() == [int(v) for v in want.index]
+    assert by_level["re_entries"].tolist() == want["re_entries"].tolist()
+    assert by_level["files"].tolist() == want["files"].tolist()
+    assert dict(zip(how_often["re_entries"], how_often["files"], strict=True)) == often.to_dict()
+    assert (totals["re_entries"], totals["files_with_rework"]) == (len(rows), len(per_file))
 
 
 def test_mining_arrays_are_kept_per_prepared_copy(prepared):
