@@ -111,6 +111,18 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=heading)
 
 
+def headed(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
+    """`frame` with the columns `headings` names (column → message id) headed in the reader's
+    language."""
+    return frame.rename(columns={c: _(h) for c, h in headings.items()})
+
+
+def word(value: Any, words: dict[str, str]) -> Any:
+    """A stored code (a status, an outcome) in the reader's words (`words`: code → message
+    id); a code `words` does not know, as stored."""
+    return _(words[value]) if value in words else value
+
+
 def heading(column: str) -> str:
     """A column's heading: the registry's or `LABELS`' words, translated."""
     return _(LABELS.get(column, column.replace("_", " ").capitalize()))

@@ -83,7 +83,7 @@ def _rows_for_display(table: LevelTable) -> pd.DataFrame:
             "level_name": frame["level_name"].fillna(""),
         }
     )
-    return shown.rename(columns={c: _(h) for c, h in EDITOR_COLUMNS.items()})
+    return fmt.headed(shown, EDITOR_COLUMNS)
 
 
 def _rows_from_display(edited: pd.DataFrame) -> pd.DataFrame:
@@ -374,13 +374,12 @@ def _history(keeper: LevelKeeper) -> None:
         return
     shown = found.assign(
         created_at=[fmt.moment(v) for v in found["created_at"]],
-        kind=[_(VERSION_KINDS.get(v, v)) for v in found["kind"]],
+        kind=[fmt.word(v, VERSION_KINDS) for v in found["kind"]],
         restored_from=[fmt.shown("" if pd.isna(v) else int(v)) for v in found["restored_from"]],
         proposal_id=[fmt.shown("" if pd.isna(v) else int(v)) for v in found["proposal_id"]],
         note=found["note"].fillna(""),
     )
-    headed = shown.rename(columns={c: _(h) for c, h in HISTORY_COLUMNS.items()})
-    st.dataframe(headed, hide_index=True, width="stretch")
+    st.dataframe(fmt.headed(shown, HISTORY_COLUMNS), hide_index=True, width="stretch")
     left, right, _rest = st.columns([1, 1, 3])
     choices = [0, *sorted(found["version"].tolist())]
     version = left.selectbox(
@@ -472,7 +471,7 @@ def _my_proposals(keeper: LevelKeeper, email: str) -> None:
                         "; ".join(f"{r['designation']} → {r['level']}" for r in rows)
                         for rows in mine["rows"]
                     ],
-                    _("Status"): [_(PROPOSAL_STATUS[v]) for v in mine["status"]],
+                    _("Status"): [fmt.word(v, PROPOSAL_STATUS) for v in mine["status"]],
                     _("Proposed"): [fmt.moment(v) for v in mine["proposed_at"]],
                 }
             ),

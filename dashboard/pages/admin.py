@@ -66,7 +66,6 @@ AUDIT_LABELS = {
     Action.ALERT_DIGEST: N_("Digests sent"),
     Action.ADMIN_PAGE: N_("Administration page visits"),
 }
-ACTIONS = {a.value: a for a in Action}
 AUDIT_OUTCOMES = {
     "ok": N_("done"),
     "refused": N_("refused"),
@@ -79,11 +78,6 @@ AUDIT_OUTCOMES = {
 # (AUDIT_OUTCOMES: the outcomes the code writes, as the table says them; any other is shown
 # as stored. AUDIT_LABELS: how the filter names each audit action, one per `audit.Action` member. A
 # comment, not a docstring: Streamlit's magic would show a bare string on the page.)
-
-
-def _headed(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
-    """`frame` with its columns named in the reader's language."""
-    return frame.rename(columns={c: _(h) for c, h in headings.items()})
 
 
 def _grant_words(grant) -> str:
@@ -154,7 +148,7 @@ with users_tab:
         locked_until=[format.moment(v) for v in frame["locked_until"]],  # IST, page's language
         last_sign_in_at=[format.moment(v) for v in frame["last_sign_in_at"]],
     )
-    st.dataframe(_headed(shown_users, USER_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(format.headed(shown_users, USER_COLUMNS), hide_index=True, width="stretch")
     emails = frame["email"].tolist()
 
     with st.form("admin_add_user", clear_on_submit=True):
@@ -281,11 +275,13 @@ with audit_tab:
     log = acc.audit.read(limit=2000, action=None if action == "all" else action)
     shown = log.assign(
         at=log["at"].map(lambda t: f"{format.day(t)} {t:%H:%M:%S}"),  # IST, page's language
-        action=[_(AUDIT_LABELS[ACTIONS[a]]) if a in ACTIONS else a for a in log["action"]],
-        outcome=[_(AUDIT_OUTCOMES[o]) if o in AUDIT_OUTCOMES else o for o in log["outcome"]],
+        action=[format.word(a, AUDIT_LABELS) for a in log["action"]],  # (Action is a StrEnum)
+        outcome=[format.word(o, AUDIT_OUTCOMES) for o in log["outcome"]],
         details=log["details"].map(lambda d: "" if d is None else str(d)),
     )
-    st.dataframe(_headed(shown.drop(columns="id"), AUDIT_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(
+        format.headed(shown.drop(columns="id"), AUDIT_COLUMNS), hide_index=True, width="stretch"
+    )
 
     def audit_csv() -> bytes:
         """Made at the click, after re-checking the admin against the store (audited)."""

@@ -434,7 +434,7 @@ else:
             ),
             {
                 "uploaded_at": fmt.moment,
-                "status": lambda v: _(STATUSES[v]) if v in STATUSES else v,
+                "status": lambda v: fmt.word(v, STATUSES),
                 **dict.fromkeys(counts, fmt.indian),
             },
         ).rename(
@@ -483,7 +483,7 @@ else:
         components.table(
             rows.drop(columns=["raw"])
             .assign(reason=lambda f: f["reason"].map(_stored_reason))
-            .rename(columns={k: _(v) for k, v in HISTORY_REJECTED.items()}),
+            .pipe(fmt.headed, HISTORY_REJECTED),
             flat,
             f"upload_{chosen}_rejected_rows",
             "history-rejected",
