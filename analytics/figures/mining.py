@@ -556,15 +556,16 @@ def rework(prepared: Prepared, filters: Filters) -> tuple[pd.DataFrame, pd.DataF
     # per level: the kept returns, and the distinct files among them (the rows are in level
     # then file order: a file counts at its first kept row of a level)
     level, file_of = r["level"].to_numpy()[keep], fk[keep]
-    first = np.ones(len(level), dtype=bool)
-    first[1:] = (level[1:] != level[:-1]) | (file_of[1:] != file_of[:-1])
-    starts = np.flatnonzero(np.r_[True, level[1:] != level[:-1]] if len(level) else first)
-    files = np.add.reduceat(first.astype(np.int64), starts) if len(starts) else starts
+    new_level = np.ones(len(level), dtype=bool)
+    new_level[1:] = level[1:] != level[:-1]
+    first = new_level.copy()
+    first[1:] |= file_of[1:] != file_of[:-1]
+    starts = np.flatnonzero(new_level)
     by_level = pd.DataFrame(
         {
             "level": pd.array(level[starts].astype(np.int64), dtype="Int64"),
             "re_entries": np.diff(np.r_[starts, len(level)]).astype(np.int64),
-            "files": files.astype(np.int64),
+            "files": _sums(first, starts),
         }
     )
     per_file = np.bincount(fk[keep], minlength=prepared.n_keys)
