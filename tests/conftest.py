@@ -43,6 +43,23 @@ def pseudonym(user_id: str, key: bytes, state: str, department: str) -> str:
     return "P-" + base64.b32encode(digest)[:10].decode("ascii")
 
 
+def level_history(store, admin: str, nodal: str) -> int:
+    """Give a store (holding the sample) a level-table history: version 1 imported by `admin`
+    (the first designation Manipur leaves unmapped, at level 2), a proposal by `nodal` of level
+    3 approved (version 2) and one of level 4 waiting. Returns the approved proposal's number."""
+    import pandas as pd
+
+    from analytics.log.hierarchy import LevelTable
+
+    unmapped = store.levels.unmapped(states=["Manipur"])["designation"].tolist()
+    row = pd.DataFrame([{"designation": unmapped[0], "level": 2}])
+    store.levels.apply(store.levels.current().with_rows(LevelTable(row)), by=admin, kind="import")
+    first = store.proposals.propose("Manipur", LevelTable(row.assign(level=3)), by=nodal)
+    store.proposals.decide(first, approve=True, by=admin)
+    store.proposals.propose("Manipur", LevelTable(row.assign(level=4)), by=nodal)
+    return first
+
+
 def csv_text(rows: list[dict[str, str]], header: tuple[str, ...] = HEADER) -> str:
     """CSV text of rows (dicts; missing keys blank; state/department/file default)."""
     buffer = io.StringIO()

@@ -26,6 +26,7 @@ from analytics.outputs import digest
 from analytics.store.store import open_store
 from analytics.store.uploads import DESCRIPTIONS, STATUSES
 from dashboard import catalogue, i18n, ui_text
+from tests.conftest import level_history
 from tests.dashboard.conftest import APP, NODAL, SAMPLE, SSO, TIMEOUT, signed_in_as
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,13 +256,7 @@ def test_the_administration_tables_read_in_hindi(app: AppTest, store_url: str):
         Accounts(store).users.add(
             NODAL, "nodal_officer", state="Manipur", department="Finance", by="tests"
         )
-        unmapped = store.levels.unmapped(states=["Manipur"])["designation"].tolist()
-        row = pd.DataFrame([{"designation": unmapped[0], "level": 2}])
-        merged = store.levels.current().with_rows(LevelTable(row))
-        store.levels.apply(merged, by="admin@gov.in", kind="import")
-        first = store.proposals.propose("Manipur", LevelTable(row.assign(level=3)), by=NODAL)
-        store.proposals.decide(first, approve=True, by="admin@gov.in")
-        store.proposals.propose("Manipur", LevelTable(row.assign(level=4)), by=NODAL)
+        first = level_history(store, "admin@gov.in", NODAL)
     app.query_params["lang"] = "hi"
     at = app.run().run()
     at.switch_page("pages/admin.py").run()

@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from analytics.access.accounts import Accounts
-from analytics.log.hierarchy import LevelTable
 from analytics.store.store import open_store
+from tests.conftest import level_history
 from tests.e2e.conftest import (
     LOAD_TIMEOUT_MS,
     ROOT,
@@ -186,21 +185,15 @@ def test_the_language_travels_and_every_page_passes_axe(sample_app: str, page: A
 
 @pytest.fixture
 def admin_app(tmp_path: Path) -> Iterator[str]:
-    """The app on the sample with one local admin, a level-table version and a proposal
-    waiting, so every tab of Administration has its tables filled."""
+    """The app on the sample with one local admin and a level-table history (two versions, a
+    proposal waiting), so every tab of Administration has its tables filled."""
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with open_store(url) as store:
         store.uploads.ingest([ROOT / "sample_data" / "sample_events.csv"], by="e2e")
         accounts = Accounts(store)
         accounts.users.add(ADMIN_EMAIL, "admin", password=ADMIN_PASSWORD)
         accounts.users.add("nodal@manipur.gov.in", "nodal_officer", state="Manipur")
-        unmapped = store.levels.unmapped(states=["Manipur"])["designation"].tolist()
-        row = pd.DataFrame([{"designation": unmapped[0], "level": 2}])
-        merged = store.levels.current().with_rows(LevelTable(row))
-        store.levels.apply(merged, by=ADMIN_EMAIL, kind="import")
-        store.proposals.propose(
-            "Manipur", LevelTable(row.assign(level=3)), by="nodal@manipur.gov.in"
-        )
+        level_history(store, ADMIN_EMAIL, "nodal@manipur.gov.in")
     with dashboard(url, tmp_path / "streamlit.log") as base:
         yield base
 
